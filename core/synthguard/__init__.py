@@ -1,0 +1,66 @@
+"""SynthGuard: privacy-gated synthetic data, extended by plugins.
+
+Public API (plugins import only from here)::
+
+    import synthguard as sg
+    model = sg.fit("finance", data="loans.csv", seed=0)        # a fitted Generator
+    model.save("model/")                                         # safetensors + JSON bundle
+    result = sg.sample("model/", rows=1000, seed=0, out="out/")  # checked records + report
+    result = sg.generate("finance", rows=1000)                   # pretrained bundle, no training
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
+from .data import ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta
+from .engine import Engine, default_engine
+from .errors import BundleError, ConfigError, DataError, PluginError, SamplingError, SynthGuardError
+from .generator import Generator, GeneratorConfig
+from .hookspecs import hookimpl
+from .pipeline import Result, RunOptions
+from .registry import Dataset, Metric
+
+__version__ = "0.1.0"
+
+
+def fit(generator: str | Generator, data=None, **kwargs: Any) -> Generator:
+    """Fit a generator by name on ``data`` (DataFrame, path, container) or ``dataset=NAME``. See :meth:`Engine.fit`."""
+    return default_engine().fit(generator, data, **kwargs)
+
+
+def load(path: str | Path) -> Generator:
+    """Load a verified model bundle. See :meth:`Engine.load`."""
+    return default_engine().load(path)
+
+
+def sample(model: Generator | str | Path, rows: int, **kwargs: Any) -> Result:
+    """Checked synthetic records from a fitted model or bundle path. See :meth:`Engine.sample`."""
+    return default_engine().sample(model, rows, **kwargs)
+
+
+def generate(generator: str, rows: int, **kwargs: Any) -> Result:
+    """Fit (or use the pretrained bundle) and sample in one call. See :meth:`Engine.generate`."""
+    return default_engine().generate(generator, rows, **kwargs)
+
+
+def plugins() -> list[dict[str, Any]]:
+    """Installed plugins and what each registered."""
+    return default_engine().plugins()
+
+
+def datasets() -> Mapping[str, Dataset]:
+    """Registered reference datasets by name."""
+    return {name: e.obj for name, e in default_engine().registry.datasets.items()}
+
+
+__all__ = [
+    "hookimpl", "Engine", "fit", "load", "sample", "generate", "plugins", "datasets",
+    "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext", "Verdict",
+    "Dataset", "Metric", "Result", "RunOptions",
+    "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet",
+    "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
+    "__version__",
+]

@@ -1,0 +1,213 @@
+"""``synthguard`` command line: plugins, datasets, generate, fit, sample.
+
+Every user mistake is a :class:`SynthGuardError`; it is printed as one line
+``error: ...`` on stderr with exit code 2. Anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from .engine import Engine
+from .errors import ConfigError, SynthGuardError
+
+DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
+FORMAT = click.Choice(["parquet", "csv"])
+
+
+def _engine(ctx: click.Context) -> Engine:
+    return ctx.obj
+
+
+def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
+    """``col=value`` pairs; values are JSON when they parse as JSON (numbers, true/false), else text."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{what} {pair!r} is malformed: expected NAME=VALUE")
+        try:
+            parsed = json.loads(value)
+            if isinstance(parsed, (dict, list)):
+                parsed = value
+        except json.JSONDecodeError:
+            parsed = value
+        out[key.strip()] = parsed
+    return out
+
+
+def _options(rules, disable, max_rounds) -> dict[str, Any]:
+    opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable)}
+    if max_rounds is not None:
+        opts["max_rounds"] = max_rounds
+    return opts
+
+
+def _summary(result, out) -> None:
+    rep = result.report
+    rejected = {**{k: v["rejected"] for k, v in rep["validators"].items()},
+                **{k: v["rejected"] for k, v in rep["privacy"].items()}}
+    rej = ", ".join(f"{k}={v}" for k, v in rejected.items() if v) or "none"
+    t = rep["timings"]
+    fit = "pretrained" if rep["lineage"].get("pretrained") else (
+        f"fit {t['fit_seconds']:.1f}s" if t.get("fit_seconds") is not None else "bundle")
+    click.echo(f"wrote {rep['rows']} records to {str(out).rstrip('/')}/ ({fit}, sample {t['sample_seconds']:.2f}s, "
+               f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
+
+
+run_options = [
+    click.option("--seed", type=int, default=0, show_default=True, help="makes the run reproducible"),
+    click.option("--condition", "conditions", multiple=True, metavar="COL=VALUE", help="fix a column's value (repeatable)"),
+    click.option("--rule", "rules", multiple=True, metavar="EXPR", help="inter-column rule, e.g. 'balance <= limit'"),
+    click.option("--disable", multiple=True, metavar="VALIDATOR", help="skip a validator by name (repeatable)"),
+    click.option("--max-rounds", type=int, default=None, help="resampling rounds before giving up (default 10)"),
+    click.option("--format", "fmt", type=FORMAT, default="parquet", show_default=True),
+    click.option("--overwrite", is_flag=True, help="replace a non-empty --out directory (only once the new one is complete)"),
+]
+
+
+def with_options(options):
+    def deco(f):
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="synthguard")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Privacy-gated synthetic data from sensitive tables, sequences and images."""
+    ctx.obj = Engine()
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
+def plugins_cmd(ctx, as_json: bool) -> None:
+    """List installed plugins and what each registers."""
+    rows = _engine(ctx).plugins()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        version = f" {row['version']}" if row["version"] else ""
+        click.echo(f"{row['name']}{version}")
+        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics"):
+            if row[kind]:
+                click.echo(f"  {kind.replace('_', ' ')}: {', '.join(row[kind])}")
+
+
+@main.command("datasets")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.pass_context
+def datasets_cmd(ctx, as_json: bool) -> None:
+    """List the real reference datasets that installed plugins ship."""
+    reg = _engine(ctx).registry
+    rows = [{"name": e.name, "plugin": e.plugin, "modality": e.obj.modality,
+             "shape": list(e.obj.shape) if e.obj.shape else None, "target": e.obj.target,
+             "pretrained": sorted(e.obj.pretrained), "source": e.obj.source, "licence": e.obj.licence,
+             "description": e.obj.description} for e in reg.datasets.values()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        shape = "×".join(map(str, r["shape"])) if r["shape"] else "?"
+        pre = f"; pretrained: {', '.join(r['pretrained'])}" if r["pretrained"] else ""
+        click.echo(f"{r['name']} ({r['modality']}, {shape}, {r['plugin']}{pre})\n  {r['description']}\n"
+                   f"  source: {r['source']}\n  licence: {r['licence']}")
+
+
+@main.command("generate")
+@click.argument("generator")
+@click.option("--rows", type=int, default=1000, show_default=True, help="records to deliver")
+@click.option("--out", type=click.Path(), required=True, help="output directory")
+@click.option("--dataset", default=None, help="reference dataset (see 'synthguard datasets')")
+@click.option("--data", type=click.Path(), default=None, help="your own CSV/Parquet table to learn from")
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
+@click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
+@with_options(run_options)
+@click.pass_context
+def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, save_model, seed, conditions, rules,
+                 disable, max_rounds, fmt, overwrite) -> None:
+    """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
+    result = _engine(ctx).generate(
+        generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
+        conditions=_parse_pairs(conditions, "condition"), options=_options(rules, disable, max_rounds),
+        out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model)
+    _summary(result, out)
+
+
+@main.command("fit")
+@click.argument("generator")
+@click.option("--out", type=click.Path(), required=True, help="bundle directory to write")
+@click.option("--data", type=click.Path(), default=None, help="CSV/Parquet table to learn from")
+@click.option("--dataset", default=None, help="reference dataset instead of --data")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.option("--epochs", type=int, default=None, help="training epochs (generator default otherwise)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (repeatable)")
+@click.option("--overwrite", is_flag=True, help="replace an existing bundle directory")
+@click.pass_context
+def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, overwrite) -> None:
+    """Fit GENERATOR on a table and save a model bundle (fit once, sample many)."""
+    from .bundle import save_bundle
+    from .io.atomic import check_writable_target
+
+    engine = _engine(ctx)
+    cls = engine.registry.get("generators", generator)
+    if not cls.supports_save:
+        raise ConfigError(f"generator {generator!r} cannot be saved as a bundle: use 'synthguard generate' instead")
+    check_writable_target(out, overwrite)
+    if data is None and dataset is None:
+        raise ConfigError("fit needs --data PATH or --dataset NAME")
+    model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
+                       progress=sys.stderr.isatty(), config=_parse_pairs(settings, "setting"))
+    digest = save_bundle(model, out, overwrite=overwrite)
+    info = model.fit_info_
+    click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest[:12]}…; {info['records']} records, "
+               f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s)")
+
+
+@main.command("sample")
+@click.argument("model", type=click.Path())
+@click.option("--rows", type=int, default=1000, show_default=True, help="records to deliver")
+@click.option("--out", type=click.Path(), required=True, help="output directory")
+@click.option("--reference", type=click.Path(), default=None,
+              help="the real training table, to compute metrics (the exact-copy gate works without it)")
+@with_options(run_options)
+@click.pass_context
+def sample_cmd(ctx, model, rows, out, reference, seed, conditions, rules, disable, max_rounds, fmt, overwrite) -> None:
+    """Sample ROWS checked records from a saved MODEL bundle."""
+    result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
+                                 reference=reference, options=_options(rules, disable, max_rounds),
+                                 out=out, fmt=fmt, overwrite=overwrite)
+    _summary(result, out)
+
+
+def run() -> None:
+    """Console-script entry point: user errors become one line and exit code 2."""
+    try:
+        main(standalone_mode=False)
+    except SynthGuardError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except SystemExit:
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,360 @@
+"""The three record containers every plugin speaks: Table, SequenceSet, ImageSet.
+
+A container is a set of *records* (a row, a recording, an image). The pipeline
+only needs the operations of :class:`Records` — length, take, concat and a
+per-record hash — so validators, privacy filters and resampling work the same
+way for every modality. Each container validates itself on construction and
+raises :class:`~synthguard.errors.DataError` naming the offending column,
+channel or field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from enum import Enum
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import DataError
+
+#: Bumped when the JSON form of the metadata below changes incompatibly.
+METADATA_SPEC_VERSION = 1
+
+
+class Records(ABC):
+    """What the pipeline needs from any container of records."""
+
+    modality: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def meta(self) -> BaseModel:
+        """Pydantic metadata learned from the records (stored in bundles as JSON)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def take(self, indices: np.ndarray | Sequence[int]) -> "Records":
+        """A new container holding the records at ``indices`` (positions, in order)."""
+
+    @classmethod
+    @abstractmethod
+    def concat(cls, parts: Sequence["Records"]) -> "Records":
+        """Records of ``parts`` one after the other (all of this class, same schema)."""
+
+    @abstractmethod
+    def record_hashes(self) -> np.ndarray:
+        """One uint64 per record; equal records give equal hashes (used by exact-copy checks)."""
+
+    def fingerprint(self) -> str:
+        """sha256 over the sorted record hashes: identifies a training set without holding it."""
+        hashes = np.sort(self.record_hashes().astype(np.uint64))
+        return hashlib.sha256(hashes.tobytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class ColumnKind(str, Enum):
+    numeric = "numeric"
+    categorical = "categorical"
+    boolean = "boolean"
+    datetime = "datetime"
+
+
+class ColumnMeta(BaseModel):
+    """What is known of one column of the real data (learned by :meth:`Table.from_frame`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: ColumnKind
+    dtype: str = Field(description="pandas dtype of the real column, restored on output")
+    nullable: bool = Field(description="the real column has missing values")
+    integer: bool = Field(False, description="numeric column whose values are all whole numbers")
+    minimum: float | None = Field(None, description="smallest real value (numeric/datetime as ns)")
+    maximum: float | None = Field(None, description="largest real value (numeric/datetime as ns)")
+    categories: list[Any] | None = Field(None, description="observed values of a categorical/boolean column")
+    n_unique: int = 0
+
+    @property
+    def constant(self) -> bool:
+        return self.n_unique == 1
+
+
+class TableMeta(BaseModel):
+    """Column metadata of a table; stored in bundles as JSON."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec_version: int = METADATA_SPEC_VERSION
+    name: str = "table"
+    columns: list[ColumnMeta]
+
+    def column(self, name: str) -> ColumnMeta:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        known = ", ".join(c.name for c in self.columns)
+        raise DataError(f"unknown column {name!r}: expected one of {known}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+#: A categorical column with more distinct values than this is refused (it is an ID or free text).
+MAX_CATEGORIES = 5000
+
+
+def _infer_column(name: str, series: pd.Series, max_categories: int) -> ColumnMeta:
+    nullable = bool(series.isna().any())
+    values = series.dropna()
+    if values.empty:
+        raise DataError(f"column {name!r} is entirely missing: expected at least one value (drop or fill it)")
+    n_unique = int(values.nunique())
+    dtype = str(series.dtype)
+    if pd.api.types.is_bool_dtype(series) or (
+        series.dtype == object and values.map(type).isin([bool, np.bool_]).all()
+    ):
+        cats = sorted(bool(v) for v in values.unique())
+        return ColumnMeta(name=name, kind=ColumnKind.boolean, dtype=dtype, nullable=nullable, categories=cats, n_unique=n_unique)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            raise DataError(f"column {name!r} is timezone-aware: expected naive datetimes (convert to UTC and drop the zone)")
+        ns = values.to_numpy(dtype="datetime64[ns]").view("int64")
+        return ColumnMeta(name=name, kind=ColumnKind.datetime, dtype=dtype, nullable=nullable,
+                          minimum=float(ns.min()), maximum=float(ns.max()), n_unique=n_unique)
+    if pd.api.types.is_numeric_dtype(series):
+        arr = values.to_numpy(dtype="float64")
+        if not np.isfinite(arr).all():
+            raise DataError(f"column {name!r} holds inf values: expected finite numbers or missing values")
+        integer = bool(np.all(np.mod(arr, 1) == 0))
+        return ColumnMeta(name=name, kind=ColumnKind.numeric, dtype=dtype, nullable=nullable, integer=integer,
+                          minimum=float(arr.min()), maximum=float(arr.max()), n_unique=n_unique)
+    if n_unique > max_categories:
+        raise DataError(
+            f"column {name!r} has {n_unique} distinct values: expected at most {max_categories} for a categorical "
+            "column (drop identifiers and free text before synthesis)"
+        )
+    cats = sorted(str(v) for v in values.unique())
+    return ColumnMeta(name=name, kind=ColumnKind.categorical, dtype=dtype, nullable=nullable, categories=cats, n_unique=n_unique)
+
+
+class Table(Records):
+    """A single table: a pandas DataFrame plus its :class:`TableMeta`."""
+
+    modality = "table"
+
+    def __init__(self, frame: pd.DataFrame, meta: TableMeta):
+        missing = [n for n in meta.names if n not in frame.columns]
+        if missing:
+            raise DataError(f"table {meta.name!r} lacks column(s) {missing}: expected columns {meta.names}")
+        self.frame = frame[meta.names].reset_index(drop=True)
+        self._meta = meta
+
+    @property
+    def meta(self) -> TableMeta:
+        return self._meta
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str = "table", max_categories: int = MAX_CATEGORIES) -> "Table":
+        """Validate a DataFrame and learn its column metadata."""
+        if not isinstance(frame, pd.DataFrame):
+            raise DataError(f"table {name!r}: expected a pandas DataFrame, got {type(frame).__name__}")
+        if frame.shape[1] == 0:
+            raise DataError(f"table {name!r} has no columns: expected at least one")
+        if len(frame) == 0:
+            raise DataError(f"table {name!r} is empty: expected at least one row")
+        bad = [c for c in frame.columns if not isinstance(c, str) or not c.strip()]
+        if bad:
+            raise DataError(f"table {name!r} has column names {bad!r}: expected non-empty strings")
+        dup = frame.columns[frame.columns.duplicated()].tolist()
+        if dup:
+            raise DataError(f"table {name!r} repeats column name(s) {dup}: expected unique names")
+        cols = [_infer_column(c, frame[c], max_categories) for c in frame.columns]
+        return cls(frame, TableMeta(name=name, columns=cols))
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return f"Table({self.meta.name!r}, rows={len(self)}, columns={len(self.meta.columns)})"
+
+    def take(self, indices) -> "Table":
+        return Table(self.frame.iloc[np.asarray(indices, dtype=int)], self.meta)
+
+    @classmethod
+    def concat(cls, parts: Sequence["Table"]) -> "Table":
+        if not parts:
+            raise ValueError("concat needs at least one table")
+        return cls(pd.concat([p.frame for p in parts], ignore_index=True), parts[0].meta)
+
+    def canonical(self) -> pd.DataFrame:
+        """Values in one comparable form per kind (float64 / int64 ns / str), used for equality."""
+        out = {}
+        for col in self.meta.columns:
+            s = self.frame[col.name]
+            if col.kind is ColumnKind.numeric:
+                out[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
+            elif col.kind is ColumnKind.datetime:
+                out[col.name] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64")
+            else:
+                out[col.name] = s.map(lambda v: "\x00<NA>" if pd.isna(v) else str(v))
+        return pd.DataFrame(out)
+
+    def record_hashes(self) -> np.ndarray:
+        return pd.util.hash_pandas_object(self.canonical(), index=False).to_numpy(dtype=np.uint64)
+
+
+# --------------------------------------------------------------------------- sequences
+
+
+class SequenceMeta(BaseModel):
+    """Metadata of a sequence set: channel names and static attribute columns."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec_version: int = METADATA_SPEC_VERSION
+    channels: list[str]
+    static: TableMeta | None = None
+    length: int
+    sampling_period: float | None = Field(None, description="seconds between steps, if regular")
+
+
+class SequenceSet(Records):
+    """Entities × time × channels, with one row of static attributes per entity.
+
+    ``values`` is float (N, T, C); NaN marks a missing reading. ``statics`` holds
+    N rows (labels, device type...). ``entity_ids`` names each recording.
+    """
+
+    modality = "sequence"
+
+    def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
+                 entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None):
+        values = np.asarray(values)
+        if values.ndim != 3:
+            raise DataError(f"sequence values have shape {values.shape}: expected (entities, time, channels)")
+        if not np.issubdtype(values.dtype, np.number):
+            raise DataError(f"sequence values have dtype {values.dtype}: expected numbers")
+        n, t, c = values.shape
+        if n == 0 or t == 0:
+            raise DataError(f"sequence set has shape {values.shape}: expected at least one entity and one step")
+        if len(channels) != c:
+            raise DataError(f"{len(channels)} channel names for {c} channels: expected one name per channel")
+        if np.isinf(values).any():
+            raise DataError("sequence values hold inf: expected finite readings or NaN for missing")
+        for i, ch in enumerate(channels):
+            if np.isnan(values[:, :, i]).all():
+                raise DataError(f"channel {ch!r} is entirely missing: expected at least one reading")
+        statics = pd.DataFrame(index=range(n)) if statics is None else statics.reset_index(drop=True)
+        if len(statics) != n:
+            raise DataError(f"{len(statics)} static rows for {n} entities: expected one row per entity")
+        self.values = values.astype(np.float64, copy=False)
+        self.channels = list(channels)
+        self.statics = statics
+        self.entity_ids = np.arange(n) if entity_ids is None else np.asarray(entity_ids)
+        self.sampling_period = sampling_period
+
+    @property
+    def meta(self) -> SequenceMeta:
+        static = None
+        if self.statics.shape[1]:
+            static = Table.from_frame(self.statics, name="statics").meta
+        return SequenceMeta(channels=self.channels, static=static, length=self.values.shape[1],
+                            sampling_period=self.sampling_period)
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def take(self, indices) -> "SequenceSet":
+        idx = np.asarray(indices, dtype=int)
+        return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx], self.sampling_period)
+
+    @classmethod
+    def concat(cls, parts: Sequence["SequenceSet"]) -> "SequenceSet":
+        return cls(np.concatenate([p.values for p in parts]), parts[0].channels,
+                   pd.concat([p.statics for p in parts], ignore_index=True),
+                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period)
+
+    def record_hashes(self) -> np.ndarray:
+        static_h = (pd.util.hash_pandas_object(self.statics.astype(str), index=False).to_numpy(dtype=np.uint64)
+                    if self.statics.shape[1] else np.zeros(len(self), dtype=np.uint64))
+        return np.array([_hash_bytes(self.values[i].tobytes()) ^ static_h[i] for i in range(len(self))], dtype=np.uint64)
+
+
+# --------------------------------------------------------------------------- images
+
+
+class ImageMeta(BaseModel):
+    """Metadata of an image set: (C, H, W), intensity range and per-image metadata columns."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec_version: int = METADATA_SPEC_VERSION
+    shape: list[int]
+    minimum: float
+    maximum: float
+    metadata: TableMeta | None = None
+
+
+class ImageSet(Records):
+    """N images as a float array (N, C, H, W) plus one metadata row per image (labels, modality...)."""
+
+    modality = "image"
+
+    def __init__(self, images: np.ndarray, metadata: pd.DataFrame | None = None):
+        images = np.asarray(images)
+        if images.ndim != 4:
+            raise DataError(f"images have shape {images.shape}: expected (N, channels, height, width)")
+        if images.shape[0] == 0:
+            raise DataError("image set is empty: expected at least one image")
+        if images.shape[1] not in (1, 3):
+            raise DataError(f"images have {images.shape[1]} channels: expected 1 (grayscale) or 3 (RGB)")
+        if not np.isfinite(images).all():
+            raise DataError("images hold NaN or inf pixels: expected finite values")
+        metadata = pd.DataFrame(index=range(len(images))) if metadata is None else metadata.reset_index(drop=True)
+        if len(metadata) != len(images):
+            raise DataError(f"{len(metadata)} metadata rows for {len(images)} images: expected one per image")
+        self.images = images
+        self.metadata = metadata
+
+    @property
+    def meta(self) -> "ImageMeta":
+        labels = Table.from_frame(self.metadata, name="image_metadata").meta if self.metadata.shape[1] else None
+        return ImageMeta(shape=list(self.images.shape[1:]), metadata=labels,
+                         minimum=float(self.images.min()), maximum=float(self.images.max()))
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def take(self, indices) -> "ImageSet":
+        idx = np.asarray(indices, dtype=int)
+        return ImageSet(self.images[idx], self.metadata.iloc[idx])
+
+    @classmethod
+    def concat(cls, parts: Sequence["ImageSet"]) -> "ImageSet":
+        return cls(np.concatenate([p.images for p in parts]), pd.concat([p.metadata for p in parts], ignore_index=True))
+
+    def record_hashes(self) -> np.ndarray:
+        return np.array([_hash_bytes(np.ascontiguousarray(im).tobytes()) for im in self.images], dtype=np.uint64)
+
+
+def _hash_bytes(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+__all__ = [
+    "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
+    "SequenceSet", "SequenceMeta", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
+]
+
+
+#: The metadata model of each modality, for reading it back from JSON.
+META_TYPES: dict[str, type[BaseModel]] = {"table": TableMeta, "sequence": SequenceMeta, "image": ImageMeta}

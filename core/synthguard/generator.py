@@ -1,0 +1,176 @@
+"""The generator contract, in scikit-learn's shape.
+
+``__init__`` only stores a validated, frozen pydantic config; ``fit`` learns and
+returns ``self``; fitted state ends in ``_``; ``sample`` draws records. The base
+class owns what every generator needs (input checks, seeding, device choice,
+timing, the training data's metadata and record hashes, state for bundles), so
+a plugin implements four small methods: ``_fit``, ``_sample``, ``_get_state``,
+``_set_state``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .data import META_TYPES, Records
+from .errors import ConfigError, DataError
+from .models import resolve_device, seed_everything
+
+
+class GeneratorConfig(BaseModel):
+    """Base of every generator's config: frozen, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epochs: int = Field(100, ge=1, description="maximum training epochs")
+
+
+def config_error(owner: str, err: ValidationError) -> ConfigError:
+    """One line out of pydantic's multi-line error, naming the field."""
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "config"
+    return ConfigError(f"{owner}: option {where!r}: {first['msg']}")
+
+
+class Generator:
+    """Base class of all generators. Register subclasses through ``register_generators``.
+
+    Class attributes a subclass sets:
+        name: unique registry name, e.g. ``"finance"``.
+        modality: ``"table"``, ``"sequence"`` or ``"image"``.
+        domain: which domain's validators run behind it (``"finance"``), or None.
+        Config: its :class:`GeneratorConfig` subclass.
+        default_dataset: dataset used by ``synthguard generate NAME`` without ``--data``.
+        supports_save / supports_conditions: capabilities checked by the CLI and the contract tests.
+    """
+
+    name: ClassVar[str]
+    modality: ClassVar[str] = "table"
+    domain: ClassVar[str | None] = None
+    description: ClassVar[str] = ""
+    Config: ClassVar[type[GeneratorConfig]] = GeneratorConfig
+    default_dataset: ClassVar[str | None] = None
+    supports_save: ClassVar[bool] = True
+    supports_conditions: ClassVar[bool] = False
+    state_version: ClassVar[int] = 1
+
+    def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
+        if isinstance(config, self.Config):
+            if params:
+                config = config.model_copy(update=params)
+                config = self.Config.model_validate(config.model_dump())
+            self.config = config
+            return
+        values = {**dict(config or {}), **params}
+        try:
+            self.config = self.Config(**values)
+        except ValidationError as err:
+            raise config_error(f"generator {self.name!r}", err) from None
+
+    def __repr__(self) -> str:
+        fitted = "fitted" if self.is_fitted else "not fitted"
+        return f"{type(self).__name__}({self.config!r}, {fitted})"
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "meta_")
+
+    def fit(self, data: Records, *, seed: int = 0, device: str = "auto", progress: bool = False) -> "Generator":
+        """Learn from ``data`` (a container of this generator's modality). Returns self."""
+        if not isinstance(data, Records) or data.modality != self.modality:
+            got = getattr(data, "modality", type(data).__name__)
+            raise DataError(f"generator {self.name!r} fits {self.modality} data: got {got}")
+        dev = resolve_device(device)
+        seed_everything(seed)
+        start = time.perf_counter()
+        extra = self._fit(data, device=dev, seed=seed, progress=progress) or {}
+        self.meta_ = data.meta
+        self.reference_hashes_ = data.record_hashes()
+        self.fit_info_ = {
+            "seed": seed,
+            "device": str(dev),
+            "records": len(data),
+            "seconds": round(time.perf_counter() - start, 3),
+            "data_fingerprint": data.fingerprint(),
+            "torch": torch.__version__,
+            **extra,
+        }
+        return self
+
+    def sample(self, n: int, *, seed: int = 0, conditions: Mapping[str, Any] | None = None) -> Records:
+        """Draw ``n`` records. Same fitted model + same seed gives the same records."""
+        if not self.is_fitted:
+            raise ConfigError(f"generator {self.name!r} is not fitted: call fit() or load a bundle first")
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise ConfigError(f"rows must be a positive integer: got {n!r}")
+        conditions = dict(conditions or {})
+        if conditions:
+            if not self.supports_conditions:
+                raise ConfigError(f"generator {self.name!r} does not support conditional sampling")
+            if isinstance(self.meta_, META_TYPES["table"]):
+                for col in conditions:
+                    self.meta_.column(col)  # raises DataError naming the unknown column
+        seed_everything(seed)
+        return self._sample(n, seed=seed, conditions=conditions)
+
+    def get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Everything needed to sample again: tensors (safetensors) and JSON-able state."""
+        if not self.is_fitted:
+            raise ConfigError(f"generator {self.name!r} is not fitted: nothing to save")
+        tensors, state = self._get_state()
+        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        tensors["__reference_hashes__"] = torch.from_numpy(np.ascontiguousarray(self.reference_hashes_, dtype=np.uint64).view(np.int64))
+        return tensors, {
+            "state_version": self.state_version,
+            "modality": self.modality,
+            "meta": self.meta_.model_dump(mode="json"),
+            # wall-clock time differs run to run; it lives in the manifest, so equal fits give equal state
+            "fit": {k: v for k, v in self.fit_info_.items() if k != "seconds"},
+            "model": state,
+        }
+
+    @classmethod
+    def from_state(cls, config: Mapping[str, Any], tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> "Generator":
+        """Rebuild a fitted generator from :meth:`get_state`'s output (used by bundles)."""
+        if state.get("state_version") != cls.state_version:
+            raise ConfigError(
+                f"generator {cls.name!r} reads state version {cls.state_version}: bundle has {state.get('state_version')}"
+            )
+        self = cls(dict(config))
+        self.meta_ = META_TYPES[state["modality"]].model_validate(state["meta"])
+        self.fit_info_ = dict(state["fit"])
+        tensors = dict(tensors)
+        self.reference_hashes_ = tensors.pop("__reference_hashes__").numpy().view("uint64")
+        self._set_state(tensors, state["model"])
+        return self
+
+    def save(self, path) -> str:
+        """Write a bundle directory (safetensors + JSON); returns the bundle hash."""
+        from .bundle import save_bundle
+
+        return save_bundle(self, path)
+
+    # ------------------------------------------------------------------ to implement
+
+    def _fit(self, data: Records, *, device: torch.device, seed: int, progress: bool) -> dict | None:
+        """Train on ``data``. May return extra JSON-able facts for ``fit_info_`` (epochs, losses)."""
+        raise NotImplementedError
+
+    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Records:
+        raise NotImplementedError
+
+    def _get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        raise NotImplementedError
+
+    def _set_state(self, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+__all__ = ["Generator", "GeneratorConfig", "config_error"]

@@ -1,0 +1,112 @@
+"""The plugin contract: every hook SynthGuard calls, documented.
+
+A plugin is a module with functions decorated by :data:`synthguard.hookimpl`
+whose names are the hooks below, registered through the ``synthguard``
+entry-point group::
+
+    [project.entry-points.synthguard]
+    synthguard-mything = "synthguard_mything.plugin"
+
+Every hook receives a ``register`` callback (the ``llm``/datasette pattern): a
+plugin calls ``register(obj)`` once per thing it adds. New options go into what
+``register`` accepts, so hook signatures never have to change. A hook
+implementation may take fewer arguments than its spec (pluggy), never more.
+
+All registration hooks are called once, when the :class:`~synthguard.Engine`
+first needs its registry (lazily, not at import). A registered name that is
+already taken raises :class:`~synthguard.errors.PluginError` naming both
+plugins.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("synthguard")
+hookimpl = pluggy.HookimplMarker("synthguard")
+
+
+@hookspec
+def register_generators(register: Callable[[type], None]) -> None:
+    """Register generator classes.
+
+    Called once per engine, when the registry is first built.
+
+    :param register: call ``register(GeneratorSubclass)`` for each generator.
+        The class must subclass :class:`synthguard.Generator` and set ``name``
+        (unique across all plugins), ``modality`` and ``Config``.
+    :return: nothing; results are ignored.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_validators(register: Callable[[type], None]) -> None:
+    """Register validators: plausibility and safety checks on synthetic records.
+
+    Called once per engine, when the registry is first built. During a run the
+    pipeline instantiates every validator whose ``applies_to(modality, domain)``
+    is true and is not disabled by the user, calls ``prepare(context)`` once and
+    ``check(records, context)`` on each sampled batch.
+
+    :param register: call ``register(ValidatorSubclass)`` for each validator
+        (a subclass of :class:`synthguard.Validator` with a unique ``name``).
+    :return: nothing.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_privacy_filters(register: Callable[[type], None]) -> None:
+    """Register privacy filters: checks that reject records leaking real ones.
+
+    Called once per engine, when the registry is first built. Filters run after
+    the validators, on the records the validators kept, with the training data's
+    record hashes (and the training data itself when it is at hand) in the
+    :class:`~synthguard.CheckContext`. Every rejection is written out with the
+    filter's name and reason and counted in ``report.json["privacy"]``.
+
+    :param register: call ``register(PrivacyFilterSubclass)`` for each filter
+        (a subclass of :class:`synthguard.PrivacyFilter` with a unique ``name``).
+    :return: nothing.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_datasets(register: Callable[[object], None]) -> None:
+    """Register real reference datasets shipped with the plugin.
+
+    Called once per engine, when the registry is first built. Loading happens
+    only when a dataset is used, through ``Dataset.load()``, offline.
+
+    :param register: call ``register(synthguard.Dataset(...))`` for each dataset;
+        ``name`` must be unique across plugins. ``pretrained`` may map generator
+        names to bundle directories trained on this dataset.
+    :return: nothing.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_metrics(register: Callable[[type], None]) -> None:
+    """Register fidelity/utility metrics computed for the report.
+
+    Called once per engine, when the registry is first built. A metric runs after
+    sampling whenever the real data is at hand and ``applies_to(modality, domain)``
+    is true; its ``compute(real, synthetic)`` dict lands in
+    ``report.json["metrics"][name]``. A metric that raises is reported as an error
+    entry; it never fails the run.
+
+    :param register: call ``register(MetricSubclass)`` (a subclass of
+        :class:`synthguard.Metric` with a unique ``name``).
+    :return: nothing.
+
+    .. versionadded:: 0.1
+    """

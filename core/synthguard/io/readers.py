@@ -1,0 +1,61 @@
+"""Read a user's table from CSV or Parquet, with errors that say what is wrong."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Load ``path`` (CSV, gzipped CSV or Parquet) into a DataFrame; ISO-date text columns become datetimes."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"data file {str(path)!r} not found: expected a CSV or Parquet file")
+    if path.is_dir():
+        raise DataError(f"data path {str(path)!r} is a directory: expected a CSV or Parquet file")
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as err:
+            raise DataError(f"data file {str(path)!r} is not readable Parquet: {err}") from None
+    elif name.endswith((".csv", ".csv.gz", ".txt")):
+        frame = _read_csv(path)
+    else:
+        raise DataError(f"data file {str(path)!r} has an unknown type: expected one of {', '.join(SUFFIXES)}")
+    return _parse_dates(frame)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, encoding="utf-8", encoding_errors="strict", low_memory=False)
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"data file {str(path)!r} is not UTF-8 (byte {err.object[err.start]:#04x} at offset {err.start}): "
+            "expected UTF-8 text; re-save it as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {str(path)!r} is empty: expected a header row and at least one data row") from None
+    except pd.errors.ParserError as err:
+        raise DataError(f"data file {str(path)!r} is not valid CSV: {str(err).strip()}") from None
+
+
+def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype != object:
+            continue
+        values = s.dropna()
+        if len(values) and values.map(lambda v: isinstance(v, str) and bool(_ISO_DATE.match(v))).all():
+            try:
+                frame[col] = pd.to_datetime(s, format="ISO8601")
+            except (ValueError, TypeError):
+                pass  # looks like a date but is not one: keep it as text
+    return frame

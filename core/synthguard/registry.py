@@ -1,0 +1,49 @@
+"""What plugins register besides generators and checks: datasets and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from .data import Records
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A real reference dataset a plugin ships for offline use.
+
+    ``load()`` returns a container; it must not touch the network. ``pretrained``
+    maps generator names to bundle directories trained on this dataset, so
+    ``synthguard generate NAME`` needs no training. ``source`` and ``licence``
+    are shown by ``synthguard datasets``: say where the data really comes from.
+    """
+
+    name: str
+    modality: str
+    load: Callable[[], Records]
+    description: str
+    source: str
+    licence: str
+    shape: tuple[int, ...] | None = None
+    target: str | None = None
+    pretrained: dict[str, Path] = field(default_factory=dict)
+
+
+class Metric:
+    """A fidelity/utility metric shown in the report.
+
+    ``compute(real, synthetic)`` returns a flat dict of JSON-able numbers. It runs
+    only when the real data is at hand (``generate``, ``evaluate``).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    modalities: ClassVar[frozenset[str]] = frozenset({"table"})
+    domains: ClassVar[frozenset[str] | None] = None
+
+    def applies_to(self, modality: str, domain: str | None) -> bool:
+        return modality in self.modalities and (self.domains is None or domain in self.domains)
+
+    def compute(self, real: Records, synthetic: Records) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError

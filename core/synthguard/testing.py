@@ -1,0 +1,185 @@
+"""Contract tests a plugin author runs against their own plugin (scikit-learn's ``parametrize_with_checks``).
+
+    from synthguard.testing import parametrize_generator_checks
+
+    @parametrize_generator_checks(MyGenerator, my_small_table, config={"epochs": 2})
+    def test_my_generator(check):
+        check()
+
+Each check is a small function that raises ``AssertionError`` with a message
+saying which part of the contract is broken. ``check_validator`` and
+``check_privacy_filter`` do the same for checks, ``check_plugin`` for a plugin
+module as a whole.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from typing import Any, Callable, Mapping
+
+import numpy as np
+from pydantic import ValidationError
+
+from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
+from .data import Records
+from .engine import Engine
+from .errors import ConfigError
+from .generator import Generator
+from .hookspecs import hookimpl
+
+
+class _OneGenerator:
+    """A throwaway plugin registering one generator class (so bundles can be loaded in isolation)."""
+
+    def __init__(self, cls: type[Generator]):
+        self.cls = cls
+        self.__name__ = f"testing:{cls.name}"
+
+    @hookimpl
+    def register_generators(self, register):
+        register(self.cls)
+
+
+def _fit(cls: type[Generator], data: Records, config: Mapping[str, Any], seed: int = 0) -> Generator:
+    return cls(dict(config)).fit(data, seed=seed, device="cpu")
+
+
+def _same(a: Records, b: Records) -> bool:
+    return len(a) == len(b) and np.array_equal(a.record_hashes(), b.record_hashes())
+
+
+def check_declares_contract(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    assert isinstance(getattr(cls, "name", None), str) and cls.name, "generator needs a non-empty class attribute 'name'"
+    assert cls.modality in ("table", "sequence", "image"), f"modality {cls.modality!r} is not table/sequence/image"
+    assert data.modality == cls.modality, f"test data is {data.modality}, generator fits {cls.modality}"
+    for field, info in cls.Config.model_fields.items():
+        assert info.default is not None or not info.is_required(), f"config field {field!r} needs a default"
+
+
+def check_init_only_stores_config(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    gen = cls(dict(config))
+    assert not gen.is_fitted, "a new generator must not look fitted (fitted state ends in '_' and is set by fit)"
+    assert isinstance(gen.config, cls.Config), "generator.config must be an instance of its Config class"
+    try:
+        gen.config.epochs = 999  # type: ignore[misc]
+    except (ValidationError, TypeError, AttributeError):
+        pass
+    else:
+        raise AssertionError("generator config must be frozen (model_config frozen=True)")
+
+
+def check_unknown_option_rejected(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    try:
+        cls({**config, "no_such_option_xyz": 1})
+    except ConfigError:
+        return
+    raise AssertionError("an unknown config option must raise synthguard.ConfigError (extra='forbid')")
+
+
+def check_sample_before_fit_fails(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    try:
+        cls(dict(config)).sample(3)
+    except ConfigError:
+        return
+    raise AssertionError("sample() before fit() must raise synthguard.ConfigError")
+
+
+def check_fit_returns_self_and_samples(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    gen = cls(dict(config))
+    assert gen.fit(data, seed=0, device="cpu") is gen, "fit() must return self"
+    out = gen.sample(7, seed=0)
+    assert isinstance(out, Records) and out.modality == cls.modality, "sample() must return a container of its modality"
+    assert len(out) == 7, f"sample(7) returned {len(out)} records"
+    assert type(out.meta) is type(data.meta), "samples must carry the training data's metadata type"
+
+
+def check_seed_reproducible(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    a = _fit(cls, data, config, seed=3).sample(20, seed=5)
+    b = _fit(cls, data, config, seed=3).sample(20, seed=5)
+    assert _same(a, b), "same fit seed and sample seed must give identical records"
+
+
+def check_sample_seed_matters(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    gen = _fit(cls, data, config)
+    assert not _same(gen.sample(20, seed=1), gen.sample(20, seed=2)), "different sample seeds gave identical records"
+
+
+def check_save_load_roundtrip(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
+    if not cls.supports_save:
+        return
+    gen = _fit(cls, data, config)
+    engine = Engine(plugins=[_OneGenerator(cls)], load_entrypoints=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        gen.save(f"{tmp}/bundle")
+        loaded = engine.load(f"{tmp}/bundle")
+    assert type(loaded) is cls, "loading a bundle must give the same generator class"
+    assert _same(gen.sample(15, seed=9), loaded.sample(15, seed=9)), "a loaded bundle must sample what the saved model sampled"
+
+
+GENERATOR_CHECKS: list[Callable[..., None]] = [
+    check_declares_contract,
+    check_init_only_stores_config,
+    check_unknown_option_rejected,
+    check_sample_before_fit_fails,
+    check_fit_returns_self_and_samples,
+    check_seed_reproducible,
+    check_sample_seed_matters,
+    check_save_load_roundtrip,
+]
+
+
+def generator_checks(cls: type[Generator], data: Records, config: Mapping[str, Any] | None = None):
+    """``(check name, zero-argument callable)`` pairs for one generator class."""
+    return [(c.__name__, partial(c, cls, data, dict(config or {}))) for c in GENERATOR_CHECKS]
+
+
+def parametrize_generator_checks(cls: type[Generator], data: Records, config: Mapping[str, Any] | None = None):
+    """A ``pytest.mark.parametrize`` over every generator check; the test receives ``check``."""
+    import pytest
+
+    pairs = generator_checks(cls, data, config)
+    return pytest.mark.parametrize("check", [p[1] for p in pairs], ids=[f"{cls.name}-{p[0]}" for p in pairs])
+
+
+def check_generator(cls: type[Generator], data: Records, config: Mapping[str, Any] | None = None) -> None:
+    """Run every generator check; the first broken one raises."""
+    for _, check in generator_checks(cls, data, config):
+        check()
+
+
+def check_check(cls: type[Check], records: Records, context: CheckContext) -> Verdict:
+    """A validator or privacy filter: named, returns one reason (str or None) per record, leaves input alone."""
+    assert issubclass(cls, (Validator, PrivacyFilter)), "register subclasses of synthguard.Validator / PrivacyFilter"
+    assert isinstance(getattr(cls, "name", None), str) and cls.name, "a check needs a non-empty 'name'"
+    before = records.record_hashes().copy()
+    check = cls()
+    check.prepare(context)
+    verdict = check.check(records, context)
+    assert isinstance(verdict, Verdict), f"{cls.name}.check must return a synthguard.Verdict"
+    assert len(verdict) == len(records), f"{cls.name} returned {len(verdict)} reasons for {len(records)} records"
+    assert all(r is None or (isinstance(r, str) and r) for r in verdict.reasons), \
+        f"{cls.name}: every reason must be None (keep) or a non-empty string"
+    assert np.array_equal(before, records.record_hashes()), f"{cls.name} modified the records it checked"
+    assert isinstance(check.summary(), dict), f"{cls.name}.summary() must return a dict"
+    return verdict
+
+
+check_validator = check_check
+check_privacy_filter = check_check
+
+
+def check_plugin(module: object) -> Engine:
+    """The plugin loads beside the built-ins, implements only known hooks, registers valid things."""
+    engine = Engine(plugins=[module], load_entrypoints=False)
+    registry = engine.registry  # raises PluginError on any invalid registration
+    name = getattr(module, "__name__", repr(module))
+    mine = [e for kind in registry.KINDS for e in getattr(registry, kind).values() if e.plugin == name]
+    assert mine, f"plugin {name!r} registered nothing"
+    return engine
+
+
+__all__ = [
+    "GENERATOR_CHECKS", "generator_checks", "parametrize_generator_checks", "check_generator",
+    "check_check", "check_validator", "check_privacy_filter", "check_plugin",
+]

@@ -1,0 +1,35 @@
+"""Train the pretrained bundles this plugin ships (run by hand; a GPU is used when present).
+
+    python plugins/finance/scripts/train_pretrained.py                 # every reference dataset
+    python plugins/finance/scripts/train_pretrained.py german_credit   # one
+
+Each bundle lands in synthguard_finance/pretrained/<generator>--<dataset>/ and records
+seed, device, epochs and seconds in its manifest (``fit``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import synthguard as sg
+from synthguard.bundle import save_bundle
+
+OUT = Path(__file__).resolve().parents[1] / "synthguard_finance" / "pretrained"
+GENERATOR = "finance"
+SEED = 0
+
+
+def main(names: list[str]) -> None:
+    engine = sg.Engine()
+    names = names or ["german_credit", "credit_data"]
+    for name in names:
+        model = engine.fit(GENERATOR, dataset=name, seed=SEED, device="auto", progress=True)
+        digest = save_bundle(model, OUT / f"{GENERATOR}--{name}", overwrite=True)
+        info = model.fit_info_
+        print(f"{name}: {info['epochs_run']} epochs (best {info['best_epoch']}) on {info['device']} "
+              f"in {info['seconds']:.1f}s -> {digest[:12]}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,194 @@
+"""Columns <-> tokens: every column of a mixed-type table becomes a small vocabulary.
+
+We write this instead of using RDT because the model needs *discrete* tokens
+with exact round-trips for point masses (zero balances, round amounts) and
+JSON-only state for bundles; RDT's transformers produce continuous encodings and
+are persisted by pickling.
+
+Per column:
+  * categorical / boolean / numeric with few distinct values -> one token per value;
+  * continuous numeric / datetime -> frequent exact values ("spikes", e.g. 0.0) as
+    their own tokens, the rest in quantile bins; decoding draws uniformly inside
+    the bin and rounds to the column's precision;
+  * missing values -> one extra NaN token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from synthguard import ColumnKind, ConfigError, Table, TableMeta
+
+
+@dataclass
+class ColumnCodec:
+    name: str
+    kind: str                       # ColumnKind value
+    mode: str                       # "values" (one token per value) or "binned"
+    values: list[Any]               # token values (mode "values") or spike values (mode "binned")
+    edges: list[float]              # bin edges (mode "binned"), len = bins + 1
+    has_nan: bool
+    integer: bool
+    decimals: int | None            # rounding precision of float columns
+    dtype: str
+
+    @property
+    def n_bins(self) -> int:
+        return max(len(self.edges) - 1, 0)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.values) + self.n_bins + int(self.has_nan)
+
+    @property
+    def nan_token(self) -> int:
+        return self.vocab_size - 1
+
+
+def _decimals(values: np.ndarray, cap: int = 6) -> int | None:
+    for d in range(cap + 1):
+        if np.allclose(values, np.round(values, d), rtol=0, atol=1e-9 * max(1.0, np.abs(values).max())):
+            return d
+    return None
+
+
+def _numeric_view(series: pd.Series, kind: str) -> np.ndarray:
+    if kind == ColumnKind.datetime.value:
+        return pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _is_nan(series: pd.Series, kind: str) -> np.ndarray:
+    if kind == ColumnKind.datetime.value:
+        return pd.to_datetime(series, errors="coerce").isna().to_numpy()
+    return series.isna().to_numpy()
+
+
+class TableEncoder:
+    """Learns a :class:`ColumnCodec` per column; encodes frames to int tokens and back."""
+
+    def __init__(self, codecs: list[ColumnCodec]):
+        self.codecs = codecs
+
+    @classmethod
+    def fit(cls, table: Table, max_bins: int = 64, max_values: int = 64, spike_share: float = 0.02) -> "TableEncoder":
+        codecs = []
+        for col in table.meta.columns:
+            s = table.frame[col.name]
+            kind = col.kind.value
+            has_nan = bool(_is_nan(s, kind).any())
+            if col.kind in (ColumnKind.categorical, ColumnKind.boolean):
+                values = list(col.categories or [])
+                codecs.append(ColumnCodec(col.name, kind, "values", values, [], has_nan, False, None, col.dtype))
+                continue
+            x = _numeric_view(s, kind)
+            x = x[~np.isnan(x)]
+            uniq, counts = np.unique(x, return_counts=True)
+            decimals = None if (col.integer or kind == "datetime") else _decimals(uniq)
+            if len(uniq) <= max_values:
+                values = [_py(v, col.integer) for v in uniq]
+                codecs.append(ColumnCodec(col.name, kind, "values", values, [], has_nan, col.integer, decimals, col.dtype))
+                continue
+            spike_mask = counts >= max(spike_share * len(x), 2)
+            spikes = uniq[spike_mask][np.argsort(-counts[spike_mask])][:16]
+            rest = x[~np.isin(x, spikes)]
+            edges = np.unique(np.quantile(rest, np.linspace(0, 1, max_bins + 1))) if len(rest) else np.array([])
+            if len(edges) == 1:  # all remaining values equal: make it a spike instead
+                spikes, edges = np.append(spikes, edges), np.array([])
+            codecs.append(ColumnCodec(col.name, kind, "binned", [_py(v, col.integer) for v in sorted(spikes)],
+                                      [float(e) for e in edges], has_nan, col.integer, decimals, col.dtype))
+        return cls(codecs)
+
+    # ------------------------------------------------------------------ state
+
+    def to_json(self) -> list[dict]:
+        return [asdict(c) for c in self.codecs]
+
+    @classmethod
+    def from_json(cls, data: list[dict]) -> "TableEncoder":
+        return cls([ColumnCodec(**d) for d in data])
+
+    @property
+    def vocab_sizes(self) -> list[int]:
+        return [c.vocab_size for c in self.codecs]
+
+    # ------------------------------------------------------------------ encode
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.stack([self.encode_column(c, frame[c.name]) for c in self.codecs], axis=1).astype(np.int64)
+
+    def encode_column(self, codec: ColumnCodec, series: pd.Series) -> np.ndarray:
+        n = len(series)
+        nan = _is_nan(series, codec.kind)
+        out = np.full(n, -1, dtype=np.int64)
+        if codec.kind in ("categorical", "boolean"):
+            lookup = {str(v): i for i, v in enumerate(codec.values)}
+            keys = series.map(lambda v: str(bool(v)) if codec.kind == "boolean" and not pd.isna(v) else str(v))
+            out = keys.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+        else:
+            x = _numeric_view(series, codec.kind)
+            vals = np.asarray(codec.values, dtype="float64")
+            if len(vals):
+                pos = np.searchsorted(vals, x)
+                pos_c = np.clip(pos, 0, len(vals) - 1)
+                exact = vals[pos_c] == x
+                out[exact] = pos_c[exact]
+            if codec.mode == "binned" and codec.n_bins:
+                todo = (out < 0) & ~nan
+                b = np.clip(np.searchsorted(codec.edges, x[todo], side="right") - 1, 0, codec.n_bins - 1)
+                out[todo] = len(codec.values) + b
+            elif codec.mode == "values":
+                # a value between known ones (only in conditions): nearest known value
+                todo = (out < 0) & ~nan
+                if todo.any():
+                    out[todo] = np.abs(vals[None, :] - x[todo, None]).argmin(axis=1)
+        if codec.has_nan:
+            out[nan] = codec.nan_token
+        if (out < 0).any():
+            bad = series[out < 0].iloc[0]
+            raise ConfigError(f"value {bad!r} is unknown in column {codec.name!r}: expected one of the values seen in training")
+        return out
+
+    # ------------------------------------------------------------------ decode
+
+    def decode(self, tokens: np.ndarray, rng: np.random.Generator, meta: TableMeta) -> pd.DataFrame:
+        cols = {c.name: self.decode_column(c, tokens[:, i], rng) for i, c in enumerate(self.codecs)}
+        return pd.DataFrame(cols)[meta.names]
+
+    def decode_column(self, codec: ColumnCodec, tok: np.ndarray, rng: np.random.Generator) -> pd.Series:
+        nan = (tok == codec.nan_token) if codec.has_nan else np.zeros(len(tok), dtype=bool)
+        nv = len(codec.values)
+        if codec.kind in ("categorical", "boolean"):
+            vals = np.asarray(codec.values + [None], dtype=object)
+            out = vals[np.where(nan, nv, np.minimum(tok, nv))]
+            if codec.kind == "boolean":
+                return pd.Series(out, dtype="boolean" if codec.has_nan else bool)
+            return pd.Series(out, dtype=object)
+        x = np.full(len(tok), np.nan)
+        is_val = (tok < nv) & ~nan
+        if nv:
+            x[is_val] = np.asarray(codec.values, dtype="float64")[tok[is_val]]
+        in_bin = (tok >= nv) & ~nan
+        if codec.n_bins and in_bin.any():
+            b = tok[in_bin] - nv
+            lo, hi = np.asarray(codec.edges)[b], np.asarray(codec.edges)[b + 1]
+            x[in_bin] = lo + rng.random(in_bin.sum()) * (hi - lo)
+        if codec.integer or codec.kind == "datetime":
+            x = np.round(x)
+        elif codec.decimals is not None:
+            x = np.round(x, codec.decimals)
+        if codec.kind == "datetime":
+            ns = np.where(np.isnan(x), np.iinfo("int64").min, x).astype("int64")
+            return pd.Series(ns.view("datetime64[ns]"))
+        if codec.integer and not codec.dtype.startswith("float"):
+            if codec.dtype.startswith(("int", "uint")) and not np.isnan(x).any():
+                return pd.Series(x.astype(codec.dtype))
+            return pd.Series(x).astype("Int64")  # nullable integers keep NaN without turning float
+        return pd.Series(x, dtype="float64")
+
+
+def _py(v: float, integer: bool) -> Any:
+    return int(v) if integer else float(v)

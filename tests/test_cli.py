@@ -1,0 +1,145 @@
+"""What a user does at the shell, and what they get."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def loans_csv(tmp_path_factory):
+    """300 real rows of credit_data (with its missing values) written as a user's CSV."""
+    frame = sg.Engine().dataset("credit_data").load().frame.iloc[:300]
+    path = tmp_path_factory.mktemp("data") / "loans.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_main_job_uses_the_pretrained_bundle(cli, tmp_path):
+    out = tmp_path / "out"
+    proc = cli("generate", "finance", "--rows", "1000", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 1000 records" in proc.stdout and "pretrained" in proc.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["rejected.parquet", "report.json", "synthetic.parquet"]
+    data = pd.read_parquet(out / "synthetic.parquet")
+    real = sg.Engine().dataset("german_credit").load().frame
+    assert len(data) == 1000 and list(data.columns) == list(real.columns)
+    assert set(data["purpose"]) <= set(real["purpose"])
+    report = json.loads((out / "report.json").read_text())
+    assert report["rows"] == 1000 and report["seed"] == 0 and report["lineage"]["pretrained"] is True
+    shipped = sg.Engine().dataset("german_credit").pretrained["finance"]
+    assert report["generator"]["bundle_sha256"] == json.loads((shipped / "manifest.json").read_text())["bundle_sha256"]
+    assert report["privacy"]["core.exact-copy"]["rejected"] >= 0
+    assert {"finance.bounds", "finance.pii", "core.finite"} <= set(report["validators"])
+    assert report["timings"]["sample_seconds"] > 0
+
+
+def test_fit_once_sample_many_is_bit_for_bit_reproducible(cli, tmp_path, loans_csv):
+    for name in ("m1", "m2"):
+        proc = cli("fit", "finance", "--data", str(loans_csv), "--out", str(tmp_path / name), "--epochs", "2",
+                   "--seed", "7", "--device", "cpu")
+        assert proc.returncode == 0, proc.stderr
+    m1, m2 = (json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("m1", "m2"))
+    assert m1["files"] == m2["files"] and m1["fit"]["seed"] == 7 and m1["fit"]["epochs_run"] == 2
+    assert m1["fit"]["device"] == "cpu" and m1["fit"]["seconds"] > 0
+    for name, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        proc = cli("sample", str(tmp_path / "m1"), "--rows", "50", "--seed", seed, "--out", str(tmp_path / name))
+        assert proc.returncode == 0, proc.stderr
+    assert sha(tmp_path / "a" / "synthetic.parquet") == sha(tmp_path / "b" / "synthetic.parquet")
+    assert sha(tmp_path / "a" / "synthetic.parquet") != sha(tmp_path / "c" / "synthetic.parquet")
+    sample = pd.read_parquet(tmp_path / "a" / "synthetic.parquet")
+    real = pd.read_csv(loans_csv)
+    assert list(sample.columns) == list(real.columns) and sample["Income"].isna().any() == real["Income"].isna().any()
+
+
+def test_conditional_sampling_fixes_the_column(cli, tmp_path, loans_csv):
+    proc = cli("generate", "finance", "--data", str(loans_csv), "--rows", "40", "--epochs", "2",
+               "--condition", "Home=owner", "--condition", "Age=30", "--out", str(tmp_path / "o"), "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    out = pd.read_csv(tmp_path / "o" / "synthetic.csv")
+    assert len(out) == 40 and (out["Home"] == "owner").all() and (out["Age"] == 30).all()
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["conditions"] == {"Home": "owner", "Age": 30}
+
+
+def test_datasets_lists_real_sources_and_licences(cli):
+    proc = cli("datasets", "--json")
+    rows = {r["name"]: r for r in json.loads(proc.stdout)}
+    assert rows["german_credit"]["pretrained"] == ["finance"]
+    assert "UCI" in rows["german_credit"]["source"] and rows["credit_data"]["licence"].startswith("MIT")
+
+
+def _write(tmp_path, name, frame=None, raw: bytes | None = None):
+    path = tmp_path / name
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        frame.to_csv(path, index=False)
+    return str(path)
+
+
+BAD_INPUTS = {
+    "missing file": (lambda t: ["--data", str(t / "nope.csv")], "data file '.*nope.csv' not found"),
+    "unknown dataset": (lambda t: ["--dataset", "nope"], "unknown dataset 'nope'"),
+    "empty table": (lambda t: ["--data", _write(t, "e.csv", raw=b"a,b\n")], "table 'e' is empty"),
+    "all-NaN column": (lambda t: ["--data", _write(t, "n.csv", pd.DataFrame({"a": [1, 2], "b": [None, None]}))],
+                       "column 'b' is entirely missing"),
+    "non-UTF-8 CSV": (lambda t: ["--data", _write(t, "l.csv", raw="name,x\nJosé,1\n".encode("latin-1"))],
+                      "is not UTF-8"),
+    "100k categories": (lambda t: ["--data", _write(t, "h.csv", pd.DataFrame({"id": [f"c{i}" for i in range(100_000)],
+                                                                             "x": 1}))],
+                        "column 'id' has 100000 distinct values"),
+    "zero rows": (lambda t: ["--rows", "0"], "rows must be a positive integer"),
+    "negative rows": (lambda t: ["--rows", "-5"], "rows must be a positive integer"),
+    "unknown condition column": (lambda t: ["--condition", "nope=1"], "unknown column 'nope'"),
+    "unknown condition value": (lambda t: ["--condition", "purpose=yacht"], "value 'yacht' is unknown in column 'purpose'"),
+    "malformed condition": (lambda t: ["--condition", "purpose"], "expected NAME=VALUE"),
+    "bad rule": (lambda t: ["--rule", "credit_amount <= nope"], "unknown column 'nope'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_one_clear_line_and_no_output(cli, tmp_path, case):
+    extra, message = BAD_INPUTS[case]
+    out = tmp_path / "out"
+    args = ["generate", "finance", "--out", str(out), "--epochs", "1", *extra(tmp_path)]
+    if "--rows" not in args:
+        args += ["--rows", "5"]
+    proc = cli(*args)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    import re
+    assert re.search(message, lines[0]), lines[0]
+    assert not out.exists()
+
+
+def test_unwritable_output_fails_before_any_work(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = cli("generate", "finance", "--rows", "5", "--out", str(blocker / "out"))
+    assert proc.returncode == 2 and "cannot be created" in proc.stderr
+
+
+def test_a_tampered_bundle_is_refused(cli, tmp_path, loans_csv):
+    assert cli("fit", "finance", "--data", str(loans_csv), "--out", str(tmp_path / "m"), "--epochs", "1").returncode == 0
+    weights = tmp_path / "m" / "weights.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-1] ^= 0xFF
+    weights.write_bytes(bytes(raw))
+    proc = cli("sample", str(tmp_path / "m"), "--rows", "5", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "fails its sha256 check" in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_a_constant_column_stays_constant(tmp_path):
+    frame = pd.DataFrame({"currency": ["EUR"] * 60, "amount": np.arange(60) * 10.0, "kind": ["a", "b", "c"] * 20})
+    result = sg.generate("finance", 30, data=frame, epochs=1)
+    assert (result.data["currency"] == "EUR").all()
