@@ -70,7 +70,17 @@ class CheckContext:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-class Check:
+class Scoped:
+    """Something that runs only for some modalities and, optionally, some domains."""
+
+    modalities: ClassVar[frozenset[str]] = frozenset({"table"})
+    domains: ClassVar[frozenset[str] | None] = None
+
+    def applies_to(self, modality: str, domain: str | None) -> bool:
+        return modality in self.modalities and (self.domains is None or domain in self.domains)
+
+
+class Check(Scoped):
     """Base of validators and privacy filters.
 
     Subclasses set ``name`` (unique, dotted by plugin, e.g. ``finance.bounds``),
@@ -82,11 +92,6 @@ class Check:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    modalities: ClassVar[frozenset[str]] = frozenset({"table"})
-    domains: ClassVar[frozenset[str] | None] = None
-
-    def applies_to(self, modality: str, domain: str | None) -> bool:
-        return modality in self.modalities and (self.domains is None or domain in self.domains)
 
     def prepare(self, context: CheckContext) -> None:
         """Called once per run before the first batch: validate options, precompute lookups."""

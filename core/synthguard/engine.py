@@ -115,13 +115,16 @@ class Engine:
         options = _options(options)
         ref = self.to_records(reference) if reference is not None else None
         modality, domain = model.modality, model.domain
-        validators = [e.obj() for e in self.registry.validators.values()
-                      if e.obj.name not in options.disable and e.obj().applies_to(modality, domain)]
         unknown = set(options.disable) - set(self.registry.validators)
         if unknown:
             raise ConfigError(f"cannot disable unknown validator(s) {sorted(unknown)}: expected names from 'synthguard plugins'")
-        filters = [e.obj() for e in self.registry.privacy_filters.values() if e.obj().applies_to(modality, domain)]
-        metrics = [e.obj() for e in self.registry.metrics.values() if e.obj().applies_to(modality, domain)]
+
+        def active(kind: str, skip: Iterable[str] = ()) -> list:
+            made = (e.obj() for name, e in getattr(self.registry, kind).items() if name not in skip)
+            return [obj for obj in made if obj.applies_to(modality, domain)]
+
+        validators = active("validators", options.disable)
+        filters, metrics = active("privacy_filters"), active("metrics")
         lineage = {"fit_seconds": None, **(_lineage or {})}
         return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
                             conditions=conditions, reference=ref, options=options, out=out, fmt=fmt,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
+from .checks import Scoped
 from .data import Records
 
 
@@ -30,7 +31,7 @@ class Dataset:
     pretrained: dict[str, Path] = field(default_factory=dict)
 
 
-class Metric:
+class Metric(Scoped):
     """A fidelity/utility metric shown in the report.
 
     ``compute(real, synthetic)`` returns a flat dict of JSON-able numbers. It runs
@@ -39,11 +40,6 @@ class Metric:
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
-    modalities: ClassVar[frozenset[str]] = frozenset({"table"})
-    domains: ClassVar[frozenset[str] | None] = None
-
-    def applies_to(self, modality: str, domain: str | None) -> bool:
-        return modality in self.modalities and (self.domains is None or domain in self.domains)
 
     def compute(self, real: Records, synthetic: Records) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError

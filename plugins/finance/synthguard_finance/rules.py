@@ -11,7 +11,7 @@ import pandas as pd
 from synthguard import ConfigError, TableMeta
 
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq, "!=": operator.ne}
-_RULE = re.compile(r"^\s*(?P<left>.+?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>.+?)\s*$")
+_RULE = re.compile(r"^\s*(?P<left>[^<>=!]+?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>[^<>=!]+?)\s*$")
 
 
 @dataclass(frozen=True)
