@@ -143,3 +143,29 @@ def test_a_constant_column_stays_constant(tmp_path):
     frame = pd.DataFrame({"currency": ["EUR"] * 60, "amount": np.arange(60) * 10.0, "kind": ["a", "b", "c"] * 20})
     result = sg.generate("finance", 30, data=frame, epochs=1)
     assert (result.data["currency"] == "EUR").all()
+
+
+def test_parquet_input_and_generator_settings(cli, tmp_path, loans_csv):
+    data = tmp_path / "loans.parquet"
+    pd.read_csv(loans_csv).to_parquet(data)
+    proc = cli("generate", "finance", "--data", str(data), "--rows", "20", "--epochs", "1",
+               "--set", "d_model=32", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["generator"]["config"]["d_model"] == 32 and report["lineage"]["data_source"]["source"] == "file:loans.parquet"
+    proc = cli("generate", "finance", "--data", str(data), "--rows", "5", "--set", "wings=2", "--out", str(tmp_path / "p"))
+    assert proc.returncode == 2 and "option 'wings'" in proc.stderr
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has a GPU")
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error(cli, tmp_path):
+    proc = cli("generate", "finance", "--rows", "5", "--epochs", "1", "--device", "cuda", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "no CUDA GPU" in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_baseline_generator_cannot_be_saved_but_generates(cli, tmp_path):
+    proc = cli("fit", "finance-gaussian-copula", "--dataset", "german_credit", "--out", str(tmp_path / "m"))
+    assert proc.returncode == 2 and "cannot be saved" in proc.stderr and not (tmp_path / "m").exists()
+    proc = cli("generate", "finance-gaussian-copula", "--rows", "50", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["generator"]["bundle_sha256"] is None

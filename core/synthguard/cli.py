@@ -132,14 +132,16 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--data", type=click.Path(), default=None, help="your own CSV/Parquet table to learn from")
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
 @click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
 @with_options(run_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, save_model, seed, conditions, rules,
-                 disable, max_rounds, fmt, overwrite) -> None:
+def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, save_model, seed, conditions,
+                 rules, disable, max_rounds, fmt, overwrite) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
+        config=_parse_pairs(settings, "setting"),
         conditions=_parse_pairs(conditions, "condition"), options=_options(rules, disable, max_rounds),
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model)
     _summary(result, out)
