@@ -29,7 +29,7 @@ def test_main_job_uses_the_pretrained_bundle(cli, tmp_path):
     proc = cli("generate", "finance", "--rows", "1000", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "wrote 1000 records" in proc.stdout and "pretrained" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == ["rejected.parquet", "report.json", "synthetic.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["rejected.parquet", "report.html", "report.json", "synthetic.parquet"]
     data = pd.read_parquet(out / "synthetic.parquet")
     real = sg.Engine().dataset("german_credit").load().frame
     assert len(data) == 1000 and list(data.columns) == list(real.columns)

@@ -57,7 +57,7 @@ def test_an_existing_output_is_never_clobbered(engine, mixed_frame, tmp_path):
         engine.generate("test-copycat", 10, data=mixed_frame, out=out)
     assert (out / "keep.txt").read_text() == "earlier results"
     engine.generate("test-copycat", 10, data=mixed_frame, out=out, overwrite=True, fmt="csv")
-    assert sorted(p.name for p in out.iterdir()) == ["rejected.csv", "report.json", "synthetic.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["rejected.csv", "report.html", "report.json", "synthetic.csv"]
 
 
 def test_user_rules_reject_and_unknown_names_are_errors(engine, mixed_frame):
@@ -76,13 +76,13 @@ def test_metrics_from_plugins_land_in_the_report(mixed_frame):
     class RowShare(sg.Metric):
         name = "test.row-share"
 
-        def compute(self, real, synthetic):
+        def compute(self, real, synthetic, context):
             return {"ratio": len(synthetic) / len(real)}
 
     class Broken(sg.Metric):
         name = "test.broken"
 
-        def compute(self, real, synthetic):
+        def compute(self, real, synthetic, context):
             raise ValueError("boom")
 
     import types
@@ -90,5 +90,5 @@ def test_metrics_from_plugins_land_in_the_report(mixed_frame):
     plugin.register_metrics = sg.hookimpl(lambda register: (register(RowShare), register(Broken)))
     engine = sg.Engine(plugins=[toy_plugin, plugin])
     result = engine.generate("test-copycat", 60, data=mixed_frame)
-    assert result.report["metrics"]["test.row-share"] == {"ratio": 0.5}
+    assert result.report["metrics"]["test.row-share"] == {"ratio": 60 / 96}  # real = the 80% training split
     assert result.report["metrics"]["test.broken"] == {"error": "ValueError: boom"}

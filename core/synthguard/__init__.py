@@ -21,7 +21,7 @@ from .errors import BundleError, ConfigError, DataError, PluginError, SamplingEr
 from .generator import Generator, GeneratorConfig
 from .hookspecs import hookimpl
 from .pipeline import Result, RunOptions
-from .registry import Dataset, Metric
+from .registry import Dataset, Metric, MetricContext
 
 __version__ = "0.1.0"
 
@@ -59,7 +59,7 @@ def datasets() -> Mapping[str, Dataset]:
 __all__ = [
     "hookimpl", "Engine", "fit", "load", "sample", "generate", "plugins", "datasets",
     "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext", "Verdict",
-    "Dataset", "Metric", "Result", "RunOptions",
+    "Dataset", "Metric", "MetricContext", "Result", "RunOptions",
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet",
     "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
     "__version__",

@@ -8,24 +8,29 @@ import pandas as pd
 from .checks import CheckContext, PrivacyFilter, Validator, Verdict
 from .data import ColumnKind, ImageSet, Records, SequenceSet, Table
 from .hookspecs import hookimpl
+from .quality import DistributionsMetric, QualityMetric, TSTRMetric
 
 
 class ExactCopyFilter(PrivacyFilter):
-    """Rejects any synthetic record equal to a training record (compared by record hash)."""
+    """Rejects any synthetic record equal to a real record: training (by hash) or holdout."""
 
     name = "core.exact-copy"
-    description = "synthetic record identical to a training record"
+    description = "synthetic record identical to a real record"
     modalities = frozenset({"table", "sequence", "image"})
 
     def prepare(self, context: CheckContext) -> None:
         self._known = np.unique(np.asarray(context.reference_hashes, dtype=np.uint64))
+        held = context.holdout.record_hashes() if context.holdout is not None else np.array([], dtype=np.uint64)
+        self._held = np.setdiff1d(np.unique(held.astype(np.uint64)), self._known)
 
     def check(self, records: Records, context: CheckContext) -> Verdict:
-        hits = np.isin(records.record_hashes(), self._known)
-        return Verdict.from_mask(hits, "identical to a training record")
+        hashes = records.record_hashes()
+        reasons = np.where(np.isin(hashes, self._known), "identical to a training record",
+                           np.where(np.isin(hashes, self._held), "identical to a holdout record", None))
+        return Verdict(reasons)
 
     def summary(self) -> dict:
-        return {"training_records_known": int(len(self._known))}
+        return {"training_records_known": int(len(self._known)), "holdout_records_known": int(len(self._held))}
 
 
 class FiniteValidator(Validator):
@@ -63,3 +68,10 @@ def register_validators(register):
 @hookimpl
 def register_privacy_filters(register):
     register(ExactCopyFilter)
+
+
+@hookimpl
+def register_metrics(register):
+    register(QualityMetric)
+    register(TSTRMetric)
+    register(DistributionsMetric)

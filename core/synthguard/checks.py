@@ -58,7 +58,8 @@ class CheckContext:
 
     ``meta`` is the training data's metadata (e.g. :class:`~synthguard.data.TableMeta`),
     always present. ``reference`` is the real training data when it is at hand
-    (``generate``), None when sampling from a bundle alone. ``reference_hashes``
+    (``generate``), None when sampling from a bundle alone; ``holdout`` is real data
+    kept away from training, when there is some. ``reference_hashes``
     are the training records' hashes, always present (bundles carry them).
     ``options`` holds user settings such as ``rules`` and ``bounds``.
     """
@@ -66,6 +67,7 @@ class CheckContext:
     meta: Any
     reference_hashes: np.ndarray
     reference: Records | None = None
+    holdout: Records | None = None
     domain: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -134,16 +134,20 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
 @click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
+@click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
+              help="share of real records kept away from training, to measure against")
+@click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, save_model, seed, conditions,
-                 rules, disable, max_rounds, fmt, overwrite) -> None:
+def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, save_model, holdout, target, seed,
+                 conditions, rules, disable, max_rounds, fmt, overwrite) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_parse_pairs(settings, "setting"),
         conditions=_parse_pairs(conditions, "condition"), options=_options(rules, disable, max_rounds),
-        out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model)
+        out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
+        holdout=holdout, target=target)
     _summary(result, out)
 
 
@@ -184,14 +188,29 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
 @click.option("--out", type=click.Path(), required=True, help="output directory")
 @click.option("--reference", type=click.Path(), default=None,
               help="the real training table, to compute metrics (the exact-copy gate works without it)")
+@click.option("--holdout", "holdout_data", type=click.Path(), default=None,
+              help="real records the model never saw, for utility/privacy metrics")
+@click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
 @click.pass_context
-def sample_cmd(ctx, model, rows, out, reference, seed, conditions, rules, disable, max_rounds, fmt, overwrite) -> None:
+def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
+               fmt, overwrite) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
-                                 reference=reference, options=_options(rules, disable, max_rounds),
+                                 reference=reference, holdout=holdout_data, target=target,
+                                 options=_options(rules, disable, max_rounds),
                                  out=out, fmt=fmt, overwrite=overwrite)
     _summary(result, out)
+
+
+@main.command("report")
+@click.argument("directory", type=click.Path())
+def report_cmd(directory) -> None:
+    """Re-render DIRECTORY/report.html from its report.json (e.g. after upgrading synthguard)."""
+    from .pipeline import write_html_report
+
+    path = write_html_report(directory)
+    click.echo(f"wrote {path}")
 
 
 def run() -> None:

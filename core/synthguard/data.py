@@ -57,6 +57,24 @@ class Records(ABC):
         return hashlib.sha256(hashes.tobytes()).hexdigest()
 
 
+def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Records, Records | None]:
+    """Split off ``fraction`` of the records (seeded) as real data the generator never sees.
+
+    The holdout is what privacy and utility are measured against: distances of
+    synthetic records to training records mean little without the distances of
+    unseen real records beside them.
+    """
+    if not 0 <= fraction < 1:
+        raise DataError(f"holdout fraction {fraction}: expected a number in [0, 1)")
+    n_hold = int(round(len(records) * fraction))
+    if n_hold == 0:
+        return records, None
+    if len(records) - n_hold < 2:
+        raise DataError(f"{len(records)} records are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
+    perm = np.random.default_rng(seed).permutation(len(records))
+    return records.take(np.sort(perm[n_hold:])), records.take(np.sort(perm[:n_hold]))
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -351,7 +369,7 @@ def _hash_bytes(data: bytes) -> int:
 
 
 __all__ = [
-    "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
+    "holdout_split", "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
     "SequenceSet", "SequenceMeta", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
 ]
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import pipeline
 from .bundle import load_bundle
-from .data import Records, Table
+from .data import Records, Table, TableMeta, holdout_split
 from .errors import ConfigError, DataError
 from .generator import Generator
 from .io.readers import read_table
@@ -25,6 +25,10 @@ from .plugins import Registry, build_registry, make_plugin_manager, plugin_info
 from .registry import Dataset
 
 DataLike = pd.DataFrame | Records | str | Path
+
+#: Share of real records ``generate`` keeps away from the generator, and the seed of that split.
+HOLDOUT = 0.2
+SPLIT_SEED = 0
 
 
 class Engine:
@@ -107,6 +111,7 @@ class Engine:
 
     def sample(self, model: Generator | str | Path, rows: int, *, seed: int = 0,
                conditions: Mapping[str, Any] | None = None, reference: DataLike | None = None,
+               holdout: DataLike | None = None, target: str | None = None,
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
                fmt: str = "parquet", overwrite: bool = False, _lineage: dict | None = None) -> Result:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given."""
@@ -114,6 +119,9 @@ class Engine:
             model = self.load(model)
         options = _options(options)
         ref = self.to_records(reference) if reference is not None else None
+        hold = self.to_records(holdout) if holdout is not None else None
+        if target is not None and isinstance(model.meta_, TableMeta):
+            model.meta_.column(target)  # names an unknown target column
         modality, domain = model.modality, model.domain
         unknown = set(options.disable) - set(self.registry.validators)
         if unknown:
@@ -127,18 +135,22 @@ class Engine:
         filters, metrics = active("privacy_filters"), active("metrics")
         lineage = {"fit_seconds": None, **(_lineage or {})}
         return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
-                            conditions=conditions, reference=ref, options=options, out=out, fmt=fmt,
+                            conditions=conditions, reference=ref, holdout=hold, target=target, options=options, out=out, fmt=fmt,
                             overwrite=overwrite, lineage=lineage)
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
                  seed: int = 0, device: str = "auto", epochs: int | None = None,
                  conditions: Mapping[str, Any] | None = None, options: RunOptions | Mapping[str, Any] | None = None,
                  config: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
-                 overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None) -> Result:
-        """The main job: use the pretrained bundle when there is one for this dataset, otherwise fit; then sample.
+                 overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
+                 holdout: float = HOLDOUT, target: str | None = None) -> Result:
+        """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
-        A pretrained bundle is used only when the user asked for nothing it was not
-        trained with (no ``data``, ``epochs`` or ``config``).
+        ``holdout`` of the real records (seeded split, seed 0) are never shown to the
+        generator; metrics and privacy measurements compare against them. A
+        pretrained bundle is used only when the user asked for nothing it was not
+        trained with (no ``data``, ``epochs`` or ``config``) and it was trained on
+        exactly this training split (checked by fingerprint).
         """
         if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
             raise ConfigError(f"rows must be a positive integer: got {rows!r}")
@@ -148,18 +160,26 @@ class Engine:
             check_writable_target(out, overwrite)
         cls = self.registry.get("generators", generator)
         records, source = self._resolve_source(cls, data, dataset)
-        lineage: dict[str, Any] = {"data_source": source}
-        pretrained = None
+        train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
+        split = {"fraction": holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
+        if data is None:
+            target = target or self.dataset(source["dataset"]).target
+        lineage: dict[str, Any] = {"data_source": source, "holdout": split}
+        model = None
         if data is None and epochs is None and not config:
-            ds = self.dataset(source["dataset"])
-            pretrained = ds.pretrained.get(generator)
-        if pretrained is not None:
-            model = self.load(pretrained)
+            bundle = self.dataset(source["dataset"]).pretrained.get(generator)
+            if bundle is not None:
+                model = self.load(bundle)
+                if model.fit_info_.get("data_fingerprint") != train.fingerprint():
+                    lineage["pretrained_skipped"] = "bundle was trained on other records than this training split"
+                    model = None
+        if model is not None:
             lineage.update(pretrained=True, fit_seconds=None, pretrained_fit_seconds=model.fit_info_.get("seconds"))
         else:
             start = time.perf_counter()
-            model = self.fit(generator, records, seed=seed, device=device, epochs=epochs, progress=progress, config=config)
+            model = self.fit(generator, train, seed=seed, device=device, epochs=epochs, progress=progress, config=config)
             model.fit_info_["source"] = source
+            model.fit_info_["holdout"] = split
             lineage.update(pretrained=False, fit_seconds=round(time.perf_counter() - start, 3))
             if save_model is not None:
                 model.bundle_sha256_ = model.save(save_model)
@@ -168,8 +188,8 @@ class Engine:
 
                 _, manifest = serialize(model)
                 model.bundle_sha256_ = bundle_hash(manifest["files"])
-        return self.sample(model, rows, seed=seed, conditions=conditions, reference=records, options=options,
-                           out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
+        return self.sample(model, rows, seed=seed, conditions=conditions, reference=train, holdout=hold,
+                           target=target, options=options, out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
 
 
 def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:

@@ -100,7 +100,8 @@ def register_metrics(register: Callable[[type], None]) -> None:
 
     Called once per engine, when the registry is first built. A metric runs after
     sampling whenever the real data is at hand and ``applies_to(modality, domain)``
-    is true; its ``compute(real, synthetic)`` dict lands in
+    is true; its ``compute(real, synthetic, context)`` dict (``context`` is a
+    :class:`~synthguard.MetricContext` with the holdout split and target) lands in
     ``report.json["metrics"][name]``. A metric that raises is reported as an error
     entry; it never fails the run.
 

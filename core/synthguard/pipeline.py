@@ -25,7 +25,7 @@ from .errors import SamplingError
 from .generator import Generator
 from .io.atomic import atomic_directory, check_writable_target
 from .io.writers import FORMATS, write_frame, write_records
-from .registry import Metric
+from .registry import Metric, MetricContext
 
 REPORT_VERSION = 1
 
@@ -75,10 +75,29 @@ class Result:
             else:
                 rejected = write_frame(pd.DataFrame(columns=["_stage", "_checks", "_reason"]), tmp / "rejected", fmt)
             report = dict(self.report)
-            report["files"] = {"synthetic": synthetic.name, "rejected": rejected.name, "report": "report.json"}
+            report["files"] = {"synthetic": synthetic.name, "rejected": rejected.name, "report": "report.json",
+                               "html": "report.html"}
             (tmp / "report.json").write_text(json.dumps(report, indent=2, default=_json_default))
+            write_html_report(tmp, report)
         self.report = report
         return Path(out)
+
+
+def write_html_report(directory: Path, report: dict[str, Any] | None = None) -> Path:
+    """(Re-)render ``report.html`` in ``directory`` from its ``report.json`` (or the given dict)."""
+    from .quality.html import render_html
+
+    if report is None:
+        path = Path(directory) / "report.json"
+        if not path.is_file():
+            from .errors import DataError
+
+            raise DataError(f"{str(path)!r} not found: expected an output directory written by generate/sample")
+        report = json.loads(path.read_text())
+    report = json.loads(json.dumps(report, default=_json_default))
+    out = Path(directory) / "report.html"
+    out.write_text(render_html(report), encoding="utf-8")
+    return out
 
 
 def _json_default(obj: Any) -> Any:
@@ -112,6 +131,8 @@ def run(
     seed: int = 0,
     conditions: Mapping[str, Any] | None = None,
     reference: Records | None = None,
+    holdout: Records | None = None,
+    target: str | None = None,
     options: RunOptions | None = None,
     out: str | Path | None = None,
     fmt: str = "parquet",
@@ -126,6 +147,7 @@ def run(
         meta=generator.meta_,
         reference_hashes=generator.reference_hashes_,
         reference=reference,
+        holdout=holdout,
         domain=generator.domain,
         options=options.model_dump(),
     )
@@ -176,9 +198,10 @@ def run(
     metric_values: dict[str, Any] = {}
     t0 = time.perf_counter()
     if reference is not None and options.metrics:
+        metric_context = MetricContext(holdout=holdout, target=target, domain=generator.domain)
         for metric in metrics:
             try:
-                metric_values[metric.name] = metric.compute(reference, records)
+                metric_values[metric.name] = metric.compute(reference, records, metric_context)
             except Exception as err:  # a broken metric is reported, never fatal
                 metric_values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
     metric_seconds = time.perf_counter() - t0
@@ -190,6 +213,8 @@ def run(
         "seed": seed,
         "modality": generator.modality,
         "conditions": dict(conditions or {}),
+        "data": {"training_records": len(reference) if reference is not None else None,
+                 "holdout_records": len(holdout) if holdout is not None else None, "target": target},
         "generator": {
             "name": generator.name,
             "bundle_sha256": getattr(generator, "bundle_sha256_", None),

@@ -31,15 +31,30 @@ class Dataset:
     pretrained: dict[str, Path] = field(default_factory=dict)
 
 
+@dataclass
+class MetricContext:
+    """What a metric may use besides the two record sets.
+
+    ``holdout`` is real data the generator never saw (None when there is none),
+    ``target`` the column a downstream model would predict (dataset default or
+    the user's ``--target``), ``domain`` the generator's domain.
+    """
+
+    holdout: Records | None = None
+    target: str | None = None
+    domain: str | None = None
+
+
 class Metric(Scoped):
     """A fidelity/utility metric shown in the report.
 
-    ``compute(real, synthetic)`` returns a flat dict of JSON-able numbers. It runs
-    only when the real data is at hand (``generate``, ``evaluate``).
+    ``compute(real, synthetic, context)`` returns a dict of JSON-able values; ``real``
+    is the training data. It runs only when the real data is at hand (``generate``,
+    ``sample --reference``).
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
 
-    def compute(self, real: Records, synthetic: Records) -> dict[str, Any]:  # pragma: no cover - abstract
+    def compute(self, real: Records, synthetic: Records, context: MetricContext) -> dict[str, Any]:  # pragma: no cover
         raise NotImplementedError

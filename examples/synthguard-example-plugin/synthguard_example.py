@@ -68,7 +68,7 @@ class MeanShift(sg.Metric):
     name = "example.mean-shift"
     description = "mean |difference of means| / real std over numeric columns (0 = identical)"
 
-    def compute(self, real, synthetic):
+    def compute(self, real, synthetic, context):
         num = [c.name for c in real.meta.columns if c.kind is sg.ColumnKind.numeric]
         shifts = [abs(synthetic.frame[c].astype(float).mean() - real.frame[c].astype(float).mean())
                   / (real.frame[c].astype(float).std() or 1.0) for c in num]

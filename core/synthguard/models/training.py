@@ -84,8 +84,10 @@ def train_loop(
                 model.eval()
                 with torch.no_grad():
                     vgen = torch.Generator(device=generator.device)
-                    vgen.manual_seed(12345)  # same validation masks every epoch: comparable losses
-                    current = float(loss_fn(val_data, vgen))
+                    vgen.manual_seed(12345)  # same validation draws every epoch: comparable losses
+                    # a random loss on a small split is noisy: average enough draws for ~2000 records
+                    repeats = min(16, max(1, -(-2000 // len(val_data))))
+                    current = sum(float(loss_fn(val_data, vgen)) for _ in range(repeats)) / repeats
                 hist.val_loss.append(current)
             if current < best - 1e-6:
                 best, hist.best_epoch = current, epoch + 1

@@ -3,7 +3,7 @@
     python plugins/finance/scripts/train_pretrained.py                 # every reference dataset
     python plugins/finance/scripts/train_pretrained.py german_credit   # one
 
-Each bundle lands in synthguard_finance/pretrained/<generator>--<dataset>/ and records
+Each bundle is trained on the training split `generate` uses (the holdout stays unseen) and lands in synthguard_finance/pretrained/<generator>--<dataset>/ and records
 seed, device, epochs and seconds in its manifest (``fit``).
 """
 
@@ -14,6 +14,8 @@ from pathlib import Path
 
 import synthguard as sg
 from synthguard.bundle import save_bundle
+from synthguard.data import holdout_split
+from synthguard.engine import HOLDOUT, SPLIT_SEED
 
 OUT = Path(__file__).resolve().parents[1] / "synthguard_finance" / "pretrained"
 GENERATOR = "finance"
@@ -24,7 +26,11 @@ def main(names: list[str]) -> None:
     engine = sg.Engine()
     names = names or ["german_credit", "credit_data"]
     for name in names:
-        model = engine.fit(GENERATOR, dataset=name, seed=SEED, device="auto", progress=True)
+        # the same split `synthguard generate` makes, so the holdout stays unseen
+        train, holdout = holdout_split(engine.dataset(name).load(), HOLDOUT, seed=SPLIT_SEED)
+        model = engine.fit(GENERATOR, train, seed=SEED, device="auto", progress=True)
+        model.fit_info_["source"] = {"source": f"dataset:{name}", "dataset": name}
+        model.fit_info_["holdout"] = {"fraction": HOLDOUT, "seed": SPLIT_SEED, "holdout_records": len(holdout)}
         digest = save_bundle(model, OUT / f"{GENERATOR}--{name}", overwrite=True)
         info = model.fit_info_
         print(f"{name}: {info['epochs_run']} epochs (best {info['best_epoch']}) on {info['device']} "

@@ -1,0 +1,95 @@
+"""Every run measures itself: holdout split, quality, utility, plots — in report.json and report.html."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+from synthguard.data import holdout_split
+from synthguard.quality import TSTRMetric
+
+from toy import toy_plugin
+
+
+@pytest.fixture(scope="module")
+def main_job(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = sg.Engine().generate("finance", 500, out=out)
+    return result, out
+
+
+def test_generate_holds_out_real_records_the_model_never_saw(main_job):
+    result, _ = main_job
+    real = sg.Engine().dataset("german_credit").load()
+    train, holdout = holdout_split(real, 0.2, seed=0)
+    assert result.report["data"] == {"training_records": 800, "holdout_records": 200, "target": "creditability"}
+    model = sg.load(sg.Engine().dataset("german_credit").pretrained["finance"])
+    assert not set(holdout.record_hashes()) & set(model.reference_hashes_)
+    assert model.fit_info_["data_fingerprint"] == train.fingerprint()
+    assert result.report["privacy"]["core.exact-copy"]["holdout_records_known"] == 200
+
+
+def test_report_has_quality_with_its_ceiling_and_utility(main_job):
+    metrics = main_job[0].report["metrics"]
+    q = metrics["core.quality"]
+    assert 0.8 < q["score"] <= 1 and 0.8 < q["ceiling"] <= 1
+    assert set(q["columns"]) == set(main_job[0].data.columns)
+    t = metrics["core.tstr"]
+    assert t["task"] == "binary" and t["metric"] == "roc_auc" and t["holdout_records"] == 200
+    assert 0.6 < t["trtr"] <= 1 and 0.5 < t["tstr"] <= 1 and t["ratio"] == pytest.approx(t["tstr"] / t["trtr"], abs=1e-3)
+    d = metrics["core.distributions"]
+    assert sum(d["columns"]["credit_amount"]["real"]) == pytest.approx(1, abs=0.02)
+    assert d["correlation"]["columns"] and 0 <= d["correlation"]["mean_abs_difference"] < 1
+
+
+def test_html_report_is_self_contained_and_re_renders(main_job, cli):
+    _, out = main_job
+    page = (out / "report.html").read_text()
+    library, _, body = page.partition("</script>")  # the first script is plotly.js itself, inlined
+    assert len(library) > 1_000_000 and "<script src" not in body and 'src="http' not in body  # works offline
+    assert "Synthetic data report" in body and "finance.bounds" in body and "Plotly.newPlot" in body
+    (out / "report.html").unlink()
+    proc = cli("report", str(out))
+    assert proc.returncode == 0 and (out / "report.html").read_text().count("Plotly.newPlot") >= 20
+
+
+def test_report_of_a_directory_without_report_json_is_an_error(cli, tmp_path):
+    proc = cli("report", str(tmp_path))
+    assert proc.returncode == 2 and "report.json" in proc.stderr
+
+
+def test_tstr_regression_target_and_no_target(mixed_frame):
+    engine = sg.Engine(plugins=[toy_plugin])
+    frame = pd.concat([mixed_frame] * 3, ignore_index=True)
+    frame["income"] = frame["income"].fillna(0) * (1 + np.arange(len(frame)) % 5)
+    result = engine.generate("test-copycat", 200, data=frame, target="income")
+    t = result.report["metrics"]["core.tstr"]
+    assert t["task"] == "regression" and t["metric"] == "r2"
+    result = engine.generate("test-copycat", 50, data=frame)
+    assert "skipped" in result.report["metrics"]["core.tstr"]
+    with pytest.raises(sg.DataError, match="unknown column 'nope'"):
+        engine.generate("test-copycat", 5, data=frame, target="nope")
+
+
+def test_tstr_metric_scores_a_copy_of_real_data_like_real_data():
+    real = sg.Engine().dataset("german_credit").load()
+    train, holdout = holdout_split(real, 0.3, seed=1)
+    ctx = sg.MetricContext(holdout=holdout, target="creditability")
+    same = TSTRMetric().compute(train, train, ctx)
+    assert same["tstr"] == same["trtr"] and same["ratio"] == 1.0
+    shuffled = sg.Table(train.frame.assign(creditability=train.frame["creditability"].sample(frac=1, random_state=0).to_numpy()), train.meta)
+    worse = TSTRMetric().compute(train, shuffled, ctx)
+    assert worse["tstr"] < 0.6 < same["tstr"]  # labels detached from features: no utility left
+
+
+def test_holdout_split_is_seeded_and_validated(mixed_frame):
+    table = sg.Table.from_frame(mixed_frame)
+    a, b = holdout_split(table, 0.25, seed=3)
+    c, d = holdout_split(table, 0.25, seed=3)
+    assert len(b) == 30 and (a.record_hashes() == c.record_hashes()).all() and (b.record_hashes() == d.record_hashes()).all()
+    assert holdout_split(table, 0, seed=0)[1] is None
+    with pytest.raises(sg.DataError, match="expected a number in"):
+        holdout_split(table, 1.5)
