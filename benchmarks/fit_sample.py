@@ -5,8 +5,8 @@
 
 Each model runs in its own subprocess (clean peak-memory reading). Writes
 benchmarks/results/fit_sample_<dataset>.json and prints a Markdown table.
-Quality is SDMetrics' QualityReport of the synthetic table against the training
-split; "ceiling" is the same score for the real holdout split.
+Quality is SDMetrics' QualityReport (as in core.quality) of the synthetic table against the
+training split; "ceiling" is the same score for the real holdout split.
 """
 
 from __future__ import annotations
@@ -35,13 +35,12 @@ def split(dataset: str, seed: int = 0):
 
 
 def quality(train, synthetic, frame) -> float:
-    from sdmetrics.reports.single_table import QualityReport
-    from sdv.metadata import Metadata
+    """The same SDMetrics score the product reports (core.quality), with the full table's column kinds."""
+    import synthguard as sg
+    from synthguard.quality.fidelity import quality_score
 
-    meta = Metadata.detect_from_dataframes({"t": frame}).to_dict()["tables"]["t"]
-    report = QualityReport()
-    report.generate(train, synthetic, meta, verbose=False)
-    return round(float(report.get_score()), 4)
+    meta = sg.Table.from_frame(frame).meta
+    return quality_score(sg.Table(train, meta), sg.Table(synthetic[meta.names], meta))["score"]
 
 
 def run_one(model: str, dataset: str, rows: int) -> dict:
