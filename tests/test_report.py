@@ -30,6 +30,10 @@ def test_generate_holds_out_real_records_the_model_never_saw(main_job):
     assert not set(holdout.record_hashes()) & set(model.reference_hashes_)
     assert model.fit_info_["data_fingerprint"] == train.fingerprint()
     assert result.report["privacy"]["core.exact-copy"]["holdout_records_known"] == 200
+    near = result.report["privacy"]["core.near-copy"]
+    assert near["applied"] and near["rejected"] < 0.05 * result.report["sampling"]["sampled"]
+    dcr = result.report["metrics"]["core.dcr"]
+    assert 0.3 < dcr["share_closer_to_train"] < 0.7 and dcr["train_sample"] == 200
 
 
 def test_report_has_quality_with_its_ceiling_and_utility(main_job):

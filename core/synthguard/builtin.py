@@ -8,6 +8,7 @@ import pandas as pd
 from .checks import CheckContext, PrivacyFilter, Validator, Verdict
 from .data import ColumnKind, ImageSet, Records, SequenceSet, Table
 from .hookspecs import hookimpl
+from .privacy import DCRMetric, NearCopyFilter
 from .quality import DistributionsMetric, QualityMetric, TSTRMetric
 
 
@@ -68,6 +69,7 @@ def register_validators(register):
 @hookimpl
 def register_privacy_filters(register):
     register(ExactCopyFilter)
+    register(NearCopyFilter)
 
 
 @hookimpl
@@ -75,3 +77,4 @@ def register_metrics(register):
     register(QualityMetric)
     register(TSTRMetric)
     register(DistributionsMetric)
+    register(DCRMetric)

@@ -43,6 +43,7 @@ class RunOptions(BaseModel):
         default_factory=dict, description="declared (min, max) per numeric column; overrides learned bounds"
     )
     metrics: bool = Field(True, description="compute registered metrics when the real data is at hand")
+    near_copy_quantile: float = Field(0.01, ge=0, le=0.5, description="holdout DCR quantile below which a record is a near copy")
 
 
 @dataclass

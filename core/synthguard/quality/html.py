@@ -114,6 +114,8 @@ def render_html(report: dict[str, Any]) -> str:
         _card(tstr.get("ratio", "—"), f"TSTR / TRTR ({tstr.get('metric', 'n/a')})"),
         _card(sampling.get("rejected", 0), "records rejected and resampled"),
         _card(copies, "exact copies removed"),
+        _card(f"{metrics['core.dcr']['share_closer_to_train']:.1%}" if "share_closer_to_train" in metrics.get("core.dcr", {})
+              else "—", "closer to train than holdout (50% ideal)"),
     ]
     timings = report.get("timings", {})
     lineage = report.get("lineage", {})
@@ -138,6 +140,18 @@ def render_html(report: dict[str, Any]) -> str:
     parts.append(_correlation_fig(dist) if dist else "<p>No real data at hand: fidelity not measured.</p>")
     if dist:
         parts.append("<div class='grid'>" + "".join(_column_figs(dist)) + "</div>")
+    dcr = metrics.get("core.dcr", {})
+    parts.append("<h2>Privacy: distance to closest record</h2>")
+    if "share_closer_to_train" in dcr:
+        parts.append(
+            f"<p>Of the synthetic records, <b>{dcr['share_closer_to_train']:.1%}</b> are closer to (an equal-sized "
+            f"sample of) the training records than to the {dcr['holdout_records']} real holdout records — 50% means "
+            f"the generator shows no preference for the records it learned from. Distance to the closest training "
+            f"record: synthetic 5th percentile {dcr['synthetic_to_train']['p5']}, median "
+            f"{dcr['synthetic_to_train']['median']}; real unseen records {dcr['holdout_to_train']['p5']}, "
+            f"{dcr['holdout_to_train']['median']}.</p>")
+    else:
+        parts.append(f"<p>{_esc(dcr.get('skipped', 'not measured'))}</p>")
     parts.append("<h2>Utility</h2>")
     if "tstr" in tstr:
         parts.append(f"<p>Target <code>{_esc(tstr['target'])}</code> ({_esc(tstr['task'])}), gradient-boosted model "
@@ -153,7 +167,7 @@ def render_html(report: dict[str, Any]) -> str:
               _loss_fig(fit.get("history")),
               "<h2>Timings and lineage</h2>",
               f"<pre>{_esc(json.dumps({'timings': timings, 'lineage': lineage, 'sampling': sampling}, indent=2))}</pre>"]
-    other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}
+    other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions", "core.dcr")}
     if other:
         parts += ["<h2>Plugin metrics</h2>", f"<pre>{_esc(json.dumps(other, indent=2))}</pre>"]
     parts.append("</body></html>")

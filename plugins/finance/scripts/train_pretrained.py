@@ -24,7 +24,7 @@ SEED = 0
 
 def main(names: list[str]) -> None:
     engine = sg.Engine()
-    names = names or ["german_credit", "credit_data"]
+    names = names or ["german_credit", "credit_data", "lending_club"]
     for name in names:
         # the same split `synthguard generate` makes, so the holdout stays unseen
         train, holdout = holdout_split(engine.dataset(name).load(), HOLDOUT, seed=SPLIT_SEED)
