@@ -26,8 +26,8 @@ def test_exact_copies_are_rejected_resampled_and_reported(engine, mixed_frame, t
     assert not training & set(result.records.record_hashes())
     rejected = pd.read_parquet(tmp_path / "out" / "rejected.parquet")
     assert len(rejected) == report["sampling"]["rejected"] >= copies
-    assert set(rejected["_checks"]) >= {"core.exact-copy"}
-    assert (rejected["_reason"] == "identical to a training record").sum() == copies
+    assert rejected["_checks"].str.contains("core.exact-copy").sum() == copies
+    assert rejected["_reason"].str.contains("identical to a training record").sum() == copies
     for key in ("rows", "seed", "generator", "validators", "privacy", "timings"):
         assert key in report
     assert report["generator"]["name"] == "test-copycat" and len(report["generator"]["bundle_sha256"]) == 64

@@ -24,7 +24,7 @@ def test_plugins_json_lists_finance_with_everything_it_registers(cli):
     assert {"finance", "finance-gaussian-copula"} <= set(fin["generators"])
     assert {"finance.bounds", "finance.categories", "finance.rules", "finance.pii"} <= set(fin["validators"])
     assert {"german_credit", "credit_data", "lending_club"} <= set(fin["datasets"])
-    assert rows["synthguard.builtin"]["privacy_filters"] == ["core.exact-copy"]
+    assert rows["synthguard.builtin"]["privacy_filters"] == ["core.exact-copy", "core.near-copy"]
 
 
 def test_plugins_text_output_names_each_plugin(cli):
@@ -80,7 +80,7 @@ def test_a_hook_this_version_lacks_fails_loudly():
 
 def test_engine_without_entry_points_has_only_builtins():
     reg = sg.Engine(load_entrypoints=False).registry
-    assert set(reg.privacy_filters) == {"core.exact-copy"} and set(reg.validators) == {"core.finite"}
+    assert set(reg.privacy_filters) == {"core.exact-copy", "core.near-copy"} and set(reg.validators) == {"core.finite"}
     assert not reg.generators
 
 

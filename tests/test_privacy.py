@@ -44,7 +44,7 @@ def test_jittered_copies_are_rejected_as_near_copies(mixed_frame, tmp_path):
     """A generator that only nudges real rows can deliver nothing: every record is a near copy."""
     engine = sg.Engine(plugins=[toy_plugin])
     with pytest.raises(sg.SamplingError, match="most rejections by 'core.near-copy'"):
-        engine.generate("test-copycat", 50, data=mixed_frame, config={"copy_share": 0.0},
+        engine.generate("test-copycat", 50, data=mixed_frame, config={"copy_share": 0.0, "nudge": True},
                         options={"max_rounds": 3}, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

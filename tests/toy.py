@@ -12,10 +12,11 @@ import synthguard as sg
 class CopycatConfig(sg.GeneratorConfig):
     copy_share: float = 0.3     # share of sampled rows that are verbatim training rows
     negative_share: float = 0.0  # share of rows whose first numeric column is made negative
+    nudge: bool = False          # non-copied rows: a real row with its first numeric column + 1 (a near copy)
 
 
 class Copycat(sg.Generator):
-    """Resamples training rows; some verbatim (leaks), the rest jittered."""
+    """Some rows verbatim training rows (leaks); the rest draw each column from a different random row."""
 
     name = "test-copycat"
     domain = "finance"
@@ -28,12 +29,16 @@ class Copycat(sg.Generator):
     def _sample(self, n, *, seed, conditions):
         rng = np.random.default_rng(seed)
         frame = self.rows_.iloc[rng.integers(0, len(self.rows_), n)].reset_index(drop=True).copy()
+        mixed = rng.random(n) >= self.config.copy_share
         num = [c.name for c in self.meta_.columns if c.kind is sg.ColumnKind.numeric and not c.nullable]
-        jitter = rng.random(n) >= self.config.copy_share
+        if self.config.nudge:
+            frame.loc[mixed, num[0]] = frame.loc[mixed, num[0]] + 1
+        else:
+            for col in frame.columns:  # mixed rows: every column from an independent random row
+                donors = self.rows_[col].iloc[rng.integers(0, len(self.rows_), n)].reset_index(drop=True)
+                frame.loc[mixed, col] = donors[mixed]
         for col in num[:1]:
-            frame.loc[jitter, col] = frame.loc[jitter, col] + 1
-            neg = rng.random(n) < self.config.negative_share
-            frame.loc[neg, col] = -1000
+            frame.loc[rng.random(n) < self.config.negative_share, col] = -1000
         return sg.Table(frame, self.meta_)
 
     def _get_state(self):

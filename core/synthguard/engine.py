@@ -154,10 +154,11 @@ class Engine:
         """
         if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
             raise ConfigError(f"rows must be a positive integer: got {rows!r}")
-        if out is not None:
-            from .io.atomic import check_writable_target
+        from .io.atomic import check_writable_target
 
-            check_writable_target(out, overwrite)
+        for target_dir in (out, save_model):  # fail before any training
+            if target_dir is not None:
+                check_writable_target(target_dir, overwrite)
         cls = self.registry.get("generators", generator)
         records, source = self._resolve_source(cls, data, dataset)
         train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
@@ -184,10 +185,9 @@ class Engine:
             if save_model is not None:
                 model.bundle_sha256_ = model.save(save_model)
             elif model.supports_save:
-                from .bundle import bundle_hash, serialize
+                from .bundle import serialize
 
-                _, manifest = serialize(model)
-                model.bundle_sha256_ = bundle_hash(manifest["files"])
+                model.bundle_sha256_ = serialize(model)[1]["bundle_sha256"]  # same hash a saved bundle would get
         return self.sample(model, rows, seed=seed, conditions=conditions, reference=train, holdout=hold,
                            target=target, options=options, out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
 

@@ -46,12 +46,20 @@ class AnyOrderTabularTransformer(nn.Module):
         counts = torch.bincount(target.cpu(), minlength=self.head.out_features).float()
         self.head.bias.copy_(torch.log(counts + 0.5))
 
+    def _encode(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])
+        return self.norm(self.encoder(self.value_emb(ids) + self.col_emb[None]))
+
     def forward(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         """Logits (B, C, total vocab) for every column; entries of other columns' vocabularies are -inf."""
-        ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])
-        h = self.encoder(self.value_emb(ids) + self.col_emb[None])
-        logits = self.head(self.norm(h))
+        logits = self.head(self._encode(tokens, hidden))
         return logits.masked_fill(~self.allowed[None], float("-inf"))
+
+    def column_logits(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
+        """Logits (B, vocab of ``col``) for one column: the output layer runs on that position and vocabulary only."""
+        lo, hi = int(self.offsets[col]), int(self.offsets[col]) + self.vocab_sizes[col]
+        h = self._encode(tokens, hidden)[:, col]
+        return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi])
 
     def loss(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Cross-entropy on a random subset of hidden columns (any-order objective)."""
@@ -76,8 +84,7 @@ class AnyOrderTabularTransformer(nn.Module):
         for col in order.tolist():
             if not hidden[:, col].any():
                 continue
-            lo = int(self.offsets[col])
-            logits = self(tokens, hidden)[:, col, lo:lo + self.vocab_sizes[col]] / temperature
+            logits = self.column_logits(tokens, hidden, col) / temperature
             probs = torch.softmax(logits.float(), dim=-1).cpu()
             draw = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(tokens.device)
             rows = hidden[:, col]
