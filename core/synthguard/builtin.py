@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .checks import CheckContext, PrivacyFilter, Validator, Verdict
-from .data import ColumnKind, ImageSet, Records, SequenceSet, Table
+from .data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
 from .hookspecs import hookimpl
 from .privacy import DCRMetric, NearCopyFilter
 from .quality import DistributionsMetric, QualityMetric, TSTRMetric
@@ -47,7 +46,7 @@ class FiniteValidator(Validator):
             for col in records.meta.columns:
                 s = records.frame[col.name]
                 if col.kind is ColumnKind.numeric:
-                    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                    values = numeric_values(s, col.kind)
                     verdict = verdict.merge(Verdict.from_mask(np.isinf(values), f"{col.name} is infinite"))
                 if not col.nullable:
                     verdict = verdict.merge(Verdict.from_mask(s.isna().to_numpy(), f"{col.name} is missing"))

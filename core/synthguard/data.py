@@ -57,6 +57,16 @@ class Records(ABC):
         return hashlib.sha256(hashes.tobytes()).hexdigest()
 
 
+def numeric_values(series: pd.Series, kind: "ColumnKind | str") -> np.ndarray:
+    """A numeric or datetime column as float64 (datetimes as ns since epoch); missing values are NaN."""
+    if ColumnKind(kind) is ColumnKind.datetime:
+        stamps = pd.to_datetime(series, errors="coerce")
+        out = stamps.to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
+        out[stamps.isna().to_numpy()] = np.nan
+        return out
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
 def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Records, Records | None]:
     """Split off ``fraction`` of the records (seeded) as real data the generator never sees.
 
@@ -369,7 +379,7 @@ def _hash_bytes(data: bytes) -> int:
 
 
 __all__ = [
-    "holdout_split", "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
+    "holdout_split", "numeric_values", "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
     "SequenceSet", "SequenceMeta", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
 ]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data import ColumnKind, Table
+from ..data import ColumnKind, Table, numeric_values
 
 BATCH = 20_000
 
@@ -28,7 +28,7 @@ class TableEmbedding:
         for col in self.meta.columns:
             s = train.frame[col.name]
             if col.kind in (ColumnKind.numeric, ColumnKind.datetime):
-                x = _numeric(s, col.kind)
+                x = numeric_values(s, col.kind)
                 self.sorted[col.name] = np.sort(x[~np.isnan(x)])
             else:
                 self.categories[col.name] = sorted({str(v) for v in s.dropna().unique()})
@@ -39,7 +39,7 @@ class TableEmbedding:
             s = table.frame[col.name]
             if col.name in self.sorted:
                 ref = self.sorted[col.name]
-                x = _numeric(s, col.kind)
+                x = numeric_values(s, col.kind)
                 missing = np.isnan(x)
                 rank = np.searchsorted(ref, np.where(missing, 0, x), side="left") / max(len(ref), 1)
                 parts.append(np.where(missing, 0.0, rank)[:, None])
@@ -52,14 +52,6 @@ class TableEmbedding:
                 onehot[np.arange(len(s)), np.where(codes < 0, len(cats) + 1, codes)] = 0.5  # mismatch: 0.5 + 0.5
                 parts.append(onehot)
         return np.hstack(parts) / len(self.meta.columns)
-
-
-def _numeric(s: pd.Series, kind: ColumnKind) -> np.ndarray:
-    if kind is ColumnKind.datetime:
-        x = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64").astype(float)
-        x[x == float(np.iinfo("int64").min)] = np.nan
-        return x
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 class NearestRecords:

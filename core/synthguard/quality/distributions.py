@@ -7,25 +7,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import ColumnKind, Table
+from ..data import ColumnKind, Table, numeric_values
 from ..registry import Metric, MetricContext
 
 TOP_CATEGORIES = 20
 BINS = 30
 
 
-def _numeric(s: pd.Series, kind: ColumnKind) -> np.ndarray:
-    if kind is ColumnKind.datetime:
-        x = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64").astype(float)
-        x[x == np.iinfo("int64").min] = np.nan
-        return x
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
 def column_summary(real: pd.Series, synthetic: pd.Series, kind: ColumnKind) -> dict[str, Any]:
     missing = {"real": round(float(real.isna().mean()), 4), "synthetic": round(float(synthetic.isna().mean()), 4)}
     if kind in (ColumnKind.numeric, ColumnKind.datetime):
-        r, s = _numeric(real, kind), _numeric(synthetic, kind)
+        r, s = numeric_values(real, kind), numeric_values(synthetic, kind)
         r, s = r[~np.isnan(r)], s[~np.isnan(s)]
         lo, hi = np.quantile(r, [0.005, 0.995]) if len(r) else (0.0, 1.0)
         edges = np.linspace(lo, hi if hi > lo else lo + 1, BINS + 1)
@@ -43,7 +35,7 @@ def column_summary(real: pd.Series, synthetic: pd.Series, kind: ColumnKind) -> d
 
 def correlations(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     cols = [c for c in table.meta.columns if c.kind in (ColumnKind.numeric, ColumnKind.datetime)]
-    data = pd.DataFrame({c.name: _numeric(frame[c.name], c.kind) for c in cols})
+    data = pd.DataFrame({c.name: numeric_values(frame[c.name], c.kind) for c in cols})
     return data.corr(method="spearman")
 
 

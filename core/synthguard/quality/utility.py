@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import ColumnKind, Table
+from ..data import ColumnKind, Table, numeric_values
 from ..registry import Metric, MetricContext
 
 
@@ -21,12 +21,9 @@ def _features(frames: list[pd.DataFrame], meta, target: str) -> list[pd.DataFram
             cats = sorted({str(v) for f in frames for v in f[col.name].dropna().unique()})
             for o, f in zip(out, frames):
                 o[col.name] = pd.Categorical(f[col.name].map(lambda v: None if pd.isna(v) else str(v)), categories=cats)
-        elif col.kind is ColumnKind.datetime:
-            for o, f in zip(out, frames):
-                o[col.name] = pd.to_datetime(f[col.name]).to_numpy(dtype="datetime64[ns]").view("int64").astype(float)
         else:
             for o, f in zip(out, frames):
-                o[col.name] = pd.to_numeric(f[col.name], errors="coerce").astype(float)
+                o[col.name] = numeric_values(f[col.name], col.kind)
     return out
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from synthguard import ColumnKind, ConfigError, Table, TableMeta
+from synthguard.data import numeric_values
 
 
 @dataclass
@@ -55,12 +56,6 @@ def _decimals(values: np.ndarray, cap: int = 6) -> int | None:
     return None
 
 
-def _numeric_view(series: pd.Series, kind: str) -> np.ndarray:
-    if kind == ColumnKind.datetime.value:
-        return pd.to_datetime(series, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-
-
 def _is_nan(series: pd.Series, kind: str) -> np.ndarray:
     if kind == ColumnKind.datetime.value:
         return pd.to_datetime(series, errors="coerce").isna().to_numpy()
@@ -84,7 +79,7 @@ class TableEncoder:
                 values = list(col.categories or [])
                 codecs.append(ColumnCodec(col.name, kind, "values", values, [], has_nan, False, None, col.dtype))
                 continue
-            x = _numeric_view(s, kind)
+            x = numeric_values(s, kind)
             x = x[~np.isnan(x)]
             uniq, counts = np.unique(x, return_counts=True)
             decimals = None if (col.integer or kind == "datetime") else _decimals(uniq)
@@ -129,7 +124,7 @@ class TableEncoder:
             keys = series.map(lambda v: str(bool(v)) if codec.kind == "boolean" and not pd.isna(v) else str(v))
             out = keys.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
         else:
-            x = _numeric_view(series, codec.kind)
+            x = numeric_values(series, codec.kind)
             vals = np.asarray(codec.values, dtype="float64")
             if len(vals):
                 pos = np.searchsorted(vals, x)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from synthguard import ConfigError, TableMeta
+from synthguard.data import numeric_values
 
 _OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq, "!=": operator.ne}
 _RULE = re.compile(r"^\s*(?P<left>[^<>=!]+?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<right>[^<>=!]+?)\s*$")
@@ -23,11 +24,14 @@ class Rule:
 
     def violated(self, frame: pd.DataFrame) -> np.ndarray:
         """True where the rule fails; rows with a missing operand are not judged."""
-        a = pd.to_numeric(frame[self.left], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        b = (pd.to_numeric(frame[self.right], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-             if isinstance(self.right, str) else np.full(len(frame), float(self.right)))
+        a = _values(frame[self.left])
+        b = _values(frame[self.right]) if isinstance(self.right, str) else np.full(len(frame), float(self.right))
         known = ~np.isnan(a) & ~np.isnan(b)
         return known & ~_OPS[self.op](a, b)
+
+
+def _values(series: pd.Series) -> np.ndarray:
+    return numeric_values(series, "datetime" if pd.api.types.is_datetime64_any_dtype(series) else "numeric")
 
 
 def parse_rule(text: str, meta: TableMeta) -> Rule:

@@ -5,16 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from synthguard import CheckContext, ColumnKind, ConfigError, DataError, Table, Validator, Verdict
+from synthguard.data import numeric_values
 
 from .pii import find_pii
 from .rules import parse_rule
-
-
-def _numeric(frame: pd.DataFrame, name: str, kind: ColumnKind) -> np.ndarray:
-    s = frame[name]
-    if kind is ColumnKind.datetime:
-        return pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64").astype("float64")
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 class BoundsValidator(Validator):
@@ -45,7 +39,7 @@ class BoundsValidator(Validator):
     def check(self, records: Table, context: CheckContext) -> Verdict:
         verdict = Verdict.keep_all(len(records))
         for name, (kind, lo, hi, declared) in self.limits.items():
-            x = _numeric(records.frame, name, kind)
+            x = numeric_values(records.frame[name], kind)
             how = "declared" if declared else "real-data"
             if lo is not None:
                 verdict = verdict.merge(Verdict.from_mask(x < lo, [f"{name}={v:g} below {how} minimum {lo:g}" for v in x]))

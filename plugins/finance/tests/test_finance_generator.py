@@ -17,13 +17,15 @@ def _mixed() -> sg.Table:
     n = 600
     income = rng.lognormal(10, 0.6, n).round(2)
     income[rng.random(n) < 0.15] = np.nan
+    opened = pd.Series(pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 5000, n), unit="D"))
+    opened[rng.random(n) < 0.05] = pd.NaT
     return sg.Table.from_frame(pd.DataFrame({
         "age": rng.integers(18, 90, n),
         "income": income,
         "balance": np.where(rng.random(n) < 0.4, 0.0, rng.gamma(2, 800, n).round(2)),
         "product": rng.choice(["card", "loan", "mortgage", None], n),
         "defaulted": rng.random(n) < 0.1,
-        "opened": pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 5000, n), unit="D"),
+        "opened": opened,
     }), name="mixed")
 
 
@@ -62,6 +64,8 @@ def test_samples_keep_types_missingness_and_domains():
     assert out["income"].isna().mean() == pytest.approx(table.frame["income"].isna().mean(), abs=0.08)
     assert out["balance"].eq(0).mean() == pytest.approx(table.frame["balance"].eq(0).mean(), abs=0.1)
     assert set(out["product"].dropna()) <= set(table.frame["product"].dropna())
+    dates = out["opened"].dropna()  # missing dates stay missing, present ones stay in the real range
+    assert out["opened"].isna().any() and dates.min() >= table.frame["opened"].min() and dates.max() <= table.frame["opened"].max()
 
 
 def test_conditions_are_exact_and_unknown_ones_are_named():
