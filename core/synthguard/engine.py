@@ -135,8 +135,8 @@ class Engine:
         filters, metrics = active("privacy_filters"), active("metrics")
         lineage = {"fit_seconds": None, **(_lineage or {})}
         return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
-                            conditions=conditions, reference=ref, holdout=hold, target=target, options=options, out=out, fmt=fmt,
-                            overwrite=overwrite, lineage=lineage)
+                            conditions=conditions, reference=ref, holdout=hold, target=target, options=options,
+                            out=out, fmt=fmt, overwrite=overwrite, lineage=lineage)
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
                  seed: int = 0, device: str = "auto", epochs: int | None = None,

@@ -25,6 +25,7 @@ from .errors import SamplingError
 from .generator import Generator
 from .io.atomic import atomic_directory, check_writable_target
 from .io.writers import FORMATS, write_frame, write_records
+from .privacy.dcr import NEAR_COPY_QUANTILE
 from .registry import Metric, MetricContext
 
 REPORT_VERSION = 1
@@ -43,7 +44,8 @@ class RunOptions(BaseModel):
         default_factory=dict, description="declared (min, max) per numeric column; overrides learned bounds"
     )
     metrics: bool = Field(True, description="compute registered metrics when the real data is at hand")
-    near_copy_quantile: float = Field(0.01, ge=0, le=0.5, description="holdout DCR quantile below which a record is a near copy")
+    near_copy_quantile: float = Field(NEAR_COPY_QUANTILE, ge=0, le=0.5,
+                                      description="holdout DCR quantile below which a record is a near copy")
 
 
 @dataclass

@@ -5,7 +5,7 @@ of columns is a Gower-style distance: each numeric or date column contributes
 the difference of the two values' ranks in the training data (empirical CDF,
 robust to heavy tails, unlike Gower's range scaling), each categorical column
 contributes 1 on a mismatch, and a missing value differs from any present one
-by 1. Nearest neighbours come from scikit-learn, queried in batches.
+by at least 1 (a missing flag plus the present value's rank). Nearest neighbours come from scikit-learn, queried in batches.
 """
 
 from __future__ import annotations
