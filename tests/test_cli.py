@@ -103,6 +103,9 @@ BAD_INPUTS = {
     "unknown condition value": (lambda t: ["--condition", "purpose=yacht"], "value 'yacht' is unknown in column 'purpose'"),
     "malformed condition": (lambda t: ["--condition", "purpose"], "expected NAME=VALUE"),
     "bad rule": (lambda t: ["--rule", "credit_amount <= nope"], "unknown column 'nope'"),
+    "unknown quasi-identifier": (lambda t: ["--quasi-identifiers", "age_in_years,zip"], "unknown column 'zip'"),
+    "non-positive epsilon": (lambda t: ["--epsilon", "0"], "option 'epsilon': Input should be greater than 0"),
+    "delta above 1/n": (lambda t: ["--epsilon", "1", "--delta", "0.5"], "delta 0.5 is not below 1/n"),
 }
 
 
@@ -169,3 +172,44 @@ def test_baseline_generator_cannot_be_saved_but_generates(cli, tmp_path):
     proc = cli("generate", "finance-gaussian-copula", "--rows", "50", "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "o" / "report.json").read_text())["generator"]["bundle_sha256"] is None
+
+
+def test_audit_scores_any_synthetic_table_against_its_training_data(cli, tmp_path):
+    """An SDV-style workflow: the user has train/holdout CSVs and some tool's output; here the 'tool' leaks."""
+    real = sg.Engine().dataset("credit_data").load().frame.iloc[:1500]
+    train, holdout = real.iloc[:1000], real.iloc[1000:]
+    leaky = train.iloc[:500]  # half the training rows, verbatim
+    paths = {}
+    for name, frame in {"train": train, "holdout": holdout, "leaky": leaky}.items():
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    proc = cli("audit", "--real", str(paths["train"]), "--synthetic", str(paths["leaky"]),
+               "--holdout", str(paths["holdout"]), "--json")
+    assert proc.returncode == 0, proc.stderr
+    audit = json.loads(proc.stdout)
+    assert audit["exact_copies"]["count"] == 500 and audit["exact_copies"]["share"] == 1.0
+    mia = audit["membership_inference"]
+    assert not mia["meets_target"] and mia["worst_auc"] > 0.7 and mia["valid"]
+    assert audit["wp29"]["linkability"]["risk"] > 0.3
+    proc = cli("audit", "--real", str(paths["train"]), "--synthetic", str(paths["leaky"]))
+    assert proc.returncode == 0 and "500 exact copies" in proc.stdout and "audit skipped" in proc.stdout
+
+
+def test_evaluate_writes_a_report_for_any_pair(cli, tmp_path):
+    real = sg.Engine().dataset("credit_data").load().frame.iloc[:1200]
+    paths = {name: tmp_path / f"{name}.csv" for name in ("train", "holdout", "other")}
+    real.iloc[:600].to_csv(paths["train"], index=False)
+    real.iloc[600:900].to_csv(paths["holdout"], index=False)
+    real.iloc[900:].to_csv(paths["other"], index=False)  # real records neither saw: an ideal generator's output
+    out = tmp_path / "eval"
+    proc = cli("evaluate", "--real", str(paths["train"]), "--synthetic", str(paths["other"]), "--holdout",
+               str(paths["holdout"]), "--target", "Status", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["metrics"]["core.quality"]["score"] > 0.8 and 0.85 < report["metrics"]["core.tstr"]["ratio"] < 1.15
+    assert report["audit"]["membership_inference"]["valid"]
+    assert "Membership inference" in (out / "report.html").read_text()
+    bad = tmp_path / "bad.csv"
+    real.iloc[:50].drop(columns=["Income"]).to_csv(bad, index=False)
+    proc = cli("evaluate", "--real", str(paths["train"]), "--synthetic", str(bad))
+    assert proc.returncode == 2 and "missing ['Income']" in proc.stderr

@@ -24,7 +24,9 @@ def test_plugins_json_lists_finance_with_everything_it_registers(cli):
     assert {"finance", "finance-gaussian-copula"} <= set(fin["generators"])
     assert {"finance.bounds", "finance.categories", "finance.rules", "finance.pii"} <= set(fin["validators"])
     assert {"german_credit", "credit_data", "lending_club"} <= set(fin["datasets"])
-    assert rows["synthguard.builtin"]["privacy_filters"] == ["core.exact-copy", "core.near-copy"]
+    assert rows["synthguard.builtin"]["privacy_filters"] == ["core.exact-copy", "core.k-anonymity", "core.near-copy",
+                                                             "core.nndr"]
+    assert rows["synthguard.builtin"]["distances"] == ["core.gower", "core.pixel-rms", "core.sequence-rms"]
 
 
 def test_plugins_text_output_names_each_plugin(cli):
@@ -80,14 +82,15 @@ def test_a_hook_this_version_lacks_fails_loudly():
 
 def test_engine_without_entry_points_has_only_builtins():
     reg = sg.Engine(load_entrypoints=False).registry
-    assert set(reg.privacy_filters) == {"core.exact-copy", "core.near-copy"} and set(reg.validators) == {"core.finite"}
+    assert set(reg.privacy_filters) == {"core.exact-copy", "core.near-copy", "core.nndr", "core.k-anonymity"}
+    assert set(reg.validators) == {"core.finite"}
     assert not reg.generators
 
 
 def test_every_hook_is_documented_and_named_in_readme():
     readme = (ROOT / "README.md").read_text()
     specs = [f for name, f in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("register_")]
-    assert len(specs) == 5
+    assert len(specs) == 6
     for fn in specs:
         doc = inspect.getdoc(fn) or ""
         assert re.search(r"\bCalled\b", doc), f"{fn.__name__}: say when it is called"

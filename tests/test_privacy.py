@@ -1,43 +1,105 @@
-"""Near copies are rejected and distance-to-closest-record is measured against real unseen records."""
+"""The privacy gate rejects leaks and the audit measures them — on real tables, sensor recordings and images."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import synthguard as sg
+from synthguard.checks import CheckContext
 from synthguard.data import holdout_split
-from synthguard.privacy import DCRMetric, NearestRecords, TableEmbedding
+from synthguard.privacy import NearestRecords, RareCombinationFilter, TableDistance, audit, dcr_share
 
 from toy import toy_plugin
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
 def credit():
-    real = sg.Engine().dataset("credit_data").load()
-    return holdout_split(real.take(np.arange(2000)), 0.3, seed=0)
+    """Three disjoint real splits of credit_data: train, holdout, and records neither saw (a perfect generator's output)."""
+    real = sg.Engine().dataset("credit_data").load().take(np.arange(3000))
+    rest, unseen = holdout_split(real, 0.2, seed=1)
+    train, holdout = holdout_split(rest, 0.25, seed=0)
+    return train, holdout, unseen
+
+
+@pytest.fixture(scope="module")
+def motions():
+    z = np.load(DATA / "basic_motions.npz")
+    return sg.SequenceSet(z["values"], [str(c) for c in z["channels"]], pd.DataFrame({"activity": z["labels"]}))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return sg.ImageSet(d.images[:, None].astype(np.float32), pd.DataFrame({"digit": d.target.astype(str)}))
 
 
 def test_gower_style_distance_counts_mismatches_and_rank_gaps(mixed_frame):
     table = sg.Table.from_frame(mixed_frame)
-    emb = TableEmbedding(table)
+    dist = TableDistance().fit(table)
     one = table.take([0])
     other = one.frame.copy()
     other["segment"] = [s for s in ("retail", "private", "business") if s != other["segment"][0]][0]
-    d = NearestRecords(emb, one).distances(sg.Table(other, table.meta))
-    assert d[0] == pytest.approx(1 / 6)  # one categorical mismatch out of six columns
-    assert NearestRecords(emb, one).distances(one)[0] == 0
+    assert NearestRecords(dist, one).distances(sg.Table(other, table.meta))[0] == pytest.approx(1 / 6)  # 1 of 6 columns
+    assert NearestRecords(dist, one).distances(one)[0] == 0
 
 
 def test_dcr_share_positive_controls(credit):
-    train, holdout = credit
-    ctx = sg.MetricContext(holdout=holdout)
-    copy = DCRMetric().compute(train, train, ctx)
+    train, holdout, unseen = credit
+    copy = dcr_share(train, holdout, train, TableDistance)
     assert copy["share_closer_to_train"] > 0.6 and copy["synthetic_to_train"]["median"] == 0  # a copy is flagged
-    fresh = DCRMetric().compute(train, holdout, ctx)
-    assert fresh["share_closer_to_train"] < 0.1  # holdout records are, trivially, closest to themselves
-    train_a, train_b = holdout_split(train, 0.5, seed=1)
-    unseen = DCRMetric().compute(train_a, train_b.take(np.arange(len(holdout))), ctx)
-    assert 0.4 < unseen["share_closer_to_train"] < 0.6  # real records the model never saw: no preference
+    assert dcr_share(train, holdout, holdout, TableDistance)["share_closer_to_train"] < 0.1  # holdout: closest to itself
+    assert 0.4 < dcr_share(train, holdout, unseen, TableDistance)["share_closer_to_train"] < 0.6  # unseen real: no preference
+
+
+def test_membership_attacks_flag_a_copy_and_not_unseen_real_records(credit):
+    train, holdout, unseen = credit
+    leaky = audit(train, holdout, train, TableDistance)["membership_inference"]
+    assert leaky["worst_auc"] > 0.95 and leaky["worst_tpr_at_1pct_fpr"] > 0.5 and not leaky["meets_target"]
+    clean = audit(train, holdout, unseen, TableDistance)
+    mia = clean["membership_inference"]
+    assert mia["valid"] and mia["controls"]["exact-copy"]["worst_auc"] > 0.95
+    assert 0.6 < mia["controls"]["half-copy"]["worst_auc"] < mia["controls"]["exact-copy"]["worst_auc"]
+    assert mia["worst_auc"] < 0.6, mia  # the max over six attacks on ~280 records: a little above 0.5 by chance
+    for name, row in mia["attacks"].items():
+        assert row["auc_ci"][0] <= row["auc"] <= row["auc_ci"][1], name
+    assert {"dcr", "dcr-difference", "density-ratio", "density-ratio@outliers"} <= set(mia["attacks"])
+
+
+def test_wp29_risks_are_high_for_a_copy_and_low_for_unseen_real_records(credit):
+    train, holdout, unseen = credit
+    leaky = audit(train, holdout, train, TableDistance, controls=False)["wp29"]
+    clean = audit(train, holdout, unseen, TableDistance, controls=False)["wp29"]
+    assert leaky["linkability"]["risk"] > 0.9 and leaky["inference"]["risk"] > 0.5
+    assert leaky["singling_out"]["risk"] > 0.2
+    for risk in ("singling_out", "linkability", "inference"):
+        assert clean[risk]["risk"] < 0.1, (risk, clean[risk])
+        lo, hi = clean[risk]["risk_ci"]
+        assert lo <= clean[risk]["risk"] <= hi
+
+
+def test_rare_quasi_identifier_combinations_are_rejected():
+    real = sg.Engine().dataset("german_credit").load()
+    qi = ["age_in_years", "personal_status_and_sex", "foreign_worker"]
+    f = RareCombinationFilter()
+    f.prepare(CheckContext(meta=real.meta, reference_hashes=real.record_hashes(), reference=real,
+                           options={"quasi_identifiers": qi, "k_anonymity": 5}))
+    verdict = f.check(real, None)
+    summary = f.summary()
+    assert summary["generalised"] == ["age_in_years"] and summary["rare_real_combinations"] > 0
+    assert verdict.rejected.sum() == summary["real_records_in_rare_combinations"] > 0  # exactly the people in rare cells
+    assert "k=5" in next(r for r in verdict.reasons if r)
+
+
+def test_quasi_identifiers_must_be_columns(tmp_path):
+    with pytest.raises(sg.DataError, match="unknown column 'zip'"):
+        sg.Engine().generate("finance", 10, options={"quasi_identifiers": ["zip"]})
 
 
 def test_jittered_copies_are_rejected_as_near_copies(mixed_frame, tmp_path):
@@ -49,9 +111,39 @@ def test_jittered_copies_are_rejected_as_near_copies(mixed_frame, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_near_copy_filter_says_when_it_cannot_apply(tmp_path, mixed_frame):
+@pytest.mark.parametrize("generator, fixture", [("test-jitter", "motions"), ("test-image-jitter", "digits")])
+def test_gate_and_audit_run_on_sequences_and_images(generator, fixture, request, tmp_path):
+    data = request.getfixturevalue(fixture)
+    engine = sg.Engine(plugins=[toy_plugin])
+    with pytest.raises(sg.SamplingError, match="core.near-copy"):  # real recordings + 1% noise: all near copies
+        engine.generate(generator, 20, data=data, config={"noise": 0.01}, options={"max_rounds": 2})
+    result = engine.generate(generator, 40, data=data, config={"noise": 1.0}, out=tmp_path / "out",
+                             holdout=0.4 if fixture == "motions" else 0.2)  # 80 recordings: 32 held out
+    privacy = result.report["privacy"]
+    assert privacy["core.near-copy"]["applied"] and privacy["core.nndr"]["applied"]
+    mia = result.report["audit"]["membership_inference"]
+    assert mia["valid"] and mia["controls"]["exact-copy"]["worst_auc"] > 0.95
+    assert result.report["audit"]["distance"] == ("core.sequence-rms" if fixture == "motions" else "core.pixel-rms")
+    assert (tmp_path / "out" / "report.html").read_text().count("Membership inference") == 1
+
+
+def test_near_copy_filter_says_when_it_cannot_apply(mixed_frame):
     engine = sg.Engine(plugins=[toy_plugin])
     model = engine.fit("test-copycat", mixed_frame, config={"copy_share": 0.0})
     result = engine.sample(model, 20)
     assert result.report["privacy"]["core.near-copy"]["applied"] is False
     assert "holdout" in result.report["privacy"]["core.near-copy"]["reason"]
+    assert "skipped" in result.report["audit"]
+
+
+def test_a_plugin_distance_replaces_the_core_one_for_its_domain(mixed_frame):
+    class CountryDistance(TableDistance):
+        name = "test.finance-distance"
+        domains = frozenset({"finance"})
+
+    plugin = type("P", (), {"register_distances": staticmethod(sg.hookimpl(lambda register: register(CountryDistance)))})
+    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+    assert engine.distance_for("table", "finance") is CountryDistance
+    assert engine.distance_for("table", None).name == "core.gower"
+    result = engine.generate("test-copycat", 30, data=mixed_frame, config={"copy_share": 0.0})
+    assert result.report["privacy"]["core.near-copy"]["distance"] == "test.finance-distance"

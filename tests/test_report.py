@@ -32,8 +32,20 @@ def test_generate_holds_out_real_records_the_model_never_saw(main_job):
     assert result.report["privacy"]["core.exact-copy"]["holdout_records_known"] == 200
     near = result.report["privacy"]["core.near-copy"]
     assert near["applied"] and near["rejected"] < 0.05 * result.report["sampling"]["sampled"]
-    dcr = result.report["metrics"]["core.dcr"]
+    dcr = result.report["audit"]["dcr"]
     assert 0.3 < dcr["share_closer_to_train"] < 0.7 and dcr["train_sample"] == 200
+
+
+def test_every_generate_carries_the_privacy_audit(main_job):
+    report = main_job[0].report
+    mia = report["audit"]["membership_inference"]
+    assert mia["valid"] and mia["members"] == mia["non_members"] == 100  # 200 holdout: half scored, half the attacker's
+    assert mia["controls"]["exact-copy"]["worst_auc"] > 0.95 > mia["worst_auc"]
+    assert set(report["audit"]["wp29"]) >= {"singling_out", "linkability", "inference"}
+    k = report["privacy"]["core.k-anonymity"]
+    assert k["applied"] and k["quasi_identifiers"] == ["age_in_years", "personal_status_and_sex", "job", "foreign_worker"]
+    assert report["audit"]["quasi_identifiers"]["unique_in_output_and_rare_in_real"] == 0  # the gate saw to it
+    assert report["privacy_ledger"]["dp"] is None and report["privacy_ledger"]["non_private"]
 
 
 def test_report_has_quality_with_its_ceiling_and_utility(main_job):

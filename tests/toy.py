@@ -52,3 +52,38 @@ class Copycat(sg.Generator):
 
 toy_plugin = types.ModuleType("toy_plugin")
 toy_plugin.register_generators = sg.hookimpl(lambda register: register(Copycat))
+
+
+class JitterConfig(sg.GeneratorConfig):
+    noise: float = 0.01  # Gaussian noise, in units of the training data's standard deviation
+
+
+class Jitter(sg.Generator):
+    """Sequences or images: a random training record plus noise. Tiny noise = near copies; large = far from all."""
+
+    name = "test-jitter"
+    modality = "sequence"
+    Config = JitterConfig
+    supports_save = False
+
+    def _fit(self, data, *, device, seed, progress):
+        self.data_ = data
+        return {}
+
+    def _sample(self, n, *, seed, conditions):
+        rng = np.random.default_rng(seed)
+        picked = self.data_.take(rng.integers(0, len(self.data_), n))
+        if isinstance(picked, sg.ImageSet):
+            x = picked.images
+            return sg.ImageSet(x + rng.normal(0, self.config.noise * x.std(), x.shape), picked.metadata)
+        x = picked.values
+        noisy = x + rng.normal(0, 1, x.shape) * self.config.noise * np.nanstd(x, axis=(0, 1))
+        return sg.SequenceSet(noisy, picked.channels, picked.statics)
+
+
+class ImageJitter(Jitter):
+    name = "test-image-jitter"
+    modality = "image"
+
+
+toy_plugin.register_generators = sg.hookimpl(lambda register: [register(Copycat), register(Jitter), register(ImageJitter)])

@@ -21,6 +21,7 @@ from .errors import BundleError, ConfigError, DataError, PluginError, SamplingEr
 from .generator import Generator, GeneratorConfig
 from .hookspecs import hookimpl
 from .pipeline import Result, RunOptions
+from .privacy import Distance, NearestRecords
 from .registry import Dataset, Metric, MetricContext
 
 __version__ = "0.1.0"
@@ -46,6 +47,16 @@ def generate(generator: str, rows: int, **kwargs: Any) -> Result:
     return default_engine().generate(generator, rows, **kwargs)
 
 
+def audit(real, synthetic, **kwargs: Any) -> dict[str, Any]:
+    """Privacy audit of any synthetic dataset against its real training data. See :meth:`Engine.audit`."""
+    return default_engine().audit(real, synthetic, **kwargs)
+
+
+def evaluate(real, synthetic, **kwargs: Any) -> dict[str, Any]:
+    """Quality metrics and privacy audit of any real/synthetic pair. See :meth:`Engine.evaluate`."""
+    return default_engine().evaluate(real, synthetic, **kwargs)
+
+
 def plugins() -> list[dict[str, Any]]:
     """Installed plugins and what each registered."""
     return default_engine().plugins()
@@ -57,7 +68,8 @@ def datasets() -> Mapping[str, Dataset]:
 
 
 __all__ = [
-    "hookimpl", "Engine", "fit", "load", "sample", "generate", "plugins", "datasets",
+    "hookimpl", "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets",
+    "Distance", "NearestRecords",
     "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext", "Verdict",
     "Dataset", "Metric", "MetricContext", "Result", "RunOptions",
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet",

@@ -7,7 +7,7 @@ import numpy as np
 from .checks import CheckContext, PrivacyFilter, Validator, Verdict
 from .data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
 from .hookspecs import hookimpl
-from .privacy import DCRMetric, NearCopyFilter
+from .privacy import BUILTIN_DISTANCES, NearCopyFilter, NNDRFilter, RareCombinationFilter
 from .quality import DistributionsMetric, QualityMetric, TSTRMetric
 
 
@@ -69,6 +69,14 @@ def register_validators(register):
 def register_privacy_filters(register):
     register(ExactCopyFilter)
     register(NearCopyFilter)
+    register(NNDRFilter)
+    register(RareCombinationFilter)
+
+
+@hookimpl
+def register_distances(register):
+    for distance in BUILTIN_DISTANCES:
+        register(distance)
 
 
 @hookimpl
@@ -76,4 +84,3 @@ def register_metrics(register):
     register(QualityMetric)
     register(TSTRMetric)
     register(DistributionsMetric)
-    register(DCRMetric)

@@ -62,6 +62,9 @@ class CheckContext:
     kept away from training, when there is some. ``reference_hashes``
     are the training records' hashes, always present (bundles carry them).
     ``options`` holds user settings such as ``rules`` and ``bounds``.
+    ``distance`` is the :class:`~synthguard.privacy.Distance` class chosen for this
+    modality and domain (see ``register_distances``); :meth:`nearest_reference`
+    builds the nearest-training-record index once per run and shares it.
     """
 
     meta: Any
@@ -70,6 +73,18 @@ class CheckContext:
     holdout: Records | None = None
     domain: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    distance: Any = None
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def nearest_reference(self):
+        """:class:`~synthguard.privacy.NearestRecords` over the training records (built on first use)."""
+        if self.reference is None or self.distance is None:
+            raise ValueError("nearest_reference needs the training records and a distance")
+        if "nearest" not in self._shared:
+            from .privacy.distance import NearestRecords
+
+            self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), self.reference)
+        return self._shared["nearest"]
 
 
 class Scoped:

@@ -1,4 +1,4 @@
-"""``synthguard`` command line: plugins, datasets, generate, fit, sample.
+"""``synthguard`` command line: plugins, datasets, generate, fit, sample, audit, evaluate, report.
 
 Every user mistake is a :class:`SynthGuardError`; it is printed as one line
 ``error: ...`` on stderr with exit code 2. Anything else is a bug and keeps
@@ -41,11 +41,41 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
     return out
 
 
-def _options(rules, disable, max_rounds) -> dict[str, Any]:
+def _config(settings: tuple[str, ...], epsilon: float | None, delta: float | None) -> dict[str, Any]:
+    config = _parse_pairs(settings, "setting")
+    if epsilon is not None:
+        config["epsilon"] = epsilon
+    if delta is not None:
+        config["delta"] = delta
+    return config
+
+
+def _columns(value: str | None) -> list[str]:
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=None, no_audit=False) -> dict[str, Any]:
     opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable)}
     if max_rounds is not None:
         opts["max_rounds"] = max_rounds
+    if quasi_identifiers:
+        opts["quasi_identifiers"] = _columns(quasi_identifiers)
+    if k_anonymity is not None:
+        opts["k_anonymity"] = k_anonymity
+    if no_audit:
+        opts["audit"] = False
     return opts
+
+
+def _audit_line(audit: dict) -> str:
+    if "membership_inference" not in audit:
+        return f"privacy audit skipped: {audit.get('skipped', 'no holdout')}"
+    mia, dcr = audit["membership_inference"], audit["dcr"]
+    verdict = "meets target" if mia["meets_target"] else "MISSES target"
+    valid = "" if mia.get("valid", True) else " (positive controls NOT flagged: audit invalid)"
+    return (f"privacy audit: worst attack AUC {mia['worst_auc']} ({mia['worst_auc_attack']}), "
+            f"TPR@1%FPR {mia['worst_tpr_at_1pct_fpr']} — {verdict}{valid}; "
+            f"DCR share {dcr['share_closer_to_train']}")
 
 
 def _summary(result, out) -> None:
@@ -58,6 +88,7 @@ def _summary(result, out) -> None:
         f"fit {t['fit_seconds']:.1f}s" if t.get("fit_seconds") is not None else "bundle")
     click.echo(f"wrote {rep['rows']} records to {str(out).rstrip('/')}/ ({fit}, sample {t['sample_seconds']:.2f}s, "
                f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
+    click.echo(_audit_line(rep.get("audit") or {}))
 
 
 run_options = [
@@ -68,6 +99,10 @@ run_options = [
     click.option("--max-rounds", type=int, default=None, help="resampling rounds before giving up (default 10)"),
     click.option("--format", "fmt", type=FORMAT, default="parquet", show_default=True),
     click.option("--overwrite", is_flag=True, help="replace a non-empty --out directory (only once the new one is complete)"),
+    click.option("--quasi-identifiers", default=None, metavar="COL,COL",
+                 help="columns an attacker could know; rare combinations are rejected (k-anonymity)"),
+    click.option("--k-anonymity", type=int, default=None, help="fewest real records a released QI combination needs (default 5)"),
+    click.option("--no-audit", is_flag=True, help="skip the privacy audit (the gate still runs)"),
 ]
 
 
@@ -99,7 +134,7 @@ def plugins_cmd(ctx, as_json: bool) -> None:
     for row in rows:
         version = f" {row['version']}" if row["version"] else ""
         click.echo(f"{row['name']}{version}")
-        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics"):
+        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics", "distances"):
             if row[kind]:
                 click.echo(f"  {kind.replace('_', ' ')}: {', '.join(row[kind])}")
 
@@ -133,20 +168,22 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
+@click.option("--epsilon", type=float, default=None, help="train with DP-SGD to this privacy budget ε (forces training)")
+@click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="share of real records kept away from training, to measure against")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, save_model, holdout, target, seed,
-                 conditions, rules, disable, max_rounds, fmt, overwrite) -> None:
+def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target, seed,
+                 conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-        config=_parse_pairs(settings, "setting"),
-        conditions=_parse_pairs(conditions, "condition"), options=_options(rules, disable, max_rounds),
-        out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
+        config=_config(settings, epsilon, delta),
+        conditions=_parse_pairs(conditions, "condition"),
+        options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit), out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target)
     _summary(result, out)
 
@@ -160,9 +197,11 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (generator default otherwise)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (repeatable)")
+@click.option("--epsilon", type=float, default=None, help="train with DP-SGD to this privacy budget ε (forces training)")
+@click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--overwrite", is_flag=True, help="replace an existing bundle directory")
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, overwrite) -> None:
+def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite) -> None:
     """Fit GENERATOR on a table and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
@@ -175,11 +214,13 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
     if data is None and dataset is None:
         raise ConfigError("fit needs --data PATH or --dataset NAME")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-                       progress=sys.stderr.isatty(), config=_parse_pairs(settings, "setting"))
+                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta))
     digest = save_bundle(model, out, overwrite=overwrite)
     info = model.fit_info_
+    dp = (info.get("privacy") or {}).get("dp")
     click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest[:12]}…; {info['records']} records, "
-               f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s)")
+               f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"
+               + (f"; DP ε={dp['epsilon_spent']} δ={dp['delta']:.1e}" if dp else "") + ")")
 
 
 @main.command("sample")
@@ -194,13 +235,64 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
 @with_options(run_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
-               fmt, overwrite) -> None:
+               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=reference, holdout=holdout_data, target=target,
-                                 options=_options(rules, disable, max_rounds),
+                                 options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit),
                                  out=out, fmt=fmt, overwrite=overwrite)
     _summary(result, out)
+
+
+pair_options = [
+    click.option("--real", type=click.Path(), required=True, help="the real table the synthetic data was made from"),
+    click.option("--synthetic", type=click.Path(), required=True, help="the synthetic table (from any tool)"),
+    click.option("--holdout", "holdout_data", type=click.Path(), default=None,
+                 help="real records the generator never saw (needed for membership inference and DCR share)"),
+    click.option("--seed", type=int, default=0, show_default=True),
+]
+
+
+@main.command("audit")
+@with_options(pair_options)
+@click.option("--quasi-identifiers", default=None, metavar="COL,COL", help="report output uniqueness on these columns")
+@click.option("--json", "as_json", is_flag=True, help="print the whole audit as JSON")
+@click.pass_context
+def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, as_json) -> None:
+    """Privacy audit of any synthetic table against its real training table (and a holdout)."""
+    out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
+                             quasi_identifiers=_columns(quasi_identifiers) or None)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    copies = out["exact_copies"]
+    click.echo(f"{out['records']['synthetic']} synthetic vs {out['records']['real']} real records: "
+               f"{copies['count']} exact copies; DCR to train p5 {out['synthetic_to_train']['p5']}, "
+               f"median {out['synthetic_to_train']['median']}")
+    click.echo(_audit_line(out))
+    wp = out.get("wp29") or {}
+    if "singling_out" in wp:
+        click.echo("WP29 risks: " + ", ".join(f"{k.replace('_', '-')} {wp[k]['risk']} {wp[k].get('risk_ci')}"
+                                              for k in ("singling_out", "linkability", "inference")))
+
+
+@main.command("evaluate")
+@with_options(pair_options)
+@click.option("--target", default=None, help="column a downstream model predicts (TSTR)")
+@click.option("--out", type=click.Path(), default=None, help="write report.json and report.html here")
+@click.option("--overwrite", is_flag=True, help="replace a non-empty --out directory")
+@click.pass_context
+def evaluate_cmd(ctx, real, synthetic, holdout_data, seed, target, out, overwrite) -> None:
+    """Score any real/synthetic pair: quality, utility, privacy audit (report.json + report.html with --out)."""
+    rep = _engine(ctx).evaluate(real, synthetic, holdout=holdout_data, target=target, seed=seed, out=out,
+                                overwrite=overwrite)
+    m = rep["metrics"]
+    q, t = m.get("core.quality", {}), m.get("core.tstr", {})
+    click.echo(f"quality {q.get('score', q.get('skipped', q.get('error')))}"
+               + (f", TSTR/TRTR {t['ratio']} ({t['metric']})" if "ratio" in t else ""))
+    click.echo(_audit_line(rep["audit"]))
+    if out:
+        click.echo(f"wrote {str(out).rstrip('/')}/report.json and report.html")
 
 
 @main.command("report")

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from . import pipeline
@@ -22,7 +23,7 @@ from .generator import Generator
 from .io.readers import read_table
 from .pipeline import Result, RunOptions
 from .plugins import Registry, build_registry, make_plugin_manager, plugin_info
-from .registry import Dataset
+from .registry import Dataset, MetricContext
 
 DataLike = pd.DataFrame | Records | str | Path
 
@@ -131,12 +132,105 @@ class Engine:
             made = (e.obj() for name, e in getattr(self.registry, kind).items() if name not in skip)
             return [obj for obj in made if obj.applies_to(modality, domain)]
 
+        if options.quasi_identifiers and isinstance(model.meta_, TableMeta):
+            for col in options.quasi_identifiers:
+                model.meta_.column(col)  # names an unknown quasi-identifier
         validators = active("validators", options.disable)
         filters, metrics = active("privacy_filters"), active("metrics")
         lineage = {"fit_seconds": None, **(_lineage or {})}
         return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
                             conditions=conditions, reference=ref, holdout=hold, target=target, options=options,
-                            out=out, fmt=fmt, overwrite=overwrite, lineage=lineage)
+                            out=out, fmt=fmt, overwrite=overwrite, lineage=lineage,
+                            distance=self.distance_for(modality, domain))
+
+    def distance_for(self, modality: str, domain: str | None = None) -> type:
+        """The record distance the gate and audit use for this modality/domain (a domain's own wins)."""
+        from .privacy.distance import choose_distance
+
+        return choose_distance([e.obj for e in self.registry.distances.values()], modality, domain)
+
+    def _pair(self, real: DataLike, synthetic: DataLike, holdout: DataLike | None) -> tuple[Records, Records, Records | None]:
+        """Real, synthetic and holdout records in one schema (the real data's); names what does not fit."""
+        real_r = self.to_records(real, "real")
+        syn_r = self.to_records(synthetic, "synthetic")
+        hold_r = self.to_records(holdout, "holdout") if holdout is not None else None
+        if isinstance(real_r, Table):
+            def align(t: Records, what: str) -> Table:
+                if not isinstance(t, Table):
+                    raise DataError(f"{what} is {t.modality} data: expected a table like the real data")
+                extra = [c for c in t.frame.columns if c not in real_r.meta.names]
+                missing = [c for c in real_r.meta.names if c not in t.frame.columns]
+                if extra or missing:
+                    raise DataError(f"{what} columns differ from the real data's: missing {missing}, unexpected {extra}")
+                if len(t) == 0:
+                    raise DataError(f"{what} is empty: expected at least one record")
+                return Table(t.frame, real_r.meta)
+
+            syn_r = align(syn_r, "synthetic")
+            hold_r = align(hold_r, "holdout") if hold_r is not None else None
+        elif syn_r.modality != real_r.modality:
+            raise DataError(f"synthetic is {syn_r.modality} data, real is {real_r.modality}: expected the same kind")
+        return real_r, syn_r, hold_r
+
+    def audit(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, domain: str | None = None,
+              seed: int = 0, quasi_identifiers: list[str] | None = None) -> dict[str, Any]:
+        """Privacy audit of any synthetic data (from any tool) against the real records it was trained on.
+
+        ``holdout`` are real records the generator never saw; without them only
+        exact copies and DCR quantiles can be measured (the report says so).
+        """
+        from .privacy.audit import audit as run_audit
+        from .privacy.distance import NearestRecords
+
+        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
+        distance = self.distance_for(real_r.modality, domain)
+        if quasi_identifiers and isinstance(real_r, Table):
+            for col in quasi_identifiers:
+                real_r.meta.column(col)
+        out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers)
+        copies = np.isin(syn_r.record_hashes(), real_r.record_hashes())
+        out["exact_copies"] = {"count": int(copies.sum()), "share": round(float(copies.mean()), 6)}
+        d = NearestRecords(distance().fit(real_r), real_r).distances(syn_r)
+        out["synthetic_to_train"] = {"p5": round(float(np.quantile(d, 0.05)), 5), "median": round(float(np.median(d)), 5)}
+        out["records"] = {"real": len(real_r), "synthetic": len(syn_r), "holdout": len(hold_r) if hold_r is not None else 0}
+        return out
+
+    def evaluate(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, target: str | None = None,
+                 domain: str | None = None, seed: int = 0, out: str | Path | None = None,
+                 overwrite: bool = False) -> dict[str, Any]:
+        """Score any real/synthetic pair: every applicable registered metric plus the privacy audit.
+
+        Writes ``report.json`` and ``report.html`` to ``out`` when given (all or nothing).
+        """
+        from .io.atomic import atomic_directory, check_writable_target
+        from .pipeline import REPORT_VERSION, _json_default, write_html_report
+
+        if out is not None:
+            check_writable_target(out, overwrite)
+        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
+        if target is not None and isinstance(real_r, Table):
+            real_r.meta.column(target)
+        context = MetricContext(holdout=hold_r, target=target, domain=domain)
+        metrics: dict[str, Any] = {}
+        for name, entry in self.registry.metrics.items():
+            metric = entry.obj()
+            if metric.applies_to(real_r.modality, domain):
+                try:
+                    metrics[name] = metric.compute(real_r, syn_r, context)
+                except Exception as err:  # a broken metric is reported, never fatal
+                    metrics[name] = {"error": f"{type(err).__name__}: {err}"}
+        report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(syn_r), "modality": real_r.modality,
+                  "data": {"training_records": len(real_r), "holdout_records": len(hold_r) if hold_r is not None else None,
+                           "target": target},
+                  "generator": {"name": "external"}, "metrics": metrics,
+                  "audit": self.audit(real_r, syn_r, holdout=hold_r, domain=domain, seed=seed)}
+        if out is not None:
+            import json
+
+            with atomic_directory(out, overwrite=overwrite) as tmp:
+                (tmp / "report.json").write_text(json.dumps(report, indent=2, default=_json_default))
+                write_html_report(tmp, report)
+        return report
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
                  seed: int = 0, device: str = "auto", epochs: int | None = None,
@@ -163,8 +257,12 @@ class Engine:
         records, source = self._resolve_source(cls, data, dataset)
         train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
         split = {"fraction": holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
+        options = _options(options)
         if data is None:
-            target = target or self.dataset(source["dataset"]).target
+            ds = self.dataset(source["dataset"])
+            target = target or ds.target
+            if not options.quasi_identifiers and ds.quasi_identifiers:
+                options = options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
         lineage: dict[str, Any] = {"data_source": source, "holdout": split}
         model = None
         if data is None and epochs is None and not config:

@@ -28,6 +28,18 @@ class GeneratorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     epochs: int = Field(100, ge=1, description="maximum training epochs")
+    epsilon: float | None = Field(None, gt=0, description="train with DP-SGD to this ε (None = no DP)")
+    delta: float | None = Field(None, gt=0, lt=1, description="DP δ; default 1/(10·n)")
+    max_grad_norm: float = Field(1.0, gt=0, description="DP per-record gradient clipping bound")
+
+    @property
+    def dp(self):
+        """The DP settings when ε is set, else None."""
+        if self.epsilon is None:
+            return None
+        from .models.dp import DPSettings
+
+        return DPSettings(epsilon=self.epsilon, delta=self.delta, max_grad_norm=self.max_grad_norm)
 
 
 def config_error(owner: str, err: ValidationError) -> ConfigError:
@@ -46,7 +58,10 @@ class Generator:
         domain: which domain's validators run behind it (``"finance"``), or None.
         Config: its :class:`GeneratorConfig` subclass.
         default_dataset: dataset used by ``synthguard generate NAME`` without ``--data``.
-        supports_save / supports_conditions: capabilities checked by the CLI and the contract tests.
+        supports_save / supports_conditions / supports_dp: capabilities checked by the CLI and the contract tests.
+            A ``supports_dp`` generator trains with DP-SGD when ``config.epsilon`` is set
+            (see :func:`synthguard.models.train_dp`) and returns its ledger as
+            ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
     """
 
     name: ClassVar[str]
@@ -57,6 +72,7 @@ class Generator:
     default_dataset: ClassVar[str | None] = None
     supports_save: ClassVar[bool] = True
     supports_conditions: ClassVar[bool] = False
+    supports_dp: ClassVar[bool] = False
     state_version: ClassVar[int] = 1
 
     def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
@@ -87,10 +103,16 @@ class Generator:
         if not isinstance(data, Records) or data.modality != self.modality:
             got = getattr(data, "modality", type(data).__name__)
             raise DataError(f"generator {self.name!r} fits {self.modality} data: got {got}")
+        if self.config.epsilon is not None and not self.supports_dp:
+            raise ConfigError(f"generator {self.name!r} cannot train with differential privacy: "
+                              "expected a generator that supports DP (drop --epsilon)")
         dev = resolve_device(device)
         seed_everything(seed)
         start = time.perf_counter()
-        extra = self._fit(data, device=dev, seed=seed, progress=progress) or {}
+        extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
+        if self.config.epsilon is not None and "dp" not in extra.get("privacy", {}):
+            raise ConfigError(f"generator {self.name!r} was asked for ε={self.config.epsilon} but reported no DP ledger")
+        extra.setdefault("privacy", {"dp": None, "non_private": ["training (no --epsilon)"]})
         self.meta_ = data.meta
         self.reference_hashes_ = data.record_hashes()
         self.fit_info_ = {

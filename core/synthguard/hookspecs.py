@@ -111,3 +111,22 @@ def register_metrics(register: Callable[[type], None]) -> None:
 
     .. versionadded:: 0.1
     """
+
+
+@hookspec
+def register_distances(register: Callable[[type], None]) -> None:
+    """Register record distances used by the privacy gate and audit.
+
+    Called once per engine, when the registry is first built. For each run the
+    engine picks one distance for the generator's modality and domain: a
+    distance whose ``domains`` names the domain beats a generic one (core ships
+    generic distances for tables, sequences and images). Near-copy and NNDR
+    filters, the DCR share and the membership-inference attacks all use it.
+
+    :param register: call ``register(DistanceSubclass)`` (a subclass of
+        :class:`synthguard.Distance` with a unique ``name``, ``modalities``,
+        ``metric`` "l1" or "l2", and ``fit``/``embed``).
+    :return: nothing.
+
+    .. versionadded:: 0.2
+    """

@@ -25,7 +25,7 @@ from .errors import SamplingError
 from .generator import Generator
 from .io.atomic import atomic_directory, check_writable_target
 from .io.writers import FORMATS, write_frame, write_records
-from .privacy.dcr import NEAR_COPY_QUANTILE
+from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
 from .registry import Metric, MetricContext
 
 REPORT_VERSION = 1
@@ -45,7 +45,12 @@ class RunOptions(BaseModel):
     )
     metrics: bool = Field(True, description="compute registered metrics when the real data is at hand")
     near_copy_quantile: float = Field(NEAR_COPY_QUANTILE, ge=0, le=0.5,
-                                      description="holdout DCR quantile below which a record is a near copy")
+                                      description="holdout quantile of DCR (and NNDR) below which a record is rejected")
+    quasi_identifiers: list[str] = Field(default_factory=list,
+                                         description="columns an attacker could know (age, zip...): k-anonymity gate")
+    k_anonymity: int = Field(K_ANONYMITY, ge=2, le=1000, description="fewest real records a released QI combination needs")
+    qi_bins: int = Field(QI_BINS, ge=2, le=1000, description="quantile bins numeric quasi-identifiers are generalised into")
+    audit: bool = Field(True, description="run the privacy audit (DCR, membership inference, WP29) when a holdout is at hand")
 
 
 @dataclass
@@ -141,6 +146,7 @@ def run(
     fmt: str = "parquet",
     overwrite: bool = False,
     lineage: dict[str, Any] | None = None,
+    distance: type | None = None,
 ) -> Result:
     """Deliver ``rows`` checked records from a fitted ``generator``; write them to ``out`` if given."""
     options = options or RunOptions()
@@ -153,6 +159,7 @@ def run(
         holdout=holdout,
         domain=generator.domain,
         options=options.model_dump(),
+        distance=distance,
     )
     checks: list[Check] = [*validators, *privacy_filters]
     for check in checks:
@@ -180,7 +187,8 @@ def run(
         t0 = time.perf_counter()
         ok, info = _gate(batch, validators, privacy_filters, context, tally)
         check_seconds += time.perf_counter() - t0
-        kept.append(batch.take(np.flatnonzero(ok)))
+        if ok.any():  # containers of sequences/images refuse to be empty
+            kept.append(batch.take(np.flatnonzero(ok)))
         if (~ok).any():
             rejected.append(batch.take(np.flatnonzero(~ok)))
             rejected_info.append(info)
@@ -209,7 +217,19 @@ def run(
                 metric_values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
     metric_seconds = time.perf_counter() - t0
 
-    # 3. report
+    # 3. privacy audit: measured against the holdout, never asserted
+    audit_report: dict[str, Any] = {"skipped": "needs the training data and a distance"}
+    t0 = time.perf_counter()
+    if not options.audit:
+        audit_report = {"skipped": "turned off (--no-audit)"}
+    elif reference is not None and distance is not None:
+        from .privacy.audit import audit
+
+        audit_report = audit(reference, holdout, records, distance, seed=seed,
+                             quasi_identifiers=options.quasi_identifiers or None)
+    audit_seconds = time.perf_counter() - t0
+
+    # 4. report
     report = {
         "report_version": REPORT_VERSION,
         "rows": rows,
@@ -229,11 +249,14 @@ def run(
         "validators": {c.name: {"rejected": tally.rejected[c.name], **c.summary()} for c in validators},
         "privacy": {c.name: {"rejected": tally.rejected[c.name], **c.summary()} for c in privacy_filters},
         "metrics": metric_values,
+        "audit": audit_report,
+        "privacy_ledger": privacy_ledger(generator),
         "timings": {
             "fit_seconds": (lineage or {}).get("fit_seconds"),
             "sample_seconds": round(sample_seconds, 4),
             "checks_seconds": round(check_seconds, 4),
             "metrics_seconds": round(metric_seconds, 4),
+            "audit_seconds": round(audit_seconds, 4),
             "total_seconds": round(time.perf_counter() - start, 4),
         },
         "lineage": lineage or {},
@@ -242,6 +265,16 @@ def run(
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)
     return result
+
+
+def privacy_ledger(generator: Generator) -> dict[str, Any]:
+    """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not."""
+    fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
+    dp = fit.get("dp")
+    steps = list(fit.get("non_private") or (["training: no --epsilon given"] if dp is None else []))
+    steps.append("privacy audit: attack scores and DCR computed on training and holdout records "
+                 "(a measurement shown in this report, not a release of records)")
+    return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "non_private": steps}
 
 
 def _gate(batch: Records, validators: Sequence[Validator], privacy_filters: Sequence[PrivacyFilter],

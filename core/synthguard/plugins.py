@@ -19,6 +19,7 @@ from . import hookspecs
 from .checks import PrivacyFilter, Validator
 from .errors import PluginError
 from .generator import Generator
+from .privacy.distance import Distance
 from .registry import Dataset, Metric
 
 ENTRY_POINT_GROUP = "synthguard"
@@ -44,6 +45,7 @@ class Registry:
     privacy_filters: dict[str, Entry] = field(default_factory=dict)
     datasets: dict[str, Entry] = field(default_factory=dict)
     metrics: dict[str, Entry] = field(default_factory=dict)
+    distances: dict[str, Entry] = field(default_factory=dict)
 
     KINDS = {
         "generators": (Generator, True),
@@ -51,6 +53,7 @@ class Registry:
         "privacy_filters": (PrivacyFilter, True),
         "datasets": (Dataset, False),
         "metrics": (Metric, True),
+        "distances": (Distance, True),
     }
 
     def add(self, kind: str, plugin: str, obj: Any) -> None:

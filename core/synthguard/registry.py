@@ -18,6 +18,8 @@ class Dataset:
     maps generator names to bundle directories trained on this dataset, so
     ``synthguard generate NAME`` needs no training. ``source`` and ``licence``
     are shown by ``synthguard datasets``: say where the data really comes from.
+    ``quasi_identifiers`` are the columns an attacker could know about a person
+    (age, sex, zip...): the k-anonymity gate uses them unless the user names others.
     """
 
     name: str
@@ -28,6 +30,7 @@ class Dataset:
     licence: str
     shape: tuple[int, ...] | None = None
     target: str | None = None
+    quasi_identifiers: tuple[str, ...] = ()
     pretrained: dict[str, Path] = field(default_factory=dict)
 
 

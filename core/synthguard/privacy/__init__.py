@@ -1,6 +1,10 @@
-"""Leak filters and privacy measurements (distances to real records)."""
+"""Privacy: record distances, the leak filters of the gate, and the audit (DCR, membership inference, WP29)."""
 
-from .dcr import DCRMetric, NearCopyFilter
-from .distance import NearestRecords, TableEmbedding
+from .audit import audit, dcr_share
+from .distance import (BUILTIN_DISTANCES, Distance, ImagePixelDistance, NearestRecords, SequenceDistance,
+                       TableDistance, choose_distance)
+from .filters import NNDRFilter, NearCopyFilter, QuasiIdentifiers, RareCombinationFilter
 
-__all__ = ["NearCopyFilter", "DCRMetric", "TableEmbedding", "NearestRecords"]
+__all__ = ["Distance", "TableDistance", "SequenceDistance", "ImagePixelDistance", "NearestRecords",
+           "choose_distance", "BUILTIN_DISTANCES", "NearCopyFilter", "NNDRFilter", "RareCombinationFilter",
+           "QuasiIdentifiers", "audit", "dcr_share"]

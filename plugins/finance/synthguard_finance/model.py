@@ -16,6 +16,21 @@ import torch
 from torch import nn
 
 
+class ColumnPositions(nn.Module):
+    """Adds one learned vector per column (position) to the column tokens' embeddings.
+
+    A module of its own (not a bare parameter on the model) so DP-SGD can compute
+    its per-sample gradients (see :mod:`synthguard_finance.privacy`).
+    """
+
+    def __init__(self, n_cols: int, d_model: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(n_cols, d_model) * 0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.weight[None]
+
+
 class AnyOrderTabularTransformer(nn.Module):
     def __init__(self, vocab_sizes: list[int], d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
                  dropout: float = 0.1):
@@ -28,7 +43,7 @@ class AnyOrderTabularTransformer(nn.Module):
         col_of = torch.repeat_interleave(torch.arange(n_cols), torch.tensor(vocab_sizes))
         self.register_buffer("allowed", col_of[None, :] == torch.arange(n_cols)[:, None], persistent=False)
         self.value_emb = nn.Embedding(total + n_cols, d_model)       # values + one [MASK] per column
-        self.col_emb = nn.Parameter(torch.randn(n_cols, d_model) * 0.02)
+        self.col_emb = ColumnPositions(n_cols, d_model)
         layer = nn.TransformerEncoderLayer(d_model, n_heads, dim_feedforward=2 * d_model, dropout=dropout,
                                            batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
@@ -48,7 +63,7 @@ class AnyOrderTabularTransformer(nn.Module):
 
     def _encode(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])
-        return self.norm(self.encoder(self.value_emb(ids) + self.col_emb[None]))
+        return self.norm(self.encoder(self.col_emb(self.value_emb(ids))))
 
     def forward(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         """Logits (B, C, total vocab) for every column; entries of other columns' vocabularies are -inf."""
@@ -61,8 +76,13 @@ class AnyOrderTabularTransformer(nn.Module):
         h = self._encode(tokens, hidden)[:, col]
         return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi])
 
-    def loss(self, tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """Cross-entropy on a random subset of hidden columns (any-order objective)."""
+    def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
+        """Cross-entropy on a random subset of hidden columns (any-order objective).
+
+        Averaged over all hidden cells of the batch, or with ``per_row`` over each
+        row's hidden cells first, then over rows — a loss in which every row's term
+        depends on that row alone (what DP-SGD's per-record clipping needs).
+        """
         b, c = tokens.shape
         rate = torch.rand(b, 1, generator=generator, device=generator.device)
         hidden = torch.rand(b, c, generator=generator, device=generator.device) < rate
@@ -73,7 +93,11 @@ class AnyOrderTabularTransformer(nn.Module):
         hidden = hidden.to(tokens.device)
         logits = self(tokens, hidden)
         target = tokens + self.offsets[None, :]
-        return nn.functional.cross_entropy(logits[hidden], target[hidden])
+        if not per_row:
+            return nn.functional.cross_entropy(logits[hidden], target[hidden])
+        cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none").view(b, c)
+        cells = torch.where(hidden, cells, torch.zeros_like(cells))  # -inf logits of other columns never reach here
+        return (cells.sum(1) / hidden.sum(1)).mean()
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,

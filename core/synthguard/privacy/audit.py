@@ -1,0 +1,96 @@
+"""The privacy audit every run with a holdout gets, and ``synthguard audit`` gives any pair of datasets.
+
+Three kinds of evidence, each measured against real records the generator
+never saw (the holdout), never asserted:
+
+* DCR — share of synthetic records closer to the training data than to the
+  holdout (0.5 = no preference) and the DCR distributions beside the holdout's.
+* membership inference — several attacks (:mod:`.attacks`), AUC and TPR at 1%
+  FPR with intervals, the worst case as headline, and positive controls (an
+  exact copy and a half copy of the training data, attacked the same way in the
+  same run) that must be flagged for the audit to count as valid.
+* WP29 singling-out, linkability and inference risks (tables, :mod:`.wp29`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..data import Records, Table
+from .attacks import AttackSetup, evaluate_attacks, positive_controls
+from .distance import Distance, NearestRecords
+from .wp29 import wp29_risks
+
+#: Targets the audit is judged against (issue "privacy gate"): worst attack AUC and TPR at 1% FPR.
+TARGET_AUC = 0.55
+TARGET_TPR = 0.02
+#: A positive control is "flagged" when its worst attack AUC reaches this.
+CONTROL_FLAG_AUC = 0.6
+MIN_HOLDOUT = 20
+
+
+def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: type[Distance], seed: int = 0) -> dict[str, Any]:
+    """Share of synthetic records closer to (an equal-sized sample of) train than to holdout, plus DCR quantiles."""
+    rng = np.random.default_rng(seed)
+    sample = train.take(np.sort(rng.choice(len(train), size=min(len(train), len(holdout)), replace=False)))
+    d = distance().fit(train)
+    d_train = NearestRecords(d, sample).distances(synthetic)
+    d_hold = NearestRecords(d, holdout).distances(synthetic)
+    share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
+    full = NearestRecords(d, train)
+
+    def q(x):
+        return {"p5": round(float(np.quantile(x, 0.05)), 5), "median": round(float(np.median(x)), 5)}
+
+    return {"share_closer_to_train": round(share, 4), "synthetic_to_train": q(full.distances(synthetic)),
+            "holdout_to_train": q(full.distances(holdout)), "holdout_records": len(holdout),
+            "train_sample": len(sample), "distance": d.name}
+
+
+def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
+          seed: int = 0, controls: bool = True, quasi_identifiers: list[str] | None = None) -> dict[str, Any]:
+    """Every privacy measurement for ``synthetic`` made from ``train``; ``holdout`` = real records never trained on."""
+    out: dict[str, Any] = {"distance": distance.name, "unit": "record",
+                           "targets": {"worst_auc_max": TARGET_AUC, "worst_tpr_at_1pct_fpr_max": TARGET_TPR}}
+    if holdout is None or len(holdout) < MIN_HOLDOUT:
+        out["skipped"] = (f"membership inference and DCR share need at least {MIN_HOLDOUT} holdout records "
+                          "(real records the generator never saw): got " + str(0 if holdout is None else len(holdout)))
+        return out
+    out["dcr"] = dcr_share(train, holdout, synthetic, distance, seed=seed)
+    setup = AttackSetup.draw(train, holdout, seed=seed)
+    mia = evaluate_attacks(setup, synthetic, distance, seed=seed)
+    mia["members"], mia["non_members"], mia["population"] = len(setup.members), len(setup.non_members), len(setup.population)
+    mia["meets_target"] = bool(mia["worst_auc"] <= TARGET_AUC and mia["worst_tpr_at_1pct_fpr"] <= TARGET_TPR)
+    if controls:
+        mia["controls"] = positive_controls(setup, train, synthetic, distance, seed=seed)
+        flagged = {k: v["worst_auc"] >= CONTROL_FLAG_AUC for k, v in mia["controls"].items()}
+        mia["controls_flagged"] = flagged
+        mia["valid"] = all(flagged.values())
+        if not mia["valid"]:
+            mia["warning"] = ("a positive control was not flagged: these attacks cannot see leaks in this data, "
+                              "so a low score here is no evidence of privacy")
+    out["membership_inference"] = mia
+    if isinstance(synthetic, Table):
+        out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed)
+        if quasi_identifiers:
+            out["quasi_identifiers"] = output_uniqueness(train, holdout, synthetic, quasi_identifiers)
+    return out
+
+
+def output_uniqueness(train: Table, holdout: Table, synthetic: Table, columns: list[str], k: int = 5) -> dict[str, Any]:
+    """How many output records are unique on the quasi-identifiers, and whether any such combination is rare in real data."""
+    from .filters import QuasiIdentifiers
+
+    qi = QuasiIdentifiers(train, columns)
+    real = type(train).concat([train, holdout])
+    counts = qi.keys(real).value_counts()
+    syn = qi.keys(synthetic)
+    syn_counts = syn.value_counts()
+    unique = syn[syn.map(syn_counts) == 1]
+    real_n = unique.map(counts).fillna(0)
+    return {"columns": columns, "unique_in_output": int(len(unique)),
+            "unique_in_output_and_absent_from_real": int((real_n == 0).sum()),
+            "unique_in_output_and_rare_in_real": int(((real_n > 0) & (real_n < k)).sum()),
+            "unique_in_output_and_common_in_real": int((real_n >= k).sum()), "k": k}

@@ -1,0 +1,175 @@
+"""The core privacy gate: near copies, nearest-neighbour distance ratio, rare quasi-identifier combinations.
+
+Near copy and NNDR ask the same question of a synthetic record — "is it closer
+to some training record than real, unseen records are?" — so both thresholds
+come from the holdout: the ``quantile`` (default 1%) of the holdout records'
+own values. A synthetic record beyond what 99% of unseen real records show is
+rejected. Exact copies are caught by hash (``core.exact-copy``, in builtin).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..checks import CheckContext, PrivacyFilter, Verdict
+from ..data import ColumnKind, Table, numeric_values
+from ..errors import ConfigError
+
+NEAR_COPY_QUANTILE = 0.01
+K_ANONYMITY = 5
+QI_BINS = 10
+
+_NEEDS = "needs the training data and a holdout split (generate, or sample with --reference and --holdout)"
+
+
+class _HoldoutCalibrated(PrivacyFilter):
+    """Shared: a per-record score against the training records, thresholded at a holdout quantile."""
+
+    modalities = frozenset({"table", "sequence", "image"})
+    option = "near_copy_quantile"
+
+    def score(self, distances: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def prepare(self, context: CheckContext) -> None:
+        self.quantile = float(context.options.get(self.option, NEAR_COPY_QUANTILE))
+        self.active = context.reference is not None and context.holdout is not None and context.distance is not None
+        if not self.active:
+            return
+        nearest = context.nearest_reference()
+        self.distance_name = nearest.distance.name
+        self.threshold = float(np.quantile(self.score(nearest.kneighbors(context.holdout, 2)[0]), self.quantile))
+
+    def check(self, records, context: CheckContext) -> Verdict:
+        if not self.active:
+            return Verdict.keep_all(len(records))
+        s = self.score(context.nearest_reference().kneighbors(records, 2)[0])
+        return Verdict.from_mask(s < self.threshold, [self.reason(x) for x in s])
+
+    def summary(self) -> dict[str, Any]:
+        if not self.active:
+            return {"applied": False, "reason": _NEEDS}
+        return {"applied": True, "threshold": round(self.threshold, 6), "quantile": self.quantile,
+                "distance": self.distance_name}
+
+
+class NearCopyFilter(_HoldoutCalibrated):
+    """Rejects records closer to a training record than the holdout's 1st-percentile DCR."""
+
+    name = "core.near-copy"
+    description = "closer to a training record than (almost) any real unseen record is"
+
+    def score(self, distances: np.ndarray) -> np.ndarray:
+        return distances[:, 0]
+
+    def reason(self, x: float) -> str:
+        return f"distance {x:.4f} to a training record is below the holdout's {self.quantile:.0%} quantile {self.threshold:.4f}"
+
+
+class NNDRFilter(_HoldoutCalibrated):
+    """Rejects records whose nearest training record is much nearer than the second (it points at one person).
+
+    NNDR = d(nearest) / d(second nearest). Where the two nearest training records
+    are identical (d2 = 0) no single record is singled out: NNDR = 1.
+    """
+
+    name = "core.nndr"
+    description = "nearest training record far nearer than the next one (singles out one record)"
+
+    def score(self, distances: np.ndarray) -> np.ndarray:
+        if distances.shape[1] < 2:
+            return np.ones(len(distances))
+        d1, d2 = distances[:, 0], distances[:, 1]
+        return np.where(d2 > 0, d1 / np.where(d2 > 0, d2, 1.0), 1.0)
+
+    def reason(self, x: float) -> str:
+        return f"nearest/second-nearest training distance ratio {x:.3f} is below the holdout's {self.quantile:.0%} quantile {self.threshold:.3f}"
+
+
+class QuasiIdentifiers:
+    """Generalised quasi-identifier keys: categories as they are, numbers/dates in training-quantile bins."""
+
+    def __init__(self, train: Table, columns: list[str], bins: int = QI_BINS):
+        self.columns = list(columns)
+        self.edges: dict[str, np.ndarray] = {}
+        for name in self.columns:
+            col = train.meta.column(name)  # DataError naming an unknown column
+            if col.kind in (ColumnKind.numeric, ColumnKind.datetime) and col.n_unique > bins:
+                x = numeric_values(train.frame[name], col.kind)
+                self.edges[name] = np.unique(np.nanquantile(x[~np.isnan(x)], np.linspace(0, 1, bins + 1)[1:-1]))
+        self.kinds = {name: train.meta.column(name).kind for name in self.columns}
+
+    def keys(self, table: Table) -> pd.Series:
+        parts = []
+        for name in self.columns:
+            s = table.frame[name]
+            if name in self.edges:
+                x = numeric_values(s, self.kinds[name])
+                b = np.searchsorted(self.edges[name], x, side="right").astype(object)
+                b[np.isnan(x)] = "<NA>"
+                parts.append(pd.Series(b, index=s.index).astype(str))
+            else:
+                parts.append(s.astype(object).where(s.notna(), "<NA>").astype(str))
+        if not parts:
+            return pd.Series([""] * len(table), index=table.frame.index)
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + "\x1f" + p
+        return out
+
+
+class RareCombinationFilter(PrivacyFilter):
+    """k-anonymity on declared quasi-identifiers: rejects a record whose QI combination fewer than k real people share.
+
+    Quasi-identifiers come from ``--quasi-identifiers`` (or the dataset's
+    declaration); numbers and dates are generalised into ``qi_bins`` training
+    quantile bins first (exact ages/amounts would make everyone unique). A
+    combination that no real record has points to no one and is kept; one that
+    1..k-1 real records share would disclose them, and is rejected.
+    """
+
+    name = "core.k-anonymity"
+    description = "quasi-identifier combination shared by fewer than k real records"
+
+    def prepare(self, context: CheckContext) -> None:
+        opts = context.options
+        self.columns = list(opts.get("quasi_identifiers") or [])
+        self.k = int(opts.get("k_anonymity", K_ANONYMITY))
+        self.bins = int(opts.get("qi_bins", QI_BINS))
+        self.active = bool(self.columns) and context.reference is not None
+        if not self.columns:
+            self.why = "no quasi-identifiers declared (--quasi-identifiers COL,...)"
+        elif context.reference is None:
+            self.why = "needs the training data to count combinations (generate, or sample with --reference)"
+        if not self.active:
+            return
+        if not isinstance(context.reference, Table):
+            raise ConfigError("quasi-identifiers apply to tables only")
+        self.qi = QuasiIdentifiers(context.reference, self.columns, self.bins)
+        real = self.qi.keys(context.reference)
+        if context.holdout is not None:  # the holdout are real people too
+            real = pd.concat([real, self.qi.keys(context.holdout)], ignore_index=True)
+        self.counts = Counter(real.tolist())
+        self.rare = {key for key, n in self.counts.items() if n < self.k}
+        self.real_records_in_rare = int(sum(self.counts[key] for key in self.rare))
+        self.real_records = int(len(real))
+
+    def check(self, records: Table, context: CheckContext) -> Verdict:
+        if not self.active:
+            return Verdict.keep_all(len(records))
+        keys = self.qi.keys(records).tolist()
+        return Verdict.from_mask(np.array([key in self.rare for key in keys]),
+                                 [f"quasi-identifiers {self.columns} match a combination only "
+                                  f"{self.counts.get(key, 0)} real record(s) share (k={self.k})" for key in keys])
+
+    def summary(self) -> dict[str, Any]:
+        if not self.active:
+            return {"applied": False, "reason": self.why}
+        return {"applied": True, "k": self.k, "quasi_identifiers": self.columns, "numeric_bins": self.bins,
+                "generalised": sorted(self.qi.edges), "real_combinations": len(self.counts),
+                "rare_real_combinations": len(self.rare),
+                "real_records_in_rare_combinations": self.real_records_in_rare, "real_records": self.real_records}
