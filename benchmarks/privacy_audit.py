@@ -44,7 +44,7 @@ def main() -> None:
             "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
             "worst_auc_ci": mia["attacks"][mia["worst_auc_attack"]]["auc_ci"],
             "worst_tpr_at_1pct_fpr": mia["worst_tpr_at_1pct_fpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
-            "worst_tpr_ci": mia["attacks"][mia["worst_tpr_attack"]]["tpr_at_1pct_fpr_ci"],
+            "worst_tpr_ci": mia["attacks"][mia["worst_tpr_attack"]]["tpr_at_1pct_fpr_ci"] if mia["worst_tpr_attack"] else None,
             "meets_target": mia["meets_target"], "controls": mia["controls"], "valid": mia["valid"],
             "singling_out": wp["singling_out"]["risk"], "linkability": wp["linkability"]["risk"],
             "inference": wp["inference"]["risk"], "inference_worst_secret": wp["inference"]["worst_secret"],

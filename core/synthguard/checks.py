@@ -86,6 +86,15 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), self.reference)
         return self._shared["nearest"]
 
+    def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices (n, k) of each record's nearest training records; the last batch's search is reused."""
+        key = (id(records), len(records), k)
+        cached = self._shared.get("last_search")
+        if cached is None or cached[0] != key or cached[1] is not records:
+            cached = (key, records, self.nearest_reference().kneighbors(records, k))
+            self._shared["last_search"] = cached
+        return cached[2]
+
 
 class Scoped:
     """Something that runs only for some modalities and, optionally, some domains."""

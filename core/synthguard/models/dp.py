@@ -14,9 +14,12 @@ more privacy than it gives:
   run that would exceed the target stops before the next step.
 * No validation split, no early stopping, no per-epoch loss in the report: each
   would be a data-dependent release outside the ledger.
-* BatchNorm and ``nn.MultiheadAttention`` are replaced by DP-compatible modules
-  (``ModuleValidator.fix``); the trained weights load back into the original
-  architecture, so sampling and bundles are unchanged.
+* ``nn.MultiheadAttention`` is replaced by :class:`LinearMultiheadAttention`, the
+  same computation built from ``nn.Linear`` (Opacus' own ``DPMultiheadAttention``
+  scrambles heads and positions when ``batch_first=True``: its output ``view``
+  skips a transpose — a test pins our twin to the original's outputs), other
+  layers by ``ModuleValidator.fix`` (BatchNorm...). The trained weights load back
+  into the original architecture, so sampling and bundles are unchanged.
 
 Every step that touches the real data either spends from the ledger or is
 listed in ``non_private`` (e.g. the plugin's preprocessing statistics).
@@ -30,6 +33,7 @@ import warnings
 from typing import Callable
 
 import torch
+from torch import nn
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import ConfigError
@@ -45,6 +49,63 @@ class DPSettings(BaseModel):
     delta: float | None = Field(None, gt=0, lt=1, description="δ; default 1/(10·n), below 1/n as it must be")
     max_grad_norm: float = Field(1.0, gt=0, description="per-record gradient clipping bound")
     accountant: str = Field("prv", pattern="^(prv|rdp)$", description="Opacus accountant (PRV is Opacus' default)")
+
+
+class LinearMultiheadAttention(nn.Module):
+    """``nn.MultiheadAttention``'s exact computation (batch-first self-attention, no masks) from ``nn.Linear`` layers."""
+
+    def __init__(self, mha: nn.MultiheadAttention):
+        super().__init__()
+        if not mha.batch_first or not mha._qkv_same_embed_dim or mha.bias_k is not None:
+            raise ConfigError("DP training supports batch-first self-attention without bias_kv only")
+        e = mha.embed_dim
+        self.embed_dim, self.num_heads, self.dropout, self.batch_first = e, mha.num_heads, mha.dropout, True
+        self._qkv_same_embed_dim = True
+        self.in_proj = nn.Linear(e, 3 * e, bias=mha.in_proj_bias is not None)
+        self.out_proj = nn.Linear(e, e, bias=mha.out_proj.bias is not None)
+        with torch.no_grad():
+            self.in_proj.weight.copy_(mha.in_proj_weight)
+            if mha.in_proj_bias is not None:
+                self.in_proj.bias.copy_(mha.in_proj_bias)
+            self.out_proj.load_state_dict(mha.out_proj.state_dict())
+
+    @property
+    def in_proj_weight(self):  # read by nn.TransformerEncoder(Layer)'s fast-path checks
+        return self.in_proj.weight
+
+    @property
+    def in_proj_bias(self):
+        return self.in_proj.bias
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=False, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        if key_padding_mask is not None or attn_mask is not None or is_causal or not (query is key is value):
+            raise NotImplementedError("DP attention twin: self-attention without masks only")
+        b, t, e = query.shape
+        h = self.num_heads
+        q, k, v = (z.view(b, t, h, e // h).transpose(1, 2) for z in self.in_proj(query).chunk(3, dim=-1))
+        out = nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
+        return self.out_proj(out.transpose(1, 2).reshape(b, t, e)), None
+
+
+def linear_attention_twin(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` with every ``nn.MultiheadAttention`` replaced by :class:`LinearMultiheadAttention`."""
+    twin = copy.deepcopy(model)
+    for name, module in list(twin.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, nn.MultiheadAttention):
+                setattr(module, child_name, LinearMultiheadAttention(child))
+    return twin
+
+
+def original_state(twin: nn.Module) -> dict[str, torch.Tensor]:
+    """The twin's weights under the original model's keys (``in_proj.weight`` -> ``in_proj_weight``)."""
+    out = {}
+    for key, value in twin.state_dict().items():
+        key = key.replace("self_attn.in_proj.weight", "self_attn.in_proj_weight").replace(
+            "self_attn.in_proj.bias", "self_attn.in_proj_bias")
+        out[key] = value.detach().clone()
+    return out
 
 
 def default_delta(n: int) -> float:
@@ -84,7 +145,7 @@ def train_dp(
     delta = settings.delta if settings.delta is not None else default_delta(n)
     if delta >= 1.0 / n:
         raise ConfigError(f"delta {delta:g} is not below 1/n = {1 / n:g}: expected a smaller --delta")
-    private = ModuleValidator.fix(copy.deepcopy(model)).to(data.device)
+    private = ModuleValidator.fix(linear_attention_twin(model)).to(data.device).train()
     errors = ModuleValidator.validate(private, strict=False)
     if errors:
         raise ConfigError(f"model cannot be trained with DP-SGD: {errors[0]}")
@@ -129,7 +190,7 @@ def train_dp(
                 hist.stopped_early = True
                 break
     private.eval()
-    model.load_state_dict(_standard_state(inner), strict=True)  # DP modules write standard keys
+    model.load_state_dict(original_state(inner), strict=True)
     model.eval()
     hist.seconds = time.perf_counter() - start
     ledger = {
@@ -143,15 +204,3 @@ def train_dp(
                      "needs torchcsprng)",
     }
     return hist, ledger
-
-
-def _standard_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """State dict with Opacus' DPMultiheadAttention (q/k/v linears) merged back into ``nn.MultiheadAttention`` keys."""
-    state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-    for key in [k for k in state if k.endswith(".qlinear.weight")]:
-        prefix = key[: -len("qlinear.weight")]
-        for part in ("weight", "bias"):
-            names = [f"{prefix}{p}linear.{part}" for p in "qkv"]
-            if all(n in state for n in names):
-                state[f"{prefix}in_proj_{part}"] = torch.cat([state.pop(n) for n in names])
-    return state

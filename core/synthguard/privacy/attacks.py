@@ -38,10 +38,12 @@ FPR = 0.01
 BOOTSTRAP = 200
 DENSITY_K = 5
 OUTLIER_SHARE = 0.2
+#: TPR at 1% FPR needs at least 100 non-members: with fewer, "1% FPR" means "no false positive at all".
+MIN_NEGATIVES = int(round(1 / FPR))
 
 
 def roc_scores(labels: np.ndarray, scores: np.ndarray, fpr: float = FPR) -> tuple[float, float]:
-    """AUC and the largest TPR at a false-positive rate ≤ ``fpr``."""
+    """AUC and the largest TPR at a false-positive rate ≤ ``fpr`` (read at face value only with ≥ 1/fpr negatives)."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     auc = float(roc_auc_score(labels, scores))
@@ -60,7 +62,10 @@ def bootstrap_interval(labels: np.ndarray, scores: np.ndarray, seed: int = 0, re
         aucs.append(a)
         tprs.append(t)
     q = lambda x: [round(float(np.quantile(x, 0.025)), 4), round(float(np.quantile(x, 0.975)), 4)]  # noqa: E731
-    return {"auc_ci": q(aucs), "tpr_at_1pct_fpr_ci": q(tprs)}
+    out = {"auc_ci": q(aucs)}
+    if len(neg) >= MIN_NEGATIVES:
+        out["tpr_at_1pct_fpr_ci"] = q(tprs)
+    return out
 
 
 @dataclass
@@ -120,15 +125,22 @@ def evaluate_attacks(setup: AttackSetup, synthetic: Records, distance: type[Dist
             out[name] = {"skipped": "targets of one class only"}
             continue
         auc, tpr = roc_scores(y, x)
-        row = {"auc": round(auc, 4), "tpr_at_1pct_fpr": round(tpr, 4), "targets": int(keep.sum())}
+        row = {"auc": round(auc, 4), "targets": int(keep.sum())}
+        if (y == 0).sum() >= MIN_NEGATIVES:
+            row["tpr_at_1pct_fpr"] = round(tpr, 4)
+        else:
+            row["tpr_at_1pct_fpr"] = None
+            row["tpr_skipped"] = f"{int((y == 0).sum())} non-members: TPR at 1% FPR needs at least {MIN_NEGATIVES}"
         if intervals:
             row.update(bootstrap_interval(y, x, seed=seed))
         out[name] = row
     scored = {k: v for k, v in out.items() if "auc" in v}
     worst_auc = max(scored, key=lambda k: scored[k]["auc"])
-    worst_tpr = max(scored, key=lambda k: scored[k]["tpr_at_1pct_fpr"])
+    with_tpr = {k: v for k, v in scored.items() if v["tpr_at_1pct_fpr"] is not None}
+    worst_tpr = max(with_tpr, key=lambda k: with_tpr[k]["tpr_at_1pct_fpr"]) if with_tpr else None
     return {"attacks": out, "worst_auc": scored[worst_auc]["auc"], "worst_auc_attack": worst_auc,
-            "worst_tpr_at_1pct_fpr": scored[worst_tpr]["tpr_at_1pct_fpr"], "worst_tpr_attack": worst_tpr}
+            "worst_tpr_at_1pct_fpr": with_tpr[worst_tpr]["tpr_at_1pct_fpr"] if worst_tpr else None,
+            "worst_tpr_attack": worst_tpr}
 
 
 def positive_controls(setup: AttackSetup, train: Records, synthetic: Records, distance: type[Distance],

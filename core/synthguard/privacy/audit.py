@@ -62,7 +62,10 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     setup = AttackSetup.draw(train, holdout, seed=seed)
     mia = evaluate_attacks(setup, synthetic, distance, seed=seed)
     mia["members"], mia["non_members"], mia["population"] = len(setup.members), len(setup.non_members), len(setup.population)
-    mia["meets_target"] = bool(mia["worst_auc"] <= TARGET_AUC and mia["worst_tpr_at_1pct_fpr"] <= TARGET_TPR)
+    tpr = mia["worst_tpr_at_1pct_fpr"]
+    mia["meets_target"] = bool(mia["worst_auc"] <= TARGET_AUC and (tpr is None or tpr <= TARGET_TPR))
+    if tpr is None:
+        mia["tpr_note"] = "too few non-members to read TPR at 1% FPR (needs 100: a holdout of 200+ records)"
     if controls:
         mia["controls"] = positive_controls(setup, train, synthetic, distance, seed=seed)
         flagged = {k: v["worst_auc"] >= CONTROL_FLAG_AUC for k, v in mia["controls"].items()}

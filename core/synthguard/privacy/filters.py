@@ -47,7 +47,7 @@ class _HoldoutCalibrated(PrivacyFilter):
     def check(self, records, context: CheckContext) -> Verdict:
         if not self.active:
             return Verdict.keep_all(len(records))
-        s = self.score(context.nearest_reference().kneighbors(records, 2)[0])
+        s = self.score(context.reference_neighbours(records, 2)[0])  # one search shared by near-copy and NNDR
         return Verdict.from_mask(s < self.threshold, [self.reason(x) for x in s])
 
     def summary(self) -> dict[str, Any]:

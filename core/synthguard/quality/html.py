@@ -96,6 +96,8 @@ def _loss_fig(history: dict | None) -> str:
 
 
 def _ci(row: dict, key: str) -> str:
+    if row.get(key) is None:
+        return "n/a (too few non-members)"
     ci = row.get(f"{key}_ci")
     return f"{row.get(key)}" + (f" [{ci[0]}, {ci[1]}]" if ci else "")
 
