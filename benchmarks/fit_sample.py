@@ -49,7 +49,7 @@ def run_one(model: str, dataset: str, rows: int) -> dict:
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
-    frame, train, _ = split(dataset)
+    frame, train, holdout = split(dataset)
     start = time.perf_counter()
     if model == "finance":
         import synthguard as sg
@@ -79,9 +79,17 @@ def run_one(model: str, dataset: str, rows: int) -> dict:
 
     meta = sg.Table.from_frame(frame).meta
     train_hashes = set(sg.Table(train, meta).record_hashes())
-    copies = int(sum(h in train_hashes for h in sg.Table(synthetic[meta.names], meta).record_hashes()))
+    syn_t, train_t, hold_t = (sg.Table(f[meta.names].reset_index(drop=True), meta) for f in (synthetic, train, holdout))
+    copies = int(sum(h in train_hashes for h in syn_t.record_hashes()))
+    from synthguard.privacy import TableDistance, dcr_share
+    from synthguard.quality import TSTRMetric
+
+    target = sg.Engine().dataset(dataset).target
+    tstr = TSTRMetric().compute(train_t, syn_t, sg.MetricContext(holdout=hold_t, target=target))
+    dcr = dcr_share(train_t, hold_t, syn_t, TableDistance)["share_closer_to_train"]
     return {"model": model, "fit_seconds": round(fit_s, 2), "sample_rows": rows,
             "sample_rows_per_s": round(rows / sample_s, 1), "quality": quality(train, synthetic, frame),
+            "tstr": tstr["tstr"], "trtr": tstr["trtr"], "tstr_ratio": tstr["ratio"], "dcr_share": dcr,
             "exact_copies": copies, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             **extra}
 
@@ -118,11 +126,11 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"fit_sample_{args.dataset}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"| model | fit s | sample rows/s | quality | exact copies | peak RSS MB |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| model | fit s | sample rows/s | quality | TSTR AUC (TRTR) | DCR share | exact copies | peak RSS MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['model']} | {r['fit_seconds']} | {r['sample_rows_per_s']} | {r['quality']} | "
-              f"{r['exact_copies']} | {r['peak_rss_mb']} |")
+        print(f"| {r['model']} | {r['fit_seconds']} | {r['sample_rows_per_s']} | {r['quality']} | {r['tstr']} ({r['trtr']}) | "
+              f"{r['dcr_share']} | {r['exact_copies']} | {r['peak_rss_mb']} |")
     print(f"\nreal-data ceiling (holdout vs train quality): {result['ceiling_quality_holdout_vs_train']}; wrote {path}")
 
 

@@ -45,7 +45,7 @@ def main() -> None:
             "worst_auc_ci": mia["attacks"][mia["worst_auc_attack"]]["auc_ci"],
             "worst_tpr_at_1pct_fpr": mia["worst_tpr_at_1pct_fpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
             "worst_tpr_ci": mia["attacks"][mia["worst_tpr_attack"]]["tpr_at_1pct_fpr_ci"] if mia["worst_tpr_attack"] else None,
-            "meets_target": mia["meets_target"], "controls": mia["controls"], "valid": mia["valid"],
+            "meets_target": mia["meets_target"], "above_chance": mia["above_chance"], "controls": mia["controls"], "valid": mia["valid"],
             "singling_out": wp["singling_out"]["risk"], "linkability": wp["linkability"]["risk"],
             "inference": wp["inference"]["risk"], "inference_worst_secret": wp["inference"]["worst_secret"],
             "audit_seconds": rep["timings"]["audit_seconds"], "checks_seconds": rep["timings"]["checks_seconds"],
@@ -55,14 +55,14 @@ def main() -> None:
     (RESULTS / "privacy_audit.json").write_text(json.dumps(
         {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "results": rows}, indent=2))
     print("\n| dataset | members scored | rejected (exact / near / NNDR / k-anon) | DCR share | worst AUC [95% CI] (attack) "
-          "| worst TPR@1%FPR [95% CI] | controls: copy / half-copy AUC | singling out / linkability / inference risk |")
-    print("|---|---|---|---|---|---|---|---|")
+          "| worst TPR@1%FPR [95% CI] | attacks with AUC CI above 0.5 | controls: copy / half-copy AUC | singling out / linkability / inference risk |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         rej = r["rejected"]
         c = r["controls"]
         print(f"| {r['dataset']} | {r['members_scored']} | {rej['core.exact-copy']} / {rej['core.near-copy']} / "
               f"{rej['core.nndr']} / {rej['core.k-anonymity']} | {r['dcr_share']} | {r['worst_auc']} {r['worst_auc_ci']} "
-              f"({r['worst_auc_attack']}) | {r['worst_tpr_at_1pct_fpr']} {r['worst_tpr_ci']} | "
+              f"({r['worst_auc_attack']}) | {r['worst_tpr_at_1pct_fpr']} {r['worst_tpr_ci']} | {', '.join(r['above_chance']) or 'none'} | "
               f"{c['exact-copy']['worst_auc']} / {c['half-copy']['worst_auc']} | "
               f"{r['singling_out']} / {r['linkability']} / {r['inference']} ({r['inference_worst_secret']}) |")
 

@@ -62,6 +62,8 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     setup = AttackSetup.draw(train, holdout, seed=seed)
     mia = evaluate_attacks(setup, synthetic, distance, seed=seed)
     mia["members"], mia["non_members"], mia["population"] = len(setup.members), len(setup.non_members), len(setup.population)
+    # attacks whose AUC interval lies above 0.5: a signal, not the luck of the worst draw
+    mia["above_chance"] = [k for k, v in mia["attacks"].items() if v.get("auc_ci") and v["auc_ci"][0] > 0.5]
     tpr = mia["worst_tpr_at_1pct_fpr"]
     mia["meets_target"] = bool(mia["worst_auc"] <= TARGET_AUC and (tpr is None or tpr <= TARGET_TPR))
     if tpr is None:

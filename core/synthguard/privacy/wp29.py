@@ -157,8 +157,9 @@ def inference(synthetic: Table, targets: Table, control: Table, secrets: list[st
         per[secret] = risk(hits["train"], hits["control"], len(targets))
     valid = {k: v for k, v in per.items() if v.get("risk") is not None}
     worst = max(valid, key=lambda k: valid[k]["risk"]) if valid else None
-    return {"risk": valid[worst]["risk"] if worst else None, "risk_ci": valid[worst]["risk_ci"] if worst else None,
-            "worst_secret": worst, "secrets": per,
+    top = valid[worst] if worst else {}
+    return {"risk": top.get("risk"), "risk_ci": top.get("risk_ci"), "train_success_rate": top.get("train_success_rate"),
+            "control_success_rate": top.get("control_success_rate"), "worst_secret": worst, "secrets": per,
             "numeric_tolerance": f"{NUMERIC_TOLERANCE:.0%} of the column's 5-95% range"}
 
 

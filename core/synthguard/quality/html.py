@@ -105,7 +105,7 @@ def _ci(row: dict, key: str) -> str:
 def _audit_section(audit: dict) -> str:
     import plotly.graph_objects as go
 
-    parts = ["<h2>Privacy audit</h2>"]
+    parts = ["<h2 id='privacy-audit'>Privacy audit</h2>"]
     if "skipped" in audit and "dcr" not in audit:
         return parts[0] + f"<p>{_esc(audit['skipped'])}</p>"
     dcr = audit.get("dcr", {})
