@@ -88,10 +88,9 @@ class CheckContext:
 
     def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices (n, k) of each record's nearest training records; the last batch's search is reused."""
-        key = (id(records), len(records), k)
         cached = self._shared.get("last_search")
-        if cached is None or cached[0] != key or cached[1] is not records:
-            cached = (key, records, self.nearest_reference().kneighbors(records, k))
+        if cached is None or cached[0] is not records or cached[1] != k:
+            cached = (records, k, self.nearest_reference().kneighbors(records, k))
             self._shared["last_search"] = cached
         return cached[2]
 

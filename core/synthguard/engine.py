@@ -190,8 +190,11 @@ class Engine:
         out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers)
         copies = np.isin(syn_r.record_hashes(), real_r.record_hashes())
         out["exact_copies"] = {"count": int(copies.sum()), "share": round(float(copies.mean()), 6)}
-        d = NearestRecords(distance().fit(real_r), real_r).distances(syn_r)
-        out["synthetic_to_train"] = {"p5": round(float(np.quantile(d, 0.05)), 5), "median": round(float(np.median(d)), 5)}
+        if "dcr" in out:
+            out["synthetic_to_train"] = out["dcr"]["synthetic_to_train"]
+        else:  # no holdout: the distance quantiles are all that can be measured
+            d = NearestRecords(distance().fit(real_r), real_r).distances(syn_r)
+            out["synthetic_to_train"] = {"p5": round(float(np.quantile(d, 0.05)), 5), "median": round(float(np.median(d)), 5)}
         out["records"] = {"real": len(real_r), "synthetic": len(syn_r), "holdout": len(hold_r) if hold_r is not None else 0}
         return out
 
@@ -210,15 +213,11 @@ class Engine:
         real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
         if target is not None and isinstance(real_r, Table):
             real_r.meta.column(target)
-        context = MetricContext(holdout=hold_r, target=target, domain=domain)
-        metrics: dict[str, Any] = {}
-        for name, entry in self.registry.metrics.items():
-            metric = entry.obj()
-            if metric.applies_to(real_r.modality, domain):
-                try:
-                    metrics[name] = metric.compute(real_r, syn_r, context)
-                except Exception as err:  # a broken metric is reported, never fatal
-                    metrics[name] = {"error": f"{type(err).__name__}: {err}"}
+        from .pipeline import compute_metrics
+
+        made = (entry.obj() for entry in self.registry.metrics.values())
+        metrics = compute_metrics([m for m in made if m.applies_to(real_r.modality, domain)], real_r, syn_r,
+                                  MetricContext(holdout=hold_r, target=target, domain=domain))
         report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(syn_r), "modality": real_r.modality,
                   "data": {"training_records": len(real_r), "holdout_records": len(hold_r) if hold_r is not None else None,
                            "target": target},

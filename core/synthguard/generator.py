@@ -22,6 +22,10 @@ from .errors import ConfigError, DataError
 from .models import resolve_device, seed_everything
 
 
+#: The ledger's line for a model trained without differential privacy.
+NO_DP = "training: no --epsilon given"
+
+
 class GeneratorConfig(BaseModel):
     """Base of every generator's config: frozen, unknown keys are errors."""
 
@@ -112,7 +116,7 @@ class Generator:
         extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
         if self.config.epsilon is not None and "dp" not in extra.get("privacy", {}):
             raise ConfigError(f"generator {self.name!r} was asked for ε={self.config.epsilon} but reported no DP ledger")
-        extra.setdefault("privacy", {"dp": None, "non_private": ["training (no --epsilon)"]})
+        extra.setdefault("privacy", {"dp": None, "non_private": [NO_DP]})
         self.meta_ = data.meta
         self.reference_hashes_ = data.record_hashes()
         self.fit_info_ = {

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
 from .data import Records, Table
 from .errors import SamplingError
-from .generator import Generator
+from .generator import NO_DP, Generator
 from .io.atomic import atomic_directory, check_writable_target
 from .io.writers import FORMATS, write_frame, write_records
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
@@ -209,12 +209,8 @@ def run(
     metric_values: dict[str, Any] = {}
     t0 = time.perf_counter()
     if reference is not None and options.metrics:
-        metric_context = MetricContext(holdout=holdout, target=target, domain=generator.domain)
-        for metric in metrics:
-            try:
-                metric_values[metric.name] = metric.compute(reference, records, metric_context)
-            except Exception as err:  # a broken metric is reported, never fatal
-                metric_values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
+        metric_values = compute_metrics(metrics, reference, records,
+                                        MetricContext(holdout=holdout, target=target, domain=generator.domain))
     metric_seconds = time.perf_counter() - t0
 
     # 3. privacy audit: measured against the holdout, never asserted
@@ -226,7 +222,8 @@ def run(
         from .privacy.audit import audit
 
         audit_report = audit(reference, holdout, records, distance, seed=seed,
-                             quasi_identifiers=options.quasi_identifiers or None)
+                             quasi_identifiers=options.quasi_identifiers or None,
+                             k_anonymity=options.k_anonymity, qi_bins=options.qi_bins)
     audit_seconds = time.perf_counter() - t0
 
     # 4. report
@@ -267,11 +264,23 @@ def run(
     return result
 
 
+def compute_metrics(metrics: Sequence[Metric], real: Records, synthetic: Records,
+                    context: MetricContext) -> dict[str, Any]:
+    """Each metric's dict by name; a metric that raises is reported as an error entry, never fatal."""
+    values: dict[str, Any] = {}
+    for metric in metrics:
+        try:
+            values[metric.name] = metric.compute(real, synthetic, context)
+        except Exception as err:
+            values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
+    return values
+
+
 def privacy_ledger(generator: Generator) -> dict[str, Any]:
     """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not."""
     fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
     dp = fit.get("dp")
-    steps = list(fit.get("non_private") or (["training: no --epsilon given"] if dp is None else []))
+    steps = list(fit.get("non_private") or ([NO_DP] if dp is None else []))
     steps.append("privacy audit: attack scores and DCR computed on training and holdout records "
                  "(a measurement shown in this report, not a release of records)")
     return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "non_private": steps}

@@ -156,39 +156,40 @@ def train_dp(
                                          generator=loader_gen)
     noise_gen = torch.Generator(device=data.device)
     noise_gen.manual_seed(seed + 1)
-    warnings.filterwarnings("ignore", message="Secure RNG turned off")  # said in the ledger instead
-    warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
-    warnings.filterwarnings("ignore", message="Full backward hook is firing")
-    engine = PrivacyEngine(accountant=settings.accountant)
-    private, optimizer, loader = engine.make_private_with_epsilon(
-        module=private, optimizer=optimizer, data_loader=loader, target_epsilon=settings.epsilon,
-        target_delta=delta, epochs=epochs, max_grad_norm=settings.max_grad_norm, poisson_sampling=True,
-        noise_generator=noise_gen, grad_sample_mode="hooks")
-    inner = private._module
-    hist = TrainingHistory()
-    start = time.perf_counter()
-    steps = empty = 0
-    spent = 0.0
-    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
-               TextColumn("ε {task.fields[eps]:.2f}"), TimeElapsedColumn()]
-    with Progress(*columns, disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"DP-SGD (ε={settings.epsilon:g})", total=epochs, eps=0.0)
-        for epoch in range(epochs):
-            inner.train()
-            for (batch,) in loader:
-                if len(batch) == 0:  # Poisson sampling can draw nobody: nothing to release this step
-                    empty += 1
-                    continue
-                optimizer.zero_grad(set_to_none=True)
-                row_loss(inner, batch.to(data.device), generator).backward()
-                optimizer.step()
-                steps += 1
-            spent = float(engine.get_epsilon(delta))
-            hist.epochs_run = epoch + 1
-            bar.update(task, advance=1, eps=spent)
-            if spent >= settings.epsilon * (1 + 1e-6) and epoch + 1 < epochs:  # calibration says never; check anyway
-                hist.stopped_early = True
-                break
+    with warnings.catch_warnings():  # Opacus' notices, answered in the ledger; not muted for the caller
+        warnings.filterwarnings("ignore", message="Secure RNG turned off")  # said in the ledger instead
+        warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
+        warnings.filterwarnings("ignore", message="Full backward hook is firing")
+        engine = PrivacyEngine(accountant=settings.accountant)
+        private, optimizer, loader = engine.make_private_with_epsilon(
+            module=private, optimizer=optimizer, data_loader=loader, target_epsilon=settings.epsilon,
+            target_delta=delta, epochs=epochs, max_grad_norm=settings.max_grad_norm, poisson_sampling=True,
+            noise_generator=noise_gen, grad_sample_mode="hooks")
+        inner = private._module
+        hist = TrainingHistory()
+        start = time.perf_counter()
+        steps = empty = 0
+        spent = 0.0
+        columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} epochs"),
+                   TextColumn("ε {task.fields[eps]:.2f}"), TimeElapsedColumn()]
+        with Progress(*columns, disable=not progress, transient=True) as bar:
+            task = bar.add_task(f"DP-SGD (ε={settings.epsilon:g})", total=epochs, eps=0.0)
+            for epoch in range(epochs):
+                inner.train()
+                for (batch,) in loader:
+                    if len(batch) == 0:  # Poisson sampling can draw nobody: nothing to release this step
+                        empty += 1
+                        continue
+                    optimizer.zero_grad(set_to_none=True)
+                    row_loss(inner, batch.to(data.device), generator).backward()
+                    optimizer.step()
+                    steps += 1
+                spent = float(engine.get_epsilon(delta))
+                hist.epochs_run = epoch + 1
+                bar.update(task, advance=1, eps=spent)
+                if spent >= settings.epsilon * (1 + 1e-6) and epoch + 1 < epochs:  # calibration says never; check anyway
+                    hist.stopped_early = True
+                    break
     private.eval()
     model.load_state_dict(original_state(inner), strict=True)
     model.eval()

@@ -21,6 +21,7 @@ import numpy as np
 from ..data import Records, Table
 from .attacks import AttackSetup, evaluate_attacks, positive_controls
 from .distance import Distance, NearestRecords
+from .filters import K_ANONYMITY, QI_BINS, QuasiIdentifiers
 from .wp29 import wp29_risks
 
 #: Targets the audit is judged against (issue "privacy gate"): worst attack AUC and TPR at 1% FPR.
@@ -50,7 +51,8 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
 
 
 def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
-          seed: int = 0, controls: bool = True, quasi_identifiers: list[str] | None = None) -> dict[str, Any]:
+          seed: int = 0, controls: bool = True, quasi_identifiers: list[str] | None = None,
+          k_anonymity: int = K_ANONYMITY, qi_bins: int = QI_BINS) -> dict[str, Any]:
     """Every privacy measurement for ``synthetic`` made from ``train``; ``holdout`` = real records never trained on."""
     out: dict[str, Any] = {"distance": distance.name, "unit": "record",
                            "targets": {"worst_auc_max": TARGET_AUC, "worst_tpr_at_1pct_fpr_max": TARGET_TPR}}
@@ -80,15 +82,15 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     if isinstance(synthetic, Table):
         out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed)
         if quasi_identifiers:
-            out["quasi_identifiers"] = output_uniqueness(train, holdout, synthetic, quasi_identifiers)
+            out["quasi_identifiers"] = output_uniqueness(train, holdout, synthetic, quasi_identifiers,
+                                                         k=k_anonymity, bins=qi_bins)
     return out
 
 
-def output_uniqueness(train: Table, holdout: Table, synthetic: Table, columns: list[str], k: int = 5) -> dict[str, Any]:
+def output_uniqueness(train: Table, holdout: Table, synthetic: Table, columns: list[str], k: int = K_ANONYMITY,
+                      bins: int = QI_BINS) -> dict[str, Any]:
     """How many output records are unique on the quasi-identifiers, and whether any such combination is rare in real data."""
-    from .filters import QuasiIdentifiers
-
-    qi = QuasiIdentifiers(train, columns)
+    qi = QuasiIdentifiers(train, columns, bins)
     real = type(train).concat([train, holdout])
     counts = qi.keys(real).value_counts()
     syn = qi.keys(synthetic)

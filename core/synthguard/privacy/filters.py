@@ -40,9 +40,9 @@ class _HoldoutCalibrated(PrivacyFilter):
         self.active = context.reference is not None and context.holdout is not None and context.distance is not None
         if not self.active:
             return
-        nearest = context.nearest_reference()
-        self.distance_name = nearest.distance.name
-        self.threshold = float(np.quantile(self.score(nearest.kneighbors(context.holdout, 2)[0]), self.quantile))
+        self.distance_name = context.nearest_reference().distance.name
+        holdout = context.reference_neighbours(context.holdout, 2)[0]  # one search for near-copy and NNDR
+        self.threshold = float(np.quantile(self.score(holdout), self.quantile))
 
     def check(self, records, context: CheckContext) -> Verdict:
         if not self.active:
