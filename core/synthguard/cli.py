@@ -106,6 +106,29 @@ run_options = [
 ]
 
 
+sequence_options = [
+    click.option("--entity-column", default=None, metavar="COL",
+                 help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream)"),
+    click.option("--time-column", default=None, metavar="COL",
+                 help="sensor logs: column with each reading's time (default 'timestamp'; 'none' = rows in order)"),
+    click.option("--window", type=int, default=None, help="sensor logs: cut streams into records of this many steps"),
+    click.option("--stride", type=int, default=None, help="sensor logs: steps between window starts (default: --window)"),
+]
+
+
+def _sequence_format(entity_column, time_column, window, stride) -> dict[str, Any] | None:
+    fmt: dict[str, Any] = {}
+    if entity_column is not None:
+        fmt["entity"] = None if entity_column.lower() == "none" else entity_column
+    if time_column is not None:
+        fmt["time"] = None if time_column.lower() == "none" else time_column
+    if window is not None:
+        fmt["window"] = window
+    if stride is not None:
+        fmt["stride"] = stride
+    return fmt or None
+
+
 def with_options(options):
     def deco(f):
         for opt in reversed(options):
@@ -175,16 +198,18 @@ def datasets_cmd(ctx, as_json: bool) -> None:
               help="share of real records kept away from training, to measure against")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
+@with_options(sequence_options)
 @click.pass_context
 def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target, seed,
-                 conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit) -> None:
+                 conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
+                 entity_column, time_column, window, stride) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_config(settings, epsilon, delta),
         conditions=_parse_pairs(conditions, "condition"),
         options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit), out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
-        holdout=holdout, target=target)
+        holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride))
     _summary(result, out)
 
 
@@ -200,9 +225,13 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @click.option("--epsilon", type=float, default=None, help="train with DP-SGD to this privacy budget ε (forces training)")
 @click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--overwrite", is_flag=True, help="replace an existing bundle directory")
+@click.option("--resume", type=click.Path(), default=None, metavar="BUNDLE",
+              help="continue training this bundle on --data (new records) instead of starting afresh")
+@with_options(sequence_options)
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite) -> None:
-    """Fit GENERATOR on a table and save a model bundle (fit once, sample many)."""
+def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
+            entity_column, time_column, window, stride) -> None:
+    """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
 
@@ -214,9 +243,12 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
     if data is None and dataset is None:
         raise ConfigError("fit needs --data PATH or --dataset NAME")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta))
+                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta), resume=resume,
+                       sequence_format=_sequence_format(entity_column, time_column, window, stride))
     digest = save_bundle(model, out, overwrite=overwrite)
     info = model.fit_info_
+    if resume is not None:
+        click.echo(f"resumed from {resume}: {info['resumed_from'][-1]['records']} earlier + {info['records']} new records")
     dp = (info.get("privacy") or {}).get("dp")
     click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest[:12]}…; {info['records']} records, "
                f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"

@@ -51,6 +51,10 @@ class Records(ABC):
     def record_hashes(self) -> np.ndarray:
         """One uint64 per record; equal records give equal hashes (used by exact-copy checks)."""
 
+    def groups(self) -> np.ndarray | None:
+        """Which records belong together (windows of one stream); None when each record stands alone."""
+        return None
+
     def fingerprint(self) -> str:
         """sha256 over the sorted record hashes: identifies a training set without holding it."""
         hashes = np.sort(self.record_hashes().astype(np.uint64))
@@ -81,7 +85,22 @@ def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Rec
         return records, None
     if len(records) - n_hold < 2:
         raise DataError(f"{len(records)} records are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
-    perm = np.random.default_rng(seed).permutation(len(records))
+    rng = np.random.default_rng(seed)
+    groups = records.groups()
+    if groups is not None and len(np.unique(groups)) >= 5:
+        # windows of one stream overlap and resemble each other: a stream goes wholly to one side
+        names, inverse = np.unique(groups, return_inverse=True)
+        held_groups, count = [], 0
+        for g in rng.permutation(len(names)):
+            if count >= n_hold:
+                break
+            held_groups.append(g)
+            count += int((inverse == g).sum())
+        held = np.isin(inverse, held_groups)
+        if (~held).sum() < 2:
+            raise DataError(f"{len(names)} streams are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
+        return records.take(np.flatnonzero(~held)), records.take(np.flatnonzero(held))
+    perm = rng.permutation(len(records))
     return records.take(np.sort(perm[n_hold:])), records.take(np.sort(perm[:n_hold]))
 
 
@@ -243,8 +262,24 @@ class Table(Records):
 # --------------------------------------------------------------------------- sequences
 
 
+class ChannelStats(BaseModel):
+    """What one channel's real readings look like: the plausibility checks' learned limits."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    minimum: float
+    maximum: float
+    mean: float
+    std: float
+    step_max: float = Field(description="largest change between consecutive readings")
+    step_q99: float = Field(description="99th percentile of the absolute change between consecutive readings")
+    spike_max: float = Field(description="largest |x[t] - (x[t-1] + x[t+1]) / 2|: how far one reading leaves its neighbours")
+    flat_run_max: int = Field(description="longest run of identical consecutive readings, in steps")
+    missing: float = Field(description="share of missing readings")
+
+
 class SequenceMeta(BaseModel):
-    """Metadata of a sequence set: channel names and static attribute columns."""
+    """Metadata of a sequence set: channel names, static attribute columns and per-channel statistics."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -253,6 +288,49 @@ class SequenceMeta(BaseModel):
     static: TableMeta | None = None
     length: int
     sampling_period: float | None = Field(None, description="seconds between steps, if regular")
+    channel_stats: list[ChannelStats] | None = None
+
+    def stats(self, channel: str) -> ChannelStats:
+        """One channel's statistics; unknown names raise :class:`DataError` listing the channels."""
+        if channel not in self.channels:
+            raise DataError(f"unknown channel {channel!r}: expected one of {self.channels}")
+        if self.channel_stats is None:
+            raise DataError("this metadata carries no channel statistics")
+        return self.channel_stats[self.channels.index(channel)]
+
+
+def channel_stats(values: np.ndarray) -> list[ChannelStats]:
+    """Per-channel statistics of (N, T, C) readings, NaN-aware."""
+    out = []
+    step = np.abs(np.diff(values, axis=1)) if values.shape[1] > 1 else np.zeros((len(values), 0, values.shape[2]))
+    spike = (np.abs(values[:, 1:-1] - (values[:, :-2] + values[:, 2:]) / 2) if values.shape[1] > 2
+             else np.zeros((len(values), 0, values.shape[2])))
+    flat = _longest_flat_runs(values)
+    for c in range(values.shape[2]):
+        v = values[:, :, c]
+        finite = v[np.isfinite(v)]
+        st, sp = step[:, :, c], spike[:, :, c]
+        st, sp = st[np.isfinite(st)], sp[np.isfinite(sp)]
+        out.append(ChannelStats(
+            minimum=float(finite.min()), maximum=float(finite.max()), mean=float(finite.mean()), std=float(finite.std()),
+            step_max=float(st.max()) if len(st) else 0.0, step_q99=float(np.quantile(st, 0.99)) if len(st) else 0.0,
+            spike_max=float(sp.max()) if len(sp) else 0.0, flat_run_max=int(flat[c]),
+            missing=round(float(np.isnan(v).mean()), 6)))
+    return out
+
+
+def _longest_flat_runs(values: np.ndarray) -> np.ndarray:
+    """Per channel, the longest run (in readings) of identical consecutive values in any recording."""
+    n, t, c = values.shape
+    if t < 2:
+        return np.ones(c, dtype=int)
+    same = np.diff(values, axis=1) == 0  # NaN compares unequal: gaps break runs
+    run = np.zeros((n, c), dtype=int)
+    best = np.zeros((n, c), dtype=int)
+    for i in range(t - 1):  # loop over time, vectorised over recordings and channels
+        run = np.where(same[:, i], run + 1, 0)
+        best = np.maximum(best, run)
+    return best.max(axis=0) + 1
 
 
 class SequenceSet(Records):
@@ -260,12 +338,16 @@ class SequenceSet(Records):
 
     ``values`` is float (N, T, C); NaN marks a missing reading. ``statics`` holds
     N rows (labels, device type...). ``entity_ids`` names each recording.
+    ``sources`` names the stream each record was cut from when records are
+    windows of longer streams (see :func:`synthguard.sequences.cut_windows`):
+    the holdout split keeps a stream's windows on one side.
     """
 
     modality = "sequence"
 
     def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
-                 entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None):
+                 entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None,
+                 sources: Sequence[Any] | None = None):
         values = np.asarray(values)
         if values.ndim != 3:
             raise DataError(f"sequence values have shape {values.shape}: expected (entities, time, channels)")
@@ -288,28 +370,43 @@ class SequenceSet(Records):
         self.channels = list(channels)
         self.statics = statics
         self.entity_ids = np.arange(n) if entity_ids is None else np.asarray(entity_ids)
+        if len(self.entity_ids) != n:
+            raise DataError(f"{len(self.entity_ids)} entity ids for {n} entities: expected one per entity")
         self.sampling_period = sampling_period
+        self.sources = None if sources is None else np.asarray(sources)
+        if self.sources is not None and len(self.sources) != n:
+            raise DataError(f"{len(self.sources)} sources for {n} entities: expected one per entity")
+        self._meta: SequenceMeta | None = None
 
     @property
     def meta(self) -> SequenceMeta:
-        static = None
-        if self.statics.shape[1]:
-            static = Table.from_frame(self.statics, name="statics").meta
-        return SequenceMeta(channels=self.channels, static=static, length=self.values.shape[1],
-                            sampling_period=self.sampling_period)
+        if self._meta is None:
+            static = None
+            if self.statics.shape[1]:
+                static = Table.from_frame(self.statics, name="statics").meta
+            self._meta = SequenceMeta(channels=self.channels, static=static, length=self.values.shape[1],
+                                      sampling_period=self.sampling_period, channel_stats=channel_stats(self.values))
+        return self._meta
+
+    def groups(self) -> np.ndarray | None:
+        return self.sources
 
     def __len__(self) -> int:
         return self.values.shape[0]
 
     def take(self, indices) -> "SequenceSet":
         idx = np.asarray(indices, dtype=int)
-        return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx], self.sampling_period)
+        return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx],
+                           self.sampling_period, None if self.sources is None else self.sources[idx])
 
     @classmethod
     def concat(cls, parts: Sequence["SequenceSet"]) -> "SequenceSet":
+        sources = None
+        if all(p.sources is not None for p in parts):
+            sources = np.concatenate([p.sources for p in parts])
         return cls(np.concatenate([p.values for p in parts]), parts[0].channels,
                    pd.concat([p.statics for p in parts], ignore_index=True),
-                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period)
+                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period, sources)
 
     def record_hashes(self) -> np.ndarray:
         static_h = (pd.util.hash_pandas_object(self.statics.astype(str), index=False).to_numpy(dtype=np.uint64)
@@ -380,7 +477,7 @@ def _hash_bytes(data: bytes) -> int:
 
 __all__ = [
     "holdout_split", "numeric_values", "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
-    "SequenceSet", "SequenceMeta", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
+    "SequenceSet", "SequenceMeta", "ChannelStats", "channel_stats", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
 ]
 
 

@@ -20,10 +20,11 @@ from .bundle import load_bundle
 from .data import Records, Table, TableMeta, holdout_split
 from .errors import ConfigError, DataError
 from .generator import Generator
-from .io.readers import read_table
+from .io.readers import read_sequences, read_table
 from .pipeline import Result, RunOptions
 from .plugins import Registry, build_registry, make_plugin_manager, plugin_info
 from .registry import Dataset, MetricContext
+from .sequences import SequenceFormat, from_long_frame
 
 DataLike = pd.DataFrame | Records | str | Path
 
@@ -61,15 +62,31 @@ class Engine:
     def dataset(self, name: str) -> Dataset:
         return self.registry.get("datasets", name)
 
-    def to_records(self, data: DataLike, name: str = "table") -> Records:
-        """Accept a DataFrame, a container or a file path; return a validated container."""
+    def to_records(self, data: DataLike, name: str = "table", *, modality: str | None = None,
+                   sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Records:
+        """Accept a DataFrame, a container or a file path; return a validated container.
+
+        ``modality="sequence"`` reads a long-format log (or an NPZ, which is always
+        sequences) as a :class:`SequenceSet` following ``sequence_format``.
+        """
+        return self._read(data, name, modality, sequence_format)[0]
+
+    def _read(self, data: DataLike, name: str, modality: str | None,
+              sequence_format: SequenceFormat | Mapping[str, Any] | None) -> tuple[Records, dict]:
         if isinstance(data, Records):
-            return data
-        if isinstance(data, (str, Path)):
+            return data, {}
+        is_npz = isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")
+        if modality == "sequence" or is_npz:
+            fmt = _sequence_format(sequence_format)
+            if isinstance(data, pd.DataFrame):
+                return from_long_frame(data, fmt)
+            if isinstance(data, (str, Path)):
+                return read_sequences(data, fmt)
+        elif isinstance(data, (str, Path)):
             path = Path(data)
-            return Table.from_frame(read_table(path), name=path.name.split(".")[0] or name)
-        if isinstance(data, pd.DataFrame):
-            return Table.from_frame(data, name=name)
+            return Table.from_frame(read_table(path), name=path.name.split(".")[0] or name), {}
+        elif isinstance(data, pd.DataFrame):
+            return Table.from_frame(data, name=name), {}
         raise DataError(f"data of type {type(data).__name__}: expected a DataFrame, a file path or a synthguard container")
 
     def _generator_class(self, generator: str | Generator | type[Generator]) -> type[Generator]:
@@ -79,7 +96,8 @@ class Engine:
             return generator
         return self.registry.get("generators", generator)
 
-    def _resolve_source(self, generator: str | Generator, data: DataLike | None, dataset: str | None) -> tuple[Records, dict]:
+    def _resolve_source(self, generator: str | Generator, data: DataLike | None, dataset: str | None,
+                        sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> tuple[Records, dict]:
         if data is not None and dataset is not None:
             raise ConfigError("give either data or dataset, not both")
         if data is None:
@@ -89,20 +107,36 @@ class Engine:
                 raise ConfigError(f"generator {cls.name!r} has no default dataset: pass data=... (--data) or dataset=... (--dataset)")
             ds = self.dataset(dataset)
             return ds.load(), {"source": f"dataset:{ds.name}", "dataset": ds.name, "licence": ds.licence}
-        records = self.to_records(data)
+        records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format)
         source = f"file:{Path(data).name}" if isinstance(data, (str, Path)) else f"{type(data).__name__}"
-        return records, {"source": source}
+        return records, {"source": source, **({"preparation": notes} if notes else {})}
 
     # ------------------------------------------------------------------ verbs
 
     def fit(self, generator: str | Generator, data: DataLike | None = None, *, dataset: str | None = None,
             seed: int = 0, device: str = "auto", epochs: int | None = None, progress: bool = False,
-            config: Mapping[str, Any] | None = None) -> Generator:
-        """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator."""
-        model = generator if isinstance(generator, Generator) else self.generator(
-            generator, config, **({"epochs": epochs} if epochs is not None else {}))
-        records, source = self._resolve_source(model, data, dataset)
-        model.fit(records, seed=seed, device=device, progress=progress)
+            config: Mapping[str, Any] | None = None, resume: str | Path | Generator | None = None,
+            sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Generator:
+        """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator.
+
+        ``resume`` (a bundle path or fitted generator of the same name) continues
+        training that model on ``data`` instead of starting afresh; the bundle's
+        own config is kept (``epochs`` may change).
+        """
+        if resume is not None:
+            model = resume if isinstance(resume, Generator) else self.load(resume)
+            name = generator.name if isinstance(generator, Generator) else generator
+            if model.name != name:
+                raise ConfigError(f"cannot resume generator {name!r} from a {model.name!r} bundle: expected a bundle of {name!r}")
+            if config:
+                raise ConfigError("--set/config cannot change a resumed model: its bundle's config is kept")
+            if epochs is not None:
+                model.config = model.Config.model_validate({**model.config.model_dump(), "epochs": epochs})
+        else:
+            model = generator if isinstance(generator, Generator) else self.generator(
+                generator, config, **({"epochs": epochs} if epochs is not None else {}))
+        records, source = self._resolve_source(model, data, dataset, sequence_format)
+        model.fit(records, seed=seed, device=device, progress=progress, resume=resume is not None)
         model.fit_info_["source"] = source
         return model
 
@@ -114,13 +148,14 @@ class Engine:
                conditions: Mapping[str, Any] | None = None, reference: DataLike | None = None,
                holdout: DataLike | None = None, target: str | None = None,
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
-               fmt: str = "parquet", overwrite: bool = False, _lineage: dict | None = None) -> Result:
+               fmt: str = "parquet", overwrite: bool = False, sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+               _lineage: dict | None = None) -> Result:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given."""
         if isinstance(model, (str, Path)):
             model = self.load(model)
         options = _options(options)
-        ref = self.to_records(reference) if reference is not None else None
-        hold = self.to_records(holdout) if holdout is not None else None
+        ref = self.to_records(reference, modality=model.modality, sequence_format=sequence_format) if reference is not None else None
+        hold = self.to_records(holdout, modality=model.modality, sequence_format=sequence_format) if holdout is not None else None
         if target is not None and isinstance(model.meta_, TableMeta):
             model.meta_.column(target)  # names an unknown target column
         modality, domain = model.modality, model.domain
@@ -152,8 +187,9 @@ class Engine:
     def _pair(self, real: DataLike, synthetic: DataLike, holdout: DataLike | None) -> tuple[Records, Records, Records | None]:
         """Real, synthetic and holdout records in one schema (the real data's); names what does not fit."""
         real_r = self.to_records(real, "real")
-        syn_r = self.to_records(synthetic, "synthetic")
-        hold_r = self.to_records(holdout, "holdout") if holdout is not None else None
+        modality = real_r.modality if real_r.modality == "sequence" else None
+        syn_r = self.to_records(synthetic, "synthetic", modality=modality)
+        hold_r = self.to_records(holdout, "holdout", modality=modality) if holdout is not None else None
         if isinstance(real_r, Table):
             def align(t: Records, what: str) -> Table:
                 if not isinstance(t, Table):
@@ -236,7 +272,8 @@ class Engine:
                  conditions: Mapping[str, Any] | None = None, options: RunOptions | Mapping[str, Any] | None = None,
                  config: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
                  overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
-                 holdout: float = HOLDOUT, target: str | None = None) -> Result:
+                 holdout: float = HOLDOUT, target: str | None = None,
+                 sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``holdout`` of the real records (seeded split, seed 0) are never shown to the
@@ -253,7 +290,7 @@ class Engine:
             if target_dir is not None:
                 check_writable_target(target_dir, overwrite)
         cls = self.registry.get("generators", generator)
-        records, source = self._resolve_source(cls, data, dataset)
+        records, source = self._resolve_source(cls, data, dataset, sequence_format)
         train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
         split = {"fraction": holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         options = _options(options)
@@ -287,6 +324,19 @@ class Engine:
                 model.bundle_sha256_ = serialize(model)[1]["bundle_sha256"]  # same hash a saved bundle would get
         return self.sample(model, rows, seed=seed, conditions=conditions, reference=train, holdout=hold,
                            target=target, options=options, out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
+
+
+def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
+    if fmt is None or isinstance(fmt, SequenceFormat):
+        return fmt or SequenceFormat()
+    from pydantic import ValidationError
+
+    from .generator import config_error
+
+    try:
+        return SequenceFormat(**fmt)
+    except ValidationError as err:
+        raise config_error("sequence format", err) from None
 
 
 def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:

@@ -62,7 +62,9 @@ class Generator:
         domain: which domain's validators run behind it (``"finance"``), or None.
         Config: its :class:`GeneratorConfig` subclass.
         default_dataset: dataset used by ``synthguard generate NAME`` without ``--data``.
-        supports_save / supports_conditions / supports_dp: capabilities checked by the CLI and the contract tests.
+        supports_save / supports_conditions / supports_dp / supports_resume: capabilities checked by the CLI
+            and the contract tests. A ``supports_resume`` generator implements ``_resume`` (continue training a
+            fitted model on new records: ``synthguard fit NAME --data NEW --resume BUNDLE``).
             A ``supports_dp`` generator trains with DP-SGD when ``config.epsilon`` is set
             (see :func:`synthguard.models.train_dp`) and returns its ledger as
             ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
@@ -77,6 +79,7 @@ class Generator:
     supports_save: ClassVar[bool] = True
     supports_conditions: ClassVar[bool] = False
     supports_dp: ClassVar[bool] = False
+    supports_resume: ClassVar[bool] = False
     state_version: ClassVar[int] = 1
 
     def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
@@ -102,23 +105,47 @@ class Generator:
     def is_fitted(self) -> bool:
         return hasattr(self, "meta_")
 
-    def fit(self, data: Records, *, seed: int = 0, device: str = "auto", progress: bool = False) -> "Generator":
-        """Learn from ``data`` (a container of this generator's modality). Returns self."""
+    def fit(self, data: Records, *, seed: int = 0, device: str = "auto", progress: bool = False,
+            resume: bool = False) -> "Generator":
+        """Learn from ``data`` (a container of this generator's modality). Returns self.
+
+        ``resume=True`` continues training this fitted model on ``data`` (new
+        records, same schema) instead of starting afresh; the training-record
+        hashes the exact-copy filter knows become the old and the new ones.
+        """
         if not isinstance(data, Records) or data.modality != self.modality:
             got = getattr(data, "modality", type(data).__name__)
             raise DataError(f"generator {self.name!r} fits {self.modality} data: got {got}")
         if self.config.epsilon is not None and not self.supports_dp:
             raise ConfigError(f"generator {self.name!r} cannot train with differential privacy: "
                               "expected a generator that supports DP (drop --epsilon)")
+        if resume:
+            if not self.supports_resume:
+                raise ConfigError(f"generator {self.name!r} cannot resume training: expected a generator that supports it")
+            if not self.is_fitted:
+                raise ConfigError(f"generator {self.name!r} is not fitted: nothing to resume")
+            if self.config.epsilon is not None:
+                raise ConfigError("resuming a DP-trained model would spend more ε than its ledger says: train afresh")
         dev = resolve_device(device)
         seed_everything(seed)
         start = time.perf_counter()
-        extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
+        previous = None
+        if resume:
+            previous = {k: self.fit_info_.get(k) for k in ("records", "seconds", "data_fingerprint", "epochs_run")}
+            previous["earlier"] = self.fit_info_.get("resumed_from", [])
+            extra = dict(self._resume(data, device=dev, seed=seed, progress=progress) or {})
+            meta = self._resumed_meta(self.meta_, data.meta)
+            hashes = np.union1d(self.reference_hashes_, data.record_hashes())
+        else:
+            extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
+            meta, hashes = data.meta, data.record_hashes()
         if self.config.epsilon is not None and "dp" not in extra.get("privacy", {}):
             raise ConfigError(f"generator {self.name!r} was asked for ε={self.config.epsilon} but reported no DP ledger")
         extra.setdefault("privacy", {"dp": None, "non_private": [NO_DP]})
-        self.meta_ = data.meta
-        self.reference_hashes_ = data.record_hashes()
+        if previous is not None:
+            extra["resumed_from"] = [*previous.pop("earlier"), previous]
+        self.meta_ = meta
+        self.reference_hashes_ = hashes
         self.fit_info_ = {
             "seed": seed,
             "device": str(dev),
@@ -143,6 +170,11 @@ class Generator:
             if isinstance(self.meta_, META_TYPES["table"]):
                 for col in conditions:
                     self.meta_.column(col)  # raises DataError naming the unknown column
+            elif isinstance(self.meta_, META_TYPES["sequence"]):
+                known = self.meta_.static.names if self.meta_.static is not None else []
+                for col in conditions:
+                    if col not in known:
+                        raise DataError(f"cannot condition on {col!r}: expected one of the static attributes {known}")
         seed_everything(seed)
         return self._sample(n, seed=seed, conditions=conditions)
 
@@ -188,6 +220,14 @@ class Generator:
     def _fit(self, data: Records, *, device: torch.device, seed: int, progress: bool) -> dict | None:
         """Train on ``data``. May return extra JSON-able facts for ``fit_info_`` (epochs, losses)."""
         raise NotImplementedError
+
+    def _resume(self, data: Records, *, device: torch.device, seed: int, progress: bool) -> dict | None:
+        """Continue training the fitted model on ``data`` (only for ``supports_resume`` generators)."""
+        raise NotImplementedError
+
+    def _resumed_meta(self, old, new):
+        """The metadata after resuming on new records (default: the new records')."""
+        return new
 
     def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Records:
         raise NotImplementedError

@@ -41,8 +41,10 @@ class RunOptions(BaseModel):
     disable: list[str] = Field(default_factory=list, description="validator names to skip (privacy filters cannot be)")
     rules: list[str] = Field(default_factory=list, description="inter-column rules, e.g. 'balance <= limit'")
     bounds: dict[str, tuple[float | None, float | None]] = Field(
-        default_factory=dict, description="declared (min, max) per numeric column; overrides learned bounds"
+        default_factory=dict, description="declared (min, max) per numeric column or sensor channel; overrides learned bounds"
     )
+    rate_limits: dict[str, float] = Field(default_factory=dict,
+                                          description="declared largest change per step per channel (sequences)")
     metrics: bool = Field(True, description="compute registered metrics when the real data is at hand")
     near_copy_quantile: float = Field(NEAR_COPY_QUANTILE, ge=0, le=0.5,
                                       description="holdout quantile of DCR (and NNDR) below which a record is rejected")

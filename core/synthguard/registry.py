@@ -53,7 +53,8 @@ class Metric(Scoped):
 
     ``compute(real, synthetic, context)`` returns a dict of JSON-able values; ``real``
     is the training data. It runs only when the real data is at hand (``generate``,
-    ``sample --reference``).
+    ``sample --reference``). A result may carry ``"figures"``: a list of plotly
+    figure dicts (``{"title", "data", "layout"}``) that the HTML report draws.
     """
 
     name: ClassVar[str]

@@ -59,3 +59,46 @@ def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
             except (ValueError, TypeError):
                 pass  # looks like a date but is not one: keep it as text
     return frame
+
+
+def read_sequences(path: str | Path, fmt=None):
+    """A sensor log as (SequenceSet, notes): long-format CSV/Parquet, or NPZ arrays as ``synthguard`` writes them.
+
+    NPZ holds ``values`` (entities, steps, channels), optional ``channels``,
+    ``entity_ids`` and ``static__<name>`` arrays (one value per entity).
+    """
+    from ..sequences import SequenceFormat, cut_windows, from_long_frame
+
+    fmt = fmt or SequenceFormat()
+    path = Path(path)
+    if path.name.lower().endswith(".npz"):
+        if not path.is_file():
+            raise DataError(f"data file {str(path)!r} not found: expected an NPZ, CSV or Parquet file")
+        records = _read_npz(path)
+        notes = {}
+        if fmt.window is not None:
+            records = cut_windows(records, fmt.window, fmt.stride, max_missing=fmt.max_missing)
+            notes["windows"] = f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"
+        return records, notes
+    return from_long_frame(read_table(path), fmt)
+
+
+def _read_npz(path: Path):
+    import numpy as np
+
+    from ..data import SequenceSet
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as err:
+        raise DataError(f"data file {str(path)!r} is not a readable NPZ without pickles: {err}") from None
+    if "values" not in arrays:
+        raise DataError(f"NPZ {str(path)!r} has arrays {sorted(arrays)}: expected 'values' (entities, steps, channels)")
+    values = arrays["values"]
+    if values.ndim == 2:
+        values = values[:, :, None]
+    channels = [str(c) for c in arrays.get("channels", [f"channel_{i}" for i in range(values.shape[-1])])]
+    statics = {k.removeprefix("static__"): v for k, v in arrays.items() if k.startswith("static__")}
+    frame = pd.DataFrame(statics) if statics else None
+    return SequenceSet(values, channels, frame, entity_ids=arrays.get("entity_ids"))

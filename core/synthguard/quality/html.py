@@ -95,6 +95,39 @@ def _loss_fig(history: dict | None) -> str:
     return _fig(fig)
 
 
+def _metric_figs(result: dict) -> list[str]:
+    """Figures a metric returned as plotly JSON (``{"title", "data", "layout"}``) — how plugins plot."""
+    import plotly.graph_objects as go
+
+    out = []
+    for spec in result.get("figures") or []:
+        try:
+            fig = go.Figure(data=spec.get("data", []), layout=spec.get("layout", {}))
+        except (ValueError, TypeError) as err:  # a plugin's malformed figure must not break the report
+            out.append(f"<p>figure {_esc(spec.get('title'))!s} could not be drawn: {_esc(err)}</p>")
+            continue
+        if spec.get("title") and not fig.layout.title.text:
+            fig.update_layout(title=spec["title"])
+        fig.update_layout(height=fig.layout.height or 320, margin=dict(l=30, r=10, t=40, b=30))
+        out.append(_fig(fig))
+    return out
+
+
+def _plugin_metrics_section(metrics: dict) -> str:
+    if not metrics:
+        return ""
+    parts = ["<h2>Domain metrics</h2>"]
+    for name, result in metrics.items():
+        if not isinstance(result, dict):
+            continue
+        numbers = {k: v for k, v in result.items() if k != "figures"}
+        parts.append(f"<h3><code>{_esc(name)}</code></h3><pre>{_esc(json.dumps(numbers, indent=2)[:4000])}</pre>")
+        figs = _metric_figs(result)
+        if figs:
+            parts.append("<div class='grid'>" + "".join(figs) + "</div>")
+    return "\n".join(parts)
+
+
 def _ci(row: dict, key: str) -> str:
     if row.get(key) is None:
         return "n/a (too few non-members)"
@@ -221,7 +254,12 @@ def render_html(report: dict[str, Any]) -> str:
     if quality:
         parts.append(f"<p>Column shapes {quality.get('column_shapes')}, column-pair trends "
                      f"{quality.get('column_pair_trends')} (SDMetrics QualityReport, synthetic vs training data).</p>")
-    parts.append(_correlation_fig(dist) if dist else "<p>No real data at hand: fidelity not measured.</p>")
+    if dist:
+        parts.append(_correlation_fig(dist))
+    elif report.get("modality", "table") != "table" and len(metrics):
+        parts.append("<p>Fidelity of this modality is measured by the domain metrics below.</p>")
+    else:
+        parts.append("<p>No real data at hand: fidelity not measured.</p>")
     if dist:
         parts.append("<div class='grid'>" + "".join(_column_figs(dist)) + "</div>")
     parts.append(_audit_section(report.get("audit") or {}))
@@ -242,7 +280,6 @@ def render_html(report: dict[str, Any]) -> str:
               "<h2>Timings and lineage</h2>",
               f"<pre>{_esc(json.dumps({'timings': timings, 'lineage': lineage, 'sampling': sampling}, indent=2))}</pre>"]
     other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}
-    if other:
-        parts += ["<h2>Plugin metrics</h2>", f"<pre>{_esc(json.dumps(other, indent=2))}</pre>"]
+    parts.append(_plugin_metrics_section(other))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -1,0 +1,137 @@
+"""The sensor plugin's generator vs SDV's PARSynthesizer, side by side (run by hand, not a test).
+
+    python benchmarks/sensor_vs_par.py                       # both reference datasets, PAR at SDV's 128 epochs
+    python benchmarks/sensor_vs_par.py --datasets daphnet --par-epochs 32
+
+Same holdout split as ``synthguard generate`` (20%, seed 0), same machine, one
+fresh process per (dataset, generator) so peak memory is that fit's own. Both
+generators sample as many recordings as there are training recordings; the
+scores compare them with the real training recordings (discriminative) and the
+real holdout (predictive, label TSTR, DCR). Defaults of the sensor generator
+were chosen on basic_motions only; daphnet is the dataset it was not tuned on.
+Writes benchmarks/results/sensor_vs_par.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "sensor_vs_par.json"
+SAMPLE_RATE_RECORDINGS = 200
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
+    import numpy as np
+    import synthguard as sg
+    from synthguard.data import holdout_split
+    from synthguard.engine import HOLDOUT, SPLIT_SEED
+    from synthguard_sensor.metrics import (autocorrelation_difference, discriminative_score, label_tstr,
+                                           marginal_distances, predictive_score, spectrum_distance)
+
+    ds = sg.datasets()[dataset]
+    train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
+    config = {"epochs": par_epochs} if generator == "sensor-par" else None
+    start = time.perf_counter()
+    model = sg.fit(generator, train, seed=seed, config=config)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    syn = model.sample(len(train), seed=seed)
+    sample_s = time.perf_counter() - start
+    start = time.perf_counter()
+    model.sample(SAMPLE_RATE_RECORDINGS, seed=seed + 1)
+    rate = SAMPLE_RATE_RECORDINGS / (time.perf_counter() - start)
+    values = np.where(np.isfinite(syn.values), syn.values, np.nan)
+    audit = sg.audit(train, syn, holdout=hold, domain="sensor")
+    tstr = label_tstr(train, syn, hold, ds.target) if ds.target else {"skipped": "no label"}
+    predictive = predictive_score(values, hold.values, train.values, seed=seed)
+    return {
+        "dataset": dataset, "generator": generator, "train_recordings": len(train), "holdout_recordings": len(hold),
+        "shape": list(train.values.shape[1:]),
+        "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs),
+        "sample_seconds": round(sample_s, 3), "sample_recordings_per_s": round(rate, 1),
+        "peak_rss_mib": _peak_rss_mib(),
+        "missing_readings_in_output": round(float(np.isnan(values).mean()), 4),
+        "discriminative": discriminative_score(train.values, values, seed=seed),
+        "predictive_tstr_mae": predictive,
+        "predictive_trtr_mae": predictive_score(train.values, hold.values, train.values, seed=seed),
+        "label_tstr": tstr,
+        "marginal_ks_mean": marginal_distances(train.values, values, train.channels)["ks_mean"],
+        "acf_difference": autocorrelation_difference(train.values, values, train.channels),
+        "spectrum_distance": spectrum_distance(train.values, values, train.channels),
+        "dcr_share": audit.get("dcr", {}).get("share_closer_to_train"),
+        "worst_attack_auc": (audit.get("membership_inference") or {}).get("worst_auc"),
+        "exact_copies": int(np.isin(syn.record_hashes(), train.record_hashes()).sum()),
+    }
+
+
+def _child(queue, *args) -> None:
+    try:
+        queue.put(run_one(*args))
+    except Exception as err:  # the table shows the failure instead of losing the other runs
+        queue.put({"dataset": args[0], "generator": args[1], "error": f"{type(err).__name__}: {err}"})
+
+
+def run_isolated(*args) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, *args))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| dataset | generator | fit s | sample rec/s | peak RSS MiB | discriminative ↓ (± std) | predictive MAE TSTR "
+            "(TRTR) ↓ | label TSTR acc (TRTR) | spectrum JS ↓ | ACF diff ↓ | DCR share | copies |")
+    lines = [head, "|" + "---|" * 12]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['dataset']} | {r['generator']} | failed: {r['error'][:80]} |" + " |" * 9)
+            continue
+        d = r["discriminative"]
+        t = r["label_tstr"]
+        label = f"{t['tstr']['accuracy']} ({t['trtr']['accuracy']})" if "tstr" in t else "—"
+        lines.append(
+            f"| {r['dataset']} | {r['generator']} | {r['fit_seconds']} | {r['sample_recordings_per_s']} | "
+            f"{r['peak_rss_mib']} | {d['score']} ± {d['std']} | {r['predictive_tstr_mae']} ({r['predictive_trtr_mae']}) | "
+            f"{label} | {r['spectrum_distance'].get('mean')} | {r['acf_difference'].get('mean')} | "
+            f"{r['dcr_share']} | {r['exact_copies']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["basic_motions", "daphnet"])
+    parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-par"])
+    parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    rows = []
+    for dataset in args.datasets:
+        for generator in args.generators:
+            print(f"{dataset} / {generator} ...", flush=True)
+            rows.append(run_isolated(dataset, generator, args.par_epochs, args.seed))
+            print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("acf_difference", "spectrum_distance")}),
+                  flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
+                                    "par_epochs": args.par_epochs, "results": rows}, indent=2))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

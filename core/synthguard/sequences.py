@@ -1,0 +1,250 @@
+"""Long-format sensor logs <-> SequenceSet, and windows cut from long streams (shared by sequence plugins).
+
+A user's log is long format: one row per reading, ``entity, timestamp, channel
+columns..., static attributes...``. :func:`from_long_frame` turns it into a
+:class:`~synthguard.SequenceSet` and says what it had to do on the way
+(sorting, resampling irregular timestamps, padding ragged entities); those
+notes land in the run's report. :func:`cut_windows` cuts long streams into
+fixed-length records and :func:`stitch_windows` puts windows back together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from .data import SequenceSet
+from .errors import DataError
+
+#: Steps deviating from the mean step by more than this share make a log irregular (resampled).
+JITTER_TOLERANCE = 0.1
+#: A gap longer than this many regular steps is left missing instead of interpolated.
+MAX_INTERPOLATED_GAP = 2
+
+
+class SequenceFormat(BaseModel):
+    """How to read a long-format log and cut it into records. Defaults read ``entity, timestamp, ...``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entity: str | None = Field("entity", description="column naming the device/recording; None = one stream")
+    time: str | None = Field("timestamp", description="column with the reading's time; None = rows are in order")
+    channels: list[str] | None = Field(None, description="sensor columns; default: numeric columns that vary within an entity")
+    statics: list[str] | None = Field(None, description="per-entity attributes; default: columns constant within every entity")
+    window: int | None = Field(None, ge=2, description="cut streams into windows of this many steps")
+    stride: int | None = Field(None, ge=1, description="steps between window starts (default: window, no overlap)")
+    max_missing: float = Field(0.5, ge=0, le=1, description="drop windows with a larger share of missing readings")
+
+
+# --------------------------------------------------------------------------- long format
+
+
+def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> tuple[SequenceSet, dict[str, Any]]:
+    """A long-format log as a SequenceSet (+ notes on what was done). Raises DataError naming the problem."""
+    fmt = fmt or SequenceFormat()
+    if frame.empty:
+        raise DataError("the sensor log has no rows: expected one row per reading")
+    notes: dict[str, Any] = {}
+    frame = frame.copy()
+    for role, col in (("entity", fmt.entity), ("time", fmt.time)):
+        if col is not None and col not in frame.columns:
+            raise DataError(f"{role} column {col!r} not found in {list(frame.columns)}: expected it, "
+                            f"or name yours (--{role}-column), or set it to none for a single ordered stream")
+    entity = fmt.entity
+    if entity is None:
+        entity = "__entity__"
+        frame[entity] = "stream"
+    if frame[entity].isna().any():
+        raise DataError(f"entity column {entity!r} has {int(frame[entity].isna().sum())} missing values: expected every row to name its entity")
+    channels, statics = _roles(frame, fmt, entity)
+    streams, statics_rows, ids, periods = [], [], [], []
+    unordered = 0
+    for key, part in frame.groupby(entity, sort=False):
+        if fmt.time is not None:
+            t = _times(part[fmt.time], fmt.time)
+            if np.isnan(t).any():
+                raise DataError(f"time column {fmt.time!r} has missing values for entity {key!r}: expected a time on every reading")
+            order = np.argsort(t, kind="stable")
+            unordered += int((np.diff(t) < 0).any())
+            t, part = t[order], part.iloc[order]
+            dup = np.flatnonzero(np.diff(t) == 0)
+            if len(dup):
+                raise DataError(f"entity {key!r} has {len(dup)} duplicated timestamp(s), first at "
+                                f"{part[fmt.time].iloc[dup[0]]!r}: expected one reading per time (aggregate them first)")
+        else:
+            t = np.arange(len(part), dtype=float)
+        values = part[channels].to_numpy(dtype=float)
+        if len(values) < 2:
+            raise DataError(f"entity {key!r} has a single reading: expected at least 2 steps per series")
+        streams.append((t, values))
+        periods.append(np.diff(t))
+        ids.append(key)
+        statics_rows.append(part[statics].iloc[0] if statics else pd.Series(dtype=object))
+    if unordered:
+        notes["sorted_by_time"] = f"{unordered} entit{'y' if unordered == 1 else 'ies'} had rows out of time order: sorted"
+    steps = np.concatenate(periods)
+    # the mean step, not the median: 64 Hz logged in whole milliseconds steps 15, 16, 16, 16 ms
+    period = float(sum(t[-1] - t[0] for t, _ in streams) / sum(len(t) - 1 for t, _ in streams))
+    jitter = float(np.abs(steps - period).max())
+    if jitter > JITTER_TOLERANCE * period and fmt.time is not None:
+        period = float(np.median(steps))
+        streams = [(t, _resample(t, v, period)) for t, v in streams]
+        notes["resampled"] = (f"irregular timestamps (steps {steps.min():.6g} to {steps.max():.6g}): resampled to a regular "
+                              f"step of {period:.6g} by linear interpolation; gaps over {MAX_INTERPOLATED_GAP} steps left missing")
+    elif jitter > 0 and fmt.time is not None:
+        notes["jitter"] = (f"timestamps jitter by up to {jitter:.3g} around a regular step of {period:.6g} "
+                           f"(≤ {JITTER_TOLERANCE:.0%}, e.g. rounding): treated as regular")
+    lengths = [len(v) for _, v in streams]
+    if len(set(lengths)) > 1 and fmt.window is None:
+        notes["padded"] = (f"entities have {min(lengths)} to {max(lengths)} steps: shorter ones padded with missing "
+                           "readings (masked in training); set a window to cut equal-length records instead")
+    values = np.full((len(streams), max(lengths), len(channels)), np.nan)
+    for i, (_, v) in enumerate(streams):
+        values[i, : len(v)] = v
+    if len(ids) == 1 and fmt.window is None and fmt.entity is not None:
+        notes["single_entity"] = "one entity: set a window to cut it into records"
+    missing = float(np.isnan(values).mean())
+    if missing:
+        notes["missing_readings"] = round(missing, 6)
+    static_frame = pd.DataFrame(statics_rows).reset_index(drop=True) if statics else None
+    sampling_period = period if fmt.time is not None and pd.api.types.is_datetime64_any_dtype(frame[fmt.time]) else None
+    if sampling_period is not None:
+        sampling_period /= 1e9  # ns -> s
+    records = SequenceSet(values, channels, static_frame, entity_ids=np.asarray(ids), sampling_period=sampling_period)
+    if fmt.window is not None:
+        records = cut_windows(records, fmt.window, fmt.stride, max_missing=fmt.max_missing, lengths=lengths)
+        notes["windows"] = f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"
+    return records, notes
+
+
+def to_long_frame(records: SequenceSet, entity: str = "entity", time: str = "step") -> pd.DataFrame:
+    """The inverse: one row per reading (``entity``, ``step``, channels..., statics...)."""
+    n, t, _ = records.values.shape
+    frame = pd.DataFrame(records.values.reshape(n * t, -1), columns=records.channels)
+    frame.insert(0, time, np.tile(np.arange(t), n))
+    frame.insert(0, entity, np.repeat(records.entity_ids, t))
+    for col in records.statics.columns:
+        frame[col] = np.repeat(records.statics[col].to_numpy(), t)
+    return frame
+
+
+def _roles(frame: pd.DataFrame, fmt: SequenceFormat, entity: str) -> tuple[list[str], list[str]]:
+    others = [c for c in frame.columns if c not in (entity, fmt.time)]
+    for given in (fmt.channels or []) + (fmt.statics or []):
+        if given not in frame.columns:
+            raise DataError(f"column {given!r} not found in {list(frame.columns)}")
+    for c in others:
+        if frame[c].isna().all():
+            kind = "channel" if c in (fmt.channels or [c]) else "column"
+            raise DataError(f"{kind} {c!r} is entirely missing: expected at least one reading (or drop the column)")
+    constant = frame.groupby(entity, sort=False)[others].nunique(dropna=False).le(1).all() if others else pd.Series(dtype=bool)
+    several = frame[entity].nunique() > 1  # with one stream, only text columns can be told apart from flat channels
+    statics = list(fmt.statics) if fmt.statics is not None else [
+        c for c in others if constant[c] and c not in (fmt.channels or []) and (several or not _numeric(frame[c]))]
+    channels = list(fmt.channels) if fmt.channels is not None else [c for c in others if c not in statics]
+    if not channels:
+        raise DataError(f"no sensor channels among {others}: expected numeric columns that vary over time")
+    for c in channels:
+        if not _numeric(frame[c]):
+            bad = frame[c][pd.to_numeric(frame[c], errors="coerce").isna() & frame[c].notna()]
+            raise DataError(f"channel {c!r} holds non-numeric readings (e.g. {bad.iloc[0]!r}): expected numbers "
+                            "(or declare it a static attribute if it is constant per entity)")
+        if frame[c].isna().all():
+            raise DataError(f"channel {c!r} is entirely missing: expected at least one reading")
+    if np.isinf(frame[channels].to_numpy(dtype=float)).any():
+        raise DataError("a channel holds inf: expected finite readings, or empty cells for missing")
+    return channels, statics
+
+
+def _numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _times(series: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC")
+        return series.to_numpy(dtype="datetime64[ns]").view("int64").astype(float)
+    if _numeric(series):
+        return series.to_numpy(dtype=float)
+    raise DataError(f"time column {name!r} has dtype {series.dtype}: expected datetimes or numbers (seconds)")
+
+
+def _resample(t: np.ndarray, values: np.ndarray, period: float) -> np.ndarray:
+    """Linear interpolation onto a regular grid; grid points far from any reading stay missing."""
+    grid = t[0] + period * np.arange(int(np.floor((t[-1] - t[0]) / period + 1e-9)) + 1)
+    out = np.empty((len(grid), values.shape[1]))
+    for c in range(values.shape[1]):
+        ok = np.isfinite(values[:, c])
+        out[:, c] = np.interp(grid, t[ok], values[ok, c]) if ok.sum() >= 2 else np.nan
+    # distance from each grid point to the nearest real reading
+    pos = np.clip(np.searchsorted(t, grid), 1, len(t) - 1)
+    gap = t[pos] - t[pos - 1]
+    out[gap > MAX_INTERPOLATED_GAP * period] = np.nan
+    return out
+
+
+# --------------------------------------------------------------------------- windows
+
+
+def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *, max_missing: float = 0.5,
+                lengths: list[int] | None = None) -> SequenceSet:
+    """Windows of ``window`` steps every ``stride`` steps (default: no overlap) from every stream.
+
+    Each window keeps its stream's statics; ``entity_ids`` become ``"<entity>/<start>"``
+    and ``sources`` the stream, so :func:`stitch_windows` can undo the cut and the
+    holdout split keeps a stream's windows together. Windows whose share of
+    missing readings exceeds ``max_missing`` are dropped. ``lengths`` are the
+    streams' real lengths when ``values`` is padded.
+    """
+    stride = stride or window
+    n, t, _ = records.values.shape
+    lengths = lengths or [t] * n
+    if window > max(lengths):
+        raise DataError(f"window of {window} steps is longer than every series (longest {max(lengths)}): "
+                        "expected a shorter window")
+    parts, ids, sources, rows = [], [], [], []
+    for i in range(n):
+        for start in range(0, lengths[i] - window + 1, stride):
+            chunk = records.values[i, start:start + window]
+            if np.isnan(chunk).mean() > max_missing:
+                continue
+            parts.append(chunk)
+            ids.append(f"{records.entity_ids[i]}/{start}")
+            sources.append(str(records.entity_ids[i]))
+            rows.append(i)
+    if not parts:
+        raise DataError(f"no window of {window} steps has at most {max_missing:.0%} missing readings: "
+                        "expected shorter windows or fewer gaps")
+    return SequenceSet(np.stack(parts), records.channels, records.statics.iloc[rows].reset_index(drop=True),
+                       entity_ids=np.asarray(ids), sampling_period=records.sampling_period, sources=np.asarray(sources))
+
+
+def stitch_windows(windows: SequenceSet) -> SequenceSet:
+    """Undo :func:`cut_windows`: one stream per source, overlapping readings averaged, uncovered steps missing."""
+    if windows.sources is None:
+        raise DataError("these records are not windows of streams (no sources): nothing to stitch")
+    starts = np.array([int(str(e).rsplit("/", 1)[1]) for e in windows.entity_ids])
+    names = list(dict.fromkeys(windows.sources.tolist()))
+    w = windows.values.shape[1]
+    length = max(int(starts[windows.sources == s].max()) + w for s in names)
+    total = np.zeros((len(names), length, windows.values.shape[2]))
+    count = np.zeros_like(total)
+    first = []
+    for k, name in enumerate(names):
+        idx = np.flatnonzero(windows.sources == name)
+        first.append(idx[0])
+        for i in idx:
+            ok = np.isfinite(windows.values[i])
+            total[k, starts[i]:starts[i] + w][ok] += windows.values[i][ok]
+            count[k, starts[i]:starts[i] + w] += ok
+    with np.errstate(invalid="ignore"):
+        values = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return SequenceSet(values, windows.channels, windows.statics.iloc[first].reset_index(drop=True),
+                       entity_ids=np.asarray(names), sampling_period=windows.sampling_period)
+
+
+__all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "cut_windows", "stitch_windows"]

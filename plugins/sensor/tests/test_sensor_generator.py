@@ -1,0 +1,139 @@
+"""What a plant operator does with synthguard-sensor, and what they get."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+from click.testing import CliRunner
+from synthguard.cli import main
+from synthguard.data import holdout_split
+
+TINY = {"epochs": 3, "hidden": 16, "components": 2, "layers": 1}
+
+
+@pytest.fixture(scope="module")
+def motions():
+    return sg.datasets()["basic_motions"].load()
+
+
+@pytest.fixture(scope="module")
+def fitted(motions):
+    train, _ = holdout_split(motions, 0.2)
+    return sg.fit("sensor", train, seed=0, config=TINY)
+
+
+def test_the_plugin_registers_its_generators_checks_distance_and_datasets():
+    entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
+    assert {"sensor", "sensor-par"} <= set(entry["generators"])
+    assert {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike"} <= set(entry["validators"])
+    assert "sensor.shape" in entry["distances"]
+    assert {"basic_motions", "daphnet"} <= set(entry["datasets"])
+    daphnet = sg.datasets()["daphnet"].load()
+    assert daphnet.values.shape == (110, 64, 9)
+
+
+def test_conditional_sampling_gives_recordings_of_the_asked_activity(fitted):
+    out = fitted.sample(12, seed=3, conditions={"activity": "Running"})
+    assert out.values.shape == (12, 100, 6) and np.isfinite(out.values).all()
+    assert set(out.statics["activity"]) == {"Running"}
+    with pytest.raises(sg.DataError, match=r"activity='Flying'.*the model saw"):
+        fitted.sample(2, conditions={"activity": "Flying"})
+    with pytest.raises(sg.DataError, match=r"cannot condition on 'speed'"):
+        fitted.sample(2, conditions={"speed": 3})
+
+
+def test_same_seed_same_recordings_and_a_bundle_samples_the_same(fitted, tmp_path):
+    a, b = fitted.sample(5, seed=7), fitted.sample(5, seed=7)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert not np.array_equal(a.values, fitted.sample(5, seed=8).values)
+    fitted.save(tmp_path / "model")
+    again = sg.load(tmp_path / "model").sample(5, seed=7)
+    np.testing.assert_allclose(again.values, a.values, rtol=1e-6)
+    assert list(again.statics["activity"]) == list(a.statics["activity"])
+
+
+def test_fit_is_reproducible(motions):
+    train = motions.take(range(40))
+    one = sg.fit("sensor", train, seed=1, config=TINY).sample(3, seed=0)
+    two = sg.fit("sensor", train, seed=1, config=TINY).sample(3, seed=0)
+    np.testing.assert_array_equal(one.values, two.values)
+
+
+def test_generate_uses_the_pretrained_bundle_and_reports_sensor_metrics(tmp_path):
+    result = sg.generate("sensor", rows=40, out=tmp_path / "out", seed=0)
+    report = result.report
+    assert report["lineage"]["pretrained"] is True
+    assert report["modality"] == "sequence"
+    assert len(result.records) == 40
+    for name in ("sensor.fidelity", "sensor.discriminative", "sensor.predictive", "sensor.tstr"):
+        assert name in report["metrics"] and "error" not in report["metrics"][name], report["metrics"].get(name)
+    assert set(report["validators"]) >= {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike", "core.finite"}
+    assert report["privacy"]["core.near-copy"]["distance"] == "sensor.shape"
+    # 80 recordings leave 16 unseen ones: too few for membership attacks, and the report says so
+    assert "need at least 20 holdout records" in report["audit"]["skipped"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Domain metrics" in html and "sensor.discriminative" in html
+    saved = np.load(tmp_path / "out" / "synthetic.npz")
+    assert saved["values"].shape == (40, 100, 6)
+
+
+def test_fit_resume_fine_tunes_a_bundle_on_new_recordings_from_the_cli(motions, tmp_path):
+    old, new = motions.take(range(0, 40)), motions.take(range(40, 80))
+    sg.fit("sensor", old, seed=0, config=TINY).save(tmp_path / "model")
+    # the new recordings arrive as a long-format log, as a plant would export them
+    from synthguard.sequences import to_long_frame
+
+    to_long_frame(new, entity="device", time="t").to_csv(tmp_path / "new.csv", index=False)
+    runner = CliRunner()
+    res = runner.invoke(main, ["fit", "sensor", "--data", str(tmp_path / "new.csv"), "--entity-column", "device",
+                               "--time-column", "t", "--resume", str(tmp_path / "model"), "--epochs", "2",
+                               "--out", str(tmp_path / "model2")])
+    assert res.exit_code == 0, res.output
+    assert "resumed from" in res.output and "40 earlier + 40 new records" in res.output
+    resumed = sg.load(tmp_path / "model2")
+    assert resumed.fit_info_["resumed_from"][0]["records"] == 40
+    assert len(resumed.reference_hashes_) == 80  # the exact-copy filter knows old and new recordings
+    # a recording with a label the model never saw is refused, naming it
+    odd = new.take(range(2))
+    odd.statics["activity"] = "Swimming"
+    with pytest.raises(sg.DataError, match=r"'activity' has values \['Swimming'\] the model never saw"):
+        sg.fit("sensor", odd, resume=tmp_path / "model")
+    with pytest.raises(sg.ConfigError, match=r"cannot resume generator 'finance' from a 'sensor' bundle"):
+        sg.fit("finance", new, resume=tmp_path / "model")
+
+
+def test_generate_from_the_cli_with_a_condition_writes_recordings_and_a_report(tmp_path):
+    res = CliRunner().invoke(main, ["generate", "sensor", "--rows", "15", "--condition", "activity=Walking",
+                                    "--out", str(tmp_path / "walks")])
+    assert res.exit_code == 0, res.output
+    saved = np.load(tmp_path / "walks" / "synthetic.npz")
+    assert set(saved["static__activity"]) == {"Walking"}
+    report = json.loads((tmp_path / "walks" / "report.json").read_text())
+    assert report["rows"] == 15
+
+
+def test_a_users_long_format_log_is_windowed_and_learned(tmp_path):
+    daphnet = sg.datasets()["daphnet"].load()
+    stream = pd.DataFrame(daphnet.values[:12].reshape(-1, 9), columns=daphnet.channels)  # 768 readings, one walk
+    stream.insert(0, "timestamp", pd.date_range("2026-01-01", periods=len(stream), freq="15625us"))
+    path = tmp_path / "walk.csv"
+    stream.to_csv(path, index=False)
+    result = sg.generate("sensor", rows=6, data=path, config=TINY, out=tmp_path / "out",
+                         sequence_format={"entity": None, "window": 32, "stride": 32},
+                         # a 3-epoch model jitters faster than a walking leg can move: the safety checks would
+                         # (rightly) reject it all; this test is about reading and windowing the log
+                         options={"audit": False, "disable": ["sensor.rate", "sensor.spike", "sensor.range"]})
+    assert result.records.values.shape == (6, 32, 9)
+    assert result.report["lineage"]["data_source"]["preparation"]["windows"] == "24 windows of 32 steps, stride 32"
+
+
+def test_sdv_par_baseline_fits_and_samples_the_same_shape(motions):
+    small = motions.take(range(0, 80, 10))
+    model = sg.fit("sensor-par", small, seed=0, epochs=1)
+    out = model.sample(3, seed=0)
+    assert out.values.shape == (3, 100, 6)
+    assert list(out.statics.columns) == ["activity"]
