@@ -2,6 +2,11 @@
 
     python benchmarks/sensor_vs_par.py                       # both reference datasets, PAR at SDV's 128 epochs
     python benchmarks/sensor_vs_par.py --datasets daphnet --par-epochs 32
+    python benchmarks/sensor_vs_par.py --scale 8 16 --out benchmarks/results/sensor_vs_par_scale.json
+
+``--scale S...`` measures only time and memory on a bigger panel: the Daphnet walk cut
+into 64-step windows every S steps (overlapping, so held-out windows share readings with
+training ones: no quality or privacy numbers are read from these runs).
 
 Same holdout split as ``synthguard generate`` (20%, seed 0), same machine, one
 fresh process per (dataset, generator) so peak memory is that fit's own. Both
@@ -30,6 +35,26 @@ def _peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
+
+
+def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
+    import pandas as pd
+    import synthguard as sg
+    from synthguard.sequences import SequenceFormat, from_long_frame
+    from synthguard_sensor.datasets import DATA, DAPHNET_WINDOW
+
+    frame = pd.read_csv(DATA / "daphnet_S06R02E0.csv.gz", parse_dates=["timestamp"]).drop(columns=["is_anomaly"])
+    records, _ = from_long_frame(frame, SequenceFormat(entity=None, window=DAPHNET_WINDOW, stride=stride))
+    config = {"epochs": par_epochs} if generator == "sensor-par" else None
+    start = time.perf_counter()
+    model = sg.fit(generator, records, seed=seed, config=config)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    model.sample(SAMPLE_RATE_RECORDINGS, seed=seed)
+    return {"dataset": f"daphnet windows every {stride} steps", "generator": generator, "train_recordings": len(records),
+            "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs),
+            "sample_recordings_per_s": round(SAMPLE_RATE_RECORDINGS / (time.perf_counter() - start), 1),
+            "peak_rss_mib": _peak_rss_mib()}
 
 
 def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
@@ -78,7 +103,7 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
 
 def _child(queue, *args) -> None:
     try:
-        queue.put(run_one(*args))
+        queue.put(scale_one(*args) if isinstance(args[0], int) else run_one(*args))
     except Exception as err:  # the table shows the failure instead of losing the other runs
         queue.put({"dataset": args[0], "generator": args[1], "error": f"{type(err).__name__}: {err}"})
 
@@ -119,7 +144,19 @@ def main() -> None:
     parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--scale", nargs="+", type=int, default=None, metavar="STRIDE",
+                        help="time/memory only, on Daphnet windows every STRIDE steps")
     args = parser.parse_args()
+    if args.scale:
+        rows = [run_isolated(stride, g, args.par_epochs, args.seed) for stride in args.scale for g in args.generators]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
+                                        "par_epochs": args.par_epochs, "results": rows}, indent=2))
+        print("| panel | generator | recordings | fit s | epochs | sample rec/s | peak RSS MiB |\n|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['dataset']} | {r['generator']} | {r.get('train_recordings')} | {r.get('fit_seconds')} | "
+                  f"{r.get('epochs_run')} | {r.get('sample_recordings_per_s')} | {r.get('peak_rss_mib', r.get('error'))} |")
+        return
     rows = []
     for dataset in args.datasets:
         for generator in args.generators:

@@ -102,7 +102,8 @@ def register_metrics(register: Callable[[type], None]) -> None:
     sampling whenever the real data is at hand and ``applies_to(modality, domain)``
     is true; its ``compute(real, synthetic, context)`` dict (``context`` is a
     :class:`~synthguard.MetricContext` with the holdout split and target) lands in
-    ``report.json["metrics"][name]``. A metric that raises is reported as an error
+    ``report.json["metrics"][name]``; its ``"figures"`` (plotly figure dicts) are
+    drawn in ``report.html``. A metric that raises is reported as an error
     entry; it never fails the run.
 
     :param register: call ``register(MetricSubclass)`` (a subclass of

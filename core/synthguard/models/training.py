@@ -46,6 +46,7 @@ def train_loop(
     weight_decay: float = 0.0,
     progress: bool = False,
     description: str = "training",
+    val_repeats: int | None = None,
 ) -> TrainingHistory:
     """Train ``model`` on row tensors with AdamW; keep the weights of the best validation epoch.
 
@@ -53,7 +54,8 @@ def train_loop(
     any randomness inside the loss (masking, noise) is seeded too. With ``val_data``
     and ``patience``, training stops after ``patience`` epochs without improvement and
     the best epoch's weights are restored — the model that generalises, not the one
-    that memorised.
+    that memorised. ``val_repeats`` is how many draws of a random loss are averaged per
+    validation (default: enough for ~2000 records, at most 16); a deterministic loss needs 1.
     """
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     hist = TrainingHistory()
@@ -86,7 +88,7 @@ def train_loop(
                     vgen = torch.Generator(device=generator.device)
                     vgen.manual_seed(12345)  # same validation draws every epoch: comparable losses
                     # a random loss on a small split is noisy: average enough draws for ~2000 records
-                    repeats = min(16, max(1, -(-2000 // len(val_data))))
+                    repeats = val_repeats or min(16, max(1, -(-2000 // len(val_data))))
                     current = sum(float(loss_fn(val_data, vgen)) for _ in range(repeats)) / repeats
                 hist.val_loss.append(current)
             if current < best - 1e-6:

@@ -113,6 +113,26 @@ def _metric_figs(result: dict) -> list[str]:
     return out
 
 
+def _flat_table(numbers: dict, limit: int = 60) -> str:
+    """Nested metric results as one row per leaf (``a.b.c``); lists inline and shortened."""
+    rows: list[tuple[str, Any]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        else:
+            rows.append((prefix, value))
+
+    walk("", numbers)
+    cells = []
+    for key, value in rows[:limit]:
+        text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+        cells.append(f"<tr><td><code>{_esc(key)}</code></td><td class='num'>{_esc(text[:160] + ('…' if len(text) > 160 else ''))}</td></tr>")
+    more = f"<p>{len(rows) - limit} more values in report.json.</p>" if len(rows) > limit else ""
+    return "<table>" + "".join(cells) + "</table>" + more
+
+
 def _plugin_metrics_section(metrics: dict) -> str:
     if not metrics:
         return ""
@@ -121,7 +141,7 @@ def _plugin_metrics_section(metrics: dict) -> str:
         if not isinstance(result, dict):
             continue
         numbers = {k: v for k, v in result.items() if k != "figures"}
-        parts.append(f"<h3><code>{_esc(name)}</code></h3><pre>{_esc(json.dumps(numbers, indent=2)[:4000])}</pre>")
+        parts.append(f"<h3><code>{_esc(name)}</code></h3>{_flat_table(numbers)}")
         figs = _metric_figs(result)
         if figs:
             parts.append("<div class='grid'>" + "".join(figs) + "</div>")

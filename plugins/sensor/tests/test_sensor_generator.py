@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -137,3 +140,23 @@ def test_sdv_par_baseline_fits_and_samples_the_same_shape(motions):
     out = model.sample(3, seed=0)
     assert out.values.shape == (3, 100, 6)
     assert list(out.statics.columns) == ["activity"]
+
+
+@pytest.mark.parametrize("edit, args, message", [
+    (lambda f: f.rename(columns={"entity": "device"}), [], "entity column 'entity' not found"),
+    (lambda f: f.assign(acc_x=f["acc_x"].astype(object).where(f.index != 7, "ERR")), [],
+     "channel 'acc_x' holds non-numeric readings (e.g. 'ERR')"),
+    (lambda f: f, ["--window", "500"], "window of 500 steps is longer than every series (longest 100)"),
+    (lambda f: pd.concat([f, f.iloc[[0]]]), [], "entity 'train0' has 1 duplicated timestamp(s)"),
+])
+def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edit, args, message):
+    from synthguard.sequences import to_long_frame
+
+    frame = edit(to_long_frame(motions.take(range(6)), time="timestamp"))
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    proc = subprocess.run([str(Path(sys.executable).with_name("synthguard")), "generate", "sensor", "--data",
+                           str(tmp_path / "log.csv"), "--rows", "3", "--epochs", "1", "--out", str(tmp_path / "o"), *args],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "o").exists()
