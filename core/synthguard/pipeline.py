@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
-from .data import Records, Table
+from .data import Records, SequenceSet, Table
 from .errors import SamplingError
 from .generator import NO_DP, Generator
 from .io.atomic import atomic_directory, check_writable_target
@@ -207,12 +207,17 @@ def run(
     rejected_records = type(rejected[0]).concat(rejected) if rejected else None
     info = pd.concat(rejected_info, ignore_index=True) if rejected_info else pd.DataFrame(columns=["stage", "checks", "reason"])
 
-    # 2. metrics, when the real data is at hand
+    # 2. metrics, when the real data is at hand (conditioned sequences: against the real ones that match)
     metric_values: dict[str, Any] = {}
+    compared_with: dict[str, Any] | None = None
     t0 = time.perf_counter()
     if reference is not None and options.metrics:
-        metric_values = compute_metrics(metrics, reference, records,
-                                        MetricContext(holdout=holdout, target=target, domain=generator.domain))
+        real, held = _matching(reference, conditions, 10), _matching(holdout, conditions, 1)
+        metric_values = compute_metrics(metrics, real, records,
+                                        MetricContext(holdout=held, target=target, domain=generator.domain))
+        compared_with = {"training": len(real), "holdout": len(held) if held is not None else 0,
+                         "matching_conditions": {"training": real is not reference,
+                                                 "holdout": held is not holdout}}
     metric_seconds = time.perf_counter() - t0
 
     # 3. privacy audit: measured against the holdout, never asserted
@@ -235,6 +240,7 @@ def run(
         "seed": seed,
         "modality": generator.modality,
         "conditions": dict(conditions or {}),
+        "metrics_compared_with": compared_with,
         "data": {"training_records": len(reference) if reference is not None else None,
                  "holdout_records": len(holdout) if holdout is not None else None, "target": target},
         "generator": {
@@ -264,6 +270,21 @@ def run(
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)
     return result
+
+
+def _matching(records: Records | None, conditions: Mapping[str, Any] | None, fewest: int) -> Records | None:
+    """Recordings whose static attributes equal the conditions: what conditioned output should resemble.
+
+    Only sequences (whose statics are labels); tables are compared whole. Falls back to
+    all records when fewer than ``fewest`` match.
+    """
+    if records is None or not conditions or not isinstance(records, SequenceSet):
+        return records
+    mask = np.ones(len(records), dtype=bool)
+    for col, value in conditions.items():
+        if col in records.statics.columns:
+            mask &= (records.statics[col].astype(str) == str(value)).to_numpy()
+    return records.take(np.flatnonzero(mask)) if mask.sum() >= fewest else records
 
 
 def compute_metrics(metrics: Sequence[Metric], real: Records, synthetic: Records,

@@ -117,6 +117,12 @@ def test_generate_from_the_cli_with_a_condition_writes_recordings_and_a_report(t
     assert set(saved["static__activity"]) == {"Walking"}
     report = json.loads((tmp_path / "walks" / "report.json").read_text())
     assert report["rows"] == 15
+    # walking recordings are scored against the real walking recordings, not against all activities
+    compared = report["metrics_compared_with"]
+    assert compared["matching_conditions"] == {"training": True, "holdout": True}
+    train, hold = holdout_split(sg.datasets()["basic_motions"].load(), 0.2)
+    assert compared["training"] == int((train.statics["activity"] == "Walking").sum())
+    assert compared["holdout"] == int((hold.statics["activity"] == "Walking").sum())
 
 
 def test_a_users_long_format_log_is_windowed_and_learned(tmp_path):
