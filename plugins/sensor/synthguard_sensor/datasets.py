@@ -18,8 +18,8 @@ def load_basic_motions() -> sg.SequenceSet:
     from synthguard.io.readers import read_sequences
 
     records, _ = read_sequences(DATA / "basic_motions.npz")
-    records.sampling_period = 0.1
-    return records
+    return sg.SequenceSet(records.values, records.channels, records.statics, entity_ids=records.entity_ids,
+                          sampling_period=0.1)  # 10 Hz (the archive's description); NPZ carries no period
 
 
 def load_daphnet() -> sg.SequenceSet:
