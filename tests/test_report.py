@@ -109,3 +109,18 @@ def test_holdout_split_is_seeded_and_validated(mixed_frame):
     assert holdout_split(table, 0, seed=0)[1] is None
     with pytest.raises(sg.DataError, match="expected a number in"):
         holdout_split(table, 1.5)
+
+
+def test_a_plugins_metric_figures_are_drawn_and_a_broken_one_does_not_break_the_page():
+    from synthguard.quality.html import render_html
+
+    line = {"title": "one panel", "data": [{"type": "scatter", "y": [1, 3, 2], "name": "real"}], "layout": {}}
+    grid = {"title": "two panels", "data": [{"type": "scatter", "y": [1, 2]}, {"type": "scatter", "y": [2, 1], "xaxis": "x2"}],
+            "layout": {"xaxis2": {"domain": [0.55, 1]}, "xaxis": {"domain": [0, 0.45]}}}
+    broken = {"title": "broken", "data": [{"type": "no-such-trace"}]}
+    report = {"rows": 3, "modality": "sequence", "generator": {"name": "g"},
+              "metrics": {"plugin.thing": {"score": 0.25, "nested": {"a": 1}, "figures": [line, grid, broken]}}}
+    page = render_html(report)
+    assert "Domain metrics" in page and "plugin.thing" in page and "nested.a" in page
+    assert page.count('class="plotly-graph-div"') == 2
+    assert "figure broken" in page and "could not be drawn" in page

@@ -95,12 +95,17 @@ def _loss_fig(history: dict | None) -> str:
     return _fig(fig)
 
 
-def _metric_figs(result: dict) -> list[str]:
-    """Figures a metric returned as plotly JSON (``{"title", "data", "layout"}``) — how plugins plot."""
+def _metric_figs(result: dict, wide: bool) -> list[str]:
+    """Figures a metric returned as plotly JSON (``{"title", "data", "layout"}``) — how plugins plot.
+
+    ``wide`` picks the figures with subplots (drawn full width) or the single-panel ones (in a grid).
+    """
     import plotly.graph_objects as go
 
     out = []
     for spec in result.get("figures") or []:
+        if ("xaxis2" in (spec.get("layout") or {})) != wide:
+            continue
         try:
             fig = go.Figure(data=spec.get("data", []), layout=spec.get("layout", {}))
         except (ValueError, TypeError) as err:  # a plugin's malformed figure must not break the report
@@ -142,9 +147,10 @@ def _plugin_metrics_section(metrics: dict) -> str:
             continue
         numbers = {k: v for k, v in result.items() if k != "figures"}
         parts.append(f"<h3><code>{_esc(name)}</code></h3>{_flat_table(numbers)}")
-        figs = _metric_figs(result)
-        if figs:
-            parts.append("<div class='grid'>" + "".join(figs) + "</div>")
+        small = _metric_figs(result, wide=False)
+        if small:
+            parts.append("<div class='grid'>" + "".join(small) + "</div>")
+        parts.extend(_metric_figs(result, wide=True))
     return "\n".join(parts)
 
 
