@@ -321,16 +321,19 @@ def channel_stats(values: np.ndarray) -> list[ChannelStats]:
 
 def _longest_flat_runs(values: np.ndarray) -> np.ndarray:
     """Per channel, the longest run (in readings) of identical consecutive values in any recording."""
-    n, t, c = values.shape
-    if t < 2:
-        return np.ones(c, dtype=int)
-    same = np.diff(values, axis=1) == 0  # NaN compares unequal: gaps break runs
-    run = np.zeros((n, c), dtype=int)
-    best = np.zeros((n, c), dtype=int)
-    for i in range(t - 1):  # loop over time, vectorised over recordings and channels
+    if values.shape[1] < 2:
+        return np.ones(values.shape[2], dtype=int)
+    return longest_runs(np.diff(values, axis=1) == 0).max(axis=0)  # NaN compares unequal: gaps break runs
+
+
+def longest_runs(same: np.ndarray) -> np.ndarray:
+    """(N, C) longest run of readings joined by ``same`` (N, T-1, C): "reading t+1 repeats reading t"."""
+    run = np.zeros((same.shape[0], same.shape[2]), dtype=int)
+    best = np.zeros_like(run)
+    for i in range(same.shape[1]):  # loop over time, vectorised over recordings and channels
         run = np.where(same[:, i], run + 1, 0)
         best = np.maximum(best, run)
-    return best.max(axis=0) + 1
+    return best + 1  # readings, not steps
 
 
 class SequenceSet(Records):
@@ -477,7 +480,7 @@ def _hash_bytes(data: bytes) -> int:
 
 __all__ = [
     "holdout_split", "numeric_values", "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind",
-    "SequenceSet", "SequenceMeta", "ChannelStats", "channel_stats", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
+    "SequenceSet", "SequenceMeta", "ChannelStats", "channel_stats", "longest_runs", "ImageSet", "ImageMeta", "META_TYPES", "METADATA_SPEC_VERSION", "MAX_CATEGORIES",
 ]
 
 

@@ -140,6 +140,22 @@ class Engine:
         model.fit_info_["source"] = source
         return model
 
+    def pretrain(self, generator: str, dataset: str, out: str | Path, *, seed: int = 0, device: str = "auto",
+                 progress: bool = False) -> tuple[Generator, str]:
+        """Fit ``generator`` on the training split of ``dataset`` that ``generate`` makes and save the bundle to ``out``.
+
+        This is how a plugin produces the pretrained bundle it ships: the holdout stays
+        unseen, and ``generate`` recognises the split by its fingerprint. Returns the
+        fitted model and the bundle hash.
+        """
+        from .bundle import save_bundle
+
+        train, held = holdout_split(self.dataset(dataset).load(), HOLDOUT, seed=SPLIT_SEED)
+        model = self.fit(generator, train, seed=seed, device=device, progress=progress)
+        model.fit_info_["source"] = {"source": f"dataset:{dataset}", "dataset": dataset}
+        model.fit_info_["holdout"] = {"fraction": HOLDOUT, "seed": SPLIT_SEED, "holdout_records": len(held)}
+        return model, save_bundle(model, out, overwrite=True)
+
     def load(self, path: str | Path) -> Generator:
         """Load a verified bundle written by ``fit``/``save``."""
         return load_bundle(path, self)
@@ -326,30 +342,26 @@ class Engine:
                            target=target, options=options, out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
 
 
-def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
-    if fmt is None or isinstance(fmt, SequenceFormat):
-        return fmt or SequenceFormat()
+def _settings(cls, value, owner: str):
+    """``value`` as the pydantic settings model ``cls`` (None = its defaults); a bad field is one ConfigError."""
+    if value is None or isinstance(value, cls):
+        return value or cls()
     from pydantic import ValidationError
 
     from .generator import config_error
 
     try:
-        return SequenceFormat(**fmt)
+        return cls(**value)
     except ValidationError as err:
-        raise config_error("sequence format", err) from None
+        raise config_error(owner, err) from None
+
+
+def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
+    return _settings(SequenceFormat, fmt, "sequence format")
 
 
 def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
-    if options is None or isinstance(options, RunOptions):
-        return options or RunOptions()
-    from pydantic import ValidationError
-
-    from .generator import config_error
-
-    try:
-        return RunOptions(**options)
-    except ValidationError as err:
-        raise config_error("run options", err) from None
+    return _settings(RunOptions, options, "run options")
 
 
 _default: Engine | None = None

@@ -114,10 +114,8 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
     if sampling_period is not None:
         sampling_period /= 1e9  # ns -> s
     records = SequenceSet(values, channels, static_frame, entity_ids=np.asarray(ids), sampling_period=sampling_period)
-    if fmt.window is not None:
-        records = cut_windows(records, fmt.window, fmt.stride, max_missing=fmt.max_missing, lengths=lengths)
-        notes["windows"] = f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"
-    return records, notes
+    records, windows = apply_window(records, fmt, lengths)
+    return records, {**notes, **windows}
 
 
 def to_long_frame(records: SequenceSet, entity: str = "entity", time: str = "step") -> pd.DataFrame:
@@ -190,6 +188,15 @@ def _resample(t: np.ndarray, values: np.ndarray, period: float) -> np.ndarray:
 # --------------------------------------------------------------------------- windows
 
 
+def apply_window(records: SequenceSet, fmt: SequenceFormat,
+                 lengths: list[int] | None = None) -> tuple[SequenceSet, dict[str, str]]:
+    """Cut ``records`` as ``fmt`` says (unchanged when it names no window), with the note for the report."""
+    if fmt.window is None:
+        return records, {}
+    records = cut_windows(records, fmt.window, fmt.stride, max_missing=fmt.max_missing, lengths=lengths)
+    return records, {"windows": f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"}
+
+
 def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *, max_missing: float = 0.5,
                 lengths: list[int] | None = None) -> SequenceSet:
     """Windows of ``window`` steps every ``stride`` steps (default: no overlap) from every stream.
@@ -247,4 +254,4 @@ def stitch_windows(windows: SequenceSet) -> SequenceSet:
                        entity_ids=np.asarray(names), sampling_period=windows.sampling_period)
 
 
-__all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "cut_windows", "stitch_windows"]
+__all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "apply_window", "cut_windows", "stitch_windows"]

@@ -67,19 +67,14 @@ def read_sequences(path: str | Path, fmt=None):
     NPZ holds ``values`` (entities, steps, channels), optional ``channels``,
     ``entity_ids`` and ``static__<name>`` arrays (one value per entity).
     """
-    from ..sequences import SequenceFormat, cut_windows, from_long_frame
+    from ..sequences import SequenceFormat, apply_window, from_long_frame
 
     fmt = fmt or SequenceFormat()
     path = Path(path)
     if path.name.lower().endswith(".npz"):
         if not path.is_file():
             raise DataError(f"data file {str(path)!r} not found: expected an NPZ, CSV or Parquet file")
-        records = _read_npz(path)
-        notes = {}
-        if fmt.window is not None:
-            records = cut_windows(records, fmt.window, fmt.stride, max_missing=fmt.max_missing)
-            notes["windows"] = f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"
-        return records, notes
+        return apply_window(_read_npz(path), fmt)
     return from_long_frame(read_table(path), fmt)
 
 

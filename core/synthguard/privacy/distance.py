@@ -113,10 +113,14 @@ class SequenceDistance(Distance):
         self.shape = v.shape[1:]
         return self
 
+    def centre(self, values: np.ndarray) -> np.ndarray:
+        """What is subtracted before scaling: the training mean per channel (subclasses may centre per window)."""
+        return self.mean
+
     def embed(self, records: SequenceSet) -> np.ndarray:
         if records.values.shape[1:] != self.shape:
             raise DataError(f"sequences of shape {records.values.shape[1:]}: expected (steps, channels) {self.shape}")
-        z = (records.values - self.mean) / self.std
+        z = (records.values - self.centre(records.values)) / self.std
         z = np.nan_to_num(z, nan=0.0, posinf=1e6, neginf=-1e6)
         return (z.reshape(len(records), -1) / np.sqrt(z[0].size if len(z) else 1)).astype(np.float32)
 

@@ -60,7 +60,8 @@ class SensorGenerator(Generator):
         self.statics_ = _static_distribution(data.statics, self.encoder_)
         self.length_ = data.values.shape[1]
         self.model_ = self._build().to(device)
-        return self._train(data, device=device, seed=seed, progress=progress, description=f"fitting {self.name} on {device}")
+        return self._train(data, *self.encoder_.encode_statics(data.statics), device=device, seed=seed,
+                           progress=progress, description=f"fitting {self.name} on {device}")
 
     def _resume(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         e = self.encoder_
@@ -69,15 +70,17 @@ class SensorGenerator(Generator):
         if data.values.shape[1] != self.length_:
             raise DataError(f"new recordings have {data.values.shape[1]} steps: expected the model's {self.length_} "
                             "(cut them with the same window)")
-        e.encode_statics(data.statics, strict=True)  # names unseen labels and missing static columns
+        cats, nums = e.encode_statics(data.statics, strict=True)  # names unseen labels and missing static columns
         self.statics_ = _merge_static_distributions(self.statics_, _static_distribution(data.statics, e))
         self.model_ = self.model_.to(device)
-        return self._train(data, device=device, seed=seed, progress=progress, description=f"resuming {self.name} on {device}")
+        return self._train(data, cats, nums, device=device, seed=seed, progress=progress,
+                           description=f"resuming {self.name} on {device}")
 
-    def _train(self, data: SequenceSet, *, device, seed: int, progress: bool, description: str) -> dict[str, Any]:
+    def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, *, device, seed: int, progress: bool,
+               description: str) -> dict[str, Any]:
         c = self.config
         x = torch.from_numpy(self.encoder_.scale(data.values)).to(device)
-        cats, nums = (torch.from_numpy(a).to(device) for a in self.encoder_.encode_statics(data.statics))
+        cats, nums = torch.from_numpy(cats).to(device), torch.from_numpy(nums).to(device)
         gen = torch_generator(seed)
         perm = torch.randperm(len(x), generator=gen)
         n_val = int(round(len(x) * c.val_fraction)) if len(x) >= 20 else 0

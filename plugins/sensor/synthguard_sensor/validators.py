@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from synthguard import CheckContext, ConfigError, SequenceSet, Validator, Verdict
+from synthguard.data import longest_runs
 
 #: Learned range is widened by this share of the real range on each side.
 RANGE_MARGIN = 0.05
@@ -31,10 +32,22 @@ class _SensorCheck(Validator):
         return declared
 
 
-def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: any True, and the (step, channel) of the first True (flattened order)."""
-    flat = mask.reshape(len(mask), -1)
-    return flat.any(axis=1), flat.argmax(axis=1)
+def _reasons(records: SequenceSet, bad: np.ndarray, rank: np.ndarray, reason) -> Verdict:
+    """One reason per record: ``reason(record, step, channel)`` at the highest-``rank`` bad reading, None if none.
+
+    ``bad`` and ``rank`` are (records, steps, channels) arrays over the same grid (steps may be fewer
+    than the recording's, e.g. one per pair of consecutive readings).
+    """
+    flat_bad = bad.reshape(len(bad), -1)
+    where = np.where(flat_bad, np.broadcast_to(rank, bad.shape).reshape(len(bad), -1), -np.inf).argmax(axis=1)
+    channels = bad.shape[2]
+    return Verdict([reason(i, *divmod(int(where[i]), channels)) if flat_bad[i].any() else None
+                    for i in range(len(records))])
+
+
+def _earliest(shape: tuple[int, ...]) -> np.ndarray:
+    """A rank that prefers the first bad reading in time (then channel order)."""
+    return -np.arange(int(np.prod(shape[1:]))).reshape(shape[1:])
 
 
 class RangeValidator(_SensorCheck):
@@ -57,19 +70,13 @@ class RangeValidator(_SensorCheck):
     def check(self, records: SequenceSet, context: CheckContext) -> Verdict:
         lo = np.array([a for a, _ in self.limits])
         hi = np.array([b for _, b in self.limits])
-        bad = (records.values < lo) | (records.values > hi)
-        any_bad, where = _first(bad)
-        c_count = records.values.shape[2]
-        reasons = []
-        for i in range(len(records)):
-            if not any_bad[i]:
-                reasons.append(None)
-                continue
-            t, c = divmod(int(where[i]), c_count)
-            v = records.values[i, t, c]
-            reasons.append(f"{records.channels[c]}={v:.4g} at step {t} outside {self.sources[c]} range "
-                           f"[{self.limits[c][0]:.4g}, {self.limits[c][1]:.4g}]")
-        return Verdict(reasons)
+        v = records.values
+        bad = (v < lo) | (v > hi)
+
+        def reason(i: int, t: int, c: int) -> str:
+            return (f"{records.channels[c]}={v[i, t, c]:.4g} at step {t} outside {self.sources[c]} range "
+                    f"[{self.limits[c][0]:.4g}, {self.limits[c][1]:.4g}]")
+        return _reasons(records, bad, _earliest(bad.shape), reason)
 
     def summary(self) -> dict:
         return {"range": {ch: [round(float(a), 6), round(float(b), 6)] for ch, (a, b) in zip(self.channels, self.limits)},
@@ -91,18 +98,11 @@ class RateValidator(_SensorCheck):
 
     def check(self, records: SequenceSet, context: CheckContext) -> Verdict:
         step = np.abs(np.diff(records.values, axis=1))
-        bad = step > self.limits
-        any_bad, where = _first(bad)
-        c_count = records.values.shape[2]
-        reasons = []
-        for i in range(len(records)):
-            if not any_bad[i]:
-                reasons.append(None)
-                continue
-            t, c = divmod(int(where[i]), c_count)
-            reasons.append(f"{records.channels[c]} changes by {step[i, t, c]:.4g} between steps {t} and {t + 1}: "
-                           f"limit {self.limits[c]:.4g} per step")
-        return Verdict(reasons)
+
+        def reason(i: int, t: int, c: int) -> str:
+            return (f"{records.channels[c]} changes by {step[i, t, c]:.4g} between steps {t} and {t + 1}: "
+                    f"limit {self.limits[c]:.4g} per step")
+        return _reasons(records, step > self.limits, _earliest(step.shape), reason)
 
     def summary(self) -> dict:
         return {"limits": [round(float(x), 6) for x in self.limits], "factor": STEP_FACTOR}
@@ -120,13 +120,7 @@ class FlatlineValidator(_SensorCheck):
         self.tolerance = np.array([1e-6 * (s.std or 1.0) for s in stats])  # "identical" up to float noise
 
     def check(self, records: SequenceSet, context: CheckContext) -> Verdict:
-        same = np.abs(np.diff(records.values, axis=1)) <= self.tolerance
-        run = np.zeros(same[:, 0].shape, dtype=int)
-        longest = np.zeros_like(run)
-        for t in range(same.shape[1]):
-            run = np.where(same[:, t], run + 1, 0)
-            longest = np.maximum(longest, run)
-        longest += 1  # readings, not steps
+        longest = longest_runs(np.abs(np.diff(records.values, axis=1)) <= self.tolerance)
         bad = longest > self.max_run
         reasons = []
         for i in range(len(records)):
@@ -154,17 +148,10 @@ class SpikeValidator(_SensorCheck):
             return Verdict.keep_all(len(records))
         spike = np.abs(v[:, 1:-1] - (v[:, :-2] + v[:, 2:]) / 2)
         excess = spike / self.limits
-        any_bad = (excess > 1).reshape(len(v), -1).any(axis=1)
-        where = excess.reshape(len(v), -1).argmax(axis=1)  # the spike itself, not its neighbours
-        c_count = v.shape[2]
-        reasons = []
-        for i in range(len(records)):
-            if not any_bad[i]:
-                reasons.append(None)
-                continue
-            t, c = divmod(int(where[i]), c_count)
-            reasons.append(f"{records.channels[c]} spikes by {spike[i, t, c]:.4g} at step {t + 1}: limit {self.limits[c]:.4g}")
-        return Verdict(reasons)
+
+        def reason(i: int, t: int, c: int) -> str:
+            return f"{records.channels[c]} spikes by {spike[i, t, c]:.4g} at step {t + 1}: limit {self.limits[c]:.4g}"
+        return _reasons(records, excess > 1, excess, reason)  # the spike itself, not its neighbours
 
     def summary(self) -> dict:
         return {"limits": [round(float(x), 6) for x in self.limits], "factor": STEP_FACTOR}
