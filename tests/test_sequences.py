@@ -145,3 +145,5 @@ def test_the_engine_reads_a_log_for_a_sequence_generator_and_refuses_a_bad_forma
     assert records.values.shape == (2, 20, 2)
     with pytest.raises(sg.ConfigError, match="window"):
         engine.to_records(path, modality="sequence", sequence_format={"window": 1})
+    with pytest.raises(sg.DataError, match=r"nope.csv' not found: expected an NPZ, CSV or Parquet sensor log"):
+        engine.to_records(tmp_path / "nope.csv", modality="sequence")

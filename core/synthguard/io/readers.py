@@ -71,9 +71,9 @@ def read_sequences(path: str | Path, fmt=None):
 
     fmt = fmt or SequenceFormat()
     path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file {str(path)!r} not found: expected an NPZ, CSV or Parquet sensor log")
     if path.name.lower().endswith(".npz"):
-        if not path.is_file():
-            raise DataError(f"data file {str(path)!r} not found: expected an NPZ, CSV or Parquet file")
         return apply_window(_read_npz(path), fmt)
     return from_long_frame(read_table(path), fmt)
 
