@@ -70,5 +70,10 @@ def test_image_set_contract():
     assert len(set(s.record_hashes())) == 3
     with pytest.raises(DataError, match="expected 1 \\(grayscale\\) or 3 \\(RGB\\)"):
         ImageSet(np.zeros((2, 2, 4, 4)))
-    with pytest.raises(DataError, match="NaN or inf"):
-        ImageSet(np.full((1, 1, 2, 2), np.nan))
+    with pytest.raises(DataError, match="inf pixels"):
+        ImageSet(np.full((1, 1, 2, 2), np.inf))
+    # a generator's failed (NaN) pixel is kept so the gate can reject the image with a reason
+    from synthguard.builtin import FiniteValidator
+
+    failed = ImageSet(np.stack([imgs[0], np.full((1, 8, 8), np.nan)]))
+    assert FiniteValidator().check(failed, None).reasons.tolist() == [None, "non-finite pixel"]

@@ -92,3 +92,40 @@ def test_metrics_from_plugins_land_in_the_report(mixed_frame):
     result = engine.generate("test-copycat", 60, data=mixed_frame)
     assert result.report["metrics"]["test.row-share"] == {"ratio": 60 / 96}  # real = the 80% training split
     assert result.report["metrics"]["test.broken"] == {"error": "ValueError: boom"}
+
+
+def test_writers_add_files_to_the_output_and_a_failing_writer_leaves_none(mixed_frame, tmp_path):
+    import types
+
+    class RowCount(sg.Writer):
+        name = "test.row-count"
+        modalities = frozenset({"table"})
+
+        def write(self, records, directory, context):
+            (directory / "count.txt").write_text(f"{len(records)} rows, columns {context.meta.names}")
+            return ["count.txt"]
+
+    class Broken(sg.Writer):
+        name = "test.broken-writer"
+        modalities = frozenset({"table"})
+
+        def write(self, records, directory, context):
+            (directory / "half.txt").write_text("half")
+            raise OSError("disk full")
+
+    class ImagesOnly(RowCount):
+        name = "test.images-only"
+        modalities = frozenset({"image"})
+
+    plugin = types.ModuleType("writer_plugin")
+    plugin.register_writers = sg.hookimpl(lambda register: (register(RowCount), register(ImagesOnly)))
+    result = sg.Engine(plugins=[toy_plugin, plugin]).generate("test-copycat", 20, data=mixed_frame, out=tmp_path / "out")
+    assert (tmp_path / "out" / "count.txt").read_text().startswith("20 rows, columns ['age'")
+    assert result.report["files"]["writers"] == {"test.row-count": ["count.txt"]}  # the image writer did not apply
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["files"]["writers"] == {"test.row-count": ["count.txt"]}
+
+    broken = types.ModuleType("broken_writer_plugin")
+    broken.register_writers = sg.hookimpl(lambda register: register(Broken))
+    with pytest.raises(OSError, match="disk full"):
+        sg.Engine(plugins=[toy_plugin, broken]).generate("test-copycat", 20, data=mixed_frame, out=tmp_path / "failed")
+    assert not (tmp_path / "failed").exists() and [p.name for p in tmp_path.iterdir()] == ["out"]

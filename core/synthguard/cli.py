@@ -54,8 +54,26 @@ def _columns(value: str | None) -> list[str]:
     return [c.strip() for c in (value or "").split(",") if c.strip()]
 
 
-def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=None, no_audit=False) -> dict[str, Any]:
+def _bounds(pairs: tuple[str, ...]) -> dict[str, tuple[float | None, float | None]]:
+    """``NAME=LO:HI`` (either side may be empty) -> {NAME: (LO, HI)}."""
+    out = {}
+    for pair in pairs:
+        name, sep, span = pair.partition("=")
+        lo, colon, hi = span.partition(":")
+        try:
+            if not sep or not colon or not name.strip():
+                raise ValueError
+            out[name.strip()] = (float(lo) if lo.strip() else None, float(hi) if hi.strip() else None)
+        except ValueError:
+            raise ConfigError(f"bound {pair!r} is malformed: expected NAME=LOW:HIGH, e.g. speed=0:70 or flow=:2200") from None
+    return out
+
+
+def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=None, no_audit=False,
+             bounds=()) -> dict[str, Any]:
     opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable)}
+    if bounds:
+        opts["bounds"] = _bounds(bounds)
     if max_rounds is not None:
         opts["max_rounds"] = max_rounds
     if quasi_identifiers:
@@ -103,6 +121,8 @@ run_options = [
                  help="columns an attacker could know; rare combinations are rejected (k-anonymity)"),
     click.option("--k-anonymity", type=int, default=None, help="fewest real records a released QI combination needs (default 5)"),
     click.option("--no-audit", is_flag=True, help="skip the privacy audit (the gate still runs)"),
+    click.option("--bound", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
+                 help="declared limits of a column/channel, e.g. speed=0:70, flow=:2200 (repeatable)"),
 ]
 
 
@@ -114,6 +134,27 @@ sequence_options = [
     click.option("--window", type=int, default=None, help="sensor logs: cut streams into records of this many steps"),
     click.option("--stride", type=int, default=None, help="sensor logs: steps between window starts (default: --window)"),
 ]
+
+
+image_options = [
+    click.option("--image-size", type=int, default=None, help="images: resize every image to SIZE x SIZE (default 64)"),
+    click.option("--channels", type=click.Choice(["1", "3"]), default=None,
+                 help="images: 1 = grayscale (RGB converted), 3 = RGB; default: what the files are (a mix is refused)"),
+    click.option("--labels", type=click.Path(), default=None,
+                 help="images: CSV with a 'file' column (relative to the folder) and label columns; "
+                      "default: sub-folder names"),
+]
+
+
+def _image_format(image_size, channels, labels) -> dict[str, Any] | None:
+    fmt: dict[str, Any] = {}
+    if image_size is not None:
+        fmt["size"] = image_size
+    if channels is not None:
+        fmt["channels"] = int(channels)
+    if labels is not None:
+        fmt["labels"] = labels
+    return fmt or None
 
 
 def _sequence_format(entity_column, time_column, window, stride) -> dict[str, Any] | None:
@@ -157,7 +198,7 @@ def plugins_cmd(ctx, as_json: bool) -> None:
     for row in rows:
         version = f" {row['version']}" if row["version"] else ""
         click.echo(f"{row['name']}{version}")
-        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics", "distances"):
+        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics", "distances", "writers"):
             if row[kind]:
                 click.echo(f"  {kind.replace('_', ' ')}: {', '.join(row[kind])}")
 
@@ -187,7 +228,8 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--rows", type=int, default=1000, show_default=True, help="records to deliver")
 @click.option("--out", type=click.Path(), required=True, help="output directory")
 @click.option("--dataset", default=None, help="reference dataset (see 'synthguard datasets')")
-@click.option("--data", type=click.Path(), default=None, help="your own CSV/Parquet table to learn from")
+@click.option("--data", type=click.Path(), default=None,
+              help="your own data: CSV/Parquet table or sensor log, or a folder of DICOM/PNG/JPEG images (or NPZ)")
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
@@ -199,17 +241,19 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
 @with_options(sequence_options)
+@with_options(image_options)
 @click.pass_context
 def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
-                 entity_column, time_column, window, stride) -> None:
+                 bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_config(settings, epsilon, delta),
         conditions=_parse_pairs(conditions, "condition"),
-        options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit), out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
-        holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride))
+        options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds), out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
+        holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
+        image_format=_image_format(image_size, channels, labels))
     _summary(result, out)
 
 
@@ -228,9 +272,10 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @click.option("--resume", type=click.Path(), default=None, metavar="BUNDLE",
               help="continue training this bundle on --data (new records) instead of starting afresh")
 @with_options(sequence_options)
+@with_options(image_options)
 @click.pass_context
 def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
-            entity_column, time_column, window, stride) -> None:
+            entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
@@ -244,7 +289,8 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
         raise ConfigError("fit needs --data PATH or --dataset NAME")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
                        progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta), resume=resume,
-                       sequence_format=_sequence_format(entity_column, time_column, window, stride))
+                       sequence_format=_sequence_format(entity_column, time_column, window, stride),
+                       image_format=_image_format(image_size, channels, labels))
     digest = save_bundle(model, out, overwrite=overwrite)
     info = model.fit_info_
     if resume is not None:
@@ -267,11 +313,12 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
 @with_options(run_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
-               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit) -> None:
+               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, bounds) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=reference, holdout=holdout_data, target=target,
-                                 options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit),
+                                 options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
+                                                  bounds),
                                  out=out, fmt=fmt, overwrite=overwrite)
     _summary(result, out)
 

@@ -343,14 +343,16 @@ class SequenceSet(Records):
     N rows (labels, device type...). ``entity_ids`` names each recording.
     ``sources`` names the stream each record was cut from when records are
     windows of longer streams (see :func:`synthguard.sequences.cut_windows`):
-    the holdout split keeps a stream's windows on one side.
+    the holdout split keeps a stream's windows on one side. ``start_times``
+    (datetime64, one per record) say when each record's first step was taken, so
+    calendar-aware generators know each step's hour, weekday and holiday.
     """
 
     modality = "sequence"
 
     def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
                  entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None,
-                 sources: Sequence[Any] | None = None):
+                 sources: Sequence[Any] | None = None, start_times: Sequence[Any] | None = None):
         values = np.asarray(values)
         if values.ndim != 3:
             raise DataError(f"sequence values have shape {values.shape}: expected (entities, time, channels)")
@@ -379,6 +381,9 @@ class SequenceSet(Records):
         self.sources = None if sources is None else np.asarray(sources)
         if self.sources is not None and len(self.sources) != n:
             raise DataError(f"{len(self.sources)} sources for {n} entities: expected one per entity")
+        self.start_times = None if start_times is None else np.asarray(start_times, dtype="datetime64[ns]")
+        if self.start_times is not None and len(self.start_times) != n:
+            raise DataError(f"{len(self.start_times)} start times for {n} entities: expected one per entity")
         self._meta: SequenceMeta | None = None
 
     @property
@@ -400,16 +405,20 @@ class SequenceSet(Records):
     def take(self, indices) -> "SequenceSet":
         idx = np.asarray(indices, dtype=int)
         return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx],
-                           self.sampling_period, None if self.sources is None else self.sources[idx])
+                           self.sampling_period, None if self.sources is None else self.sources[idx],
+                           None if self.start_times is None else self.start_times[idx])
 
     @classmethod
     def concat(cls, parts: Sequence["SequenceSet"]) -> "SequenceSet":
         sources = None
         if all(p.sources is not None for p in parts):
             sources = np.concatenate([p.sources for p in parts])
+        starts = None
+        if all(p.start_times is not None for p in parts):
+            starts = np.concatenate([p.start_times for p in parts])
         return cls(np.concatenate([p.values for p in parts]), parts[0].channels,
                    pd.concat([p.statics for p in parts], ignore_index=True),
-                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period, sources)
+                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period, sources, starts)
 
     def record_hashes(self) -> np.ndarray:
         static_h = (pd.util.hash_pandas_object(self.statics.astype(str), index=False).to_numpy(dtype=np.uint64)
@@ -433,7 +442,11 @@ class ImageMeta(BaseModel):
 
 
 class ImageSet(Records):
-    """N images as a float array (N, C, H, W) plus one metadata row per image (labels, modality...)."""
+    """N images as a float array (N, C, H, W) plus one metadata row per image (labels, modality...).
+
+    NaN may appear only in what a generator produced (a failed pixel): ``core.finite`` rejects
+    such images with a reason. Readers refuse NaN in real images, and so do image generators' ``fit``.
+    """
 
     modality = "image"
 
@@ -445,8 +458,8 @@ class ImageSet(Records):
             raise DataError("image set is empty: expected at least one image")
         if images.shape[1] not in (1, 3):
             raise DataError(f"images have {images.shape[1]} channels: expected 1 (grayscale) or 3 (RGB)")
-        if not np.isfinite(images).all():
-            raise DataError("images hold NaN or inf pixels: expected finite values")
+        if np.isinf(images).any():
+            raise DataError("images hold inf pixels: expected finite values")
         metadata = pd.DataFrame(index=range(len(images))) if metadata is None else metadata.reset_index(drop=True)
         if len(metadata) != len(images):
             raise DataError(f"{len(metadata)} metadata rows for {len(images)} images: expected one per image")
@@ -457,7 +470,7 @@ class ImageSet(Records):
     def meta(self) -> "ImageMeta":
         labels = Table.from_frame(self.metadata, name="image_metadata").meta if self.metadata.shape[1] else None
         return ImageMeta(shape=list(self.images.shape[1:]), metadata=labels,
-                         minimum=float(self.images.min()), maximum=float(self.images.max()))
+                         minimum=float(np.nanmin(self.images)), maximum=float(np.nanmax(self.images)))
 
     def __len__(self) -> int:
         return self.images.shape[0]

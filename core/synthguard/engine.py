@@ -20,6 +20,7 @@ from .bundle import load_bundle
 from .data import Records, Table, TableMeta, holdout_split
 from .errors import ConfigError, DataError
 from .generator import Generator
+from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
 from .pipeline import Result, RunOptions
 from .plugins import Registry, build_registry, make_plugin_manager, plugin_info
@@ -63,18 +64,24 @@ class Engine:
         return self.registry.get("datasets", name)
 
     def to_records(self, data: DataLike, name: str = "table", *, modality: str | None = None,
-                   sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Records:
+                   sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+                   image_format: ImageFormat | Mapping[str, Any] | None = None) -> Records:
         """Accept a DataFrame, a container or a file path; return a validated container.
 
         ``modality="sequence"`` reads a long-format log (or an NPZ, which is always
-        sequences) as a :class:`SequenceSet` following ``sequence_format``.
+        sequences) as a :class:`SequenceSet` following ``sequence_format``; ``modality="image"`` (or any
+        directory) reads a folder of DICOM/PNG/JPEG files or an NPZ as an :class:`ImageSet` following
+        ``image_format`` (size, channels, labels CSV).
         """
-        return self._read(data, name, modality, sequence_format)[0]
+        return self._read(data, name, modality, sequence_format, image_format)[0]
 
     def _read(self, data: DataLike, name: str, modality: str | None,
-              sequence_format: SequenceFormat | Mapping[str, Any] | None) -> tuple[Records, dict]:
+              sequence_format: SequenceFormat | Mapping[str, Any] | None,
+              image_format: ImageFormat | Mapping[str, Any] | None = None) -> tuple[Records, dict]:
         if isinstance(data, Records):
             return data, {}
+        if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
+            return read_images(data, _settings(ImageFormat, image_format, "image format"))
         is_npz = isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")
         if modality == "sequence" or is_npz:
             fmt = _sequence_format(sequence_format)
@@ -97,7 +104,8 @@ class Engine:
         return self.registry.get("generators", generator)
 
     def _resolve_source(self, generator: str | Generator, data: DataLike | None, dataset: str | None,
-                        sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> tuple[Records, dict]:
+                        sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+                        image_format: ImageFormat | Mapping[str, Any] | None = None) -> tuple[Records, dict]:
         if data is not None and dataset is not None:
             raise ConfigError("give either data or dataset, not both")
         if data is None:
@@ -107,7 +115,8 @@ class Engine:
                 raise ConfigError(f"generator {cls.name!r} has no default dataset: pass data=... (--data) or dataset=... (--dataset)")
             ds = self.dataset(dataset)
             return ds.load(), {"source": f"dataset:{ds.name}", "dataset": ds.name, "licence": ds.licence}
-        records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format)
+        records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format,
+                                    image_format)
         source = f"file:{Path(data).name}" if isinstance(data, (str, Path)) else f"{type(data).__name__}"
         return records, {"source": source, **({"preparation": notes} if notes else {})}
 
@@ -116,7 +125,8 @@ class Engine:
     def fit(self, generator: str | Generator, data: DataLike | None = None, *, dataset: str | None = None,
             seed: int = 0, device: str = "auto", epochs: int | None = None, progress: bool = False,
             config: Mapping[str, Any] | None = None, resume: str | Path | Generator | None = None,
-            sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Generator:
+            sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+            image_format: ImageFormat | Mapping[str, Any] | None = None) -> Generator:
         """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator.
 
         ``resume`` (a bundle path or fitted generator of the same name) continues
@@ -135,7 +145,7 @@ class Engine:
         else:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
-        records, source = self._resolve_source(model, data, dataset, sequence_format)
+        records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
         model.fit(records, seed=seed, device=device, progress=progress, resume=resume is not None)
         model.fit_info_["source"] = source
         return model
@@ -170,8 +180,12 @@ class Engine:
         if isinstance(model, (str, Path)):
             model = self.load(model)
         options = _options(options)
-        ref = self.to_records(reference, modality=model.modality, sequence_format=sequence_format) if reference is not None else None
-        hold = self.to_records(holdout, modality=model.modality, sequence_format=sequence_format) if holdout is not None else None
+        # image folders are read at the size and channel count the model was trained on
+        img = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]} if model.modality == "image" else None
+        ref = (self.to_records(reference, modality=model.modality, sequence_format=sequence_format, image_format=img)
+               if reference is not None else None)
+        hold = (self.to_records(holdout, modality=model.modality, sequence_format=sequence_format, image_format=img)
+                if holdout is not None else None)
         if target is not None and isinstance(model.meta_, TableMeta):
             model.meta_.column(target)  # names an unknown target column
         modality, domain = model.modality, model.domain
@@ -183,6 +197,8 @@ class Engine:
             made = (e.obj() for name, e in getattr(self.registry, kind).items() if name not in skip)
             return [obj for obj in made if obj.applies_to(modality, domain)]
 
+        if not options.quasi_identifiers and model.quasi_identifiers():
+            options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
         if options.quasi_identifiers and isinstance(model.meta_, TableMeta):
             for col in options.quasi_identifiers:
                 model.meta_.column(col)  # names an unknown quasi-identifier
@@ -192,7 +208,7 @@ class Engine:
         return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
                             conditions=conditions, reference=ref, holdout=hold, target=target, options=options,
                             out=out, fmt=fmt, overwrite=overwrite, lineage=lineage,
-                            distance=self.distance_for(modality, domain))
+                            distance=self.distance_for(modality, domain), writers=active("writers"))
 
     def distance_for(self, modality: str, domain: str | None = None) -> type:
         """The record distance the gate and audit use for this modality/domain (a domain's own wins)."""
@@ -203,7 +219,7 @@ class Engine:
     def _pair(self, real: DataLike, synthetic: DataLike, holdout: DataLike | None) -> tuple[Records, Records, Records | None]:
         """Real, synthetic and holdout records in one schema (the real data's); names what does not fit."""
         real_r = self.to_records(real, "real")
-        modality = real_r.modality if real_r.modality == "sequence" else None
+        modality = real_r.modality if real_r.modality in ("sequence", "image") else None
         syn_r = self.to_records(synthetic, "synthetic", modality=modality)
         hold_r = self.to_records(holdout, "holdout", modality=modality) if holdout is not None else None
         if isinstance(real_r, Table):
@@ -289,7 +305,8 @@ class Engine:
                  config: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
                  overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
                  holdout: float = HOLDOUT, target: str | None = None,
-                 sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Result:
+                 sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+                 image_format: ImageFormat | Mapping[str, Any] | None = None) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``holdout`` of the real records (seeded split, seed 0) are never shown to the
@@ -306,7 +323,7 @@ class Engine:
             if target_dir is not None:
                 check_writable_target(target_dir, overwrite)
         cls = self.registry.get("generators", generator)
-        records, source = self._resolve_source(cls, data, dataset, sequence_format)
+        records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
         split = {"fraction": holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         options = _options(options)

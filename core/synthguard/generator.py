@@ -68,6 +68,8 @@ class Generator:
             A ``supports_dp`` generator trains with DP-SGD when ``config.epsilon`` is set
             (see :func:`synthguard.models.train_dp`) and returns its ledger as
             ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
+        extra_conditions: condition names a sequence generator understands besides its static attributes
+            (a traffic generator's ``weekday``, ``holiday``...).
     """
 
     name: ClassVar[str]
@@ -80,6 +82,7 @@ class Generator:
     supports_conditions: ClassVar[bool] = False
     supports_dp: ClassVar[bool] = False
     supports_resume: ClassVar[bool] = False
+    extra_conditions: ClassVar[tuple[str, ...]] = ()
     state_version: ClassVar[int] = 1
 
     def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
@@ -171,12 +174,18 @@ class Generator:
                 for col in conditions:
                     self.meta_.column(col)  # raises DataError naming the unknown column
             elif isinstance(self.meta_, META_TYPES["sequence"]):
-                known = self.meta_.static.names if self.meta_.static is not None else []
+                known = (self.meta_.static.names if self.meta_.static is not None else []) + list(self.extra_conditions)
                 for col in conditions:
                     if col not in known:
-                        raise DataError(f"cannot condition on {col!r}: expected one of the static attributes {known}")
+                        raise DataError(f"cannot condition on {col!r}: expected one of the static attributes "
+                                        f"or conditions {known}")
         seed_everything(seed)
         return self._sample(n, seed=seed, conditions=conditions)
+
+    def quasi_identifiers(self) -> list[str]:
+        """Columns of the fitted data an attacker could know about a person (a trip's origin, destination and
+        departure time): the k-anonymity gate uses them when the user names none. Default: none."""
+        return []
 
     def get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Everything needed to sample again: tensors (safetensors) and JSON-able state."""

@@ -131,3 +131,25 @@ def register_distances(register: Callable[[type], None]) -> None:
 
     .. versionadded:: 0.2
     """
+
+
+@hookspec
+def register_writers(register: Callable[[type], None]) -> None:
+    """Register output writers: extra files for the records a run delivers (PNG, DICOM...).
+
+    Called once per engine, when the registry is first built. When a run saves
+    its output, every writer whose ``applies_to(modality, domain)`` is true is
+    instantiated with no arguments and its ``write(records, directory, context)``
+    is called with the delivered records (all passed every check), the
+    temporary output directory (renamed into place only when everything
+    succeeded, so a writer that raises leaves no output) and the run's
+    :class:`~synthguard.CheckContext`. It returns the relative paths it wrote;
+    ``report.json["files"]["writers"]`` lists them by writer name. The core
+    always writes ``synthetic.*``, ``rejected.*`` and the reports itself.
+
+    :param register: call ``register(WriterSubclass)`` (a subclass of
+        :class:`synthguard.Writer` with a unique ``name``).
+    :return: nothing.
+
+    .. versionadded:: 0.2
+    """

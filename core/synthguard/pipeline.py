@@ -63,6 +63,8 @@ class Result:
     rejected: Records | None
     rejected_info: pd.DataFrame
     report: dict[str, Any]
+    writers: Sequence[Any] = ()
+    context: CheckContext | None = None
 
     @property
     def data(self) -> pd.DataFrame:
@@ -87,6 +89,9 @@ class Result:
             report = dict(self.report)
             report["files"] = {"synthetic": synthetic.name, "rejected": rejected.name, "report": "report.json",
                                "html": "report.html"}
+            if self.writers:  # plugins' extra formats (register_writers), inside the same all-or-nothing directory
+                report["files"]["writers"] = {w.name: list(w.write(self.records, tmp, self.context))
+                                              for w in self.writers}
             (tmp / "report.json").write_text(json.dumps(report, indent=2, default=_json_default))
             write_html_report(tmp, report)
         self.report = report
@@ -149,6 +154,7 @@ def run(
     overwrite: bool = False,
     lineage: dict[str, Any] | None = None,
     distance: type | None = None,
+    writers: Sequence[Any] = (),
 ) -> Result:
     """Deliver ``rows`` checked records from a fitted ``generator``; write them to ``out`` if given."""
     options = options or RunOptions()
@@ -266,7 +272,7 @@ def run(
         },
         "lineage": lineage or {},
     }
-    result = Result(records, rejected_records, info, report)
+    result = Result(records, rejected_records, info, report, writers=list(writers), context=context)
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)
     return result

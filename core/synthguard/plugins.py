@@ -20,7 +20,7 @@ from .checks import PrivacyFilter, Validator
 from .errors import PluginError
 from .generator import Generator
 from .privacy.distance import Distance
-from .registry import Dataset, Metric
+from .registry import Dataset, Metric, Writer
 
 ENTRY_POINT_GROUP = "synthguard"
 LOAD_PLUGINS_ENV = "SYNTHGUARD_LOAD_PLUGINS"
@@ -46,6 +46,7 @@ class Registry:
     datasets: dict[str, Entry] = field(default_factory=dict)
     metrics: dict[str, Entry] = field(default_factory=dict)
     distances: dict[str, Entry] = field(default_factory=dict)
+    writers: dict[str, Entry] = field(default_factory=dict)
 
     KINDS = {
         "generators": (Generator, True),
@@ -54,6 +55,7 @@ class Registry:
         "datasets": (Dataset, False),
         "metrics": (Metric, True),
         "distances": (Distance, True),
+        "writers": (Writer, True),
     }
 
     def add(self, kind: str, plugin: str, obj: Any) -> None:

@@ -48,6 +48,22 @@ class MetricContext:
     domain: str | None = None
 
 
+class Writer(Scoped):
+    """Writes extra output files for the delivered records (see ``register_writers``).
+
+    ``write(records, directory, context)`` writes under ``directory`` (a temporary
+    directory that becomes ``--out`` only if the whole run succeeds) and returns the
+    paths it wrote, relative to ``directory``. ``context`` is the run's
+    :class:`~synthguard.CheckContext` (training metadata, domain, options).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def write(self, records: Records, directory: Path, context: Any) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
 class Metric(Scoped):
     """A fidelity/utility metric shown in the report.
 

@@ -60,7 +60,7 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
     if frame[entity].isna().any():
         raise DataError(f"entity column {entity!r} has {int(frame[entity].isna().sum())} missing values: expected every row to name its entity")
     channels, statics = _roles(frame, fmt, entity)
-    streams, statics_rows, ids, periods = [], [], [], []
+    streams, statics_rows, ids, periods, starts = [], [], [], [], []
     unordered = 0
     for key, part in frame.groupby(entity, sort=False):
         if fmt.time is not None:
@@ -77,9 +77,13 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
         else:
             t = np.arange(len(part), dtype=float)
         values = part[channels].to_numpy(dtype=float)
+        if np.isnan(values).all():
+            raise DataError(f"entity {key!r} has no reading in any channel {channels}: expected data for every entity "
+                            "(drop it, or check the export)")
         if len(values) < 2:
             raise DataError(f"entity {key!r} has a single reading: expected at least 2 steps per series")
         streams.append((t, values))
+        starts.append(t[0])
         periods.append(np.diff(t))
         ids.append(key)
         statics_rows.append(part[statics].iloc[0] if statics else pd.Series(dtype=object))
@@ -110,19 +114,31 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
     if missing:
         notes["missing_readings"] = round(missing, 6)
     static_frame = pd.DataFrame(statics_rows).reset_index(drop=True) if statics else None
-    sampling_period = period if fmt.time is not None and pd.api.types.is_datetime64_any_dtype(frame[fmt.time]) else None
-    if sampling_period is not None:
-        sampling_period /= 1e9  # ns -> s
-    records = SequenceSet(values, channels, static_frame, entity_ids=np.asarray(ids), sampling_period=sampling_period)
+    dated = fmt.time is not None and pd.api.types.is_datetime64_any_dtype(frame[fmt.time])
+    sampling_period = period / 1e9 if dated else None  # ns -> s
+    start_times = np.asarray(starts).astype(np.int64).view("datetime64[ns]") if dated else None
+    if dated and getattr(frame[fmt.time].dt, "tz", None) is not None:
+        notes["time_zone"] = (f"timestamps carry time zone {frame[fmt.time].dt.tz}: ordered and stored as UTC instants "
+                              "(no daylight-saving gaps or repeats)")
+    records = SequenceSet(values, channels, static_frame, entity_ids=np.asarray(ids), sampling_period=sampling_period,
+                          start_times=start_times)
     records, windows = apply_window(records, fmt, lengths)
     return records, {**notes, **windows}
 
 
 def to_long_frame(records: SequenceSet, entity: str = "entity", time: str = "step") -> pd.DataFrame:
-    """The inverse: one row per reading (``entity``, ``step``, channels..., statics...)."""
+    """The inverse: one row per reading (``entity``, ``step``, channels..., statics...).
+
+    With start times and a sampling period, ``time`` holds each reading's timestamp; otherwise its step.
+    """
     n, t, _ = records.values.shape
     frame = pd.DataFrame(records.values.reshape(n * t, -1), columns=records.channels)
-    frame.insert(0, time, np.tile(np.arange(t), n))
+    steps = np.tile(np.arange(t), n)
+    if records.start_times is not None and records.sampling_period:
+        offsets = (steps * records.sampling_period * 1e9).round().astype("int64").astype("timedelta64[ns]")
+        frame.insert(0, time, np.repeat(records.start_times, t) + offsets)
+    else:
+        frame.insert(0, time, steps)
     frame.insert(0, entity, np.repeat(records.entity_ids, t))
     for col in records.statics.columns:
         frame[col] = np.repeat(records.statics[col].to_numpy(), t)
@@ -213,7 +229,7 @@ def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *,
     if window > max(lengths):
         raise DataError(f"window of {window} steps is longer than every series (longest {max(lengths)}): "
                         "expected a shorter window")
-    parts, ids, sources, rows = [], [], [], []
+    parts, ids, sources, rows, starts = [], [], [], [], []
     for i in range(n):
         for start in range(0, lengths[i] - window + 1, stride):
             chunk = records.values[i, start:start + window]
@@ -223,11 +239,14 @@ def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *,
             ids.append(f"{records.entity_ids[i]}/{start}")
             sources.append(str(records.entity_ids[i]))
             rows.append(i)
+            if records.start_times is not None and records.sampling_period:
+                starts.append(records.start_times[i] + np.timedelta64(int(round(start * records.sampling_period * 1e9)), "ns"))
     if not parts:
         raise DataError(f"no window of {window} steps has at most {max_missing:.0%} missing readings: "
                         "expected shorter windows or fewer gaps")
     return SequenceSet(np.stack(parts), records.channels, records.statics.iloc[rows].reset_index(drop=True),
-                       entity_ids=np.asarray(ids), sampling_period=records.sampling_period, sources=np.asarray(sources))
+                       entity_ids=np.asarray(ids), sampling_period=records.sampling_period, sources=np.asarray(sources),
+                       start_times=np.asarray(starts, dtype="datetime64[ns]") if starts else None)
 
 
 def stitch_windows(windows: SequenceSet) -> SequenceSet:
@@ -250,8 +269,12 @@ def stitch_windows(windows: SequenceSet) -> SequenceSet:
             count[k, starts[i]:starts[i] + w] += ok
     with np.errstate(invalid="ignore"):
         values = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    stream_starts = None
+    if windows.start_times is not None and windows.sampling_period:
+        stream_starts = np.array([windows.start_times[i] - np.timedelta64(int(round(starts[i] * windows.sampling_period * 1e9)), "ns")
+                                  for i in first], dtype="datetime64[ns]")
     return SequenceSet(values, windows.channels, windows.statics.iloc[first].reset_index(drop=True),
-                       entity_ids=np.asarray(names), sampling_period=windows.sampling_period)
+                       entity_ids=np.asarray(names), sampling_period=windows.sampling_period, start_times=stream_starts)
 
 
 __all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "apply_window", "cut_windows", "stitch_windows"]

@@ -57,7 +57,10 @@ def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
             try:
                 frame[col] = pd.to_datetime(s, format="ISO8601")
             except (ValueError, TypeError):
-                pass  # looks like a date but is not one: keep it as text
+                try:  # mixed UTC offsets (a log across a daylight-saving change) are still exact instants
+                    frame[col] = pd.to_datetime(s, format="ISO8601", utc=True)
+                except (ValueError, TypeError):
+                    pass  # looks like a date but is not one: keep it as text
     return frame
 
 
@@ -65,7 +68,8 @@ def read_sequences(path: str | Path, fmt=None):
     """A sensor log as (SequenceSet, notes): long-format CSV/Parquet, or NPZ arrays as ``synthguard`` writes them.
 
     NPZ holds ``values`` (entities, steps, channels), optional ``channels``,
-    ``entity_ids`` and ``static__<name>`` arrays (one value per entity).
+    ``entity_ids``, ``start_times`` (datetime64), ``sampling_period`` (seconds)
+    and ``static__<name>`` arrays (one value per entity).
     """
     from ..sequences import SequenceFormat, apply_window, from_long_frame
 
@@ -96,4 +100,6 @@ def _read_npz(path: Path):
     channels = [str(c) for c in arrays.get("channels", [f"channel_{i}" for i in range(values.shape[-1])])]
     statics = {k.removeprefix("static__"): v for k, v in arrays.items() if k.startswith("static__")}
     frame = pd.DataFrame(statics) if statics else None
-    return SequenceSet(values, channels, frame, entity_ids=arrays.get("entity_ids"))
+    period = float(arrays["sampling_period"]) if "sampling_period" in arrays else None
+    return SequenceSet(values, channels, frame, entity_ids=arrays.get("entity_ids"), sampling_period=period,
+                       start_times=arrays.get("start_times"))

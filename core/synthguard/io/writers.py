@@ -36,6 +36,10 @@ def write_records(records: Records, path_stem: Path, fmt: str, extra: dict[str, 
     if isinstance(records, SequenceSet):
         arrays = {"values": records.values, "channels": np.array(records.channels), "entity_ids": records.entity_ids,
                   **{f"static__{c}": records.statics[c].to_numpy() for c in records.statics.columns}}
+        if records.start_times is not None:
+            arrays["start_times"] = records.start_times.astype("datetime64[ns]")
+        if records.sampling_period:
+            arrays["sampling_period"] = np.asarray(records.sampling_period)
     elif isinstance(records, ImageSet):
         arrays = {"images": records.images, **{f"meta__{c}": records.metadata[c].to_numpy() for c in records.metadata.columns}}
     else:  # pragma: no cover - a new container must add its writer here

@@ -1,9 +1,27 @@
-"""Shared PyTorch building blocks: device choice, seeding, the training loop, DP-SGD training."""
+"""Shared PyTorch building blocks: device choice, seeding, the training loop, DP-SGD training, and the
+sequence model the sequence plugins build on (conditional autoregressive LSTM with a mixture output)."""
 
 from .device import resolve_device
 from .dp import DPSettings, default_delta, train_dp
 from .seeding import seed_everything, torch_generator
+from .sequence_encoding import SequenceEncoder
+from .sequence_mixture import SequenceMixtureLSTM
 from .training import TrainingHistory, train_loop
 
 __all__ = ["resolve_device", "seed_everything", "torch_generator", "TrainingHistory", "train_loop",
-           "DPSettings", "default_delta", "train_dp"]
+           "DPSettings", "default_delta", "train_dp", "SequenceEncoder", "SequenceMixtureLSTM",
+           "MixtureSequenceConfig", "MixtureSequenceGenerator", "PARGenerator", "GaussianCopulaGenerator"]
+
+
+def __getattr__(name: str):
+    # the generators build on synthguard.generator, which imports this package: load them on first use
+    if name in ("MixtureSequenceConfig", "MixtureSequenceGenerator"):
+        from . import sequence_generator
+        return getattr(sequence_generator, name)
+    if name == "PARGenerator":
+        from .par import PARGenerator
+        return PARGenerator
+    if name == "GaussianCopulaGenerator":
+        from .gaussian_copula import GaussianCopulaGenerator
+        return GaussianCopulaGenerator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

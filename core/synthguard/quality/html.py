@@ -303,6 +303,7 @@ def render_html(report: dict[str, Any]) -> str:
               f"(best {_esc(fit.get('best_epoch', '—'))}), {_esc(fit.get('seconds', '—'))} s, seed {_esc(fit.get('seed'))}, "
               f"{_esc(fit.get('records'))} training records.</p>",
               _loss_fig(fit.get("history")),
+              *_metric_figs(fit, False), *_metric_figs(fit, True),  # a generator's own monitoring (e.g. sample grids)
               "<h2>Timings and lineage</h2>",
               f"<pre>{_esc(json.dumps({'timings': timings, 'lineage': lineage, 'sampling': sampling}, indent=2))}</pre>"]
     other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}

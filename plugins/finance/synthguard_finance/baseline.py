@@ -1,50 +1,9 @@
-"""SDV's GaussianCopulaSynthesizer behind the same hook, so users can compare like for like."""
+"""SDV's GaussianCopulaSynthesizer (the core's shared wrapper) under the finance plugin's name."""
 
-from __future__ import annotations
-
-import warnings
-from typing import Any
-
-import numpy as np
-from pydantic import Field
-from synthguard import Generator, GeneratorConfig, Table
+from synthguard.models import GaussianCopulaGenerator
 
 
-class GaussianCopulaConfig(GeneratorConfig):
-    epochs: int = Field(1, ge=1, description="unused: a Gaussian copula has no epochs")
-    default_distribution: str = Field("beta", description="SDV marginal family for numeric columns")
-
-
-class SDVGaussianCopula(Generator):
-    """SDV 2.x GaussianCopulaSynthesizer with SDV defaults.
-
-    It cannot be saved: SDV persists synthesizers only with cloudpickle, and
-    SynthGuard never loads pickles. Use it with ``generate`` (fit + sample).
-    """
-
+class SDVGaussianCopula(GaussianCopulaGenerator):
     name = "finance-gaussian-copula"
-    modality = "table"
     domain = "finance"
-    description = "SDV GaussianCopulaSynthesizer (baseline)"
-    Config = GaussianCopulaConfig
     default_dataset = "german_credit"
-    supports_save = False
-
-    def _fit(self, data: Table, *, device, seed: int, progress: bool) -> dict[str, Any]:
-        from sdv.metadata import Metadata
-        from sdv.single_table import GaussianCopulaSynthesizer
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            metadata = Metadata.detect_from_dataframes({data.meta.name: data.frame})
-            self.synth_ = GaussianCopulaSynthesizer(metadata, default_distribution=self.config.default_distribution)
-            self.synth_.fit({data.meta.name: data.frame})
-        return {"sdv_device": "cpu"}
-
-    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Table:
-        np.random.seed(seed % 2**32)  # SDV samples from NumPy's global RNG
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = self.synth_.sample(n)
-        frame = next(iter(out.values())) if isinstance(out, dict) else out
-        return Table(frame, self.meta_)

@@ -2,10 +2,9 @@
 
 from synthguard import hookimpl
 
-from .baseline import SDVPAR
 from .datasets import DATASETS
 from .distance import ShapeDistance
-from .generator import SensorGenerator
+from .generator import SensorGenerator, SensorPAR
 from .metrics import METRICS
 from .validators import VALIDATORS
 
@@ -13,7 +12,7 @@ from .validators import VALIDATORS
 @hookimpl
 def register_generators(register):
     register(SensorGenerator)
-    register(SDVPAR)
+    register(SensorPAR)
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Numbers the network sees: standardised channels and coded static attributes (and back)."""
+"""Numbers a sequence network sees: standardised channels and coded static attributes (and back)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from synthguard import DataError, SequenceSet
+from ..data import SequenceSet
+from ..errors import DataError
 
 #: Statics with more distinct values than this are treated as numbers (if numeric) or refused.
 MAX_STATIC_CATEGORIES = 200

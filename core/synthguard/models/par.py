@@ -1,4 +1,4 @@
-"""SDV's PARSynthesizer behind the same hook: the sequence baseline users compare against."""
+"""SDV's PARSynthesizer behind the generator contract: the sequence baseline plugins register under their name."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field
-from synthguard import Generator, GeneratorConfig, SequenceSet
-from synthguard.sequences import to_long_frame
+from ..data import SequenceSet
+from ..generator import Generator, GeneratorConfig
+from ..sequences import to_long_frame
 
 ENTITY, STEP = "__entity__", "__step__"
 
@@ -18,7 +19,7 @@ class PARConfig(GeneratorConfig):
     epochs: int = Field(128, ge=1, description="PAR training epochs (SDV's default)")
 
 
-class SDVPAR(Generator):
+class PARGenerator(Generator):
     """SDV 2.x PARSynthesizer (probabilistic autoregressive model) with SDV defaults.
 
     Statics become PAR context columns; every generated sequence is trimmed or
@@ -39,7 +40,8 @@ class SDVPAR(Generator):
         from sdv.metadata import Metadata
         from sdv.sequential import PARSynthesizer
 
-        frame = to_long_frame(data, entity=ENTITY, time=STEP)
+        steps_only = SequenceSet(data.values, data.channels, data.statics, data.entity_ids)  # step numbers, not timestamps
+        frame = to_long_frame(steps_only, entity=ENTITY, time=STEP)
         frame[ENTITY] = frame[ENTITY].astype(str)
         self.context_ = list(data.statics.columns)
         self.length_ = data.values.shape[1]
@@ -77,4 +79,5 @@ class SDVPAR(Generator):
             values[i, : len(readings)] = readings
             statics.append(part[self.context_].iloc[0] if self.context_ else pd.Series(dtype=object))
         static_frame = pd.DataFrame(statics).reset_index(drop=True) if self.context_ else None
-        return SequenceSet(values, self.channels_, static_frame, entity_ids=np.array([f"par-{i}" for i in range(n)]))
+        return SequenceSet(values, self.channels_, static_frame, entity_ids=np.array([f"par-{i}" for i in range(n)]),
+                           sampling_period=self.meta_.sampling_period)

@@ -1,0 +1,187 @@
+"""The traffic plugin's generators vs SDV's, side by side (run by hand, not a test).
+
+    python benchmarks/traffic_vs_sdv.py                         # all reference data, PAR at SDV's 128 epochs
+    python benchmarks/traffic_vs_sdv.py --datasets bikeshare --par-epochs 32
+
+* series (bikeshare days, chicago weeks): ``traffic`` vs ``traffic-par`` (SDV PARSynthesizer, calendar as context)
+* trips (nyc_flights): ``traffic-trips`` vs ``traffic-trips-gc`` (SDV GaussianCopulaSynthesizer)
+
+Same holdout split as ``synthguard generate`` (20%, seed 0), same machine, one fresh
+process per (dataset, generator) so peak memory is that fit's own. Each generator
+samples as many records as there are training records; scores compare them with
+the real training records (profiles, correlations, OD) and the real holdout
+(forecast TSTR, privacy audit). Validator violation rates are measured on the raw
+samples, before the validators remove anything. The traffic generators' defaults
+were not tuned on any of these datasets (the sequence model's defaults come from
+the sensor plugin's BasicMotions). Writes benchmarks/results/traffic_vs_sdv.json and
+prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results" / "traffic_vs_sdv.json"
+SAMPLE_RATE_RECORDS = {"sequence": 200, "table": 5000}
+PAIRS = {"bikeshare": ["traffic", "traffic-par"], "chicago": ["traffic", "traffic-par"],
+         "nyc_flights": ["traffic-trips", "traffic-trips-gc"]}
+
+
+def _peak_rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def _violations(records, train, hold) -> dict[str, float]:
+    """Share of raw samples each traffic validator (and the core k-anonymity gate, for trips) would reject."""
+    import synthguard as sg
+    from synthguard.privacy import RareCombinationFilter
+    from synthguard_traffic.validators import VALIDATORS
+
+    ctx = sg.CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=hold,
+                          domain="traffic", options={"quasi_identifiers": ["origin", "dest", "dep_time"]})
+    out = {}
+    checks = [v() for v in VALIDATORS if v.modalities & {records.modality}]
+    if records.modality == "table":
+        checks.append(RareCombinationFilter())
+    for check in checks:
+        check.prepare(ctx)
+        summary = check.summary() or {}
+        if summary.get("applied") is False or summary.get("channels") == [] or summary.get("limits") == {}:
+            continue
+        out[check.name] = round(float(check.check(records, ctx).rejected.mean()), 4)
+    return out
+
+
+def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
+    import numpy as np
+    import synthguard as sg
+    from synthguard.data import holdout_split
+    from synthguard.engine import HOLDOUT, SPLIT_SEED
+    from synthguard_traffic.metrics import (forecast_comparison, od_comparison, profile_comparison,
+                                            spatial_comparison)
+
+    ds = sg.datasets()[dataset]
+    train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
+    config = {"epochs": par_epochs} if generator == "traffic-par" else None
+    start = time.perf_counter()
+    model = sg.fit(generator, train, seed=seed, config=config)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    syn = model.sample(len(train), seed=seed)
+    sample_s = time.perf_counter() - start
+    n_rate = SAMPLE_RATE_RECORDS[train.modality]
+    start = time.perf_counter()
+    model.sample(n_rate, seed=seed + 1)
+    rate = n_rate / (time.perf_counter() - start)
+    row = {"dataset": dataset, "generator": generator, "train_records": len(train), "holdout_records": len(hold),
+           "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs if "par" in generator else None),
+           "sample_seconds": round(sample_s, 3), "sample_records_per_s": round(rate, 1), "peak_rss_mib": _peak_rss_mib(),
+           "violations_before_validators": _violations(syn, train, hold)}
+    if train.modality == "sequence":
+        values = syn.values
+        row["missing_readings_in_output"] = round(float(np.isnan(values).mean()), 4)
+        prof = profile_comparison(train, syn)
+        row["profile_nmae"] = prof["profile_nmae"]
+        row["peak_shift_hours"] = prof["peak_shift_hours"]
+        row["peak_shift_days"] = prof["peak_shift_days"]
+        row["peak_time_tvd"] = prof["peak_time_tvd"]
+        if len([c for c in train.channels if c not in prof.get("covariates_left_out", [])]) >= 2:
+            spatial = spatial_comparison(train, syn)
+            row["step_correlation_mad"] = spatial.get("step_correlation_mad")
+            row["total_correlation_mad"] = spatial.get("total_correlation_mad")
+        fc = forecast_comparison(train, syn, hold, seed=seed)
+        row.update({f"forecast_{k}": fc[k] for k in ("tstr_mae", "trtr_mae", "ratio", "naive_mae", "historical_average_mae")})
+    else:
+        od = od_comparison(train, syn)
+        row.update({k: od[k] for k in ("od_tvd", "share_pearson", "real_trip_coverage", "novel_pair_trip_share",
+                                       "departure_hour_tvd")})
+    audit = sg.audit(train, syn, holdout=hold, domain="traffic")
+    row["dcr_share"] = audit.get("dcr", {}).get("share_closer_to_train")
+    row["worst_attack_auc"] = (audit.get("membership_inference") or {}).get("worst_auc")
+    row["exact_copies"] = int(np.isin(syn.record_hashes(), train.record_hashes()).sum())
+    return row
+
+
+def _child(queue, *args) -> None:
+    try:
+        queue.put(run_one(*args))
+    except Exception as err:  # the table shows the failure instead of losing the other runs
+        queue.put({"dataset": args[0], "generator": args[1], "error": f"{type(err).__name__}: {err}"})
+
+
+def run_isolated(*args) -> dict:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(queue, *args))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def _fmt(v) -> str:
+    return "—" if v is None else str(v)
+
+
+def table(rows: list[dict]) -> str:
+    series = [r for r in rows if "profile_nmae" in r or ("error" in r and r["dataset"] != "nyc_flights")]
+    trips = [r for r in rows if "od_tvd" in r or ("error" in r and r["dataset"] == "nyc_flights")]
+    out = []
+    if series:
+        out += ["| dataset | generator | fit s | sample rec/s | peak RSS MiB | profile NMAE ↓ | peak shift h / d ↓ | "
+                "station corr. MAD ↓ | forecast MAE TSTR (TRTR) ↓ | raw violations | DCR share | copies |",
+                "|" + "---|" * 12]
+        for r in series:
+            if "error" in r:
+                out.append(f"| {r['dataset']} | {r['generator']} | failed: {r['error'][:80]} |" + " |" * 9)
+                continue
+            viol = ", ".join(f"{k.split('.')[-1]} {v:.1%}" for k, v in r["violations_before_validators"].items()) or "—"
+            out.append(f"| {r['dataset']} | {r['generator']} | {r['fit_seconds']} | {r['sample_records_per_s']} | "
+                       f"{r['peak_rss_mib']} | {_fmt(r['profile_nmae'])} | {_fmt(r['peak_shift_hours'])} / "
+                       f"{_fmt(r['peak_shift_days'])} | {_fmt(r.get('step_correlation_mad'))} | "
+                       f"{_fmt(r['forecast_tstr_mae'])} ({_fmt(r['forecast_trtr_mae'])}) | {viol} | "
+                       f"{_fmt(r['dcr_share'])} | {r['exact_copies']} |")
+    if trips:
+        out += ["", "| dataset | generator | fit s | sample rows/s | peak RSS MiB | OD TVD ↓ | OD share r ↑ | "
+                "trips on unseen pairs ↓ | departure-hour TVD ↓ | raw violations | DCR share | copies |",
+                "|" + "---|" * 12]
+        for r in trips:
+            if "error" in r:
+                out.append(f"| {r['dataset']} | {r['generator']} | failed: {r['error'][:80]} |" + " |" * 9)
+                continue
+            viol = ", ".join(f"{k.split('.')[-1]} {v:.1%}" for k, v in r["violations_before_validators"].items()) or "—"
+            out.append(f"| {r['dataset']} | {r['generator']} | {r['fit_seconds']} | {r['sample_records_per_s']} | "
+                       f"{r['peak_rss_mib']} | {r['od_tvd']} | {r['share_pearson']} | {r['novel_pair_trip_share']} | "
+                       f"{r['departure_hour_tvd']} | {viol} | {_fmt(r['dcr_share'])} | {r['exact_copies']} |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=list(PAIRS))
+    parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    rows = []
+    for dataset in args.datasets:
+        for generator in PAIRS[dataset]:
+            print(f"{dataset} / {generator} ...", flush=True)
+            rows.append(run_isolated(dataset, generator, args.par_epochs, args.seed))
+            print(json.dumps(rows[-1]), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
+                                    "par_epochs": args.par_epochs, "results": rows}, indent=2))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""A conditional autoregressive sequence generator any sequence plugin can build on.
+
+:class:`MixtureSequenceGenerator` trains :class:`SequenceMixtureLSTM` on a
+:class:`~synthguard.SequenceSet` and samples from it, conditional on static
+attributes. Subclasses give it a name and may add covariates known in advance
+at every step (a traffic plugin's calendar and weather) by overriding
+:meth:`_covariate_channels`, :meth:`_step_features` and :meth:`_draw_context`;
+they are inputs to the network, never generated. The sensor plugin uses it as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from pydantic import Field
+
+from ..data import ChannelStats, ColumnKind, SequenceMeta, SequenceSet
+from ..errors import DataError
+from ..generator import Generator, GeneratorConfig
+from .seeding import torch_generator
+from .sequence_encoding import SequenceEncoder
+from .sequence_mixture import SequenceMixtureLSTM
+from .training import train_loop
+
+#: Quantiles kept per numeric static attribute (sampled by interpolation; no training row is stored).
+STATIC_QUANTILES = 101
+
+
+class MixtureSequenceConfig(GeneratorConfig):
+    """Defaults chosen on the sensor plugin's BasicMotions only (other datasets are for checking, not tuning)."""
+
+
+    epochs: int = Field(400, ge=1, description="maximum epochs; early stopping usually ends sooner")
+    patience: int = Field(30, ge=1, description="epochs without validation improvement before stopping")
+    batch_size: int = Field(32, ge=2)
+    lr: float = Field(5e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
+    layers: int = Field(2, ge=1, le=6)
+    components: int = Field(8, ge=1, le=64, description="mixture components per step")
+    dropout: float = Field(0.1, ge=0, lt=1)
+    val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
+    temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
+
+
+
+class MixtureSequenceGenerator(Generator):
+    """Sequences conditional on static attributes, and on covariates known at each step in subclasses.
+
+    Extension points (all optional): :meth:`_covariate_channels` names channels
+    that are inputs, not generated (weather); :meth:`_calendar_features` turns
+    each record's start time into per-step features (hour, weekday, holiday);
+    :meth:`_forward`/:meth:`_inverse` transform the generated channels (log
+    counts); :meth:`_pool_mask` lets conditions pick covariate contexts. When a
+    subclass uses covariates or a calendar, sampling draws the covariate paths,
+    start times and statics of training records ("context": public inputs such
+    as weather and dates, never the generated channels) unless the caller gives them.
+    """
+
+    modality = "sequence"
+    Config = MixtureSequenceConfig
+    supports_conditions = True
+    supports_resume = True
+    state_version = 1
+
+    # ------------------------------------------------------------------ extension points
+
+    def _covariate_channels(self, data: SequenceSet) -> list[str]:
+        """Channels the network reads at each step instead of generating them."""
+        return []
+
+    def _calendar_features(self, start_times: np.ndarray | None, length: int) -> np.ndarray | None:
+        """(N, length, F) features of each step's time, or None (no calendar)."""
+        return None
+
+    def _forward(self, values: np.ndarray) -> np.ndarray:
+        """Generated channels -> the space the network models (identity here)."""
+        return values
+
+    def _inverse(self, values: np.ndarray) -> np.ndarray:
+        return values
+
+    def _pool_mask(self, conditions: dict[str, Any]) -> tuple[np.ndarray | None, dict[str, Any]]:
+        """Context records allowed by ``conditions`` (None = all) and the conditions left for the statics."""
+        return None, conditions
+
+    # ------------------------------------------------------------------ training
+
+    def _build(self) -> SequenceMixtureLSTM:
+        c, e = self.config, self.encoder_
+        return SequenceMixtureLSTM(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
+                                   c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_)
+
+    def _split(self, data: SequenceSet) -> tuple[SequenceSet, np.ndarray | None]:
+        """The generated channels (transformed) as a SequenceSet, and the covariate readings."""
+        covariates = getattr(self, "covariates_", [])
+        targets = [c for c in data.channels if c not in covariates]
+        if not targets:
+            raise DataError(f"every channel {data.channels} is a covariate: expected at least one channel to generate")
+        idx = [data.channels.index(c) for c in targets]
+        cov = data.values[..., [data.channels.index(c) for c in covariates]] if covariates else None
+        return SequenceSet(self._forward(data.values[..., idx]), targets, data.statics), cov
+
+    def _features(self, covariates: np.ndarray | None, start_times: np.ndarray | None, n: int) -> np.ndarray | None:
+        parts = []
+        if covariates is not None:
+            parts.append(np.nan_to_num((covariates - self.cov_mean_) / self.cov_std_))
+        calendar = self._calendar_features(start_times, self.length_)
+        if calendar is not None:
+            parts.append(calendar)
+        return np.concatenate(parts, axis=-1).astype(np.float32) if parts else None
+
+    def _fit(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        self.covariates_ = list(self._covariate_channels(data))
+        self.channels_ = list(data.channels)
+        self.length_ = data.values.shape[1]
+        targets, cov = self._split(data)
+        self.encoder_ = SequenceEncoder.fit(targets)
+        self.statics_ = _static_distribution(data.statics, self.encoder_)
+        if cov is not None:
+            self.cov_mean_ = np.nanmean(cov, axis=(0, 1))
+            sd = np.nanstd(cov, axis=(0, 1))
+            self.cov_std_ = np.where(sd > 0, sd, 1.0)
+        exo = self._features(cov, data.start_times, len(data))
+        self.n_exogenous_ = 0 if exo is None else exo.shape[-1]
+        self.pool_ = _Pool.of(data, cov) if exo is not None else None
+        self.model_ = self._build().to(device)
+        return self._train(targets, *self.encoder_.encode_statics(data.statics), exo, device=device, seed=seed,
+                           progress=progress, description=f"fitting {self.name} on {device}")
+
+    def _resume(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        e = self.encoder_
+        if list(data.channels) != self.channels_:
+            raise DataError(f"new recordings have channels {list(data.channels)}: expected the model's {self.channels_}")
+        if data.values.shape[1] != self.length_:
+            raise DataError(f"new recordings have {data.values.shape[1]} steps: expected the model's {self.length_} "
+                            "(cut them with the same window)")
+        cats, nums = e.encode_statics(data.statics, strict=True)  # names unseen labels and missing static columns
+        targets, cov = self._split(data)
+        exo = self._features(cov, data.start_times, len(data))
+        if (0 if exo is None else exo.shape[-1]) != self.n_exogenous_:
+            raise DataError("new recordings lack the start times or covariates the model was trained with")
+        self.statics_ = _merge_static_distributions(self.statics_, _static_distribution(data.statics, e))
+        if self.pool_ is not None:
+            self.pool_ = _Pool.concat(self.pool_, _Pool.of(data, cov))
+        self.model_ = self.model_.to(device)
+        return self._train(targets, cats, nums, exo, device=device, seed=seed, progress=progress,
+                           description=f"resuming {self.name} on {device}")
+
+    def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, exo: np.ndarray | None, *, device,
+               seed: int, progress: bool, description: str) -> dict[str, Any]:
+        c = self.config
+        x = torch.from_numpy(self.encoder_.scale(data.values)).to(device)
+        cats, nums = torch.from_numpy(cats).to(device), torch.from_numpy(nums).to(device)
+        ex = None if exo is None else torch.from_numpy(exo).to(device)
+        gen = torch_generator(seed)
+        perm = torch.randperm(len(x), generator=gen)
+        n_val = int(round(len(x) * c.val_fraction)) if len(x) >= 20 else 0
+        val, train = perm[:n_val].to(device), perm[n_val:].to(device)
+        model = self.model_
+
+        def loss(idx: torch.Tensor, _gen: torch.Generator) -> torch.Tensor:
+            return model.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx])
+
+        history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs,
+                             batch_size=min(c.batch_size, max(2, len(train) // 2)), lr=c.lr, weight_decay=c.weight_decay,
+                             generator=gen, patience=c.patience if n_val else None, progress=progress,
+                             description=description, val_repeats=1)  # the likelihood is exact: one pass suffices
+        return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
+                "parameters": sum(p.numel() for p in model.parameters())}
+
+    def _resumed_meta(self, old: SequenceMeta, new: SequenceMeta) -> SequenceMeta:
+        """Channel limits cover the old and the new recordings (the validators' learned ranges)."""
+        merged = [ChannelStats(
+            minimum=min(a.minimum, b.minimum), maximum=max(a.maximum, b.maximum), mean=a.mean, std=a.std,
+            step_max=max(a.step_max, b.step_max), step_q99=max(a.step_q99, b.step_q99),
+            spike_max=max(a.spike_max, b.spike_max), flat_run_max=max(a.flat_run_max, b.flat_run_max),
+            missing=max(a.missing, b.missing)) for a, b in zip(old.channel_stats, new.channel_stats)]
+        return old.model_copy(update={"channel_stats": merged})
+
+    # ------------------------------------------------------------------ sampling
+
+    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> SequenceSet:
+        rng = np.random.default_rng(seed)
+        start_times = cov = None
+        if self.pool_ is not None:
+            statics, cov, start_times = self._draw_context(n, conditions, rng)
+        else:
+            statics = self._draw_statics(n, conditions, rng)
+        cats, nums = self.encoder_.encode_statics(statics)
+        exo = self._features(cov, start_times, n)
+        device = next(self.model_.parameters()).device
+        gen = torch_generator(seed, device=device)
+        chunks = []
+        for start in range(0, n, 2048):
+            sl = slice(start, start + 2048)
+            z = self.model_.sample(torch.from_numpy(cats[sl]).to(device), torch.from_numpy(nums[sl]).to(device),
+                                   self.length_, gen, self.config.temperature,
+                                   exo=None if exo is None else torch.from_numpy(exo[sl]).to(device))
+            chunks.append(z.cpu().numpy())
+        generated = self._inverse(self.encoder_.unscale(np.concatenate(chunks)))
+        values = np.empty((n, self.length_, len(self.channels_)))
+        for i, name in enumerate(self.encoder_.channels):
+            values[..., self.channels_.index(name)] = generated[..., i]
+        for i, name in enumerate(self.covariates_):
+            values[..., self.channels_.index(name)] = cov[..., i]
+        return SequenceSet(values, self.channels_, statics if statics.shape[1] else None,
+                           entity_ids=np.array([f"synthetic-{i}" for i in range(n)]),
+                           sampling_period=self.meta_.sampling_period, start_times=start_times)
+
+    def _draw_context(self, n: int, conditions: dict[str, Any], rng: np.random.Generator):
+        """Statics, covariate paths and start times of training records allowed by ``conditions``."""
+        pool = self.pool_
+        allowed, rest = self._pool_mask(dict(conditions))
+        allowed = np.ones(len(pool), dtype=bool) if allowed is None else allowed
+        for col, value in rest.items():
+            if col not in pool.statics.columns:
+                raise DataError(f"cannot condition on {col!r}: expected a static attribute {list(pool.statics.columns)} "
+                                "or a calendar condition")
+            allowed &= (pool.statics[col].astype(str) == str(value)).to_numpy()
+        if not allowed.any():
+            raise DataError(f"no training record matches {conditions}: expected conditions the training data has")
+        rows = rng.choice(np.flatnonzero(allowed), size=n)
+        statics = _restore_types(pool.statics.iloc[rows].reset_index(drop=True), self.meta_)
+        cov = pool.covariates[rows] if pool.covariates is not None else None
+        starts = pool.start_times[rows] if pool.start_times is not None else None
+        return statics, cov, starts
+
+    def _draw_statics(self, n: int, conditions: dict[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+        """Static rows: categorical combinations by their training frequency, numbers from their quantiles."""
+        dist = self.statics_
+        combos = pd.DataFrame(dist["combinations"], columns=list(self.encoder_.categorical))
+        weights = np.asarray(dist["counts"], dtype=float)
+        for col, value in conditions.items():
+            if col in self.encoder_.categorical:
+                known = self.encoder_.categorical[col]
+                if str(value) not in known:
+                    raise DataError(f"cannot condition on {col}={value!r}: the model saw {known}")
+                weights = weights * (combos[col] == str(value)).to_numpy()
+        if len(combos.columns) and weights.sum() == 0:
+            raise DataError(f"no training recording has {conditions}: expected a combination the model saw")
+        frame = (combos.iloc[rng.choice(len(combos), size=n, p=weights / weights.sum())].reset_index(drop=True)
+                 if len(combos.columns) else pd.DataFrame(index=range(n)))
+        for col, quantiles in dist["numeric_quantiles"].items():
+            frame[col] = np.interp(rng.random(n), np.linspace(0, 1, len(quantiles)), quantiles)
+        for col, value in conditions.items():
+            frame[col] = value
+        return _restore_types(frame, self.meta_)
+
+    # ------------------------------------------------------------------ bundle
+
+    def _get_state(self):
+        tensors = dict(self.model_.state_dict())
+        state = {"encoder": self.encoder_.to_json(), "statics": self.statics_, "length": self.length_}
+        if self.covariates_ or self.n_exogenous_ or self.channels_ != self.encoder_.channels:
+            state.update(channels=self.channels_, covariates=self.covariates_, n_exogenous=self.n_exogenous_)
+        if self.covariates_:
+            state.update(cov_mean=self.cov_mean_.tolist(), cov_std=self.cov_std_.tolist())
+        if self.pool_ is not None:
+            tensors.update(self.pool_.tensors())
+            state["pool_statics"] = self.pool_.statics.astype(object).where(self.pool_.statics.notna(), None).to_dict("list")
+        return tensors, state
+
+    def _set_state(self, tensors, state) -> None:
+        self.encoder_ = SequenceEncoder.from_json(state["encoder"])
+        self.statics_ = state["statics"]
+        self.length_ = int(state["length"])
+        self.channels_ = list(state.get("channels", self.encoder_.channels))
+        self.covariates_ = list(state.get("covariates", []))
+        self.n_exogenous_ = int(state.get("n_exogenous", 0))
+        if self.covariates_:
+            self.cov_mean_, self.cov_std_ = np.asarray(state["cov_mean"]), np.asarray(state["cov_std"])
+        self.pool_ = _Pool.from_tensors(tensors, state.get("pool_statics")) if "pool_statics" in state else None
+        self.model_ = self._build()
+        self.model_.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(_Pool.PREFIX)})
+        self.model_.eval()
+
+
+class _Pool:
+    """Context of the training records: statics, covariate paths, start times (public inputs, not outputs)."""
+
+    PREFIX = "context."
+
+    def __init__(self, statics: pd.DataFrame, covariates: np.ndarray | None, start_times: np.ndarray | None):
+        self.statics, self.covariates, self.start_times = statics.reset_index(drop=True), covariates, start_times
+
+    def __len__(self) -> int:
+        return len(self.statics)
+
+    @classmethod
+    def of(cls, data: SequenceSet, covariates: np.ndarray | None) -> "_Pool":
+        """Records with complete covariates (a gap in the weather would be copied into the output)."""
+        keep = np.ones(len(data), dtype=bool)
+        if covariates is not None:
+            complete = np.isfinite(covariates).all(axis=(1, 2))
+            keep = complete if complete.any() else keep
+        return cls(data.statics[keep], None if covariates is None else covariates[keep],
+                   None if data.start_times is None else data.start_times[keep])
+
+    @classmethod
+    def concat(cls, a: "_Pool", b: "_Pool") -> "_Pool":
+        join = lambda x, y: None if x is None or y is None else np.concatenate([x, y])  # noqa: E731
+        return cls(pd.concat([a.statics, b.statics], ignore_index=True), join(a.covariates, b.covariates),
+                   join(a.start_times, b.start_times))
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        out = {}
+        if self.covariates is not None:
+            out[self.PREFIX + "covariates"] = torch.from_numpy(np.ascontiguousarray(self.covariates, dtype=np.float64))
+        if self.start_times is not None:
+            out[self.PREFIX + "start_times"] = torch.from_numpy(self.start_times.astype("datetime64[ns]").view(np.int64).copy())
+        return out
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, torch.Tensor], statics: dict[str, list] | None) -> "_Pool":
+        cov = tensors.get(cls.PREFIX + "covariates")
+        starts = tensors.get(cls.PREFIX + "start_times")
+        frame = pd.DataFrame(statics or {})
+        n = len(cov) if cov is not None else len(starts)
+        if frame.empty:
+            frame = pd.DataFrame(index=range(n))
+        return cls(frame, None if cov is None else cov.numpy(),
+                   None if starts is None else starts.numpy().view("datetime64[ns]"))
+
+
+def _static_distribution(statics: pd.DataFrame, encoder: SequenceEncoder) -> dict[str, Any]:
+    cat_cols = list(encoder.categorical)
+    if cat_cols:
+        counts = statics[cat_cols].astype(str).value_counts(sort=False).reset_index()
+        combinations, freq = counts[cat_cols].values.tolist(), counts["count"].astype(int).tolist()
+    else:
+        combinations, freq = [[]], [len(statics)]
+    quantiles = {col: np.nanquantile(pd.to_numeric(statics[col], errors="coerce"), np.linspace(0, 1, STATIC_QUANTILES)).tolist()
+                 for col in encoder.numeric}
+    return {"combinations": combinations, "counts": freq, "numeric_quantiles": quantiles}
+
+
+def _merge_static_distributions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    counts: dict[tuple, int] = {}
+    for d in (old, new):
+        for combo, c in zip(d["combinations"], d["counts"]):
+            counts[tuple(combo)] = counts.get(tuple(combo), 0) + c
+    return {"combinations": [list(k) for k in counts], "counts": list(counts.values()),
+            "numeric_quantiles": old["numeric_quantiles"]}
+
+
+def _restore_types(frame: pd.DataFrame, meta: SequenceMeta) -> pd.DataFrame:
+    """Categories were coded as text: give numeric/boolean statics their real type back."""
+    if meta.static is None:
+        return frame
+    for col in meta.static.columns:
+        if col.name not in frame.columns:
+            continue
+        if col.kind is ColumnKind.numeric:
+            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
+            if col.integer and frame[col.name].notna().all():
+                frame[col.name] = frame[col.name].round().astype(np.int64)
+        elif col.kind is ColumnKind.boolean:
+            frame[col.name] = frame[col.name].map(lambda v: str(v) == "True")
+    return frame
