@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import DataError
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 
@@ -54,13 +54,11 @@ def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = s.dropna()
         if len(values) and values.map(lambda v: isinstance(v, str) and bool(_ISO_DATE.match(v))).all():
-            try:
-                frame[col] = pd.to_datetime(s, format="ISO8601")
+            mixed = values.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any()
+            try:  # UTC offsets (a log across a daylight-saving change: +01:00, then +02:00) are exact instants
+                frame[col] = pd.to_datetime(s, format="ISO8601", utc=bool(mixed))
             except (ValueError, TypeError):
-                try:  # mixed UTC offsets (a log across a daylight-saving change) are still exact instants
-                    frame[col] = pd.to_datetime(s, format="ISO8601", utc=True)
-                except (ValueError, TypeError):
-                    pass  # looks like a date but is not one: keep it as text
+                pass  # looks like a date but is not one: keep it as text
     return frame
 
 

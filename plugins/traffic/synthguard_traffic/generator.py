@@ -8,7 +8,11 @@ plugin) plus what traffic needs:
   :mod:`.calendar`) from each record's start time;
 * weather channels as covariates: read at every step, never generated;
 * counts modelled as ``log(1 + x)`` (multiplicative noise; drawn values below 0 are 0) and
-  rounded back to whole numbers when the training counts are whole.
+  rounded back to whole numbers when the training counts are whole;
+* at a detector reporting flow, speed and occupancy, flow modelled as its residual from the
+  fundamental diagram, log(flow · g / (occupancy · speed)) with g (the effective vehicle length)
+  calibrated on the training readings: a network whose mixture components are diagonal cannot tie
+  three channels together within a step, the reparametrisation does it by construction.
 
 Unconditioned sampling draws the dates and weather of training records (public
 context: a calendar and a weather report) and generates the traffic for them;
@@ -39,6 +43,8 @@ class TrafficConfig(MixtureSequenceConfig):
         None, description="channels to condition on instead of generating (default: weather channels by name)")
     log_counts: bool = Field(True, description="model never-negative channels as log(1 + x)")
     holidays: Literal["US", "none"] = Field("US", description="public-holiday calendar for the holiday feature")
+    flow_from_diagram: bool = Field(True, description="at a detector with flow, speed and occupancy, model flow as its "
+                                                      "residual from occupancy x speed / g (the fundamental diagram)")
     time_zone: str | None = Field(None, description="zone whose clock the calendar follows when timestamps are UTC "
                                                     "instants (e.g. America/Chicago); None = as stored")
 
@@ -93,14 +99,19 @@ class TrafficGenerator(MixtureSequenceGenerator):
                                 f"in record {data.entity_ids[i]!r}, step {t}): expected counts >= 0 (fix or blank "
                                 "the faulty readings)")
         nonneg = [bool(np.nanmin(v[..., i]) >= 0) for i in range(len(targets))]
+        self.fd_ = _fundamental_diagram(targets, v) if self.config.flow_from_diagram else []
         self.log_mask_ = np.array(nonneg) & self.config.log_counts
+        for flow, _, _, _ in self.fd_:
+            self.log_mask_[flow] = False  # flow is modelled as its residual from the diagram instead
         self.integer_mask_ = np.array([bool(np.all(np.mod(v[..., i][np.isfinite(v[..., i])], 1) == 0))
                                        for i in range(len(targets))])
         self.period_ = float(data.sampling_period)
         ns = data.start_times.view("int64").astype(float)
         self.trend_range_ = (float(ns.min()), float(ns.max()))
         info = super()._fit(data, device=device, seed=seed, progress=progress)
-        return {**info, "covariates": self.covariates_, "log_channels": [t for t, m in zip(targets, self.log_mask_) if m]}
+        return {**info, "covariates": self.covariates_, "log_channels": [t for t, m in zip(targets, self.log_mask_) if m],
+                "flow_from_diagram": {targets[f]: {"speed": targets[sp], "occupancy": targets[oc], "g": round(g, 8)}
+                                      for f, sp, oc, g in self.fd_}}
 
     def _calendar_features(self, start_times, length: int):
         if start_times is None:
@@ -110,12 +121,18 @@ class TrafficGenerator(MixtureSequenceGenerator):
 
     def _forward(self, values: np.ndarray) -> np.ndarray:
         out = values.copy()
+        for flow, speed, occ, g in self.fd_:  # flow -> log(flow / (occupancy x speed / g)), the diagram's residual
+            q, v, o = values[..., flow], values[..., speed], values[..., occ]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[..., flow] = np.where((q > 0) & (v > 0) & (o > 0), np.log(q * g / (o * v)), np.nan)
         out[..., self.log_mask_] = np.log1p(np.clip(out[..., self.log_mask_], 0, None))
         return out
 
     def _inverse(self, values: np.ndarray) -> np.ndarray:
         out = values.copy()
         out[..., self.log_mask_] = np.maximum(np.expm1(out[..., self.log_mask_]), 0.0)  # the model's support is [0, inf)
+        for flow, speed, occ, g in self.fd_:
+            out[..., flow] = np.maximum(out[..., occ], 0) * np.maximum(out[..., speed], 0) / g * np.exp(values[..., flow])
         out[..., self.integer_mask_] = np.round(out[..., self.integer_mask_])
         return out
 
@@ -130,10 +147,10 @@ class TrafficGenerator(MixtureSequenceGenerator):
         for key, value in calendar.items():
             text = str(value).strip().lower()
             if key == "weekday":
-                day = WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int(key, text, 0, 6)
+                day = WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int(key, str(value), 0, 6)
                 mask &= starts.dayofweek.to_numpy() == day
             elif key == "month":
-                mask &= starts.month.to_numpy() == _int(key, text, 1, 12)
+                mask &= starts.month.to_numpy() == _int(key, str(value), 1, 12)
             elif key == "holiday":
                 if text not in ("true", "false", "1", "0", "yes", "no"):
                     raise ConfigError(f"condition holiday={value!r}: expected true or false")
@@ -155,20 +172,38 @@ class TrafficGenerator(MixtureSequenceGenerator):
     def _get_state(self):
         tensors, state = super()._get_state()
         state.update(log_mask=self.log_mask_.tolist(), integer_mask=self.integer_mask_.tolist(), period=self.period_,
+                     flow_from_diagram=[list(map(float, d)) for d in self.fd_],
                      trend_range=list(self.trend_range_))
         return tensors, state
 
     def _set_state(self, tensors, state) -> None:
         self.log_mask_ = np.array(state["log_mask"], dtype=bool)
         self.integer_mask_ = np.array(state["integer_mask"], dtype=bool)
+        self.fd_ = [(int(f), int(sp), int(oc), float(g)) for f, sp, oc, g in state.get("flow_from_diagram", [])]
         self.period_ = float(state["period"])
         self.trend_range_ = tuple(state["trend_range"])
         super()._set_state(tensors, state)
 
 
+def _fundamental_diagram(targets: list[str], values: np.ndarray) -> list[tuple[int, int, int, float]]:
+    """(flow, speed, occupancy channel index, g) per detector reporting all three; g = median occupancy x speed / flow."""
+    by_station: dict[str, dict[str, int]] = {}
+    for d in detector_channels(targets):
+        if d.role:
+            by_station.setdefault(d.station, {})[d.role] = targets.index(d.channel)
+    out = []
+    for roles in by_station.values():
+        if {"flow", "speed", "occupancy"} <= set(roles):
+            q, v, o = (values[..., roles[r]] for r in ("flow", "speed", "occupancy"))
+            ok = (q > 0) & (v > 0) & (o > 0)
+            if ok.sum() >= 10:
+                out.append((roles["flow"], roles["speed"], roles["occupancy"], float(np.median(o[ok] * v[ok] / q[ok]))))
+    return out
+
+
 def _int(key: str, text: str, lo: int, hi: int) -> int:
     try:
-        value = int(text)
+        value = int(text.strip())
     except ValueError:
         value = None
     if value is None or not lo <= value <= hi:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,8 +55,11 @@ def test_weather_is_an_input_taken_from_real_days_and_counts_are_generated(fitte
 def test_calendar_conditions_pick_the_days(fitted):
     sats = fitted.sample(10, seed=2, conditions={"weekday": "Sat"})
     assert set(pd.DatetimeIndex(sats.start_times).day_name()) == {"Saturday"}
-    july4 = fitted.sample(3, seed=2, conditions={"date": "2011-07-04"})
-    assert set(pd.DatetimeIndex(july4.start_times).strftime("%Y-%m-%d")) <= {"2011-07-04"}
+    day = pd.Timestamp(fitted.sample(1, seed=3).start_times[0]).strftime("%Y-%m-%d")
+    again = fitted.sample(3, seed=2, conditions={"date": day})
+    assert set(pd.DatetimeIndex(again.start_times).strftime("%Y-%m-%d")) == {day}
+    with pytest.raises(sg.DataError, match=r"no training record starts on a day matching \{'date': '2030-01-01'\}"):
+        fitted.sample(2, conditions={"date": "2030-01-01"})
     with pytest.raises(sg.ConfigError, match=r"weekday='Funday'.*day name"):
         fitted.sample(2, conditions={"weekday": "Funday"})
     with pytest.raises(sg.DataError, match=r"cannot condition on 'station'"):
@@ -142,8 +148,8 @@ def test_a_detector_log_is_read_cut_into_days_and_checked_against_the_fundamenta
 ])
 def test_bad_detector_logs_are_refused_with_a_reason_and_no_output(tmp_path, change, message):
     res = _generate(tmp_path, _detector_log(tmp_path, change=change))
-    assert res.exit_code == 2 and not (tmp_path / "out").exists()
-    assert re.search(message, res.output), res.output
+    assert isinstance(res.exception, sg.DataError) and not (tmp_path / "out").exists()
+    assert re.search(message, str(res.exception)), res.exception
 
 
 def test_timestamps_with_mixed_utc_offsets_are_read_as_instants(tmp_path):
@@ -161,6 +167,10 @@ def test_timestamps_with_mixed_utc_offsets_are_read_as_instants(tmp_path):
     assert records.values.shape == (4, 24, 1) and records.sampling_period == 3600
 
 
-def test_a_malformed_bound_is_refused(tmp_path):
-    res = _generate(tmp_path, _detector_log(tmp_path), "--bound", "speed<70")
-    assert res.exit_code == 2 and "expected NAME=LOW:HIGH" in res.output and not (tmp_path / "out").exists()
+def test_a_malformed_bound_is_one_line_on_stderr_exit_2_and_no_output(tmp_path):
+    exe = Path(sys.executable).with_name("synthguard")
+    proc = subprocess.run([str(exe), "generate", "traffic", "--data", _detector_log(tmp_path), "--entity-column", "station",
+                           "--window", "24", "--bound", "speed<70", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "expected NAME=LOW:HIGH" in proc.stderr
+    assert not (tmp_path / "out").exists()
