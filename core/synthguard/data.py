@@ -193,6 +193,25 @@ def _infer_column(name: str, series: pd.Series, max_categories: int) -> ColumnMe
     return ColumnMeta(name=name, kind=ColumnKind.categorical, dtype=dtype, nullable=nullable, categories=cats, n_unique=n_unique)
 
 
+def restore_types(frame: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
+    """Give columns a generator produced as text or floats their real type back (numbers, whole numbers,
+    booleans, integer category codes), as ``meta`` learned them from the real data."""
+    for col in meta.columns:
+        if col.name not in frame.columns:
+            continue
+        if col.kind is ColumnKind.numeric:
+            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
+            if col.integer and frame[col.name].notna().all():
+                frame[col.name] = frame[col.name].round().astype(np.int64)
+        elif col.kind is ColumnKind.boolean:
+            frame[col.name] = frame[col.name].map(lambda v: str(v) == "True")
+        elif col.kind is ColumnKind.categorical and col.categories:
+            first = col.categories[0]
+            if isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+                frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce").astype("Int64")
+    return frame
+
+
 class Table(Records):
     """A single table: a pandas DataFrame plus its :class:`TableMeta`."""
 

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from pydantic import Field
 
-from ..data import ChannelStats, ColumnKind, SequenceMeta, SequenceSet
+from ..data import ChannelStats, SequenceMeta, SequenceSet, restore_types
 from ..errors import DataError
 from ..generator import Generator, GeneratorConfig
 from .seeding import torch_generator
@@ -349,15 +349,4 @@ def _merge_static_distributions(old: dict[str, Any], new: dict[str, Any]) -> dic
 
 def _restore_types(frame: pd.DataFrame, meta: SequenceMeta) -> pd.DataFrame:
     """Categories were coded as text: give numeric/boolean statics their real type back."""
-    if meta.static is None:
-        return frame
-    for col in meta.static.columns:
-        if col.name not in frame.columns:
-            continue
-        if col.kind is ColumnKind.numeric:
-            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
-            if col.integer and frame[col.name].notna().all():
-                frame[col.name] = frame[col.name].round().astype(np.int64)
-        elif col.kind is ColumnKind.boolean:
-            frame[col.name] = frame[col.name].map(lambda v: str(v) == "True")
-    return frame
+    return frame if meta.static is None else restore_types(frame, meta.static)

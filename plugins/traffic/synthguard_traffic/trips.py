@@ -31,6 +31,7 @@ import torch
 from pydantic import Field, field_validator
 from scipy.special import ndtr, ndtri
 from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, Table
+from synthguard.data import restore_types
 from synthguard.models import GaussianCopulaGenerator, torch_generator, train_loop
 from torch import nn
 
@@ -359,7 +360,7 @@ class TripGenerator(Generator):
             if not name.startswith("__"):
                 out[name] = values
         frame = pd.DataFrame(out)[list(self.meta_.names)]
-        return Table(_restore(frame, self.meta_), self.meta_)
+        return Table(restore_types(frame, self.meta_), self.meta_)
 
     # ------------------------------------------------------------------ bundle
 
@@ -396,23 +397,6 @@ def _bin_id(level: int, start: float) -> int:
 def _clock_scale(values: pd.Series) -> float:
     top = float(pd.to_numeric(values, errors="coerce").max())
     return 1 / 60 if top <= 24 else (1.0 if top <= 1440 else 60.0)
-
-
-def _restore(frame: pd.DataFrame, meta) -> pd.DataFrame:
-    for col in meta.columns:
-        if col.name not in frame.columns:
-            continue
-        if col.kind is ColumnKind.numeric:
-            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce")
-            if col.integer and frame[col.name].notna().all():
-                frame[col.name] = frame[col.name].round().astype(np.int64)
-        elif col.kind is ColumnKind.boolean:
-            frame[col.name] = frame[col.name].map(lambda v: str(v) == "True")
-        elif col.kind is ColumnKind.categorical and col.categories is not None:
-            sample = col.categories[0] if col.categories else None
-            if isinstance(sample, (int, np.integer)) and not isinstance(sample, bool):
-                frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce").astype("Int64")
-    return frame
 
 
 class TripGaussianCopula(GaussianCopulaGenerator):

@@ -15,6 +15,7 @@ import synthguard as sg
 from click.testing import CliRunner
 from synthguard.cli import main
 from synthguard.data import holdout_split
+from synthguard_traffic.constructed import G_FACTOR, constructed_detector_log
 
 TINY = {"epochs": 4, "hidden": 16, "components": 2, "layers": 1}
 
@@ -104,18 +105,10 @@ def test_generate_from_the_pretrained_bundle_in_seconds(tmp_path):
 
 
 def _detector_log(tmp_path, **changes) -> str:
-    """A long-format detector log: station, timestamp, flow (veh/h), speed (mph), occupancy (0-1)."""
-    rng = np.random.default_rng(0)
-    t = pd.date_range("2024-03-04", periods=24 * 14, freq="h")
-    rows = []
-    for station in ("s1", "s2", "s3"):
-        occ = np.clip(0.05 + 0.1 * np.sin(np.pi * (t.hour.to_numpy() - 5) / 14).clip(0) + rng.normal(0, 0.005, len(t)), 0.01, 1)
-        speed = np.clip(65 - 120 * occ + rng.normal(0, 2, len(t)), 5, 75)
-        flow = occ * speed / 0.0045 * np.exp(rng.normal(0, 0.05, len(t)))
-        rows.append(pd.DataFrame({"station": station, "timestamp": t, "flow": flow, "speed": speed, "occupancy": occ}))
-    frame = pd.concat(rows, ignore_index=True)
-    for key, value in changes.items():
-        frame = value(frame)
+    """The plugin's constructed (not real) detector log, as a CSV, with ``changes`` applied."""
+    frame = constructed_detector_log()
+    for change in changes.values():
+        frame = change(frame)
     path = tmp_path / "detectors.csv"
     frame.to_csv(path, index=False)
     return str(path)
@@ -133,7 +126,7 @@ def test_a_detector_log_is_read_cut_into_days_and_checked_against_the_fundamenta
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     fd = report["validators"]["traffic.fundamental_diagram"]
     assert fd["applied"] is True  # calibrated on the user's detectors: g ~ 0.0045 mi (7 m per vehicle)
-    assert fd["detectors"]["detector"]["g"] == pytest.approx(0.0045, rel=0.1)
+    assert fd["detectors"]["detector"]["g"] == pytest.approx(G_FACTOR, rel=0.1)
     assert report["validators"]["traffic.occupancy"]["channels"] == ["occupancy"]
     assert report["validators"]["traffic.speed"]["limits"]["speed"] == {"max": 70.0, "source": "declared"}
     assert report["data"]["training_records"] + report["data"]["holdout_records"] == 3 * 14  # 3 stations x 14 days
@@ -174,3 +167,32 @@ def test_a_malformed_bound_is_one_line_on_stderr_exit_2_and_no_output(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "expected NAME=LOW:HIGH" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_daylight_saving_gap_in_local_timestamps_is_interpolated_and_reported(tmp_path):
+    """Naive local clock times skip 02:00 on the spring change: the missing hour is interpolated, and said so."""
+    t = pd.date_range("2024-03-30", periods=24 * 4, freq="h", tz="Europe/Berlin").tz_localize(None)
+    frame = pd.DataFrame({"timestamp": t.strftime("%Y-%m-%d %H:%M:%S"), "count": np.arange(len(t)) % 24 * 10.0})
+    assert (t[1:] - t[:-1]).max() == pd.Timedelta(hours=2)  # the gap is really there
+    frame.to_csv(tmp_path / "counts.csv", index=False)
+    from synthguard.io.readers import read_sequences
+    from synthguard.sequences import SequenceFormat
+
+    records, notes = read_sequences(tmp_path / "counts.csv", SequenceFormat(entity=None, window=24))
+    assert "resampled" in notes and records.sampling_period == 3600
+    assert np.isfinite(records.values).all()  # one missing hour (< 2 steps) is filled by linear interpolation
+
+
+def test_station_attributes_are_conditions_and_survive_the_bundle(tmp_path):
+    from synthguard.sequences import SequenceFormat, from_long_frame
+
+    log = constructed_detector_log()
+    log["lanes"] = log["station"].map({"s1": 2, "s2": 3, "s3": 3})
+    records, _ = from_long_frame(log, SequenceFormat(entity="station", window=24))
+    model = sg.fit("traffic", records, seed=0, config=TINY)
+    out = model.sample(8, seed=0, conditions={"lanes": 2})
+    assert list(out.statics["lanes"]) == [2] * 8 and out.statics["lanes"].dtype.kind == "i"
+    model.save(tmp_path / "m")
+    again = sg.load(tmp_path / "m").sample(8, seed=0, conditions={"lanes": 2})
+    np.testing.assert_allclose(again.values, out.values, rtol=1e-6)
+    assert list(again.statics["lanes"]) == [2] * 8
