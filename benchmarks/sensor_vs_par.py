@@ -26,15 +26,10 @@ import platform
 import time
 from pathlib import Path
 
+from isolation import peak_rss_mib, run_isolated
+
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_vs_par.json"
 SAMPLE_RATE_RECORDINGS = 200
-
-
-def _peak_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
 
 
 def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
@@ -54,7 +49,7 @@ def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
     return {"dataset": f"daphnet windows every {stride} steps", "generator": generator, "train_recordings": len(records),
             "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs),
             "sample_recordings_per_s": round(SAMPLE_RATE_RECORDINGS / (time.perf_counter() - start), 1),
-            "peak_rss_mib": _peak_rss_mib()}
+            "peak_rss_mib": peak_rss_mib()}
 
 
 def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
@@ -86,7 +81,7 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
         "shape": list(train.values.shape[1:]),
         "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs),
         "sample_seconds": round(sample_s, 3), "sample_recordings_per_s": round(rate, 1),
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "missing_readings_in_output": round(float(np.isnan(values).mean()), 4),
         "discriminative": discriminative_score(train.values, values, seed=seed),
         "predictive_tstr_mae": predictive,
@@ -99,23 +94,6 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
         "worst_attack_auc": (audit.get("membership_inference") or {}).get("worst_auc"),
         "exact_copies": int(np.isin(syn.record_hashes(), train.record_hashes()).sum()),
     }
-
-
-def _child(queue, *args) -> None:
-    try:
-        queue.put(scale_one(*args) if isinstance(args[0], int) else run_one(*args))
-    except Exception as err:  # the table shows the failure instead of losing the other runs
-        queue.put({"dataset": args[0], "generator": args[1], "error": f"{type(err).__name__}: {err}"})
-
-
-def run_isolated(*args) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, *args))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
 
 
 def table(rows: list[dict]) -> str:
@@ -148,7 +126,8 @@ def main() -> None:
                         help="time/memory only, on Daphnet windows every STRIDE steps")
     args = parser.parse_args()
     if args.scale:
-        rows = [run_isolated(stride, g, args.par_epochs, args.seed) for stride in args.scale for g in args.generators]
+        rows = [run_isolated(scale_one, stride, g, args.par_epochs, args.seed, label={"dataset": f"stride {stride}", "generator": g})
+                for stride in args.scale for g in args.generators]
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
                                         "par_epochs": args.par_epochs, "results": rows}, indent=2))
@@ -161,7 +140,8 @@ def main() -> None:
     for dataset in args.datasets:
         for generator in args.generators:
             print(f"{dataset} / {generator} ...", flush=True)
-            rows.append(run_isolated(dataset, generator, args.par_epochs, args.seed))
+            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed,
+                                     label={"dataset": dataset, "generator": generator}))
             print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("acf_difference", "spectrum_distance")}),
                   flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ No package ships loop-detector flow, speed and occupancy, so the fundamental-dia
 violation rate is measured on a CONSTRUCTED detector log (``--diagram``; three
 detectors, two weeks hourly, flow = occupancy x speed / 0.0045 with 5% noise — the
 log the plugin's tests use), not on real detectors: ``traffic`` with and without its
-fundamental-diagram reparametrisation, and ``traffic-par``.
+fundamental-diagram reparametrisation, and ``traffic-par``
+(``synthguard_traffic.constructed``).
 """
 
 from __future__ import annotations
@@ -32,17 +33,12 @@ import platform
 import time
 from pathlib import Path
 
+from isolation import peak_rss_mib, run_isolated
+
 RESULTS = Path(__file__).resolve().parent / "results" / "traffic_vs_sdv.json"
 SAMPLE_RATE_RECORDS = {"sequence": 200, "table": 5000}
 PAIRS = {"bikeshare": ["traffic", "traffic-par"], "chicago": ["traffic", "traffic-par"],
          "nyc_flights": ["traffic-trips", "traffic-trips-gc"]}
-
-
-def _peak_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
 
 
 def _violations(records, train, hold) -> dict[str, float]:
@@ -89,7 +85,7 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
     rate = n_rate / (time.perf_counter() - start)
     row = {"dataset": dataset, "generator": generator, "train_records": len(train), "holdout_records": len(hold),
            "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs if "par" in generator else None),
-           "sample_seconds": round(sample_s, 3), "sample_records_per_s": round(rate, 1), "peak_rss_mib": _peak_rss_mib(),
+           "sample_seconds": round(sample_s, 3), "sample_records_per_s": round(rate, 1), "peak_rss_mib": peak_rss_mib(),
            "violations_before_validators": _violations(syn, train, hold)}
     if train.modality == "sequence":
         values = syn.values
@@ -116,25 +112,10 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
     return row
 
 
-def constructed_detector_log():
-    """Three detectors, two weeks hourly: the constructed log of plugins/traffic/tests (NOT real data)."""
-    import numpy as np
-    import pandas as pd
-
-    rng = np.random.default_rng(0)
-    t = pd.date_range("2024-03-04", periods=24 * 14, freq="h")
-    rows = []
-    for station in ("s1", "s2", "s3"):
-        occ = np.clip(0.05 + 0.1 * np.sin(np.pi * (t.hour.to_numpy() - 5) / 14).clip(0) + rng.normal(0, 0.005, len(t)), 0.01, 1)
-        speed = np.clip(65 - 120 * occ + rng.normal(0, 2, len(t)), 5, 75)
-        flow = occ * speed / 0.0045 * np.exp(rng.normal(0, 0.05, len(t)))
-        rows.append(pd.DataFrame({"station": station, "timestamp": t, "flow": flow, "speed": speed, "occupancy": occ}))
-    return pd.concat(rows, ignore_index=True)
-
-
 def run_diagram(generator: str, par_epochs: int, seed: int) -> dict:
     import synthguard as sg
     from synthguard.sequences import SequenceFormat, from_long_frame
+    from synthguard_traffic.constructed import constructed_detector_log
 
     records, _ = from_long_frame(constructed_detector_log(), SequenceFormat(entity="station", window=24))
     name, config = generator, None
@@ -148,23 +129,6 @@ def run_diagram(generator: str, par_epochs: int, seed: int) -> dict:
     syn = model.sample(200, seed=seed)
     return {"dataset": "constructed detector log (not real)", "generator": generator, "train_records": len(records),
             "fit_seconds": round(fit_s, 2), "violations_before_validators": _violations(syn, records, None)}
-
-
-def _child(queue, *args) -> None:
-    try:
-        queue.put(run_diagram(*args[1:]) if args[0] == "diagram" else run_one(*args))
-    except Exception as err:  # the table shows the failure instead of losing the other runs
-        queue.put({"dataset": args[0], "generator": args[1], "error": f"{type(err).__name__}: {err}"})
-
-
-def run_isolated(*args) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, *args))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
 
 
 def _fmt(v) -> str:
@@ -223,12 +187,14 @@ def main() -> None:
     if args.diagram:
         for generator in ("traffic", "traffic-no-diagram", "traffic-par"):
             print(f"constructed detector log / {generator} ...", flush=True)
-            rows.append(run_isolated("diagram", generator, args.par_epochs, args.seed))
+            rows.append(run_isolated(run_diagram, generator, args.par_epochs, args.seed,
+                                     label={"dataset": "constructed detector log (not real)", "generator": generator}))
             print(json.dumps(rows[-1]), flush=True)
     for dataset in args.datasets:
         for generator in PAIRS[dataset]:
             print(f"{dataset} / {generator} ...", flush=True)
-            rows.append(run_isolated(dataset, generator, args.par_epochs, args.seed))
+            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed,
+                                     label={"dataset": dataset, "generator": generator}))
             print(json.dumps(rows[-1]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},

@@ -38,6 +38,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import DataError
+from .readers import load_npz
 
 DICOM_SUFFIXES = (".dcm", ".dicom")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -84,11 +85,7 @@ def read_images(path: str | Path, fmt: ImageFormat | None = None):
 
 
 def _read_npz(path: Path):
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except Exception as err:
-        raise DataError(f"data file {str(path)!r} is not a readable NPZ without pickles: {err}") from None
+    arrays = load_npz(path)
     if "images" not in arrays:
         raise DataError(f"NPZ {str(path)!r} has arrays {sorted(arrays)}: expected 'images' (N, H, W) or (N, C, H, W)")
     x = arrays["images"]

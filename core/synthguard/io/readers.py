@@ -80,16 +80,21 @@ def read_sequences(path: str | Path, fmt=None):
     return from_long_frame(read_table(path), fmt)
 
 
-def _read_npz(path: Path):
+def load_npz(path: Path) -> dict:
+    """Every array of an NPZ file, refusing pickled objects; DataError naming the file if it cannot be read."""
     import numpy as np
-
-    from ..data import SequenceSet
 
     try:
         with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+            return {k: z[k] for k in z.files}
     except Exception as err:
         raise DataError(f"data file {str(path)!r} is not a readable NPZ without pickles: {err}") from None
+
+
+def _read_npz(path: Path):
+    from ..data import SequenceSet
+
+    arrays = load_npz(path)
     if "values" not in arrays:
         raise DataError(f"NPZ {str(path)!r} has arrays {sorted(arrays)}: expected 'values' (entities, steps, channels)")
     values = arrays["values"]

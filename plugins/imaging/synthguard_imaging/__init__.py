@@ -1,0 +1,3 @@
+"""SynthGuard imaging plugin: synthetic medical images with memorization checks and DICOM de-identification."""
+
+__all__: list[str] = []

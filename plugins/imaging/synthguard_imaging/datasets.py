@@ -1,0 +1,52 @@
+"""The real images this plugin ships (offline; see data/README.md for provenance, licences and how few people they show)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import synthguard as sg
+from synthguard.io.images import read_images
+
+DATA = Path(__file__).resolve().parent / "data"
+PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+
+
+def load_brain_mri_slices() -> sg.ImageSet:
+    return read_images(DATA / "brain_mri_slices.npz")[0]
+
+
+def load_dicom_patches() -> sg.ImageSet:
+    return read_images(DATA / "dicom_patches.npz")[0]
+
+
+def _pretrained(name: str) -> dict[str, Path]:
+    bundle = PRETRAINED / f"imaging--{name}"
+    return {"imaging": bundle} if (bundle / "manifest.json").is_file() else {}
+
+
+DATASETS = [
+    sg.Dataset(
+        name="brain_mri_slices",
+        modality="image",
+        load=load_brain_mri_slices,
+        description="302 T1-weighted brain MRI slices (64x64, axial / coronal / sagittal) from ONE scanned person "
+                    "(Colin 27 'ch2') and the MNI152 2009a template (an average of 152 people)",
+        source="ch2.nii.gz from Debian mricron-data 1.2.20211006; MNI ICBM152 2009a T1 from the nilearn 0.14.1 wheel",
+        licence="BSD-3-Clause (MRIcron); MNI template: McConnell Brain Imaging Centre licence (keep the notice); "
+                "see data/README.md",
+        shape=(302, 1, 64, 64),
+        target="orientation",
+        pretrained=_pretrained("brain_mri_slices"),
+    ),
+    sg.Dataset(
+        name="dicom_patches",
+        modality="image",
+        load=load_dicom_patches,
+        description="333 64x64 patches of 10 real CT / MR / CR / US scans (DICOM sample images), labelled by modality",
+        source="pydicom 3.0.2 test files and pydicom-data 1.0.0 (NEMA WG04 sample sets, CQ500)",
+        licence="MIT (pydicom, pydicom-data); see data/README.md",
+        shape=(333, 1, 64, 64),
+        target="modality",
+        pretrained=_pretrained("dicom_patches"),
+    ),
+]
