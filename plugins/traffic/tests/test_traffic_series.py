@@ -196,3 +196,16 @@ def test_station_attributes_are_conditions_and_survive_the_bundle(tmp_path):
     again = sg.load(tmp_path / "m").sample(8, seed=0, conditions={"lanes": 2})
     np.testing.assert_allclose(again.values, out.values, rtol=1e-6)
     assert list(again.statics["lanes"]) == [2] * 8
+
+
+def test_a_model_fine_tuned_on_a_later_season_knows_both_seasons_days(days):
+    winter_spring = days.take(np.arange(0, 180))
+    summer_autumn = days.take(np.arange(180, len(days)))
+    model = sg.fit("traffic", winter_spring, seed=0, config=TINY)
+    model.fit(summer_autumn, seed=0, resume=True)
+    months = set(pd.DatetimeIndex(model.sample(200, seed=0).start_times).month)
+    assert {1, 7, 12} <= months  # contexts of both periods are drawn
+    assert model.fit_info_["resumed_from"]
+    with pytest.raises(sg.DataError, match=r"channels"):
+        model.fit(sg.SequenceSet(days.values[..., :3], days.channels[:3], start_times=days.start_times,
+                                 sampling_period=3600.0), resume=True)
