@@ -209,3 +209,17 @@ def test_a_model_fine_tuned_on_a_later_season_knows_both_seasons_days(days):
     with pytest.raises(sg.DataError, match=r"channels"):
         model.fit(sg.SequenceSet(days.values[..., :3], days.channels[:3], start_times=days.start_times,
                                  sampling_period=3600.0), resume=True)
+
+
+def test_a_wide_detector_table_one_column_per_detector_is_read_as_one_stream(tmp_path):
+    """METR-LA / PeMS-BAY style (once exported from HDF5): timestamp, then one column per sensor."""
+    wide = constructed_detector_log().pivot(index="timestamp", columns="station", values="speed").reset_index()
+    wide.columns = ["timestamp", "773869", "767541", "767542"]
+    wide.to_csv(tmp_path / "speeds.csv", index=False)
+    from synthguard.io.readers import read_sequences
+    from synthguard.sequences import SequenceFormat
+
+    records, _ = read_sequences(tmp_path / "speeds.csv", SequenceFormat(entity=None, window=24))
+    assert records.values.shape == (14, 24, 3) and records.channels == ["773869", "767541", "767542"]
+    model = sg.fit("traffic", records, seed=0, config=TINY)
+    assert model.sample(4, seed=0, conditions={"weekday": "Mon"}).values.shape == (4, 24, 3)
