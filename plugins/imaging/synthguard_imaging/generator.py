@@ -131,13 +131,23 @@ class _ImageGenerator(Generator):
         k, e = self.config.monitor_grids, self.config.epochs
         return set(np.unique(np.linspace(e / k, e, k).round().astype(int)).tolist()) if k else set()
 
-    def _state_common(self) -> dict[str, Any]:
-        return {"low": self.low_, "high": self.high_, "shape": self.shape_, "work": self.work_, "columns": self.columns_,
-                "classes": self.classes_, "class_counts": self.class_counts_}
+    # ------------------------------------------------------------------ sampling and bundle (both networks)
 
-    def _set_common(self, state: dict[str, Any]) -> None:
+    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> ImageSet:
+        codes = self._classes_for(n, conditions, np.random.default_rng(seed))
+        return ImageSet(self._draw(codes, seed), self._metadata(codes))
+
+    def _get_state(self):
+        return dict(self.model_.state_dict()), {
+            "low": self.low_, "high": self.high_, "shape": self.shape_, "work": self.work_, "columns": self.columns_,
+            "classes": self.classes_, "class_counts": self.class_counts_}
+
+    def _set_state(self, tensors, state) -> None:
         self.low_, self.high_, self.shape_, self.work_ = state["low"], state["high"], state["shape"], state["work"]
         self.columns_, self.classes_, self.class_counts_ = state["columns"], state["classes"], state["class_counts"]
+        self.model_ = self._build()
+        self.model_.load_state_dict(tensors)
+        self.model_.eval()
 
 
 class ImagingGenerator(_ImageGenerator):
@@ -201,18 +211,6 @@ class ImagingGenerator(_ImageGenerator):
                                                           self.config.sampling_steps, self.config.guidance)))
         return np.concatenate(out)
 
-    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> ImageSet:
-        codes = self._classes_for(n, conditions, np.random.default_rng(seed))
-        return ImageSet(self._draw(codes, seed), self._metadata(codes))
-
-    def _get_state(self):
-        return dict(self.model_.state_dict()), self._state_common()
-
-    def _set_state(self, tensors, state) -> None:
-        self._set_common(state)
-        self.model_ = self._build()
-        self.model_.load_state_dict(tensors)
-        self.model_.eval()
 
 
 class DCGANGenerator(_ImageGenerator):
@@ -284,18 +282,6 @@ class DCGANGenerator(_ImageGenerator):
         G.train(was_training)
         return out
 
-    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> ImageSet:
-        codes = self._classes_for(n, conditions, np.random.default_rng(seed))
-        return ImageSet(self._draw(codes, seed), self._metadata(codes))
-
-    def _get_state(self):
-        return dict(self.model_.state_dict()), self._state_common()
-
-    def _set_state(self, tensors, state) -> None:
-        self._set_common(state)
-        self.model_ = self._build()
-        self.model_.load_state_dict(tensors)
-        self.model_.eval()
 
 
 # --------------------------------------------------------------------------- grids for the report
