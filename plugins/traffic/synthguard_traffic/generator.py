@@ -30,6 +30,7 @@ from synthguard import ConfigError, DataError, SequenceSet
 from synthguard.models import MixtureSequenceConfig, MixtureSequenceGenerator, PARGenerator
 
 from .calendar import calendar_features, holiday_mask, step_times
+from .diagram import ROLES, diagram_detectors, flow_from_residual, g_factor, log_residual
 from .roles import covariate_channels, detector_channels
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -121,10 +122,8 @@ class TrafficGenerator(MixtureSequenceGenerator):
 
     def _forward(self, values: np.ndarray) -> np.ndarray:
         out = values.copy()
-        for flow, speed, occ, g in self.fd_:  # flow -> log(flow / (occupancy x speed / g)), the diagram's residual
-            q, v, o = values[..., flow], values[..., speed], values[..., occ]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[..., flow] = np.where((q > 0) & (v > 0) & (o > 0), np.log(q * g / (o * v)), np.nan)
+        for flow, speed, occ, g in self.fd_:  # flow -> its residual from the fundamental diagram
+            out[..., flow] = log_residual(values[..., flow], values[..., speed], values[..., occ], g)
         out[..., self.log_mask_] = np.log1p(np.clip(out[..., self.log_mask_], 0, None))
         return out
 
@@ -132,7 +131,7 @@ class TrafficGenerator(MixtureSequenceGenerator):
         out = values.copy()
         out[..., self.log_mask_] = np.maximum(np.expm1(out[..., self.log_mask_]), 0.0)  # the model's support is [0, inf)
         for flow, speed, occ, g in self.fd_:
-            out[..., flow] = np.maximum(out[..., occ], 0) * np.maximum(out[..., speed], 0) / g * np.exp(values[..., flow])
+            out[..., flow] = flow_from_residual(values[..., flow], out[..., speed], out[..., occ], g)
         out[..., self.integer_mask_] = np.round(out[..., self.integer_mask_])
         return out
 
@@ -186,18 +185,13 @@ class TrafficGenerator(MixtureSequenceGenerator):
 
 
 def _fundamental_diagram(targets: list[str], values: np.ndarray) -> list[tuple[int, int, int, float]]:
-    """(flow, speed, occupancy channel index, g) per detector reporting all three; g = median occupancy x speed / flow."""
-    by_station: dict[str, dict[str, int]] = {}
-    for d in detector_channels(targets):
-        if d.role:
-            by_station.setdefault(d.station, {})[d.role] = targets.index(d.channel)
+    """(flow, speed, occupancy channel index, g) per detector reporting all three with enough positive readings."""
     out = []
-    for roles in by_station.values():
-        if {"flow", "speed", "occupancy"} <= set(roles):
-            q, v, o = (values[..., roles[r]] for r in ("flow", "speed", "occupancy"))
-            ok = (q > 0) & (v > 0) & (o > 0)
-            if ok.sum() >= 10:
-                out.append((roles["flow"], roles["speed"], roles["occupancy"], float(np.median(o[ok] * v[ok] / q[ok]))))
+    for roles in diagram_detectors(targets).values():
+        idx = [targets.index(roles[r]) for r in ROLES]
+        g = g_factor(*(values[..., i] for i in idx))
+        if g is not None:
+            out.append((*idx, g))
     return out
 
 

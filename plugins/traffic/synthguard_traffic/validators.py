@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from synthguard import CheckContext, SequenceSet, Table, Validator, Verdict
 
+from .diagram import ROLES, diagram_detectors, g_factor, log_residual
 from .roles import detector_channels, trip_columns
 
 SPEED_MARGIN, CAPACITY_MARGIN = 1.10, 1.25
@@ -130,21 +131,9 @@ class CapacityValidator(_UpperLimit):
                                                           f"capacity {self.limits[ch]:.4g}")
 
 
-def _detectors(channels: list[str]) -> dict[str, dict[str, str]]:
-    """station -> {flow, speed, occupancy: channel} for stations that report all three."""
-    by_station: dict[str, dict[str, str]] = {}
-    for d in detector_channels(channels):
-        if d.role:
-            by_station.setdefault(d.station, {})[d.role] = d.channel
-    return {s: roles for s, roles in by_station.items() if {"flow", "speed", "occupancy"} <= set(roles)}
-
-
-def _log_ratio(records: SequenceSet, roles: dict[str, str], g: float) -> np.ndarray:
-    q, v, o = (records.values[..., records.channels.index(roles[r])] for r in ("flow", "speed", "occupancy"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log(q * g / (o * v))
-    ok = (q > 0) & (v > 0) & (o > 0)
-    return np.where(ok, np.abs(ratio), np.nan)
+def _residuals(records: SequenceSet, roles: dict[str, str], g: float) -> np.ndarray:
+    """|log residual| from the diagram of every reading at one detector (NaN where it is undefined)."""
+    return np.abs(log_residual(*(records.values[..., records.channels.index(roles[r])] for r in ROLES), g))
 
 
 class FundamentalDiagramValidator(Validator):
@@ -154,7 +143,7 @@ class FundamentalDiagramValidator(Validator):
     domains = frozenset({"traffic"})
 
     def prepare(self, context: CheckContext) -> None:
-        self.stations = _detectors(list(context.meta.channels))
+        self.stations = diagram_detectors(list(context.meta.channels))
         self.calibration: dict[str, tuple[float, float]] = {}
         self.why = None
         if not self.stations:
@@ -165,18 +154,14 @@ class FundamentalDiagramValidator(Validator):
             return
         ref = context.reference
         for station, roles in self.stations.items():
-            q, v, o = (ref.values[..., ref.channels.index(roles[r])] for r in ("flow", "speed", "occupancy"))
-            ok = (q > 0) & (v > 0) & (o > 0)
-            if ok.sum() < 10:
-                continue
-            g = float(np.median(o[ok] * v[ok] / q[ok]))
-            tol = float(np.nanquantile(_log_ratio(ref, roles, g), FD_QUANTILE))
-            self.calibration[station] = (g, tol)
+            g = g_factor(*(ref.values[..., ref.channels.index(roles[r])] for r in ROLES))
+            if g is not None:
+                self.calibration[station] = (g, float(np.nanquantile(_residuals(ref, roles, g), FD_QUANTILE)))
 
     def check(self, records: SequenceSet, context: CheckContext) -> Verdict:
         reasons: list[str | None] = [None] * len(records)
         for station, (g, tol) in self.calibration.items():
-            dev = _log_ratio(records, self.stations[station], g)
+            dev = _residuals(records, self.stations[station], g)
             outside = np.nan_to_num(dev, nan=0.0) > tol
             share = outside.sum(axis=1) / np.maximum(np.isfinite(dev).sum(axis=1), 1)
             for i in np.flatnonzero(share > FD_MAX_SHARE):
