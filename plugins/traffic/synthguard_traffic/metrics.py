@@ -36,7 +36,7 @@ import pandas as pd
 import synthguard as sg
 from scipy.stats import pearsonr, spearmanr
 
-from .roles import TRIP_NAMES, covariate_channels, detector_channels, trip_columns
+from .roles import TRIP_NAMES, clock_numbers, covariate_channels, departure_unit, detector_channels, trip_columns
 
 REAL_COLOUR, SYNTHETIC_COLOUR = "#1f77b4", "#ff7f0e"
 DAY, HOUR = 86400.0, 3600.0
@@ -462,35 +462,9 @@ def od_shares(frame: pd.DataFrame, origin: str, destination: str) -> pd.Series:
     return pairs.value_counts(normalize=True).rename("share")
 
 
-def _clock_numbers(values: pd.Series) -> np.ndarray | None:
-    """The column as float clock numbers, or None when it holds datetimes or datetime strings."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return None
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().sum() == 0 and values.notna().any():
-        return None
-    return numbers.dropna().to_numpy(dtype=float)
-
-
-def departure_unit(values: pd.Series, column: str) -> float | None:
-    """Seconds per unit of a numeric departure column, by its (real) range: hours (≤ 24), minutes (≤ 1440) or
-    seconds (≤ 86400) after midnight; None for datetimes."""
-    numbers = _clock_numbers(values)
-    if numbers is None:
-        return None
-    if len(numbers) and numbers.min() < 0:
-        raise sg.DataError(f"departure column {column!r} holds negative times: expected clock times after midnight")
-    top = numbers.max() if len(numbers) else 0.0
-    for limit, unit in ((24.0, HOUR), (1440.0, 60.0), (DAY, 1.0)):
-        if top <= limit:
-            return unit
-    raise sg.DataError(f"departure column {column!r} reaches {top:g}: expected datetimes or hours (≤ 24), minutes "
-                       f"(≤ 1440) or seconds (≤ 86400) after midnight")
-
-
 def departure_hours(values: pd.Series, column: str, unit: float | None) -> np.ndarray:
     """Hour of day (0–23) of each departure: datetimes, or clock numbers of ``unit`` seconds after midnight."""
-    numbers = _clock_numbers(values)
+    numbers = clock_numbers(values)
     if unit is not None and numbers is not None:
         return (numbers * unit // HOUR).astype(int) % 24
     stamps = pd.to_datetime(values, errors="coerce").dropna()

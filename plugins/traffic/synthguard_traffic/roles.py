@@ -19,6 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from synthguard import DataError
+
 ROLE_WORDS = {"flow": "flow", "count": "flow", "counts": "flow", "volume": "flow", "speed": "speed",
               "occupancy": "occupancy", "occ": "occupancy"}
 WEATHER_WORDS = ("temp", "atemp", "hum", "humidity", "wind", "windspeed", "precip", "percip", "rain", "snow",
@@ -79,3 +83,29 @@ def trip_columns(columns: list[str], declared: dict[str, str] | None = None) -> 
             found[role] = hit
     found.update(declared or {})
     return found
+
+
+def clock_numbers(values: pd.Series) -> np.ndarray | None:
+    """The column as float clock numbers, or None when it holds datetimes or datetime strings."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return None
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() == 0 and values.notna().any():
+        return None
+    return numbers.dropna().to_numpy(dtype=float)
+
+
+def departure_unit(values: pd.Series, column: str) -> float | None:
+    """Seconds per unit of a numeric departure column, by its (real) range: hours (≤ 24), minutes (≤ 1440) or
+    seconds (≤ 86400) after midnight; None for datetimes."""
+    numbers = clock_numbers(values)
+    if numbers is None:
+        return None
+    if len(numbers) and numbers.min() < 0:
+        raise DataError(f"departure column {column!r} holds negative times: expected clock times after midnight")
+    top = numbers.max() if len(numbers) else 0.0
+    for limit, unit in ((24.0, 3600.0), (1440.0, 60.0), (86400.0, 1.0)):
+        if top <= limit:
+            return unit
+    raise DataError(f"departure column {column!r} reaches {top:g}: expected datetimes or hours (≤ 24), minutes "
+                    f"(≤ 1440) or seconds (≤ 86400) after midnight")

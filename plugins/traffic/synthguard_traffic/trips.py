@@ -35,7 +35,7 @@ from synthguard.data import restore_types
 from synthguard.models import GaussianCopulaGenerator, torch_generator, train_loop
 from torch import nn
 
-from .roles import trip_columns
+from .roles import departure_unit, trip_columns
 
 #: Generalisation ladder of the departure bin, in minutes: hour, 4-hour block, whole day.
 LEVELS = (60, 240, 1440)
@@ -189,15 +189,11 @@ class TripGenerator(Generator):
             t = pd.to_datetime(values)
             return (t.dt.hour * 60 + t.dt.minute + t.dt.second / 60).to_numpy(float), \
                 (t.dt.normalize().astype("int64") // 86_400_000_000_000).to_numpy(float)
-        v = pd.to_numeric(values, errors="coerce").to_numpy(float)
-        if np.nanmax(v) <= 24:
-            return v * 60, None  # hours
-        if np.nanmax(v) <= 1440:
-            return v, None  # minutes
-        if np.nanmax(v) <= 86400:
-            return v / 60, None  # seconds
-        raise DataError(f"departure column {values.name!r} reaches {np.nanmax(v):.6g}: expected datetimes or a clock "
-                        "time in hours, minutes or seconds after midnight")
+        unit = departure_unit(values, str(values.name))  # seconds per unit of the clock numbers
+        if unit is None:
+            raise DataError(f"departure column {values.name!r} holds text: expected datetimes or clock times "
+                            "(hours, minutes or seconds after midnight)")
+        return pd.to_numeric(values, errors="coerce").to_numpy(float) * unit / 60, None
 
     def quasi_identifiers(self) -> list[str]:
         """A trip is singled out by where and when it starts and ends: the k-anonymity gate's default."""
@@ -228,7 +224,8 @@ class TripGenerator(Generator):
                 raise DataError(f"departure column {self.departure_!r} has missing values: expected a time on every trip")
             minutes, day = self._clock(frame[self.departure_])
             self.departure_kind_ = "datetime" if day is not None else "clock"
-            self.departure_scale_ = _clock_scale(frame[self.departure_]) if day is None else 1.0
+            # minutes per unit of the user's clock numbers (1/60 for seconds, 60 for hours), to write them back
+            self.departure_scale_ = departure_unit(frame[self.departure_], self.departure_) / 60 if day is None else 1.0
         cells, bins = self._cells(o, d, minutes)
         self.cells_ = cells
         # the columns the network draws, in order: departure offset (and day), then the user's other columns
@@ -392,11 +389,6 @@ def _n_bins() -> int:
 def _bin_id(level: int, start: float) -> int:
     """Index of a (level, start) departure bin among all levels' bins: 24 hours, 6 blocks, 1 day."""
     return sum(1440 // w for w in LEVELS[:int(level)]) + int(start // LEVELS[int(level)])
-
-
-def _clock_scale(values: pd.Series) -> float:
-    top = float(pd.to_numeric(values, errors="coerce").max())
-    return 1 / 60 if top <= 24 else (1.0 if top <= 1440 else 60.0)
 
 
 class TripGaussianCopula(GaussianCopulaGenerator):

@@ -116,3 +116,12 @@ def test_a_users_trip_file_gets_k_anonymity_on_where_and_when_by_default(train, 
     gate = report["privacy"]["core.k-anonymity"]
     assert gate["applied"] is True and gate["quasi_identifiers"] == ["pickup_zone", "dropoff_zone", "start_time"]
     assert report["validators"]["traffic.trip_speed"]["source"] == "learned"
+
+
+@pytest.mark.parametrize("unit, per_minute", [("hours", 1 / 60), ("seconds", 60.0)])
+def test_departures_in_hours_or_seconds_come_back_in_the_same_unit(train, unit, per_minute):
+    trips = train.frame.iloc[:3000].assign(dep_time=lambda f: f["dep_time"] * per_minute)
+    model = sg.fit("traffic-trips", sg.Table.from_frame(trips), seed=0, config=TINY)
+    out = model.sample(500, seed=0).frame["dep_time"]
+    assert out.min() >= 0 and out.max() <= 1440 * per_minute
+    assert abs(out.median() - trips["dep_time"].median()) < 0.1 * 1440 * per_minute
