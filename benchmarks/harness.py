@@ -1,8 +1,11 @@
-"""Run one benchmark case in a fresh process, so its peak memory and imports are its own."""
+"""What the side-by-side benchmarks share: one protocol for fit and sample timings, and one fresh process per case
+(so a case's peak memory and imports are its own)."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,3 +34,34 @@ def run_isolated(fn: Callable[..., dict], *args: Any, label: dict | None = None)
     result = queue.get()
     proc.join()
     return result
+
+
+@dataclass
+class TimedRun:
+    train: Any
+    holdout: Any
+    model: Any
+    synthetic: Any
+    fit_seconds: float
+    sample_seconds: float
+    records_per_second: float
+
+
+def timed_run(generator: str, dataset: str, *, config: dict | None, seed: int, rate_records: int) -> TimedRun:
+    """``generate``'s split of ``dataset`` (80/20, seed 0); fit on the training part; sample as many records as it
+    has (the synthetic set the scores use); then time ``rate_records`` more for the sampling rate."""
+    import synthguard as sg
+    from synthguard.data import holdout_split
+    from synthguard.engine import HOLDOUT, SPLIT_SEED
+
+    train, hold = holdout_split(sg.datasets()[dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    start = time.perf_counter()
+    model = sg.fit(generator, train, seed=seed, config=config)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    syn = model.sample(len(train), seed=seed)
+    sample_s = time.perf_counter() - start
+    start = time.perf_counter()
+    model.sample(rate_records, seed=seed + 1)
+    rate = rate_records / (time.perf_counter() - start)
+    return TimedRun(train, hold, model, syn, fit_s, sample_s, rate)

@@ -26,7 +26,7 @@ import platform
 import time
 from pathlib import Path
 
-from isolation import peak_rss_mib, run_isolated
+from harness import peak_rss_mib, run_isolated, timed_run
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_vs_par.json"
 SAMPLE_RATE_RECORDINGS = 200
@@ -55,23 +55,14 @@ def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
 def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
     import numpy as np
     import synthguard as sg
-    from synthguard.data import holdout_split
-    from synthguard.engine import HOLDOUT, SPLIT_SEED
     from synthguard_sensor.metrics import (autocorrelation_difference, discriminative_score, label_tstr,
                                            marginal_distances, predictive_score, spectrum_distance)
 
     ds = sg.datasets()[dataset]
-    train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
     config = {"epochs": par_epochs} if generator == "sensor-par" else None
-    start = time.perf_counter()
-    model = sg.fit(generator, train, seed=seed, config=config)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    syn = model.sample(len(train), seed=seed)
-    sample_s = time.perf_counter() - start
-    start = time.perf_counter()
-    model.sample(SAMPLE_RATE_RECORDINGS, seed=seed + 1)
-    rate = SAMPLE_RATE_RECORDINGS / (time.perf_counter() - start)
+    run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDINGS)
+    train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
+    fit_s, sample_s, rate = run.fit_seconds, run.sample_seconds, run.records_per_second
     values = np.where(np.isfinite(syn.values), syn.values, np.nan)
     audit = sg.audit(train, syn, holdout=hold, domain="sensor")
     tstr = label_tstr(train, syn, hold, ds.target) if ds.target else {"skipped": "no label"}

@@ -33,7 +33,7 @@ import platform
 import time
 from pathlib import Path
 
-from isolation import peak_rss_mib, run_isolated
+from harness import peak_rss_mib, run_isolated, timed_run
 
 RESULTS = Path(__file__).resolve().parent / "results" / "traffic_vs_sdv.json"
 SAMPLE_RATE_RECORDS = {"sequence": 200, "table": 5000}
@@ -65,24 +65,14 @@ def _violations(records, train, hold) -> dict[str, float]:
 def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
     import numpy as np
     import synthguard as sg
-    from synthguard.data import holdout_split
-    from synthguard.engine import HOLDOUT, SPLIT_SEED
     from synthguard_traffic.metrics import (forecast_comparison, od_comparison, profile_comparison,
                                             spatial_comparison)
 
-    ds = sg.datasets()[dataset]
-    train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
     config = {"epochs": par_epochs} if generator == "traffic-par" else None
-    start = time.perf_counter()
-    model = sg.fit(generator, train, seed=seed, config=config)
-    fit_s = time.perf_counter() - start
-    start = time.perf_counter()
-    syn = model.sample(len(train), seed=seed)
-    sample_s = time.perf_counter() - start
-    n_rate = SAMPLE_RATE_RECORDS[train.modality]
-    start = time.perf_counter()
-    model.sample(n_rate, seed=seed + 1)
-    rate = n_rate / (time.perf_counter() - start)
+    modality = sg.datasets()[dataset].modality
+    run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDS[modality])
+    train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
+    fit_s, sample_s, rate = run.fit_seconds, run.sample_seconds, run.records_per_second
     row = {"dataset": dataset, "generator": generator, "train_records": len(train), "holdout_records": len(hold),
            "fit_seconds": round(fit_s, 2), "epochs_run": model.fit_info_.get("epochs_run", par_epochs if "par" in generator else None),
            "sample_seconds": round(sample_s, 3), "sample_records_per_s": round(rate, 1), "peak_rss_mib": peak_rss_mib(),
