@@ -96,7 +96,7 @@ class MixtureSequenceGenerator(Generator):
 
     def _split(self, data: SequenceSet) -> tuple[SequenceSet, np.ndarray | None]:
         """The generated channels (transformed) as a SequenceSet, and the covariate readings."""
-        covariates = getattr(self, "covariates_", [])
+        covariates = self.covariates_
         targets = [c for c in data.channels if c not in covariates]
         if not targets:
             raise DataError(f"every channel {data.channels} is a covariate: expected at least one channel to generate")
@@ -104,7 +104,7 @@ class MixtureSequenceGenerator(Generator):
         cov = data.values[..., [data.channels.index(c) for c in covariates]] if covariates else None
         return SequenceSet(self._forward(data.values[..., idx]), targets, data.statics), cov
 
-    def _features(self, covariates: np.ndarray | None, start_times: np.ndarray | None, n: int) -> np.ndarray | None:
+    def _features(self, covariates: np.ndarray | None, start_times: np.ndarray | None) -> np.ndarray | None:
         parts = []
         if covariates is not None:
             parts.append(np.nan_to_num((covariates - self.cov_mean_) / self.cov_std_))
@@ -124,7 +124,7 @@ class MixtureSequenceGenerator(Generator):
             self.cov_mean_ = np.nanmean(cov, axis=(0, 1))
             sd = np.nanstd(cov, axis=(0, 1))
             self.cov_std_ = np.where(sd > 0, sd, 1.0)
-        exo = self._features(cov, data.start_times, len(data))
+        exo = self._features(cov, data.start_times)
         self.n_exogenous_ = 0 if exo is None else exo.shape[-1]
         self.pool_ = _Pool.of(data, cov) if exo is not None else None
         self.model_ = self._build().to(device)
@@ -140,7 +140,7 @@ class MixtureSequenceGenerator(Generator):
                             "(cut them with the same window)")
         cats, nums = e.encode_statics(data.statics, strict=True)  # names unseen labels and missing static columns
         targets, cov = self._split(data)
-        exo = self._features(cov, data.start_times, len(data))
+        exo = self._features(cov, data.start_times)
         if (0 if exo is None else exo.shape[-1]) != self.n_exogenous_:
             raise DataError("new recordings lack the start times or covariates the model was trained with")
         self.statics_ = _merge_static_distributions(self.statics_, _static_distribution(data.statics, e))
@@ -191,7 +191,7 @@ class MixtureSequenceGenerator(Generator):
         else:
             statics = self._draw_statics(n, conditions, rng)
         cats, nums = self.encoder_.encode_statics(statics)
-        exo = self._features(cov, start_times, n)
+        exo = self._features(cov, start_times)
         device = next(self.model_.parameters()).device
         gen = torch_generator(seed, device=device)
         chunks = []

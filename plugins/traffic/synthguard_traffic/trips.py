@@ -261,16 +261,14 @@ class TripGenerator(Generator):
         level = np.full(n, -1)
         start = np.zeros(n)
         key = pd.DataFrame({"o": o.to_numpy(), "d": d.to_numpy()})
-        levels = LEVELS if minutes is not None else (LEVELS[-1],)
-        for lv_index, width in enumerate(levels):
-            lv = LEVELS.index(width)
+        for width in LEVELS if minutes is not None else LEVELS[-1:]:  # hour, 4-hour block, day (no time: day only)
             todo = level < 0
-            s = np.floor(minutes / width) * width if minutes is not None else np.zeros(n)
-            sizes = key.assign(s=s)[todo].groupby(["o", "d", "s"]).transform("size") if todo.any() else None
-            if sizes is None:
+            if not todo.any():
                 break
-            ok_rows = np.flatnonzero(todo)[sizes.to_numpy() >= k]
-            level[ok_rows], start[ok_rows] = lv, s[ok_rows]
+            s = np.floor(minutes / width) * width if minutes is not None else np.zeros(n)
+            sizes = key.assign(s=s)[todo].groupby(["o", "d", "s"]).transform("size").to_numpy()
+            rows = np.flatnonzero(todo)[sizes >= k]
+            level[rows], start[rows] = LEVELS.index(width), s[rows]
         table = pd.DataFrame({"o": o.to_numpy(), "d": d.to_numpy(), "level": level, "start": start})
         counted = table[level >= 0].groupby(["o", "d", "level", "start"]).size().reset_index(name="count")
         cells = counted.values.tolist()
