@@ -69,7 +69,8 @@ ANNEX_E: dict[str, str] = {
 def scrub(ds, *, uid_map: dict[str, str] | None = None):
     """Apply the Annex E basic profile above to ``ds`` (in place) and return it.
 
-    Removes private tags, overlays and curves; UIDs are replaced consistently through
+    Removes private tags, overlays and curves, and every remaining person name, date and time
+    (by VR, whatever the keyword); UIDs are replaced consistently through
     ``uid_map`` (original -> new); ``BurnedInAnnotation`` is set to NO only for images we
     generated (the caller sets it) — for a user's real image, burned-in text is not removed
     here and ``BurnedInAnnotation`` YES is left for a human to check.
@@ -94,12 +95,31 @@ def scrub(ds, *, uid_map: dict[str, str] | None = None):
                 old = str(parent[keyword].value)
                 uid_map.setdefault(old, generate_uid())
                 parent[keyword].value = uid_map[old]
+    _sweep_by_vr(ds)
     meta = getattr(ds, "file_meta", None)
     if meta is not None and "MediaStorageSOPInstanceUID" in meta and "SOPInstanceUID" in ds:
         meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = "SynthGuard PS3.15 Annex E basic profile scrubber"
     return ds
+
+
+#: Value representations that hold people's names, dates and times wherever they occur.
+PERSONAL_VRS = {"PN", "DA", "DT", "TM"}
+
+
+def _sweep_by_vr(ds) -> None:
+    """The table lists the common attributes; a name, date or time under any other keyword (Annex E has
+    hundreds more, and private-creator-free vendors use more still) is caught by its VR: emptied when the
+    table keeps the attribute (type 2), removed otherwise."""
+    for parent in _datasets(ds):
+        for elem in list(parent):
+            if elem.VR not in PERSONAL_VRS or elem.value in ("", None):
+                continue
+            if ANNEX_E.get(elem.keyword) == "Z":
+                elem.value = ""
+            else:
+                del parent[elem.tag]
 
 
 def _datasets(ds):

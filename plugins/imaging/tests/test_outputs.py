@@ -94,6 +94,25 @@ def test_scrub_removes_annex_e_attributes_from_a_real_dicom(phi):
     assert not any(e.tag.is_private for e in ds.iterall())
 
 
+def test_scrub_catches_names_dates_and_times_under_keywords_its_table_does_not_list(phi):
+    from pydicom.data import get_testdata_file
+    from pydicom.dataset import Dataset
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    step = Dataset()
+    step.ScheduledPerformingPhysicianName = phi["OperatorsName"]   # PN inside a sequence, not in the table
+    step.ScheduledProcedureStepStartDate = "19770412"              # DA inside a sequence
+    ds.ScheduledProcedureStepSequence = [step]
+    ds.NamesOfIntendedRecipientsOfResults = phi["PatientName"]     # PN at the top level
+    ds.DateOfLastCalibration, ds.TimeOfLastCalibration = "19770413", "101500"
+    scrub(ds)
+    values = " ".join(str(e.value) for e in ds.iterall())
+    for value in (phi["OperatorsName"], phi["PatientName"], "19770412", "19770413", "101500"):
+        assert value not in values
+    assert ds.StudyDate == "" and ds.PatientName == ""  # type-2 attributes stay, empty
+    assert not any(e.VR in ("PN", "DA", "DT", "TM") and e.value for e in ds.iterall())
+
+
 def test_fit_once_then_sample_a_bundle_against_the_users_png_folder(tmp_path, small_brain):
     """`synthguard fit` on a folder, then `sample --reference FOLDER`: the folder is read at the model's size."""
     folder = tmp_path / "pngs"
