@@ -40,7 +40,7 @@ def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
 
     frame = pd.read_csv(DATA / "daphnet_S06R02E0.csv.gz", parse_dates=["timestamp"]).drop(columns=["is_anomaly"])
     records, _ = from_long_frame(frame, SequenceFormat(entity=None, window=DAPHNET_WINDOW, stride=stride))
-    config = {"epochs": par_epochs} if generator == "sensor-par" else None
+    config = {"epochs": par_epochs} if generator == "sensor-par" else (settings or None)
     start = time.perf_counter()
     model = sg.fit(generator, records, seed=seed, config=config)
     fit_s = time.perf_counter() - start
@@ -52,14 +52,14 @@ def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
             "peak_rss_mib": peak_rss_mib()}
 
 
-def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
+def run_one(dataset: str, generator: str, par_epochs: int, seed: int, settings: dict | None = None) -> dict:
     import numpy as np
     import synthguard as sg
     from synthguard_sensor.metrics import (autocorrelation_difference, discriminative_score, label_tstr,
                                            marginal_distances, predictive_score, spectrum_distance)
 
     ds = sg.datasets()[dataset]
-    config = {"epochs": par_epochs} if generator == "sensor-par" else None
+    config = {"epochs": par_epochs} if generator == "sensor-par" else (settings or None)
     run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDINGS)
     train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
     fit_s, sample_s, rate = run.fit_seconds, run.sample_seconds, run.records_per_second
@@ -106,12 +106,22 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _value(text: str):
+    """A --set value: JSON (1, 0.5, true) or else the plain string (tcn)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["basic_motions", "daphnet"])
     parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-par"])
     parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config value of the sensor generator (not PAR), e.g. --set layers=1")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--scale", nargs="+", type=int, default=None, metavar="STRIDE",
                         help="time/memory only, on Daphnet windows every STRIDE steps")
@@ -127,11 +137,12 @@ def main() -> None:
             print(f"| {r['dataset']} | {r['generator']} | {r.get('train_recordings')} | {r.get('fit_seconds')} | "
                   f"{r.get('epochs_run')} | {r.get('sample_recordings_per_s')} | {r.get('peak_rss_mib', r.get('error'))} |")
         return
+    settings = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     rows = []
     for dataset in args.datasets:
         for generator in args.generators:
             print(f"{dataset} / {generator} ...", flush=True)
-            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed,
+            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed, settings,
                                      label={"dataset": dataset, "generator": generator}))
             print(json.dumps({k: v for k, v in rows[-1].items() if k not in ("acf_difference", "spectrum_distance")}),
                   flush=True)

@@ -10,7 +10,7 @@ they are inputs to the network, never generated. The sensor plugin uses it as is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,9 @@ class MixtureSequenceConfig(GeneratorConfig):
     lr: float = Field(5e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
     hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
-    layers: int = Field(2, ge=1, le=6)
+    trunk: Literal["lstm", "tcn"] = Field("lstm", description="what carries the dynamics over time: an LSTM, or "
+                                        "dilated causal convolutions (trains all steps in parallel; see CausalConvStack)")
+    layers: int = Field(2, ge=1, le=12, description="LSTM layers, or convolution layers (receptive field 2**layers steps)")
     components: int = Field(8, ge=1, le=64, description="mixture components per step")
     dropout: float = Field(0.1, ge=0, lt=1)
     val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
@@ -92,7 +94,8 @@ class MixtureSequenceGenerator(Generator):
     def _build(self) -> SequenceMixtureLSTM:
         c, e = self.config, self.encoder_
         return SequenceMixtureLSTM(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
-                                   c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_)
+                                   c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_,
+                                   trunk=c.trunk)
 
     def _split(self, data: SequenceSet) -> tuple[SequenceSet, np.ndarray | None]:
         """The generated channels (transformed) as a SequenceSet, and the covariate readings."""

@@ -28,18 +28,76 @@ from torch import nn
 LOG_SCALE_MIN, LOG_SCALE_MAX = -7.0, 3.0
 
 
+class CausalConvStack(nn.Module):
+    """Dilated causal convolutions (WaveNet's gated residual blocks, kernel 2, dilations 1, 2, 4, ...).
+
+    The output at step t sees the inputs at steps t-R+1..t (R = 2**layers, the receptive
+    field) and nothing later, so teacher-forced training runs every step of every
+    sequence in one parallel pass per layer — where an LSTM walks the T steps one by one
+    (on a CPU that walk, not the arithmetic, is what a small recurrent model's step costs).
+    A kernel-2 convolution is two linear maps, of the input d steps back and of the current
+    one; written so (``past``, ``now``) it runs as two large matrix products, 3x faster on a
+    CPU than ``nn.Conv1d``'s dilated kernel at these sizes (measured: 24 vs 73 ms a step).
+    Sampling runs one step at a time through :meth:`step`, which keeps each layer's past
+    inputs, so a step costs a few (B, hidden) products per layer, not a pass over the window.
+    """
+
+    def __init__(self, hidden: int, layers: int, dropout: float):
+        super().__init__()
+        self.dilations = [2 ** i for i in range(layers)]
+        self.past = nn.ModuleList(nn.Linear(hidden, 2 * hidden, bias=False) for _ in self.dilations)
+        self.now = nn.ModuleList(nn.Linear(hidden, 2 * hidden) for _ in self.dilations)
+        self.mixes = nn.ModuleList(nn.Linear(hidden, hidden) for _ in self.dilations)
+        self.drop = nn.Dropout(dropout)
+
+    @property
+    def receptive_field(self) -> int:
+        return 2 ** len(self.dilations)
+
+    def _block(self, layer: int, h: torch.Tensor, earlier: torch.Tensor) -> torch.Tensor:
+        a, b = (self.past[layer](earlier) + self.now[layer](h)).chunk(2, dim=-1)
+        return h + self.drop(self.mixes[layer](torch.tanh(a) * torch.sigmoid(b)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, hidden) -> (B, T, hidden), causal."""
+        h = x
+        for layer, d in enumerate(self.dilations):
+            earlier = nn.functional.pad(h, (0, 0, d, 0))[:, : h.shape[1]]  # h shifted d steps later, zeros before
+            h = self._block(layer, h, earlier)
+        return h
+
+    def step(self, x: torch.Tensor, past: list[list[torch.Tensor]]) -> torch.Tensor:
+        """One step (B, hidden) -> (B, hidden); ``past[l]`` holds layer l's earlier inputs and is appended to."""
+        h = x
+        for layer, d in enumerate(self.dilations):
+            history = past[layer]
+            earlier = history[-d] if len(history) >= d else torch.zeros_like(h)
+            history.append(h)
+            h = self._block(layer, h, earlier)
+        return h
+
+
 class SequenceMixtureLSTM(nn.Module):
+    """The sequence model; ``trunk`` "lstm" (recurrent) or "tcn" (:class:`CausalConvStack`, ``layers`` = its depth)."""
+
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, hidden: int = 64,
-                 layers: int = 2, components: int = 8, dropout: float = 0.1, n_exogenous: int = 0):
+                 layers: int = 2, components: int = 8, dropout: float = 0.1, n_exogenous: int = 0,
+                 trunk: str = "lstm"):
         super().__init__()
         self.n_channels, self.components, self.layers, self.hidden = n_channels, components, layers, hidden
+        self.trunk = trunk
         self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
         self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
         self.cond_bias = nn.Parameter(torch.zeros(hidden))
         self.inp = nn.Linear(2 * n_channels + 1, hidden)  # previous readings, their mask, time fraction
         self.exo = nn.Linear(n_exogenous, hidden) if n_exogenous else None  # covariates known at this step
-        self.h0 = nn.Linear(hidden, layers * hidden)
-        self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        if trunk == "lstm":  # attribute names kept from before the choice existed: older bundles load unchanged
+            self.h0 = nn.Linear(hidden, layers * hidden)
+            self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        elif trunk == "tcn":
+            self.tcn = CausalConvStack(hidden, layers, dropout)
+        else:
+            raise ValueError(f"trunk {trunk!r}: expected 'lstm' or 'tcn'")
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(2 * hidden, components * (1 + 2 * n_channels))
 
@@ -86,7 +144,8 @@ class SequenceMixtureLSTM(nn.Module):
         prev_mask = torch.cat([torch.zeros_like(mask[:, :1]), mask[:, :-1]], dim=1).float()
         tfrac = (torch.arange(t, device=x.device, dtype=x.dtype) / t).view(1, t, 1).expand(b, t, 1)
         cond_t = cond.unsqueeze(1)
-        out, _ = self.rnn(self._step_input(prev, prev_mask, tfrac, cond_t, exo), self._initial(cond))
+        inputs = self._step_input(prev, prev_mask, tfrac, cond_t, exo)
+        out = self.tcn(inputs) if self.trunk == "tcn" else self.rnn(inputs, self._initial(cond))[0]
         log_pi, means, log_scales = self._mixture(out, cond_t)
         z = (x0.unsqueeze(-2) - means) / log_scales.exp()
         log_n = -0.5 * z.pow(2) - log_scales - 0.5 * math.log(2 * math.pi)  # (B, T, K, C)
@@ -103,13 +162,17 @@ class SequenceMixtureLSTM(nn.Module):
         b = cats.shape[0]
         cond = self.condition(cats, nums)
         cond_t = cond.unsqueeze(1)
-        h = self._initial(cond)
+        h = self._initial(cond) if self.trunk == "lstm" else [[] for _ in self.tcn.dilations]
         prev = torch.zeros(b, 1, self.n_channels, device=cats.device)
         prev_mask = torch.zeros_like(prev)
         out_steps = []
         for step in range(steps):
             tfrac = torch.full((b, 1, 1), step / steps, device=cats.device)
-            out, h = self.rnn(self._step_input(prev, prev_mask, tfrac, cond_t, None if exo is None else exo[:, step:step + 1]), h)
+            inputs = self._step_input(prev, prev_mask, tfrac, cond_t, None if exo is None else exo[:, step:step + 1])
+            if self.trunk == "tcn":
+                out = self.tcn.step(inputs[:, 0], h).unsqueeze(1)
+            else:
+                out, h = self.rnn(inputs, h)
             log_pi, means, log_scales = self._mixture(out, cond_t)
             comp = torch.multinomial(torch.softmax(log_pi[:, 0] / temperature, dim=-1), 1, generator=generator)
             idx = comp.view(b, 1, 1).expand(b, 1, self.n_channels)

@@ -166,3 +166,16 @@ def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edi
     assert proc.returncode == 2 and proc.stderr.startswith("error: "), proc.stderr
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_convolutional_sequence_generator_fits_conditions_and_reloads_from_its_bundle(tmp_path):
+    motions = sg.datasets()["basic_motions"].load()
+    tiny = {"epochs": 2, "hidden": 16, "components": 2, "layers": 3, "trunk": "tcn"}
+    model = sg.fit("sensor", motions, seed=0, config=tiny)
+    runs = model.sample(4, seed=3, conditions={"activity": "Running"})
+    assert runs.values.shape == (4, 100, 6) and np.isfinite(runs.values).all()
+    assert set(runs.statics["activity"]) == {"Running"}
+    model.save(tmp_path / "model")
+    again = sg.load(tmp_path / "model")
+    assert again.config.trunk == "tcn"
+    np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
