@@ -1,6 +1,7 @@
-"""The imaging plugin's diffusion generator vs its DCGAN baseline on the brain-slice reference set (run by hand, not a test).
+"""The imaging plugin's diffusion generator vs its DCGAN baseline on an imaging reference set (run by hand, not a test).
 
     OMP_NUM_THREADS=1 python benchmarks/imaging_vs_dcgan.py                     # reuse the shipped `imaging` bundle
+    OMP_NUM_THREADS=1 python benchmarks/imaging_vs_dcgan.py --dataset dicom_patches   # the set no choice was tuned on
     python benchmarks/imaging_vs_dcgan.py --retrain --epochs 200 --device cuda  # train both here
 
 Same holdout split as ``synthguard generate`` (20%, seed 0). The `imaging` model is the shipped
@@ -10,7 +11,7 @@ is trained here with the same epochs, batch size and working resolution. Each sa
 ``--rows`` images (unconditioned, class shares as in training, seed 1), scored against the
 real training images with the in-house autoencoder features (Fréchet distance — not FID —
 and k-NN precision/recall, with the real holdout's own numbers as the floor), a classifier
-two-sample test, orientation TSTR on the holdout, and the memorization rate: the share of
+two-sample test, label TSTR (orientation, modality) on the holdout, and the memorization rate: the share of
 samples the gate's holdout-calibrated near-copy filter (imaging.memorization distance) or
 the SSIM filter rejects. Writes benchmarks/results/imaging_vs_dcgan.json.
 """
@@ -24,19 +25,29 @@ import platform
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results" / "imaging_vs_dcgan.json"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def default_out(dataset: str) -> Path:
+    return RESULTS / ("imaging_vs_dcgan.json" if dataset == "brain_mri_slices" else f"imaging_vs_dcgan_{dataset}.json")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default="brain_mri_slices", help="an imaging reference dataset (its label is the TSTR target)")
     ap.add_argument("--epochs", type=int, default=200)
     ap.add_argument("--rows", type=int, default=300)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--retrain", action="store_true", help="train `imaging` here even if the shipped bundle fits")
-    ap.add_argument("--out", default=str(RESULTS))
+    ap.add_argument("--sampling-steps", type=int, default=None, help="DDIM steps for `imaging` (a sampling setting: "
+                    "the bundle is reused)")
+    ap.add_argument("--guidance", type=float, default=None, help="classifier-free guidance weight for `imaging` "
+                    "(a sampling setting: the bundle is reused)")
+    ap.add_argument("--out", default=None, help="default: benchmarks/results/imaging_vs_dcgan[_DATASET].json")
     ap.add_argument("--generators", nargs="+", default=["imaging", "imaging-dcgan"],
                     help="measure only these; the others' entries in --out are kept")
     args = ap.parse_args()
+    args.out = args.out or str(default_out(args.dataset))
 
     import numpy as np
     import synthguard as sg
@@ -50,14 +61,14 @@ def main() -> None:
     if not torch.cuda.is_available():
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     engine = sg.Engine()
-    dataset = engine.dataset("brain_mri_slices")
+    dataset = engine.dataset(args.dataset)
     train, hold = holdout_split(dataset.load(), 0.2, seed=0)
     ctx = CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=hold,
                        domain="imaging", options={}, distance=MemorizationDistance)
     gate = [NearCopyFilter(), SSIMCopyFilter()]
     for f in gate:
         f.prepare(ctx)
-    results = {"dataset": "brain_mri_slices", "training_images": len(train), "holdout_images": len(hold),
+    results = {"dataset": args.dataset, "training_images": len(train), "holdout_images": len(hold),
                "rows": args.rows, "epochs": args.epochs, "threads": torch.get_num_threads(),
                "machine": platform.processor() or platform.machine(), "torch": torch.__version__, "generators": {}}
     if set(args.generators) != {"imaging", "imaging-dcgan"} and Path(args.out).is_file():
@@ -72,11 +83,14 @@ def main() -> None:
         reused = model is not None
         if model is None:
             model = engine.fit(name, train, seed=0, device=args.device, epochs=args.epochs)
+        if name == "imaging":  # sampling settings: the trained network is the same
+            update = {k: v for k, v in (("sampling_steps", args.sampling_steps), ("guidance", args.guidance)) if v is not None}
+            model.config = model.config.model_copy(update=update)
         info = model.fit_info_
         t0 = time.perf_counter()
         syn = model.sample(args.rows, seed=1)
         sample_s = time.perf_counter() - t0
-        metric_ctx = sg.MetricContext(holdout=hold, target="orientation", domain="imaging")
+        metric_ctx = sg.MetricContext(holdout=hold, target=dataset.target, domain="imaging")
         scores = {m.name: {k: v for k, v in m().compute(train, syn, metric_ctx).items() if k != "figures"} for m in METRICS}
         rejected = np.zeros(len(syn), dtype=bool)
         by_filter = {}
@@ -86,7 +100,8 @@ def main() -> None:
             rejected |= r
         fid = scores["imaging.fidelity"]
         results["generators"][name] = {
-            "pretrained_bundle_reused": reused, "device": info.get("device"), "epochs": info.get("epochs_run"),
+            "pretrained_bundle_reused": reused, "sampling_steps": getattr(model.config, "sampling_steps", None),
+            "guidance": getattr(model.config, "guidance", None), "device": info.get("device"), "epochs": info.get("epochs_run"),
             "fit_seconds": info.get("seconds"), "fit_seconds_per_epoch": info.get("seconds_per_epoch"),
             "parameters": info.get("parameters"), "working_resolution": info.get("working_resolution"),
             "final_train_loss": info["history"]["train_loss"][-1],
