@@ -43,6 +43,8 @@ def main() -> None:
                     "the bundle is reused)")
     ap.add_argument("--guidance", type=float, default=None, help="classifier-free guidance weight for `imaging` "
                     "(a sampling setting: the bundle is reused)")
+    ap.add_argument("--sampling-precision", choices=["auto", "float32", "bfloat16"], default=None,
+                    help="number format of `imaging`'s sampling passes (the bundle is reused)")
     ap.add_argument("--out", default=None, help="default: benchmarks/results/imaging_vs_dcgan[_DATASET].json")
     ap.add_argument("--generators", nargs="+", default=["imaging", "imaging-dcgan"],
                     help="measure only these; the others' entries in --out are kept")
@@ -84,7 +86,8 @@ def main() -> None:
         if model is None:
             model = engine.fit(name, train, seed=0, device=args.device, epochs=args.epochs)
         if name == "imaging":  # sampling settings: the trained network is the same
-            update = {k: v for k, v in (("sampling_steps", args.sampling_steps), ("guidance", args.guidance)) if v is not None}
+            update = {k: v for k, v in (("sampling_steps", args.sampling_steps), ("guidance", args.guidance),
+                                        ("sampling_precision", args.sampling_precision)) if v is not None}
             model.config = model.config.model_copy(update=update)
         info = model.fit_info_
         t0 = time.perf_counter()
@@ -101,7 +104,8 @@ def main() -> None:
         fid = scores["imaging.fidelity"]
         results["generators"][name] = {
             "pretrained_bundle_reused": reused, "sampling_steps": getattr(model.config, "sampling_steps", None),
-            "guidance": getattr(model.config, "guidance", None), "device": info.get("device"), "epochs": info.get("epochs_run"),
+            "guidance": getattr(model.config, "guidance", None),
+            "sampling_precision": getattr(model.config, "sampling_precision", None), "device": info.get("device"), "epochs": info.get("epochs_run"),
             "fit_seconds": info.get("seconds"), "fit_seconds_per_epoch": info.get("seconds_per_epoch"),
             "parameters": info.get("parameters"), "working_resolution": info.get("working_resolution"),
             "final_train_loss": info["history"]["train_loss"][-1],

@@ -15,14 +15,14 @@ import base64
 import copy
 import io
 import time
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
 from pydantic import Field
 from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageSet
-from synthguard.models import torch_generator
+from synthguard.models import native_bfloat16, torch_generator
 from torch.nn import functional as F
 
 from .model import DCDiscriminator, DCGenerator, Diffusion, UNet
@@ -42,6 +42,10 @@ class ImagingConfig(GeneratorConfig):
     sampling_steps: int = Field(20, ge=2, le=1000, description="DDIM denoising steps when sampling")
     guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional; 2 measured "
                                                    "best of 1/2/3 on brain_mri_slices: benchmarks/imaging_vs_dcgan.py)")
+    sampling_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
+                            "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX: 2.3x faster sampling here, same "
+                            "scores: benchmarks/imaging_vs_dcgan.py), else float32")
     ema: float = Field(0.995, ge=0, lt=1, description="exponential moving average of weights used for sampling")
     monitor_grids: int = Field(4, ge=0, le=20, description="sample grids kept in fit_info during training")
 
@@ -201,6 +205,10 @@ class ImagingGenerator(_ImageGenerator):
                 "classes": len(self.classes_), "parameters": sum(p.numel() for p in model.parameters()),
                 "figures": grids}
 
+    def _bfloat16(self, device: torch.device) -> bool:
+        choice = self.config.sampling_precision
+        return choice == "bfloat16" or (choice == "auto" and native_bfloat16(device))
+
     def _draw(self, codes: np.ndarray, seed: int) -> np.ndarray:
         device = next(self.model_.parameters()).device
         gen = torch_generator(seed, device=device)
@@ -208,7 +216,8 @@ class ImagingGenerator(_ImageGenerator):
         for i in range(0, len(codes), 256):
             y = torch.from_numpy(codes[i:i + 256].astype(np.int64)).to(device)
             out.append(self._to_images(self.model_.sample(y, (self.shape_[0], self.work_, self.work_), gen,
-                                                          self.config.sampling_steps, self.config.guidance)))
+                                                          self.config.sampling_steps, self.config.guidance,
+                                                          bfloat16=self._bfloat16(device))))
         return np.concatenate(out)
 
 
@@ -269,6 +278,10 @@ class DCGANGenerator(_ImageGenerator):
                             "discriminator_loss": [round(v, 6) for v in d_losses]},
                 "seconds_per_epoch": round(float(np.mean(seconds)), 4), "working_resolution": self.work_,
                 "classes": len(self.classes_), "parameters": sum(p.numel() for p in G.parameters()), "figures": grids}
+
+    def _bfloat16(self, device: torch.device) -> bool:
+        choice = self.config.sampling_precision
+        return choice == "bfloat16" or (choice == "auto" and native_bfloat16(device))
 
     def _draw(self, codes: np.ndarray, seed: int) -> np.ndarray:
         G = self.model_

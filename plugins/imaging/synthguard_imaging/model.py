@@ -104,20 +104,23 @@ class Diffusion(nn.Module):
 
     @torch.no_grad()
     def sample(self, y: torch.Tensor, shape: tuple[int, ...], generator: torch.Generator, steps: int = 20,
-               guidance: float = 1.0) -> torch.Tensor:
-        """DDIM (eta = 0) from pure noise in ``steps`` steps; ``guidance`` > 1 pushes towards the class."""
+               guidance: float = 1.0, bfloat16: bool = False) -> torch.Tensor:
+        """DDIM (eta = 0) from pure noise in ``steps`` steps; ``guidance`` > 1 pushes towards the class.
+
+        With ``bfloat16`` the network's passes run autocast to bfloat16 (the DDIM updates stay float32)."""
         device = y.device
         x = torch.randn((len(y), *shape), generator=generator, device=generator.device).to(device)
         ts = torch.linspace(self.timesteps - 1, 0, steps, device=device).round().long()
         null = torch.full_like(y, self.net.n_classes)
         for i, t in enumerate(ts):
             tt = t.expand(len(y))
-            if guidance != 1.0:
-                both = self.net(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null]))
-                cond, uncond = both.chunk(2)
-                eps = uncond + guidance * (cond - uncond)
-            else:
-                eps = self.net(x, tt, y)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
+                if guidance != 1.0:
+                    both = self.net(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float()
+                    cond, uncond = both.chunk(2)
+                    eps = uncond + guidance * (cond - uncond)
+                else:
+                    eps = self.net(x, tt, y).float()
             ab = self.alpha_bar[t]
             x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
             ab_next = self.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0, device=device)

@@ -54,3 +54,21 @@ def test_an_identifier_column_is_refused_as_a_class(small_brain):
     ids = sg.ImageSet(twice.images, twice.metadata.assign(patient=[f"p{i}" for i in range(len(twice))]))
     with pytest.raises(sg.DataError, match=r"make 96 classes: expected at most 50 \(drop identifier columns"):
         ImagingGenerator(TINY_DDPM).fit(ids, device="cpu")
+
+
+def test_bfloat16_sampling_draws_nearly_the_same_images_as_float32_and_repeats_by_seed(small_brain):
+    model = ImagingGenerator({**TINY_DDPM, "sampling_precision": "float32"}).fit(small_brain, seed=0, device="cpu")
+    full = model.sample(8, seed=1).images
+    model.config = model.config.model_copy(update={"sampling_precision": "bfloat16"})
+    half = model.sample(8, seed=1).images
+    np.testing.assert_array_equal(half, model.sample(8, seed=1).images)
+    spread = float(small_brain.images.max() - small_brain.images.min())
+    assert 0 < np.abs(half - full).mean() < 0.05 * spread  # the same noise path, a coarser number format
+
+
+def test_auto_precision_asks_the_device():
+    import torch
+    from synthguard.models import native_bfloat16
+
+    assert isinstance(native_bfloat16(torch.device("cpu")), bool)
+    assert native_bfloat16(torch.device("meta")) is False
