@@ -33,11 +33,12 @@ class CausalConvStack(nn.Module):
 
     The output at step t sees the inputs at steps t-R+1..t (R = 2**layers, the receptive
     field) and nothing later, so teacher-forced training runs every step of every
-    sequence in one parallel pass per layer — where an LSTM walks the T steps one by one
-    (on a CPU that walk, not the arithmetic, is what a small recurrent model's step costs).
+    sequence in one parallel pass per layer, where an LSTM walks the T steps one by one.
     A kernel-2 convolution is two linear maps, of the input d steps back and of the current
-    one; written so (``past``, ``now``) it runs as two large matrix products, 3x faster on a
-    CPU than ``nn.Conv1d``'s dilated kernel at these sizes (measured: 24 vs 73 ms a step).
+    one (``past``, ``now``): two matrix products over all B·T steps per layer. Measured on
+    2 CPU cores (batch 29 × 100 steps × 64 units, 7 layers): 65 ms a training step, vs 73 ms
+    with ``nn.Conv1d``'s dilated kernel and 22 ms for a 2-layer LSTM, which does less
+    arithmetic; the parallel pass should pay off on a GPU and for long windows (not measured).
     Sampling runs one step at a time through :meth:`step`, which keeps each layer's past
     inputs, so a step costs a few (B, hidden) products per layer, not a pass over the window.
     """
