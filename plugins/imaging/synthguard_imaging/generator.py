@@ -44,7 +44,7 @@ class ImagingConfig(GeneratorConfig):
                                                    "best of 1/2/3 on brain_mri_slices: benchmarks/imaging_vs_dcgan.py)")
     sampling_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
-                            "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX: 2.3x faster sampling here, same "
+                            "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX: 2.5x faster sampling here, same "
                             "scores: benchmarks/imaging_vs_dcgan.py), else float32")
     ema: float = Field(0.995, ge=0, lt=1, description="exponential moving average of weights used for sampling")
     monitor_grids: int = Field(4, ge=0, le=20, description="sample grids kept in fit_info during training")
@@ -278,10 +278,6 @@ class DCGANGenerator(_ImageGenerator):
                             "discriminator_loss": [round(v, 6) for v in d_losses]},
                 "seconds_per_epoch": round(float(np.mean(seconds)), 4), "working_resolution": self.work_,
                 "classes": len(self.classes_), "parameters": sum(p.numel() for p in G.parameters()), "figures": grids}
-
-    def _bfloat16(self, device: torch.device) -> bool:
-        choice = self.config.sampling_precision
-        return choice == "bfloat16" or (choice == "auto" and native_bfloat16(device))
 
     def _draw(self, codes: np.ndarray, seed: int) -> np.ndarray:
         G = self.model_
