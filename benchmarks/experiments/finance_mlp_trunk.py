@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --dataset german_credit
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --dataset credit_data --width 128
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --bfloat16   # the transformer in bfloat16 instead
+    .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --sdv-rates  # SDV's sampling rate as rows grow
 
 The finance generator's any-order transformer samples a row in C passes over C tokens.
 This swaps the trunk for a residual MLP with the same any-order objective, whose first
@@ -147,13 +148,33 @@ def bfloat16_check(dataset: str) -> None:
         print(f"{label}: 8192 rows sampled at {8192 / sample_s:.0f} rows/s; training step (256 rows) {step_ms:.1f} ms")
 
 
+def sdv_rates(dataset: str) -> None:
+    """SDV's samplers' rows/s at growing sizes (TVAE fitted for 20 epochs: its sampling cost does not depend on them)."""
+    from sdv.metadata import Metadata
+    from sdv.single_table import GaussianCopulaSynthesizer, TVAESynthesizer
+
+    frame, train, _ = fit_sample.split(dataset)
+    metadata = Metadata.detect_from_dataframes({"t": frame})
+    for cls, kwargs in ((GaussianCopulaSynthesizer, {}), (TVAESynthesizer, {"epochs": 20})):
+        synth = cls(metadata, **kwargs)
+        synth.fit({"t": train})
+        for n in (len(train), 20000, 100000):
+            start = time.perf_counter()
+            synth.sample(n)
+            print(f"{cls.__name__}: {n} rows at {n / (time.perf_counter() - start):.0f} rows/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="german_credit")
     ap.add_argument("--width", type=int, default=256)
     ap.add_argument("--bfloat16", action="store_true", help="time the transformer in bfloat16 instead")
+    ap.add_argument("--sdv-rates", action="store_true", help="time SDV's samplers at growing sizes instead")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
+    if args.sdv_rates:
+        sdv_rates(args.dataset)
+        return
     if args.bfloat16:
         bfloat16_check(args.dataset)
         return
