@@ -18,6 +18,7 @@ benchmark notes); the product keeps the transformer.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -94,6 +95,79 @@ class AnyOrderTabularMLP(nn.Module):
         return tokens
 
 
+class OnePassVAE(nn.Module):
+    """One-pass decoder (TVAE's shape on the finance plugin's column tokens): z ~ N(0, I) -> every column at once.
+
+    Encoder: the summed per-(column, value) embedding -> residual MLP -> mean and log-variance of z.
+    Decoder: z -> residual MLP -> logits for every column's vocabulary, independent given z, so a
+    row is drawn in one network pass (Gumbel-max per column) instead of C. Unconditional only.
+    """
+
+    def __init__(self, vocab_sizes: list[int], width: int, n_layers: int, dropout: float, latent: int = 32,
+                 beta: float = 0.5):
+        super().__init__()
+        self.vocab_sizes = list(vocab_sizes)
+        self.beta = beta
+        n_cols, total = len(vocab_sizes), sum(vocab_sizes)
+        self.register_buffer("offsets", torch.tensor([0] + vocab_sizes[:-1]).cumsum(0), persistent=False)
+        self.value_emb = nn.Embedding(total, width)
+        self.value_emb.weight.data.mul_(n_cols ** -0.5)
+        self.enc = nn.Sequential(*[_Block(width, dropout) for _ in range(n_layers)], nn.LayerNorm(width),
+                                 nn.Linear(width, 2 * latent))
+        self.dec = nn.Sequential(nn.Linear(latent, width), *[_Block(width, dropout) for _ in range(n_layers)],
+                                 nn.LayerNorm(width))
+        self.head = nn.Linear(width, total)
+        self.latent = latent
+        self.register_buffer("col_of", torch.repeat_interleave(torch.arange(n_cols), torch.tensor(vocab_sizes)),
+                             persistent=False)
+
+    init_marginals = AnyOrderTabularTransformer.init_marginals
+
+    def _column_ce(self, logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, C) cross-entropy of each column's token under its own slice of the logits."""
+        out = []
+        for j, (lo, v) in enumerate(zip(self.offsets.tolist(), self.vocab_sizes)):
+            out.append(nn.functional.cross_entropy(logits[:, lo:lo + v], tokens[:, j], reduction="none"))
+        return torch.stack(out, 1)
+
+    def loss(self, tokens, generator, per_row: bool = False):
+        stats = self.enc(self.value_emb(tokens + self.offsets[None, :]).sum(1))
+        mu, logvar = stats.chunk(2, dim=-1)
+        eps = torch.randn(mu.shape, generator=generator, device=generator.device).to(mu.device)
+        z = mu + eps * torch.exp(0.5 * logvar)
+        ce = self._column_ce(self.head(self.dec(z)), tokens).sum(1)
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+        return (ce + self.beta * kl).mean() / tokens.shape[1]
+
+    @torch.no_grad()
+    def sample(self, tokens, hidden, generator, temperature: float = 1.0):
+        if not bool(hidden.all()):
+            raise ValueError("the one-pass experiment samples unconditionally only")
+        z = torch.randn(tokens.shape[0], self.latent, generator=generator, device=generator.device).to(tokens.device)
+        logits = self.head(self.dec(z)).float() / temperature
+        u = torch.rand(logits.shape, generator=generator, device=generator.device).to(logits.device)
+        scores = logits - torch.log(-torch.log(u.clamp_min(1e-20)))  # Gumbel-max: one categorical draw per column
+        out = tokens.clone()
+        for j, (lo, v) in enumerate(zip(self.offsets.tolist(), self.vocab_sizes)):
+            out[:, j] = scores[:, lo:lo + v].argmax(1)
+        return out
+
+
+class VAEConfig(FinanceConfig):
+    width: int = 256
+    latent: int = 32
+    beta: float = 0.5
+
+
+class FinanceOnePass(FinanceGenerator):
+    name = "finance-one-pass-experiment"
+    Config = VAEConfig
+
+    def _build(self):
+        c = self.config
+        return OnePassVAE(self.encoder_.vocab_sizes, c.width, c.n_layers, c.dropout, c.latent, c.beta)
+
+
 class MLPConfig(FinanceConfig):
     width: int = 256
 
@@ -168,6 +242,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="german_credit")
     ap.add_argument("--width", type=int, default=256)
+    ap.add_argument("--skip-product", action="store_true", help="do not refit the product's transformer")
+    ap.add_argument("--one-pass", action="store_true", help="compare a one-pass VAE decoder instead of the MLP")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config for the experiment's trunk")
     ap.add_argument("--bfloat16", action="store_true", help="time the transformer in bfloat16 instead")
     ap.add_argument("--sdv-rates", action="store_true", help="time SDV's samplers at growing sizes instead")
     args = ap.parse_args()
@@ -178,8 +255,13 @@ def main() -> None:
     if args.bfloat16:
         bfloat16_check(args.dataset)
         return
-    print("transformer (the product):", run("finance", args.dataset))
-    print(f"residual MLP, width {args.width}:", run(FinanceMLP(width=args.width), args.dataset))
+    overrides = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    if not args.skip_product:
+        print("transformer (the product):", run("finance", args.dataset))
+    if args.one_pass:
+        print(f"one-pass VAE {overrides}:", run(FinanceOnePass(**{"width": args.width, **overrides}), args.dataset))
+        return
+    print(f"residual MLP, width {args.width}:", run(FinanceMLP(width=args.width, **overrides), args.dataset))
 
 
 if __name__ == "__main__":

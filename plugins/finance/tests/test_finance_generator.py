@@ -120,3 +120,12 @@ def test_bundles_saved_before_in_bin_shapes_still_decode_uniformly():
     assert old.codecs[0].tilts == []
     out = old.decode(old.encode(frame), np.random.default_rng(0), sg.Table.from_frame(frame).meta)
     assert out["amount"].between(0, 100).all()
+
+
+def test_early_stopping_waits_at_least_600_optimizer_steps_on_a_small_table():
+    table = sg.Table.from_frame(sg.datasets()["german_credit"].load().frame.head(400))
+    model = FinanceGenerator({"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2}).fit(table, seed=0)
+    # 360 training rows in batches of 90: 4 steps an epoch, so 600 steps are 150 epochs of patience
+    assert model.fit_info_["patience_epochs"] == 150
+    epochs_only = FinanceGenerator({"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2, "patience_steps": 0}).fit(table)
+    assert epochs_only.fit_info_["patience_epochs"] == 50
