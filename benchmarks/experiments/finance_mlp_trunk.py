@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --dataset credit_data --width 128
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --bfloat16   # the transformer in bfloat16 instead
     .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --sdv-rates  # SDV's sampling rate as rows grow
+    .venv/bin/python benchmarks/experiments/finance_mlp_trunk.py --one-pass --skip-product --set width=256
+                                                  # the product's finance-vae with other settings
 
 The finance generator's any-order transformer samples a row in C passes over C tokens.
 This swaps the trunk for a residual MLP with the same any-order objective, whose first
@@ -31,18 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fit_sample  # noqa: E402  (the benchmark's split, quality and dataset loading)
 import synthguard as sg  # noqa: E402
-from synthguard_finance.generator import FinanceConfig, FinanceGenerator  # noqa: E402
+from synthguard_finance.generator import FinanceConfig, FinanceGenerator, FinanceVAE  # noqa: E402
 from synthguard_finance.model import AnyOrderTabularTransformer  # noqa: E402
-
-
-class _Block(nn.Module):
-    def __init__(self, width: int, dropout: float):
-        super().__init__()
-        self.net = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(width, width))
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return h + self.net(h)
+from synthguard_finance.vae import ResidualBlock  # noqa: E402
 
 
 class AnyOrderTabularMLP(nn.Module):
@@ -60,7 +53,7 @@ class AnyOrderTabularMLP(nn.Module):
         self.register_buffer("allowed", col_of[None, :] == torch.arange(n_cols)[:, None], persistent=False)
         self.value_emb = nn.Embedding(total + n_cols, width)  # the one-hot input layer: values + a [MASK] per column
         self.value_emb.weight.data.mul_(n_cols ** -0.5)
-        self.blocks = nn.Sequential(*[_Block(width, dropout) for _ in range(n_layers)])
+        self.blocks = nn.Sequential(*[ResidualBlock(width, dropout) for _ in range(n_layers)])
         self.norm = nn.LayerNorm(width)
         self.head = nn.Linear(width, total)
 
@@ -93,79 +86,6 @@ class AnyOrderTabularMLP(nn.Module):
             hidden[:, col] = False
             first[rows] += self.value_emb.weight[lo + draw[rows]] - self.value_emb.weight[self.mask_ids[col]]
         return tokens
-
-
-class OnePassVAE(nn.Module):
-    """One-pass decoder (TVAE's shape on the finance plugin's column tokens): z ~ N(0, I) -> every column at once.
-
-    Encoder: the summed per-(column, value) embedding -> residual MLP -> mean and log-variance of z.
-    Decoder: z -> residual MLP -> logits for every column's vocabulary, independent given z, so a
-    row is drawn in one network pass (Gumbel-max per column) instead of C. Unconditional only.
-    """
-
-    def __init__(self, vocab_sizes: list[int], width: int, n_layers: int, dropout: float, latent: int = 32,
-                 beta: float = 0.5):
-        super().__init__()
-        self.vocab_sizes = list(vocab_sizes)
-        self.beta = beta
-        n_cols, total = len(vocab_sizes), sum(vocab_sizes)
-        self.register_buffer("offsets", torch.tensor([0] + vocab_sizes[:-1]).cumsum(0), persistent=False)
-        self.value_emb = nn.Embedding(total, width)
-        self.value_emb.weight.data.mul_(n_cols ** -0.5)
-        self.enc = nn.Sequential(*[_Block(width, dropout) for _ in range(n_layers)], nn.LayerNorm(width),
-                                 nn.Linear(width, 2 * latent))
-        self.dec = nn.Sequential(nn.Linear(latent, width), *[_Block(width, dropout) for _ in range(n_layers)],
-                                 nn.LayerNorm(width))
-        self.head = nn.Linear(width, total)
-        self.latent = latent
-        self.register_buffer("col_of", torch.repeat_interleave(torch.arange(n_cols), torch.tensor(vocab_sizes)),
-                             persistent=False)
-
-    init_marginals = AnyOrderTabularTransformer.init_marginals
-
-    def _column_ce(self, logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
-        """(B, C) cross-entropy of each column's token under its own slice of the logits."""
-        out = []
-        for j, (lo, v) in enumerate(zip(self.offsets.tolist(), self.vocab_sizes)):
-            out.append(nn.functional.cross_entropy(logits[:, lo:lo + v], tokens[:, j], reduction="none"))
-        return torch.stack(out, 1)
-
-    def loss(self, tokens, generator, per_row: bool = False):
-        stats = self.enc(self.value_emb(tokens + self.offsets[None, :]).sum(1))
-        mu, logvar = stats.chunk(2, dim=-1)
-        eps = torch.randn(mu.shape, generator=generator, device=generator.device).to(mu.device)
-        z = mu + eps * torch.exp(0.5 * logvar)
-        ce = self._column_ce(self.head(self.dec(z)), tokens).sum(1)
-        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
-        return (ce + self.beta * kl).mean() / tokens.shape[1]
-
-    @torch.no_grad()
-    def sample(self, tokens, hidden, generator, temperature: float = 1.0):
-        if not bool(hidden.all()):
-            raise ValueError("the one-pass experiment samples unconditionally only")
-        z = torch.randn(tokens.shape[0], self.latent, generator=generator, device=generator.device).to(tokens.device)
-        logits = self.head(self.dec(z)).float() / temperature
-        u = torch.rand(logits.shape, generator=generator, device=generator.device).to(logits.device)
-        scores = logits - torch.log(-torch.log(u.clamp_min(1e-20)))  # Gumbel-max: one categorical draw per column
-        out = tokens.clone()
-        for j, (lo, v) in enumerate(zip(self.offsets.tolist(), self.vocab_sizes)):
-            out[:, j] = scores[:, lo:lo + v].argmax(1)
-        return out
-
-
-class VAEConfig(FinanceConfig):
-    width: int = 256
-    latent: int = 32
-    beta: float = 0.5
-
-
-class FinanceOnePass(FinanceGenerator):
-    name = "finance-one-pass-experiment"
-    Config = VAEConfig
-
-    def _build(self):
-        c = self.config
-        return OnePassVAE(self.encoder_.vocab_sizes, c.width, c.n_layers, c.dropout, c.latent, c.beta)
 
 
 class MLPConfig(FinanceConfig):
@@ -243,7 +163,7 @@ def main() -> None:
     ap.add_argument("--dataset", default="german_credit")
     ap.add_argument("--width", type=int, default=256)
     ap.add_argument("--skip-product", action="store_true", help="do not refit the product's transformer")
-    ap.add_argument("--one-pass", action="store_true", help="compare a one-pass VAE decoder instead of the MLP")
+    ap.add_argument("--one-pass", action="store_true", help="the product's one-pass finance-vae (with --set) instead of the MLP")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config for the experiment's trunk")
     ap.add_argument("--bfloat16", action="store_true", help="time the transformer in bfloat16 instead")
     ap.add_argument("--sdv-rates", action="store_true", help="time SDV's samplers at growing sizes instead")
@@ -259,7 +179,7 @@ def main() -> None:
     if not args.skip_product:
         print("transformer (the product):", run("finance", args.dataset))
     if args.one_pass:
-        print(f"one-pass VAE {overrides}:", run(FinanceOnePass(**{"width": args.width, **overrides}), args.dataset))
+        print(f"finance-vae {overrides}:", run(FinanceVAE(**overrides), args.dataset))
         return
     print(f"residual MLP, width {args.width}:", run(FinanceMLP(width=args.width, **overrides), args.dataset))
 

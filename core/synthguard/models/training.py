@@ -47,6 +47,9 @@ def train_loop(
     progress: bool = False,
     description: str = "training",
     val_repeats: int | None = None,
+    fused: bool = False,
+    keep_best: bool = True,
+    on_epoch_end: Callable[[int], bool] | None = None,
 ) -> TrainingHistory:
     """Train ``model`` on row tensors with AdamW; keep the weights of the best validation epoch.
 
@@ -56,8 +59,12 @@ def train_loop(
     the best epoch's weights are restored — the model that generalises, not the one
     that memorised. ``val_repeats`` is how many draws of a random loss are averaged per
     validation (default: enough for ~2000 records, at most 16); a deterministic loss needs 1.
+    ``fused`` runs AdamW as one fused kernel (faster for small models whose step is dominated by
+    per-parameter overhead; off by default so models trained before it reproduce bit for bit).
+    ``keep_best=False`` leaves the last epoch's weights (the validation loss is then only recorded);
+    ``on_epoch_end(epoch)`` runs after each epoch and returns True to stop training there.
     """
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **({"fused": True} if fused else {}))
     hist = TrainingHistory()
     best_state, best = None, float("inf")
     start = time.perf_counter()
@@ -93,9 +100,13 @@ def train_loop(
                 hist.val_loss.append(current)
             if current < best - 1e-6:
                 best, hist.best_epoch = current, epoch + 1
-                best_state = copy.deepcopy(model.state_dict())
+                if keep_best:
+                    best_state = copy.deepcopy(model.state_dict())
             bar.update(task, advance=1, loss=hist.train_loss[-1])
             if patience is not None and epoch + 1 - hist.best_epoch >= patience:
+                hist.stopped_early = True
+                break
+            if on_epoch_end is not None and on_epoch_end(epoch + 1):
                 hist.stopped_early = True
                 break
     if best_state is not None:

@@ -1,5 +1,5 @@
 """SynthGuard finance plugin: credit and loan tables."""
 
-from .generator import FinanceConfig, FinanceGenerator
+from .generator import FinanceConfig, FinanceGenerator, FinanceVAE, FinanceVAEConfig
 
-__all__ = ["FinanceGenerator", "FinanceConfig"]
+__all__ = ["FinanceGenerator", "FinanceConfig", "FinanceVAE", "FinanceVAEConfig"]

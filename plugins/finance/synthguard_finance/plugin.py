@@ -4,13 +4,14 @@ from synthguard import hookimpl
 
 from .baseline import SDVGaussianCopula
 from .datasets import DATASETS
-from .generator import FinanceGenerator
+from .generator import FinanceGenerator, FinanceVAE
 from .validators import BoundsValidator, CategoryValidator, PIIValidator, RuleValidator
 
 
 @hookimpl
 def register_generators(register):
     register(FinanceGenerator)
+    register(FinanceVAE)
     register(SDVGaussianCopula)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import synthguard as sg
 from synthguard.testing import parametrize_generator_checks
-from synthguard_finance import FinanceGenerator
+from synthguard_finance import FinanceGenerator, FinanceVAE
 from synthguard_finance.baseline import SDVGaussianCopula
 from synthguard_finance.encoding import TableEncoder
 
@@ -34,6 +34,11 @@ TINY = {"epochs": 2, "d_model": 16, "n_layers": 1, "n_heads": 2}
 
 @parametrize_generator_checks(FinanceGenerator, _mixed(), config=TINY)
 def test_finance_generator_contract(check):
+    check()
+
+
+@parametrize_generator_checks(FinanceVAE, _mixed(), config={"epochs": 2, "width": 16, "n_layers": 1, "latent": 4})
+def test_finance_vae_contract(check):
     check()
 
 
@@ -129,3 +134,37 @@ def test_early_stopping_waits_at_least_600_optimizer_steps_on_a_small_table():
     assert model.fit_info_["patience_epochs"] == 150
     epochs_only = FinanceGenerator({"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2, "patience_steps": 0}).fit(table)
     assert epochs_only.fit_info_["patience_epochs"] == 50
+
+
+def test_vae_learns_a_dependence_between_columns_and_keeps_types():
+    rng = np.random.default_rng(0)
+    n = 1500
+    segment = rng.choice(["retail", "corporate"], n)
+    amount = np.where(segment == "corporate", rng.normal(5000, 300, n), rng.normal(500, 50, n)).round(2)
+    table = sg.Table.from_frame(pd.DataFrame({"segment": segment, "amount": amount, "flag": rng.random(n) < 0.3}))
+    out = sg.Engine().fit("finance-vae", table, seed=0, config={"epochs": 40}).sample(2000, seed=1).frame
+    assert set(out["segment"]) <= {"retail", "corporate"} and out["flag"].dtype == bool
+    corporate = out["segment"] == "corporate"
+    # z must carry the segment -> amount dependence: independent columns would mix the two modes
+    assert out.loc[corporate, "amount"].median() > 3000 > 1000 > out.loc[~corporate, "amount"].median()
+    assert 0.4 < corporate.mean() < 0.6
+
+
+def test_vae_refuses_conditions_by_name():
+    table = _mixed()
+    model = sg.Engine().fit("finance-vae", table, seed=0, config={"epochs": 1, "width": 16, "latent": 4})
+    with pytest.raises(sg.SynthGuardError, match="finance-vae.*conditional"):
+        model.sample(10, seed=0, conditions={"product": "card"})
+
+
+def test_vae_stops_at_the_memorization_check_and_keeps_the_last_weights_that_passed():
+    table = sg.Table.from_frame(sg.datasets()["german_credit"].load().frame)
+    strict = {"epochs": 30, "check_every": 5, "width": 32, "max_dcr_share": 0.5001}
+    info = sg.Engine().fit("finance-vae", table, seed=0, config=strict).fit_info_
+    checks = info["memorization_checks"]
+    assert checks and all(0 <= c["dcr_share"] <= 1 for c in checks)
+    assert info["stopped_by"] == "dcr_share" and checks[-1]["dcr_share"] > 0.5001
+    passed = [c["epoch"] for c in checks if c["dcr_share"] <= 0.5001]
+    assert info["best_epoch"] == (passed[-1] if passed else 0) and info["epochs_run"] == checks[-1]["epoch"]
+    relaxed = sg.Engine().fit("finance-vae", table, seed=0, config={**strict, "max_dcr_share": 1.0}).fit_info_
+    assert relaxed["stopped_by"] == "epochs" and relaxed["epochs_run"] == 30 and len(relaxed["memorization_checks"]) == 6
