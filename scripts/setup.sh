@@ -11,5 +11,6 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
 plugins=()
 for p in plugins/*/; do plugins+=(-e "$p"); done
-"$VENV/bin/python" -m pip install -q -e ".[test]" "${plugins[@]}"
+# constraints.txt pins every other package to the versions README's benchmarks were measured with
+"$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[test]" "${plugins[@]}"
 echo "ready: $VENV (activate with: source $VENV/bin/activate)"

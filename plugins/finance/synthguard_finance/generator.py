@@ -228,6 +228,18 @@ class FinanceVAE(FinanceGenerator):
         if stopped:
             self.model_.load_state_dict(accepted["state"])
         self.model_.eval()
-        return {"epochs_run": history.epochs_run, "best_epoch": accepted["epoch"] if stopped else history.epochs_run,
-                "history": history.to_json(), "memorization_checks": checks,
-                "stopped_by": "dcr_share" if stopped else "epochs"}
+        kept = accepted["epoch"] if stopped else history.epochs_run
+        return {"epochs_run": history.epochs_run, "best_epoch": kept, "history": {**history.to_json(), "best_epoch": kept},
+                "memorization_checks": checks, "stopped_by": "dcr_share" if stopped else "epochs",
+                "figures": [_checks_figure(checks, c.max_dcr_share)] if checks else []}
+
+
+def _checks_figure(checks: list[dict[str, Any]], limit: float) -> dict[str, Any]:
+    """Plotly JSON the HTML report draws in its Training section: the DCR share at each memorization check."""
+    epochs = [x["epoch"] for x in checks]
+    return {"title": "memorization checks: DCR share vs the validation split (0.5 = no closer than to unseen rows)",
+            "data": [{"type": "scatter", "x": epochs, "y": [x["dcr_share"] for x in checks], "name": "DCR share",
+                      "mode": "lines+markers"},
+                     {"type": "scatter", "x": [epochs[0], epochs[-1]], "y": [limit, limit], "name": "max_dcr_share",
+                      "mode": "lines", "line": {"dash": "dot"}}],
+            "layout": {"xaxis": {"title": "epoch"}, "yaxis": {"title": "DCR share"}}}

@@ -168,3 +168,11 @@ def test_vae_stops_at_the_memorization_check_and_keeps_the_last_weights_that_pas
     assert info["best_epoch"] == (passed[-1] if passed else 0) and info["epochs_run"] == checks[-1]["epoch"]
     relaxed = sg.Engine().fit("finance-vae", table, seed=0, config={**strict, "max_dcr_share": 1.0}).fit_info_
     assert relaxed["stopped_by"] == "epochs" and relaxed["epochs_run"] == 30 and len(relaxed["memorization_checks"]) == 6
+
+
+def test_vae_report_plots_its_memorization_checks(tmp_path):
+    table = sg.Table.from_frame(sg.datasets()["german_credit"].load().frame.head(400))
+    model = sg.Engine().fit("finance-vae", table, seed=0, config={"epochs": 10, "check_every": 5, "width": 16})
+    figure = model.fit_info_["figures"][0]
+    assert [x for x in figure["data"][0]["x"]] == [c["epoch"] for c in model.fit_info_["memorization_checks"]]
+    assert figure["data"][1]["y"] == [0.53, 0.53]
