@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/experiments/finance_vae_curve.py --dataset credit_data --epochs 320
     .venv/bin/python benchmarks/experiments/finance_vae_curve.py --dataset german_credit --epochs 400
+    .venv/bin/python benchmarks/experiments/finance_vae_curve.py --dataset credit_data --epochs 160 --kl-warmup 1000
+    .venv/bin/python benchmarks/experiments/finance_vae_curve.py --dataset credit_data --epochs 160 --lr 0.006
 
 Trains the plugin's OnePassTabularVAE with finance-vae's defaults on benchmarks/fit_sample.py's
 70% training split (no validation split, no stopping) and every ``--every`` epochs prints the
@@ -36,6 +38,8 @@ def main() -> None:
     ap.add_argument("--dataset", default="german_credit")
     ap.add_argument("--epochs", type=int, default=320)
     ap.add_argument("--every", type=int, default=40)
+    ap.add_argument("--lr", type=float, default=None, help="learning rate (default: finance-vae's)")
+    ap.add_argument("--kl-warmup", type=int, default=0, metavar="STEPS", help="raise the KL weight from 0 over STEPS")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     c = FinanceVAEConfig()
@@ -47,7 +51,7 @@ def main() -> None:
     torch.manual_seed(0)
     model = OnePassTabularVAE(encoder.vocab_sizes, c.width, c.n_layers, c.latent, c.beta, c.dropout)
     model.init_marginals(tokens)
-    opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay, fused=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr or c.lr, weight_decay=c.weight_decay, fused=True)
     gen = torch.Generator().manual_seed(0)
     batch = min(c.batch_size, max(16, len(tokens) // 4))
     print("epoch | steps | train loss | KL of z (nats) | quality | DCR share | exact copies")
@@ -56,6 +60,8 @@ def main() -> None:
         model.train()
         perm = torch.randperm(len(tokens), generator=gen)
         for i in range(0, len(tokens), batch):
+            if args.kl_warmup:
+                model.beta = c.beta * min(1.0, steps / args.kl_warmup)
             loss = model.loss(tokens[perm[i:i + batch]], gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
