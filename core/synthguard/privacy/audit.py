@@ -32,6 +32,11 @@ CONTROL_FLAG_AUC = 0.6
 MIN_HOLDOUT = 20
 
 
+def closer_share(d_train: np.ndarray, d_holdout: np.ndarray) -> float:
+    """Share of records nearer to train than to holdout (ties count half): 0.5 = no closer to the trained-on rows."""
+    return float(np.mean(d_train < d_holdout) + 0.5 * np.mean(d_train == d_holdout))
+
+
 def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: type[Distance], seed: int = 0) -> dict[str, Any]:
     """Share of synthetic records closer to (an equal-sized sample of) train than to holdout, plus DCR quantiles."""
     rng = np.random.default_rng(seed)
@@ -39,7 +44,7 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
     d = distance().fit(train)
     d_train = NearestRecords(d, sample).distances(synthetic)
     d_hold = NearestRecords(d, holdout).distances(synthetic)
-    share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
+    share = closer_share(d_train, d_hold)
     full = NearestRecords(d, train)
 
     def q(x):

@@ -12,7 +12,7 @@ import torch
 from pydantic import Field
 from synthguard import Generator, GeneratorConfig, Table
 from synthguard.models import torch_generator, train_dp, train_loop
-from synthguard.privacy import NearestRecords, TableDistance
+from synthguard.privacy import NearestRecords, TableDistance, closer_share
 
 from .encoding import TableEncoder
 from .model import AnyOrderTabularTransformer
@@ -221,8 +221,7 @@ class FinanceVAE(FinanceGenerator):
             synthetic = self._sample(min(2000, max(len(train), 500)), seed=epoch, conditions={})
             d_unseen = to_unseen.distances(synthetic)
             # the audit's DCR share, averaged over 8 samples of training rows (the validation split is small)
-            share = float(np.mean([np.mean(d < d_unseen) + 0.5 * np.mean(d == d_unseen)
-                                   for d in (s.distances(synthetic) for s in to_seen)]))
+            share = float(np.mean([closer_share(s.distances(synthetic), d_unseen) for s in to_seen]))
             checks.append({"epoch": epoch, "dcr_share": round(share, 4)})
             if _recent_mean(checks, c.check_window) > c.max_dcr_share:  # one noisy check does not end training
                 return True
@@ -239,7 +238,7 @@ class FinanceVAE(FinanceGenerator):
         if len(val) < 20:
             warnings.warn(f"{self.name}: {len(val)} validation rows (need 20) — no memorization check ran; "
                           f"training ran its {c.epochs} epochs", stacklevel=2)
-        stopped = bool(checks) and _recent_mean(checks, c.check_window) > c.max_dcr_share
+        stopped = history.stopped_early  # only the memorization check stops this loop (no patience)
         if stopped:
             self.model_.load_state_dict(accepted["state"])
         self.model_.eval()

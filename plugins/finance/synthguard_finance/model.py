@@ -16,6 +16,14 @@ import torch
 from torch import nn
 
 
+@torch.no_grad()
+def init_marginal_bias(head: nn.Linear, offsets: torch.Tensor, tokens: torch.Tensor) -> None:
+    """Set the output layer's bias over the packed vocabularies to log frequency of each column value."""
+    target = (tokens + offsets[None, :].to(tokens.device)).flatten()
+    counts = torch.bincount(target.cpu(), minlength=head.out_features).float()
+    head.bias.copy_(torch.log(counts + 0.5))
+
+
 class ColumnPositions(nn.Module):
     """Adds one learned vector per column (position) to the column tokens' embeddings.
 
@@ -50,16 +58,13 @@ class AnyOrderTabularTransformer(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, total)
 
-    @torch.no_grad()
     def init_marginals(self, tokens: torch.Tensor) -> None:
         """Start from the per-column marginals: output bias = log frequency.
 
         The untrained model then already samples every column's real distribution, so
         early stopping on small tables can never leave it worse than independent columns.
         """
-        target = (tokens + self.offsets[None, :].to(tokens.device)).flatten()
-        counts = torch.bincount(target.cpu(), minlength=self.head.out_features).float()
-        self.head.bias.copy_(torch.log(counts + 0.5))
+        init_marginal_bias(self.head, self.offsets, tokens)
 
     def _encode(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])

@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .model import init_marginal_bias
+
 
 class ResidualBlock(nn.Module):
     def __init__(self, width: int, dropout: float):
@@ -50,12 +52,9 @@ class OnePassTabularVAE(nn.Module):
             index[j, :v] = torch.arange(lo, lo + v)
         self.register_buffer("pad_index", index, persistent=False)
 
-    @torch.no_grad()
     def init_marginals(self, tokens: torch.Tensor) -> None:
         """Output bias = log frequency of each column value: the untrained decoder samples the marginals."""
-        target = (tokens + self.offsets[None, :].to(tokens.device)).flatten()
-        counts = torch.bincount(target.cpu(), minlength=self.head.out_features).float()
-        self.head.bias.copy_(torch.log(counts + 0.5))
+        init_marginal_bias(self.head, self.offsets, tokens)
 
     def _by_column(self, packed: torch.Tensor) -> torch.Tensor:
         """(B, total) packed scores -> (B, C, V_max), -inf past each column's vocabulary: one softmax per column."""
