@@ -10,7 +10,8 @@ import pytest
 import synthguard as sg
 from synthguard.checks import CheckContext
 from synthguard.data import holdout_split
-from synthguard.privacy import NearestRecords, RareCombinationFilter, TableDistance, audit, dcr_share
+from synthguard.privacy import (NearestRecords, RareCombinationFilter, TableDistance, audit, closer_share, dcr_share,
+                                nearer_share)
 
 from toy import toy_plugin
 
@@ -56,6 +57,34 @@ def test_dcr_share_positive_controls(credit):
     assert copy["share_closer_to_train"] > 0.6 and copy["synthetic_to_train"]["median"] == 0  # a copy is flagged
     assert dcr_share(train, holdout, holdout, TableDistance)["share_closer_to_train"] < 0.1  # holdout: closest to itself
     assert 0.4 < dcr_share(train, holdout, unseen, TableDistance)["share_closer_to_train"] < 0.6  # unseen real: no preference
+
+
+def test_nearer_share_counts_a_copy_of_any_training_record(credit):
+    """Unseen real records sit as near the training rows as training rows sit to each other; a 10% copy shows."""
+    train, holdout, unseen = credit
+    nearest = NearestRecords(TableDistance().fit(train), train)
+    d_real = nearest.kneighbors(train, 2)[0][:, 1]  # each training row's distance to the others
+    assert 0.45 < nearer_share(nearest.distances(unseen), d_real) < 0.55
+    leaky = sg.Table(pd.concat([unseen.frame.iloc[60:], train.frame.iloc[:60]], ignore_index=True), train.meta)
+    d_leaky = nearest.distances(leaky)
+    assert nearer_share(d_leaky, d_real) > nearer_share(nearest.distances(unseen), d_real) + 0.04
+    # the equal-sized-sample DCR share sees a copy only when its row is in the sample (here 1 in 4)
+    sample = NearestRecords(nearest.distance, train.take(np.arange(len(holdout))))
+    assert closer_share(sample.distances(leaky), NearestRecords(nearest.distance, holdout).distances(leaky)) < 0.55
+
+
+def test_interpolated_quantile_ranks_keep_new_records_as_near_as_training_rows_are_to_each_other():
+    """On a continuous column the step ECDF snaps a new value onto the next training value: new rows look nearer."""
+    rng = np.random.default_rng(0)
+    table = sg.Table.from_frame(pd.DataFrame({"amount": rng.lognormal(6, 1, 1500), "segment": rng.choice(["a", "b"], 1500)}))
+    train, new = table.take(np.arange(1000)), table.take(np.arange(1000, 1500))
+    shares = {}
+    for quantiles in (None, 21):
+        nearest = NearestRecords(TableDistance(quantiles=quantiles).fit(train), train)
+        shares[quantiles] = nearer_share(nearest.distances(new), nearest.kneighbors(train, 2)[0][:, 1])
+    assert shares[None] > 0.7 and 0.45 < shares[21] < 0.55
+    with pytest.raises(ValueError, match="quantiles=1"):
+        TableDistance(quantiles=1)
 
 
 def test_membership_attacks_flag_a_copy_and_not_unseen_real_records(credit):

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fit_sample  # noqa: E402  (the benchmark's split, quality and dataset loading)
 import synthguard as sg  # noqa: E402
-from synthguard.privacy import TableDistance, dcr_share  # noqa: E402
+from synthguard.privacy import NearestRecords, TableDistance, closer_share, dcr_share  # noqa: E402
 from synthguard_finance import FinanceVAEConfig  # noqa: E402
 from synthguard_finance.encoding import TableEncoder  # noqa: E402
 from synthguard_finance.vae import OnePassTabularVAE  # noqa: E402
@@ -54,7 +54,10 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr or c.lr, weight_decay=c.weight_decay, fused=True)
     gen = torch.Generator().manual_seed(0)
     batch = min(c.batch_size, max(16, len(tokens) // 4))
-    print("epoch | steps | train loss | KL of z (nats) | quality | DCR share | exact copies")
+    nearest = NearestRecords(TableDistance().fit(train_t), train_t)
+    d_real = nearest.kneighbors(train_t, 2)[0][:, 1]  # each training row's distance to the other training rows
+    print("epoch | steps | train loss | KL of z (nats) | quality | DCR share | exact copies | nearer than real | "
+          "below real p5")
     steps = 0
     for epoch in range(1, args.epochs + 1):
         model.train()
@@ -80,8 +83,11 @@ def main() -> None:
         syn = sg.Table(encoder.decode(drawn.numpy(), np.random.default_rng(1), meta)[meta.names], meta)
         dcr = dcr_share(train_t, hold_t, syn, TableDistance)["share_closer_to_train"]
         copies = len(set(train_t.record_hashes()) & set(syn.record_hashes()))
+        d_syn = nearest.distances(syn)
+        nearer = np.mean([closer_share(d_syn, np.random.default_rng(i).choice(d_real, len(d_syn))) for i in range(8)])
+        below = float(np.mean(d_syn < np.quantile(d_real, 0.05)))
         print(f"{epoch} | {steps} | {float(loss):.4f} | {kl:.2f} | {fit_sample.quality(train, syn.frame, frame)} | "
-              f"{dcr} | {copies}", flush=True)
+              f"{dcr} | {copies} | {nearer:.4f} | {below:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,23 @@ def closer_share(d_train: np.ndarray, d_holdout: np.ndarray) -> float:
     return float(np.mean(d_train < d_holdout) + 0.5 * np.mean(d_train == d_holdout))
 
 
+def nearer_share(d_synthetic: np.ndarray, d_real: np.ndarray) -> float:
+    """Share of (synthetic, real) pairs where the synthetic record is nearer to the training data (ties half).
+
+    ``d_real`` are distances of real records the generator did not see to the training data (holdout
+    rows, or each training row's distance to the other training rows). 0.5 = synthetic records sit as
+    near the training data as a new real record does; above it, nearer. Unlike :func:`closer_share`,
+    every training record counts, so a copy of any of them registers.
+    """
+    d_real = np.sort(np.asarray(d_real, dtype=np.float64))
+    d_synthetic = np.asarray(d_synthetic, dtype=np.float64)
+    if not len(d_real) or not len(d_synthetic):
+        raise ValueError("nearer_share needs at least one synthetic and one real distance")
+    above = len(d_real) - np.searchsorted(d_real, d_synthetic, side="right")
+    ties = np.searchsorted(d_real, d_synthetic, side="right") - np.searchsorted(d_real, d_synthetic, side="left")
+    return float(np.mean((above + 0.5 * ties) / len(d_real)))
+
+
 def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: type[Distance], seed: int = 0) -> dict[str, Any]:
     """Share of synthetic records closer to (an equal-sized sample of) train than to holdout, plus DCR quantiles."""
     rng = np.random.default_rng(seed)
