@@ -3,12 +3,13 @@ sequence model the sequence plugins build on (conditional autoregressive LSTM wi
 
 from .device import native_bfloat16, resolve_device
 from .dp import DPSettings, default_delta, train_dp
+from .optim import AdamW
 from .seeding import seed_everything, torch_generator
 from .sequence_encoding import SequenceEncoder
 from .sequence_mixture import SequenceMixtureLSTM
 from .training import TrainingHistory, train_loop
 
-__all__ = ["resolve_device", "native_bfloat16", "seed_everything", "torch_generator", "TrainingHistory", "train_loop",
+__all__ = ["AdamW", "resolve_device", "native_bfloat16", "seed_everything", "torch_generator", "TrainingHistory", "train_loop",
            "DPSettings", "default_delta", "train_dp", "SequenceEncoder", "SequenceMixtureLSTM",
            "MixtureSequenceConfig", "MixtureSequenceGenerator", "PARGenerator", "GaussianCopulaGenerator"]
 

@@ -10,6 +10,8 @@ from typing import Callable
 import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .optim import AdamW
+
 
 @dataclass
 class TrainingHistory:
@@ -64,7 +66,7 @@ def train_loop(
     ``keep_best=False`` leaves the last epoch's weights (the validation loss is then only recorded);
     ``on_epoch_end(epoch)`` runs after each epoch and returns True to stop training there.
     """
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused or None)
+    opt = AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
     hist = TrainingHistory()
     best_state, best = None, float("inf")
     start = time.perf_counter()

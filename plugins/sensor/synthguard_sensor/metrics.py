@@ -31,6 +31,7 @@ import torch
 from scipy.signal import periodogram, welch
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp, wasserstein_distance
+from synthguard.models import AdamW
 from torch import nn
 
 REAL_COLOUR, SYNTHETIC_COLOUR = "#1f77b4", "#ff7f0e"
@@ -227,7 +228,7 @@ def _hidden_size(channels: int) -> int:
 def _train(model: nn.Module, loss: Callable[[np.ndarray], torch.Tensor], n: int, steps: int,
            batch_size: int, rng: np.random.Generator) -> None:
     """Adam on random mini-batches of row indices (TimeGAN's batch generator)."""
-    optimiser = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    optimiser = AdamW(model.parameters(), lr=LEARNING_RATE, decoupled=False)  # torch.optim.Adam's update
     for _ in range(steps):
         optimiser.zero_grad()
         loss(rng.choice(n, size=min(batch_size, n), replace=False)).backward()
