@@ -180,7 +180,7 @@ def targets(results: list[dict], ours_name: str = "finance") -> str:
         lines["TSTR ≥ 0.97 × TRTR"].append(cell(ours["tstr"] >= 0.97 * ours["trtr"], f"{ours['tstr'] / ours['trtr']:.3f}"))
         if "sdv-tvae" in by:
             times = ours["fit_seconds"] / by["sdv-tvae"]["fit_seconds"]
-            lines["fit ≤ ⅓ × TVAE"].append(cell(times <= 1 / 3, f"{times:.1f}×"))
+            lines["fit ≤ ⅓ × TVAE"].append(cell(times <= 1 / 3, f"{times:.2f}×"))
         else:
             lines["fit ≤ ⅓ × TVAE"].append("not run")
         fastest = max(r["sample_rows_per_s"] for r in sdv)
