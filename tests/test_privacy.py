@@ -63,7 +63,7 @@ def test_nearer_share_counts_a_copy_of_any_training_record(credit):
     """Unseen real records sit as near the training rows as training rows sit to each other; a 10% copy shows."""
     train, holdout, unseen = credit
     nearest = NearestRecords(TableDistance().fit(train), train)
-    d_real = nearest.kneighbors(train, 2)[0][:, 1]  # each training row's distance to the others
+    d_real = nearest.leave_one_out()  # each training row's distance to the others
     assert 0.45 < nearer_share(nearest.distances(unseen), d_real) < 0.55
     leaky = sg.Table(pd.concat([unseen.frame.iloc[60:], train.frame.iloc[:60]], ignore_index=True), train.meta)
     d_leaky = nearest.distances(leaky)
@@ -81,7 +81,7 @@ def test_interpolated_quantile_ranks_keep_new_records_as_near_as_training_rows_a
     shares = {}
     for quantiles in (None, 21):
         nearest = NearestRecords(TableDistance(quantiles=quantiles).fit(train), train)
-        shares[quantiles] = nearer_share(nearest.distances(new), nearest.kneighbors(train, 2)[0][:, 1])
+        shares[quantiles] = nearer_share(nearest.distances(new), nearest.leave_one_out())
     assert shares[None] > 0.7 and 0.45 < shares[21] < 0.55
     with pytest.raises(ValueError, match="quantiles=1"):
         TableDistance(quantiles=1)

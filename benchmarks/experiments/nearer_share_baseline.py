@@ -44,7 +44,7 @@ def main() -> None:
         shares = []
         for quantiles in (None, 21, 11):
             nearest = NearestRecords(TableDistance(quantiles=quantiles).fit(train), train)
-            shares.append(nearer_share(nearest.distances(holdout), nearest.kneighbors(train, 2)[0][:, 1]))
+            shares.append(nearer_share(nearest.distances(holdout), nearest.leave_one_out()))
         print(f"{name} | {len(train)} | {len(holdout)} | " + " | ".join(f"{x:.4f}" for x in shares), flush=True)
 
 

@@ -49,9 +49,9 @@ def nearer_share(d_synthetic: np.ndarray, d_real: np.ndarray) -> float:
     d_synthetic = np.asarray(d_synthetic, dtype=np.float64)
     if not len(d_real) or not len(d_synthetic):
         raise ValueError("nearer_share needs at least one synthetic and one real distance")
-    above = len(d_real) - np.searchsorted(d_real, d_synthetic, side="right")
-    ties = np.searchsorted(d_real, d_synthetic, side="right") - np.searchsorted(d_real, d_synthetic, side="left")
-    return float(np.mean((above + 0.5 * ties) / len(d_real)))
+    right = np.searchsorted(d_real, d_synthetic, side="right")
+    ties = right - np.searchsorted(d_real, d_synthetic, side="left")
+    return float(np.mean((len(d_real) - right + 0.5 * ties) / len(d_real)))
 
 
 def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: type[Distance], seed: int = 0) -> dict[str, Any]:

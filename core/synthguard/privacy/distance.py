@@ -196,6 +196,7 @@ class NearestRecords:
     def __init__(self, distance: Distance, records: Records, backend: str = "auto"):
         self.distance = distance
         points = np.ascontiguousarray(distance.embed(records), dtype=np.float32)
+        self._points = points
         self.size = len(points)
         faiss = _faiss() if backend in ("auto", "faiss") else None
         if backend == "faiss" and faiss is None:
@@ -235,3 +236,7 @@ class NearestRecords:
     def distances(self, query: Records) -> np.ndarray:
         """Distance of each query record to its closest record."""
         return self.kneighbors(query, 1)[0][:, 0]
+
+    def leave_one_out(self) -> np.ndarray:
+        """Distance of each indexed record to its closest OTHER indexed record (0 where it has a duplicate)."""
+        return self.kneighbors_embedded(self._points, 2)[0][:, 1]  # [:, 0] is the record itself (or its duplicate)

@@ -75,16 +75,13 @@ class FinanceGenerator(Generator):
         if c.dp is not None:
             return self._fit_private(tokens, device=device, seed=seed, gen=gen, progress=progress)
         perm = torch.randperm(len(tokens), generator=gen)
-        n_val = self._validation_size(len(tokens))
+        n_val = int(round(len(tokens) * c.val_fraction)) if len(tokens) >= 20 else 0
         val, train = tokens[perm[:n_val]].to(device), tokens[perm[n_val:]].to(device)
         self.model_ = self._build().to(device)
         self.model_.init_marginals(train)
         self.device_ = device
         info = self._train(train, val, data, perm[:n_val].numpy(), gen=gen, progress=progress)
         return {**info, "parameters": sum(p.numel() for p in self.model_.parameters())}
-
-    def _validation_size(self, n: int) -> int:
-        return int(round(n * self.config.val_fraction)) if n >= 20 else 0
 
     def _batch_size(self, n: int) -> int:
         return min(self.config.batch_size, max(16, n // 4))  # >= 4 steps/epoch on small tables
@@ -219,7 +216,7 @@ class FinanceVAE(FinanceGenerator):
             # and all of them count: a validation split of a small table is too few rows to tell 0.55 from 0.5)
             trained = data.take(np.setdiff1d(np.arange(len(data)), val_rows))
             nearest = NearestRecords(TableDistance(quantiles=CHECK_QUANTILES).fit(trained), trained)
-            d_real = nearest.kneighbors(trained, 2)[0][:, 1]  # [:, 0] is the row itself (or its duplicate)
+            d_real = nearest.leave_one_out()
 
         def check(epoch: int) -> bool:
             if not can_check or (epoch % c.check_every and epoch != c.epochs):
