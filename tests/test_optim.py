@@ -44,3 +44,26 @@ def test_training_does_not_import_torch_dynamo():
             "print('torch._dynamo' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_validating_every_few_epochs_records_those_and_leaves_training_alone():
+    from synthguard.models import train_loop
+
+    def fit(val_every: int):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        data = torch.randn(64, 4)
+
+        def loss(batch, generator):
+            return torch.nn.functional.mse_loss(model(batch[:, :3]).squeeze(1), batch[:, 3])
+
+        history = train_loop(model, loss, data[:48], data[48:], epochs=7, batch_size=16, lr=0.01,
+                             generator=torch.Generator().manual_seed(0), val_every=val_every)
+        return history, model.weight.detach().clone()
+
+    every, weights_every = fit(1)
+    sparse, weights_sparse = fit(3)
+    assert every.val_epochs == list(range(1, 8)) and sparse.val_epochs == [3, 6]
+    assert sparse.val_loss == [every.val_loss[2], every.val_loss[5]]
+    assert sparse.train_loss == every.train_loss  # validation draws nothing from the training stream
+    assert sparse.best_epoch in (3, 6) and sparse.to_json()["val_epochs"] == [3, 6]

@@ -19,6 +19,7 @@ class TrainingHistory:
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    val_epochs: list[int] = field(default_factory=list)
     best_epoch: int = 0
     epochs_run: int = 0
     seconds: float = 0.0
@@ -28,6 +29,7 @@ class TrainingHistory:
         return {
             "train_loss": [round(x, 6) for x in self.train_loss],
             "val_loss": [round(x, 6) for x in self.val_loss],
+            "val_epochs": self.val_epochs,
             "best_epoch": self.best_epoch,
             "epochs_run": self.epochs_run,
             "stopped_early": self.stopped_early,
@@ -49,6 +51,7 @@ def train_loop(
     progress: bool = False,
     description: str = "training",
     val_repeats: int | None = None,
+    val_every: int = 1,
     fused: bool = False,
     keep_best: bool = True,
     on_epoch_end: Callable[[int], bool] | None = None,
@@ -61,6 +64,8 @@ def train_loop(
     the best epoch's weights are restored — the model that generalises, not the one
     that memorised. ``val_repeats`` is how many draws of a random loss are averaged per
     validation (default: enough for ~2000 records, at most 16); a deterministic loss needs 1.
+    ``val_every`` validates every that many epochs (and only those count for the best epoch): for a model
+    whose validation loss is only recorded, not stopped on, a pass per epoch is time spent for a plot.
     ``fused`` runs AdamW as one fused kernel (faster for small models whose step is dominated by
     per-parameter overhead; off by default so models trained before it reproduce bit for bit).
     ``keep_best=False`` leaves the last epoch's weights (the validation loss is then only recorded);
@@ -91,7 +96,8 @@ def train_loop(
             hist.train_loss.append(total / count)
             hist.epochs_run = epoch + 1
             current = hist.train_loss[-1]
-            if val_data is not None and len(val_data):
+            validating = val_data is not None and len(val_data)
+            if validating and (epoch + 1) % val_every == 0:
                 model.eval()
                 with torch.no_grad():
                     vgen = torch.Generator(device=generator.device)
@@ -100,6 +106,9 @@ def train_loop(
                     repeats = val_repeats or min(16, max(1, -(-2000 // len(val_data))))
                     current = sum(float(loss_fn(val_data, vgen)) for _ in range(repeats)) / repeats
                 hist.val_loss.append(current)
+                hist.val_epochs.append(epoch + 1)
+            elif validating:
+                current = float("inf")  # no validation this epoch: not a candidate for the best
             if current < best - 1e-6:
                 best, hist.best_epoch = current, epoch + 1
                 if keep_best:

@@ -88,7 +88,7 @@ def _loss_fig(history: dict | None) -> str:
     fig = go.Figure()
     fig.add_scatter(x=epochs, y=history["train_loss"], name="train")
     if history.get("val_loss"):
-        fig.add_scatter(x=epochs, y=history["val_loss"], name="validation")
+        fig.add_scatter(x=history.get("val_epochs") or epochs, y=history["val_loss"], name="validation")
     if history.get("best_epoch"):
         fig.add_vline(x=history["best_epoch"], line_dash="dot", annotation_text="kept weights")
     fig.update_layout(title="training loss per epoch", xaxis_title="epoch", height=320, margin=dict(l=30, r=10, t=40, b=30))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthguard as sg
+import torch
 from synthguard.testing import parametrize_generator_checks
 from synthguard_finance import FinanceGenerator, FinanceVAE
 from synthguard_finance.baseline import SDVGaussianCopula
@@ -148,6 +149,36 @@ def test_vae_learns_a_dependence_between_columns_and_keeps_types():
     # z must carry the segment -> amount dependence: independent columns would mix the two modes
     assert out.loc[corporate, "amount"].median() > 3000 > 1000 > out.loc[~corporate, "amount"].median()
     assert 0.4 < corporate.mean() < 0.6
+
+
+def test_vae_draws_each_column_exactly_from_its_softmax():
+    from scipy.stats import chisquare
+    from synthguard_finance.vae import OnePassTabularVAE
+
+    model = OnePassTabularVAE([3, 5], width=8, latent=2).eval()
+    torch.nn.init.zeros_(model.head.weight)  # every row's logits = the bias
+    bias = torch.tensor([0.0, 1.0, -2.0, 3.0, 0.0, 0.0, -4.0, 2.0])
+    with torch.no_grad():
+        model.head.bias.copy_(bias)
+    n = 100_000
+    drawn = model.sample(torch.zeros(n, 2, dtype=torch.long), torch.ones(n, 2, dtype=torch.bool),
+                         torch.Generator().manual_seed(0)).numpy()
+    for column, logits in enumerate((bias[:3], bias[3:])):
+        expected = logits.double().softmax(0).numpy() * n
+        counts = np.bincount(drawn[:, column], minlength=len(logits))
+        assert len(counts) == len(logits) and chisquare(counts, expected).pvalue > 1e-3
+
+
+def test_vae_loss_is_each_columns_cross_entropy_even_far_apart():
+    from synthguard_finance.vae import OnePassTabularVAE
+
+    model = OnePassTabularVAE([2, 4, 3], width=8, latent=2)
+    logits = torch.randn(5, 9) + torch.tensor([200.0] * 2 + [0.0] * 4 + [-200.0] * 3)  # exp() of either end overflows
+    tokens = torch.tensor([[0, 3, 2], [1, 0, 0], [1, 1, 1], [0, 2, 2], [1, 3, 0]])
+    expected = sum(torch.nn.functional.cross_entropy(x, tokens[:, j], reduction="none")
+                   for j, x in enumerate(logits.split([2, 4, 3], dim=1)))
+    packed = model._column_logsumexp(logits).sum(1) - logits.gather(1, tokens + model.offsets).sum(1)
+    assert torch.allclose(packed, expected, atol=1e-4)
 
 
 def test_vae_refuses_conditions_by_name():
