@@ -166,9 +166,6 @@ class FinanceVAEConfig(TokenModelConfig):
     width: int = Field(128, ge=8, description="width of the encoder's and decoder's residual MLPs")
     latent: int = Field(32, ge=1, description="dimensions of z, which carries every dependence between columns")
     beta: float = Field(1.0, gt=0, description="weight of the KL term (1 = the ELBO)")
-    dropout: float = Field(0.0, ge=0, lt=1, description=(
-        "dropout in the residual blocks; off by default: the KL term and the memorization check regularise, and "
-        "on german_credit and credit_data dropout 0.1 cost 10-25% of the fit for no better quality or DCR share"))
     max_nearer_share: float = Field(0.5, gt=0, le=1, description=(
         "stop training before sampled rows sit nearer to the training rows than real rows do to each other: "
         "the share of (sampled, real) pairs where the sampled row is nearer (0.5 = as near as a new real row)"))
