@@ -14,7 +14,8 @@ lean to: rows drawn too far from everyone (blur) can offset rows drawn too near 
 The last column asks whether a check could read the lean from a validation split instead: the DCR share
 against ``--small`` real holdout rows (default 10% of the training split, the size of finance-vae's
 validation split) and as many training rows (averaged over 10 training subsets), mean ± std over 20 such
-holdout subsets.
+holdout subsets, for the sampled rows, for the holdout rows left out of the subset (real rows nobody trained on)
+and for copies of training rows.
 """
 
 from __future__ import annotations
@@ -46,19 +47,26 @@ def fresh_rows_dcr(frame, meta, cuts: int = 10) -> list[float]:
     return out
 
 
-def small_holdout_dcr(train, holdout, synthetic, size: int, subsets: int = 20, train_subsets: int = 10) -> list[float]:
-    """DCR share of ``synthetic`` against ``size`` holdout rows vs as many training rows, per holdout subset."""
+def small_holdout_dcr(train, holdout, synthetic, size: int, subsets: int = 20,
+                      train_subsets: int = 10) -> dict[str, list[float]]:
+    """DCR share against ``size`` holdout rows vs as many training rows (averaged over ``train_subsets``), per
+    holdout subset, of: ``synthetic``, the holdout rows outside the subset (real rows nobody trained on: should
+    read 0.5) and copies of training rows (what a check should catch)."""
     from synthguard.privacy import closer_share
 
     distance = TableDistance().fit(train)
-    out = []
+    out: dict[str, list[float]] = {"synthetic": [], "fresh real rows": [], "training-row copies": []}
     for seed in range(subsets):
         rng = np.random.default_rng(seed)
-        d_hold = NearestRecords(distance, holdout.take(np.sort(rng.choice(len(holdout), size, replace=False))))
-        d_h = d_hold.distances(synthetic)
-        shares = [closer_share(NearestRecords(distance, train.take(np.sort(rng.choice(len(train), size, replace=False))))
-                               .distances(synthetic), d_h) for _ in range(train_subsets)]
-        out.append(float(np.mean(shares)))
+        chosen = rng.choice(len(holdout), size, replace=False)
+        near_holdout = NearestRecords(distance, holdout.take(np.sort(chosen)))
+        samples = [NearestRecords(distance, train.take(np.sort(rng.choice(len(train), size, replace=False))))
+                   for _ in range(train_subsets)]
+        queries = {"synthetic": synthetic, "fresh real rows": holdout.take(np.setdiff1d(np.arange(len(holdout)), chosen)),
+                   "training-row copies": train.take(np.sort(rng.choice(len(train), len(holdout) - size, replace=False)))}
+        for name, rows in queries.items():
+            d_h = near_holdout.distances(rows)
+            out[name].append(float(np.mean([closer_share(s.distances(rows), d_h) for s in samples])))
     return out
 
 
@@ -95,7 +103,8 @@ def main() -> None:
               f"{checks} | {np.mean(dcr):.3f} ± {np.std(dcr):.3f} | {np.mean(near):.3f} ± {np.std(near):.3f} | "
               + " / ".join(f"{x:.3f}" for x in np.quantile(d_syn, q)) + " | "
               + " / ".join(f"{x:.3f}" for x in np.quantile(d_real, q))
-              + f" | {np.mean(small):.3f} ± {np.std(small):.3f} ({len(small)} subsets of {len(hold_t)})", flush=True)
+              + " | " + ", ".join(f"{k} {np.mean(v):.3f} ± {np.std(v):.3f}" for k, v in small.items())
+              + f" ({len(small['synthetic'])} subsets of {len(hold_t)})", flush=True)
 
 
 if __name__ == "__main__":
