@@ -37,11 +37,10 @@ class OnePassTabularVAE(nn.Module):
         self.latent, self.beta = latent, beta
         n_cols, total = len(vocab_sizes), sum(vocab_sizes)
         self.register_buffer("offsets", torch.tensor([0] + vocab_sizes[:-1]).cumsum(0), persistent=False)
-        # which column each packed vocabulary entry belongs to, and the (total, C) matrix that sums each column's
-        # entries: every column's softmax in a few packed operations (a per-column loop costs a kernel per column)
+        # which column each packed vocabulary entry belongs to: every column's softmax in a few packed operations
+        # (a per-column loop costs a kernel per column, a padded (B, C, V_max) copy a gather of all of it)
         column_of = torch.repeat_interleave(torch.arange(n_cols), torch.tensor(vocab_sizes))
         self.register_buffer("column_of", column_of, persistent=False)
-        self.register_buffer("column_sum", nn.functional.one_hot(column_of, n_cols).float(), persistent=False)
         # the encoder's input layer: a row's one-hot tokens times a matrix = the sum of one embedding per cell
         self.value_emb = nn.Embedding(total, width)
         self.value_emb.weight.data.mul_(n_cols ** -0.5)
@@ -61,7 +60,8 @@ class OnePassTabularVAE(nn.Module):
         with torch.no_grad():  # the shift only keeps exp() in range; its value cancels out
             top = packed.new_full((packed.shape[0], len(self.vocab_sizes)), float("-inf"))
             top.scatter_reduce_(1, index, packed, "amax")
-        return ((packed - top.gather(1, index)).exp() @ self.column_sum).log() + top
+        sums = top.new_zeros(top.shape).index_add(1, self.column_of, (packed - top.gather(1, index)).exp())
+        return sums.log() + top
 
     def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
         """Negative ELBO per cell: (reconstruction NLL + beta * KL) / C, averaged over rows.
