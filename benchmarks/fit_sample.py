@@ -86,10 +86,10 @@ def run_one(model: str, dataset: str, rows: int, config: dict | None = None) -> 
 
         fitted = sg.Engine().fit(model, train, seed=0, device="auto", config=config or {})
         fit_s = time.perf_counter() - start
-        t0 = time.perf_counter()
-        synthetic = fitted.sample(rows, seed=DCR_SEEDS[0]).frame
-        sample_s = time.perf_counter() - t0
-        more = [fitted.sample(rows, seed=seed).frame for seed in DCR_SEEDS[1:]]  # after the timed draw
+
+        def draw(seed: int):
+            return fitted.sample(rows, seed=seed).frame
+
         extra = {"epochs_run": fitted.fit_info_["epochs_run"], "best_epoch": fitted.fit_info_["best_epoch"],
                  "device": fitted.fit_info_["device"], **({"config": config} if config else {})}
     else:
@@ -102,12 +102,16 @@ def run_one(model: str, dataset: str, rows: int, config: dict | None = None) -> 
         synth = cls(metadata)  # SDV 2.0 defaults (TVAE/CTGAN: 300 epochs)
         synth.fit({"t": train})
         fit_s = time.perf_counter() - start
-        t0 = time.perf_counter()
-        out = synth.sample(rows)
-        synthetic = out["t"] if isinstance(out, dict) else out
-        sample_s = time.perf_counter() - t0
-        more = [(lambda o: o["t"] if isinstance(o, dict) else o)(synth.sample(rows)) for _ in DCR_SEEDS[1:]]
+
+        def draw(seed: int):  # SDV's sample() takes no seed: each call is the next draw
+            out = synth.sample(rows)
+            return out["t"] if isinstance(out, dict) else out
+
         extra = {"device": "cpu"}
+    t0 = time.perf_counter()
+    synthetic = draw(DCR_SEEDS[0])
+    sample_s = time.perf_counter() - t0
+    more = [draw(seed) for seed in DCR_SEEDS[1:]]  # after the timed draw
     import synthguard as sg
 
     meta = sg.Table.from_frame(frame).meta

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import fit_sample  # noqa: E402
 import synthguard as sg  # noqa: E402
-from synthguard.privacy import NearestRecords, TableDistance, dcr_share, nearer_share  # noqa: E402
+from synthguard.privacy import NearestRecords, TableDistance, closer_share, dcr_share, nearer_share  # noqa: E402
 from synthguard_finance.generator import CHECK_QUANTILES  # noqa: E402
 
 
@@ -52,8 +52,6 @@ def small_holdout_dcr(train, holdout, synthetic, size: int, subsets: int = 20,
     """DCR share against ``size`` holdout rows vs as many training rows (averaged over ``train_subsets``), per
     holdout subset, of: ``synthetic``, the holdout rows outside the subset (real rows nobody trained on: should
     read 0.5) and copies of training rows (what a check should catch)."""
-    from synthguard.privacy import closer_share
-
     distance = TableDistance().fit(train)
     out: dict[str, list[float]] = {"synthetic": [], "fresh real rows": [], "training-row copies": []}
     for seed in range(subsets):

@@ -81,7 +81,7 @@ def main() -> None:
             continue
         model.eval()
         with torch.no_grad():
-            mu, logvar = model.encoder(model.value_emb(tokens + model.offsets[None]).sum(1)).chunk(2, -1)
+            mu, logvar = model.posterior(tokens)
             kl = float((0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)).sum(1).mean())
             n, cols = len(tokens), len(encoder.vocab_sizes)
             drawn = model.sample(torch.zeros(n, cols, dtype=torch.long), torch.ones(n, cols, dtype=torch.bool),

@@ -63,17 +63,22 @@ class OnePassTabularVAE(nn.Module):
         sums = top.new_zeros(top.shape).index_add(1, self.column_of, (packed - top.gather(1, index)).exp())
         return sums.log() + top
 
+    def posterior(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's q(z | row): mean and log-variance (B, latent) of each row's token codes (B, C)."""
+        # a row's sum of cell embeddings as (multi-hot row) @ (embedding matrix): one matrix product each way,
+        # where the embedding's lookup-and-sum took a scatter of every cell's gradient back
+        cells = torch.zeros(tokens.shape[0], self.value_emb.num_embeddings, device=tokens.device)
+        cells.scatter_(1, tokens + self.offsets, 1.0)
+        mu, logvar = self.encoder(cells @ self.value_emb.weight).chunk(2, dim=-1)
+        return mu, logvar
+
     def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
         """Negative ELBO per cell: (reconstruction NLL + beta * KL) / C, averaged over rows.
 
         Every row's term depends on that row alone, so the same loss serves DP-SGD (``per_row`` is accepted
         for the transformer's signature and changes nothing).
         """
-        # a row's sum of cell embeddings as (multi-hot row) @ (embedding matrix): one matrix product each way,
-        # where the embedding's lookup-and-sum took a scatter of every cell's gradient back
-        cells = torch.zeros(tokens.shape[0], self.value_emb.num_embeddings, device=tokens.device)
-        cells.scatter_(1, tokens + self.offsets, 1.0)
-        mu, logvar = self.encoder(cells @ self.value_emb.weight).chunk(2, dim=-1)
+        mu, logvar = self.posterior(tokens)
         eps = torch.randn(mu.shape, generator=generator, device=generator.device).to(mu.device)
         z = mu + eps * torch.exp(0.5 * logvar)
         logits = self.head(self.decoder(z))
