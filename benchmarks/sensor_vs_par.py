@@ -32,7 +32,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "sensor_vs_par.json"
 SAMPLE_RATE_RECORDINGS = 200
 
 
-def scale_one(stride: int, generator: str, par_epochs: int, seed: int) -> dict:
+def scale_one(stride: int, generator: str, par_epochs: int, seed: int, settings: dict | None = None) -> dict:
     import pandas as pd
     import synthguard as sg
     from synthguard.sequences import SequenceFormat, from_long_frame
@@ -126,8 +126,9 @@ def main() -> None:
     parser.add_argument("--scale", nargs="+", type=int, default=None, metavar="STRIDE",
                         help="time/memory only, on Daphnet windows every STRIDE steps")
     args = parser.parse_args()
+    settings = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     if args.scale:
-        rows = [run_isolated(scale_one, stride, g, args.par_epochs, args.seed, label={"dataset": f"stride {stride}", "generator": g})
+        rows = [run_isolated(scale_one, stride, g, args.par_epochs, args.seed, settings, label={"dataset": f"stride {stride}", "generator": g})
                 for stride in args.scale for g in args.generators]
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
@@ -137,7 +138,6 @@ def main() -> None:
             print(f"| {r['dataset']} | {r['generator']} | {r.get('train_recordings')} | {r.get('fit_seconds')} | "
                   f"{r.get('epochs_run')} | {r.get('sample_recordings_per_s')} | {r.get('peak_rss_mib', r.get('error'))} |")
         return
-    settings = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     rows = []
     for dataset in args.datasets:
         for generator in args.generators:

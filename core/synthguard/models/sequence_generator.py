@@ -42,6 +42,8 @@ class MixtureSequenceConfig(GeneratorConfig):
     trunk: Literal["lstm", "tcn"] = Field("lstm", description="what carries the dynamics over time: an LSTM, or "
                                         "dilated causal convolutions (trains all steps in parallel; see CausalConvStack)")
     layers: int = Field(2, ge=1, le=12, description="LSTM layers, or convolution layers (receptive field 2**layers steps)")
+    patch: int = Field(1, ge=1, le=32, description="steps the trunk advances at once; each step inside a patch "
+                       "is drawn given the patch's earlier readings (P times fewer recurrent steps)")
     components: int = Field(8, ge=1, le=64, description="mixture components per step")
     dropout: float = Field(0.1, ge=0, lt=1)
     val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
@@ -95,7 +97,7 @@ class MixtureSequenceGenerator(Generator):
         c, e = self.config, self.encoder_
         return SequenceMixtureLSTM(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
                                    c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_,
-                                   trunk=c.trunk)
+                                   trunk=c.trunk, patch=c.patch)
 
     def _split(self, data: SequenceSet) -> tuple[SequenceSet, np.ndarray | None]:
         """The generated channels (transformed) as a SequenceSet, and the covariate readings."""

@@ -14,6 +14,12 @@ to the initial state, so sampling can be conditioned on them. Features known in
 advance at every step (calendar, weather: ``n_exogenous``) enter each step's input,
 so the readings at step t are drawn given the covariates at step t.
 
+``patch`` P > 1 lets the trunk advance P steps at once (its input: the previous
+P readings; P times fewer recurrent steps, which is what the LSTM's time goes
+to). Each step inside a patch is then drawn from the trunk's state plus a small
+network of its own P previous readings and its position, so sampling stays
+exact step by step (:meth:`SequenceMixtureLSTM.states` is what both paths share).
+
 Shared by the sequence plugins (sensor recordings, traffic detectors) through
 :class:`synthguard.models.MixtureSequenceGenerator`.
 """
@@ -83,15 +89,20 @@ class SequenceMixtureLSTM(nn.Module):
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, hidden: int = 64,
                  layers: int = 2, components: int = 8, dropout: float = 0.1, n_exogenous: int = 0,
-                 trunk: str = "lstm"):
+                 trunk: str = "lstm", patch: int = 1):
         super().__init__()
         self.n_channels, self.components, self.layers, self.hidden = n_channels, components, layers, hidden
-        self.trunk = trunk
+        self.trunk, self.patch = trunk, patch
         self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
         self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
         self.cond_bias = nn.Parameter(torch.zeros(hidden))
-        self.inp = nn.Linear(2 * n_channels + 1, hidden)  # previous readings, their mask, time fraction
-        self.exo = nn.Linear(n_exogenous, hidden) if n_exogenous else None  # covariates known at this step
+        # previous readings (the previous patch's, with patch > 1), their mask, time fraction
+        self.inp = nn.Linear(patch * 2 * n_channels + 1, hidden)
+        self.exo = nn.Linear(patch * n_exogenous, hidden) if n_exogenous else None  # covariates known at this step/patch
+        if patch > 1:  # each step of a patch sees the trunk's state, the patch's earlier readings and its position
+            self.within = nn.Linear(patch * 2 * n_channels + patch, hidden)
+            self.step_mlp = nn.Linear(hidden, hidden)
+        self.exo_step = nn.Linear(n_exogenous, hidden) if patch > 1 and n_exogenous else None
         if trunk == "lstm":  # attribute names kept from before the choice existed: older bundles load unchanged
             self.h0 = nn.Linear(hidden, layers * hidden)
             self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
@@ -132,21 +143,80 @@ class SequenceMixtureLSTM(nn.Module):
         log_scales = params[..., k + k * c:].unflatten(-1, (k, c)).clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
         return torch.log_softmax(logits, dim=-1), means, log_scales
 
+    def _patches(self, x0: torch.Tensor, mask: torch.Tensor, exo: torch.Tensor | None):
+        """Pad T to a multiple of the patch with missing readings; (B, K, P·C) readings and masks, (B, K, P, E) covariates."""
+        b, t, c = x0.shape
+        p = self.patch
+        pad = -t % p
+        if pad:
+            x0 = nn.functional.pad(x0, (0, 0, 0, pad))
+            mask = nn.functional.pad(mask, (0, 0, 0, pad), value=False)
+            exo = None if exo is None else nn.functional.pad(exo, (0, 0, 0, pad))
+        k = (t + pad) // p
+        return (x0.reshape(b, k, p * c), mask.reshape(b, k, p * c).float(),
+                None if exo is None else exo.reshape(b, k, p, -1))
+
+    @staticmethod
+    def _lags(x0: torch.Tensor, mask: torch.Tensor, p: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, P·C): at step t the readings at t-1, ..., t-P (zero, masked, before the start)."""
+        t = x0.shape[1]
+        xpad = nn.functional.pad(x0, (0, 0, p, 0))
+        mpad = nn.functional.pad(mask.float(), (0, 0, p, 0))
+        lagged = torch.cat([xpad[:, p - i:p - i + t] for i in range(1, p + 1)], dim=-1)
+        return lagged, torch.cat([mpad[:, p - i:p - i + t] for i in range(1, p + 1)], dim=-1)
+
+    def _within(self, readings: torch.Tensor, mask: torch.Tensor, position: torch.Tensor,
+                exo: torch.Tensor | None) -> torch.Tensor:
+        """(..., hidden) what one step inside a patch adds to the trunk's state: its P previous readings, its position."""
+        h = self.within(torch.cat([readings, mask, position], dim=-1))
+        if self.exo_step is not None:
+            h = h + self.exo_step(exo)
+        return h
+
+    def _step_out(self, h: torch.Tensor) -> torch.Tensor:
+        """Trunk state + a step's own inputs -> the (..., hidden) input of its mixture (patches only)."""
+        return torch.relu(self.step_mlp(torch.relu(h)))
+
+    def _trunk(self, inputs: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        return self.tcn(inputs) if self.trunk == "tcn" else self.rnn(inputs, self._initial(cond))[0]
+
+    def states(self, x0: torch.Tensor, mask: torch.Tensor, cond: torch.Tensor,
+               exo: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Teacher-forced (B, T', hidden) inputs of every step's mixture, with the readings and mask they score.
+
+        ``x0`` (B, T, C) readings (0 where missing), ``mask`` (B, T, C) bool; T' is T padded to whole
+        patches (the padding is missing readings). Sampling feeds :meth:`_mixture` the same inputs step by step.
+        """
+        b, t, c = x0.shape
+        cond_t = cond.unsqueeze(1)
+        if self.patch == 1:
+            prev = torch.cat([torch.zeros_like(x0[:, :1]), x0[:, :-1]], dim=1)
+            prev_mask = torch.cat([torch.zeros_like(mask[:, :1]), mask[:, :-1]], dim=1).float()
+            tfrac = (torch.arange(t, device=x0.device, dtype=x0.dtype) / t).view(1, t, 1).expand(b, t, 1)
+            return self._trunk(self._step_input(prev, prev_mask, tfrac, cond_t, exo), cond), x0, mask
+        # the trunk walks patches of P steps; a step inside a patch also sees the P readings before it
+        p = self.patch
+        xp, mp, ep = self._patches(x0, mask, exo)
+        k = xp.shape[1]
+        prev, prev_mask = nn.functional.pad(xp, (0, 0, 1, 0))[:, :k], nn.functional.pad(mp, (0, 0, 1, 0))[:, :k]
+        tfrac = (torch.arange(k, device=x0.device, dtype=x0.dtype) * p / t).view(1, k, 1).expand(b, k, 1)
+        trunk = self._trunk(self._step_input(prev, prev_mask, tfrac, cond_t, None if ep is None else ep.flatten(2)),
+                            cond)  # (B, K, hidden): state after the patches before each one
+        x0, mask = xp.reshape(b, k * p, c), mp.reshape(b, k * p, c).bool()
+        lagged, lagged_mask = self._lags(x0, mask, p)
+        position = torch.eye(p, device=x0.device, dtype=x0.dtype).repeat(k, 1).expand(b, k * p, p)
+        inside = self._within(lagged, lagged_mask, position, None if ep is None else ep.flatten(1, 2))
+        return self._step_out(trunk.repeat_interleave(p, dim=1) + inside), x0, mask
+
     # ------------------------------------------------------------------ training
 
     def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None) -> torch.Tensor:
         """Mean negative log-likelihood per observed reading; ``x`` (B, T, C) standardised, NaN = missing;
         ``exo`` (B, T, n_exogenous) the covariates at each step."""
         mask = torch.isfinite(x)
-        x0 = torch.where(mask, x, torch.zeros_like(x))
-        b, t, _ = x.shape
         cond = self.condition(cats, nums)
-        prev = torch.cat([torch.zeros_like(x0[:, :1]), x0[:, :-1]], dim=1)
-        prev_mask = torch.cat([torch.zeros_like(mask[:, :1]), mask[:, :-1]], dim=1).float()
-        tfrac = (torch.arange(t, device=x.device, dtype=x.dtype) / t).view(1, t, 1).expand(b, t, 1)
+        out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo)
         cond_t = cond.unsqueeze(1)
-        inputs = self._step_input(prev, prev_mask, tfrac, cond_t, exo)
-        out = self.tcn(inputs) if self.trunk == "tcn" else self.rnn(inputs, self._initial(cond))[0]
         log_pi, means, log_scales = self._mixture(out, cond_t)
         z = (x0.unsqueeze(-2) - means) / log_scales.exp()
         log_n = -0.5 * z.pow(2) - log_scales - 0.5 * math.log(2 * math.pi)  # (B, T, K, C)
@@ -156,31 +226,56 @@ class SequenceMixtureLSTM(nn.Module):
 
     # ------------------------------------------------------------------ sampling
 
+    def _draw(self, out: torch.Tensor, cond_t: torch.Tensor, temperature: float,
+              generator: torch.Generator) -> torch.Tensor:
+        """(B, 1, C) readings drawn from the mixture the (B, 1, hidden) state gives."""
+        b = out.shape[0]
+        log_pi, means, log_scales = self._mixture(out, cond_t)
+        comp = torch.multinomial(torch.softmax(log_pi[:, 0] / temperature, dim=-1), 1, generator=generator)
+        idx = comp.view(b, 1, 1).expand(b, 1, self.n_channels)
+        mu = means[:, 0].gather(1, idx)[:, 0]
+        sd = log_scales[:, 0].gather(1, idx)[:, 0].exp() * temperature
+        noise = torch.randn(mu.shape, generator=generator, device=mu.device)
+        return (mu + sd * noise).unsqueeze(1)
+
+    def _trunk_step(self, inputs: torch.Tensor, h):
+        if self.trunk == "tcn":
+            return self.tcn.step(inputs[:, 0], h).unsqueeze(1), h
+        return self.rnn(inputs, h)
+
     @torch.no_grad()
     def sample(self, cats: torch.Tensor, nums: torch.Tensor, steps: int, generator: torch.Generator,
                temperature: float = 1.0, exo: torch.Tensor | None = None) -> torch.Tensor:
         """(B, steps, C) standardised readings drawn step by step."""
-        b = cats.shape[0]
+        b, c, p = cats.shape[0], self.n_channels, self.patch
         cond = self.condition(cats, nums)
         cond_t = cond.unsqueeze(1)
         h = self._initial(cond) if self.trunk == "lstm" else [[] for _ in self.tcn.dilations]
-        prev = torch.zeros(b, 1, self.n_channels, device=cats.device)
+        if p > 1:
+            exo = None if exo is None else nn.functional.pad(exo, (0, 0, 0, -steps % p))
+            eye = torch.eye(p, device=cats.device)
+            lags = torch.zeros(b, 1, p * c, device=cats.device)  # the last P readings, newest first
+            lag_mask = torch.zeros_like(lags)
+        prev = torch.zeros(b, 1, p * c, device=cats.device)
         prev_mask = torch.zeros_like(prev)
         out_steps = []
-        for step in range(steps):
-            tfrac = torch.full((b, 1, 1), step / steps, device=cats.device)
-            inputs = self._step_input(prev, prev_mask, tfrac, cond_t, None if exo is None else exo[:, step:step + 1])
-            if self.trunk == "tcn":
-                out = self.tcn.step(inputs[:, 0], h).unsqueeze(1)
-            else:
-                out, h = self.rnn(inputs, h)
-            log_pi, means, log_scales = self._mixture(out, cond_t)
-            comp = torch.multinomial(torch.softmax(log_pi[:, 0] / temperature, dim=-1), 1, generator=generator)
-            idx = comp.view(b, 1, 1).expand(b, 1, self.n_channels)
-            mu = means[:, 0].gather(1, idx)[:, 0]
-            sd = log_scales[:, 0].gather(1, idx)[:, 0].exp() * temperature
-            noise = torch.randn(mu.shape, generator=generator, device=mu.device)
-            prev = (mu + sd * noise).unsqueeze(1)
-            prev_mask = torch.ones_like(prev)
-            out_steps.append(prev)
-        return torch.cat(out_steps, dim=1)
+        for k in range(-(-steps // p)):
+            tfrac = torch.full((b, 1, 1), k * p / steps, device=cats.device)
+            ex = None if exo is None else exo[:, k * p:(k + 1) * p].reshape(b, 1, -1)
+            out, h = self._trunk_step(self._step_input(prev, prev_mask, tfrac, cond_t, ex), h)
+            if p == 1:
+                prev = self._draw(out, cond_t, temperature, generator)
+                prev_mask = torch.ones_like(prev)
+                out_steps.append(prev)
+                continue
+            drawn = []
+            for j in range(p):
+                inside = self._within(lags, lag_mask, eye[j].expand(b, 1, p),
+                                      None if exo is None else exo[:, k * p + j:k * p + j + 1])
+                drawn.append(self._draw(self._step_out(out + inside), cond_t, temperature, generator))
+                lags = torch.cat([drawn[-1], lags[..., :-c]], dim=-1)
+                lag_mask = torch.cat([torch.ones_like(drawn[-1]), lag_mask[..., :-c]], dim=-1)
+            readings = torch.cat(drawn, dim=1)  # (B, P, C)
+            prev, prev_mask = readings.reshape(b, 1, p * c), torch.ones_like(prev)
+            out_steps.append(readings)
+        return torch.cat(out_steps, dim=1)[:, :steps]

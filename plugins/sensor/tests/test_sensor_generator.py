@@ -168,14 +168,15 @@ def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edi
     assert not (tmp_path / "o").exists()
 
 
-def test_a_convolutional_sequence_generator_fits_conditions_and_reloads_from_its_bundle(tmp_path):
-    motions = sg.datasets()["basic_motions"].load()
-    tiny = {"epochs": 2, "hidden": 16, "components": 2, "layers": 3, "trunk": "tcn"}
+@pytest.mark.parametrize("other", [{"layers": 3, "trunk": "tcn"}, {"layers": 1, "patch": 3}],
+                         ids=["convolutional", "patches of 3 steps"])
+def test_another_sequence_network_fits_conditions_and_reloads_from_its_bundle(motions, other, tmp_path):
+    tiny = {"epochs": 2, "hidden": 16, "components": 2, **other}
     model = sg.fit("sensor", motions, seed=0, config=tiny)
     runs = model.sample(4, seed=3, conditions={"activity": "Running"})
     assert runs.values.shape == (4, 100, 6) and np.isfinite(runs.values).all()
     assert set(runs.statics["activity"]) == {"Running"}
     model.save(tmp_path / "model")
     again = sg.load(tmp_path / "model")
-    assert again.config.trunk == "tcn"
+    assert again.config == model.config
     np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
