@@ -180,15 +180,16 @@ class SequenceMixtureLSTM(nn.Module):
     def _trunk(self, inputs: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         return self.tcn(inputs) if self.trunk == "tcn" else self.rnn(inputs, self._initial(cond))[0]
 
-    def states(self, x0: torch.Tensor, mask: torch.Tensor, cond: torch.Tensor,
-               exo: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def states(self, x0: torch.Tensor, mask: torch.Tensor, cond: torch.Tensor, exo: torch.Tensor | None = None,
+               cond_t: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Teacher-forced (B, T', hidden) inputs of every step's mixture, with the readings and mask they score.
 
         ``x0`` (B, T, C) readings (0 where missing), ``mask`` (B, T, C) bool; T' is T padded to whole
         patches (the padding is missing readings). Sampling feeds :meth:`_mixture` the same inputs step by step.
+        ``cond_t``: ``cond.unsqueeze(1)`` when the caller uses it too (one autograd node: same gradients bit for bit).
         """
         b, t, c = x0.shape
-        cond_t = cond.unsqueeze(1)
+        cond_t = cond.unsqueeze(1) if cond_t is None else cond_t
         if self.patch == 1:
             prev = torch.cat([torch.zeros_like(x0[:, :1]), x0[:, :-1]], dim=1)
             prev_mask = torch.cat([torch.zeros_like(mask[:, :1]), mask[:, :-1]], dim=1).float()
@@ -215,8 +216,8 @@ class SequenceMixtureLSTM(nn.Module):
         ``exo`` (B, T, n_exogenous) the covariates at each step."""
         mask = torch.isfinite(x)
         cond = self.condition(cats, nums)
-        out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo)
         cond_t = cond.unsqueeze(1)
+        out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo, cond_t)
         log_pi, means, log_scales = self._mixture(out, cond_t)
         z = (x0.unsqueeze(-2) - means) / log_scales.exp()
         log_n = -0.5 * z.pow(2) - log_scales - 0.5 * math.log(2 * math.pi)  # (B, T, K, C)
