@@ -2,6 +2,7 @@
 
     python benchmarks/traffic_vs_sdv.py                         # all reference data, PAR at SDV's 128 epochs
     python benchmarks/traffic_vs_sdv.py --datasets bikeshare --par-epochs 32
+    python benchmarks/traffic_vs_sdv.py --datasets bikeshare chicago --generators traffic --set patch=4 --out /tmp/p4.json
 
 * series (bikeshare days, chicago weeks): ``traffic`` vs ``traffic-par`` (SDV PARSynthesizer, calendar as context)
 * trips (nyc_flights): ``traffic-trips`` vs ``traffic-trips-gc`` (SDV GaussianCopulaSynthesizer)
@@ -62,13 +63,13 @@ def _violations(records, train, hold) -> dict[str, float]:
     return out
 
 
-def run_one(dataset: str, generator: str, par_epochs: int, seed: int) -> dict:
+def run_one(dataset: str, generator: str, par_epochs: int, seed: int, settings: dict | None = None) -> dict:
     import numpy as np
     import synthguard as sg
     from synthguard_traffic.metrics import (forecast_comparison, od_comparison, profile_comparison,
                                             spatial_comparison)
 
-    config = {"epochs": par_epochs} if generator == "traffic-par" else None
+    config = {"epochs": par_epochs} if generator == "traffic-par" else (settings if generator == "traffic" else None)
     modality = sg.datasets()[dataset].modality
     run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDS[modality])
     train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
@@ -170,9 +171,13 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=list(PAIRS))
     parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--generators", nargs="+", default=None, help="only these generators (default: all pairs)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config value of the traffic sequence generator (not the baselines), e.g. --set patch=4")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--diagram", action="store_true", help="also the fundamental-diagram check on a constructed log")
     args = parser.parse_args()
+    settings = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
     rows = []
     if args.diagram:
         for generator in ("traffic", "traffic-no-diagram", "traffic-par"):
@@ -182,13 +187,15 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     for dataset in args.datasets:
         for generator in PAIRS[dataset]:
+            if args.generators and generator not in args.generators:
+                continue
             print(f"{dataset} / {generator} ...", flush=True)
-            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed,
+            rows.append(run_isolated(run_one, dataset, generator, args.par_epochs, args.seed, settings,
                                      label={"dataset": dataset, "generator": generator}))
             print(json.dumps(rows[-1]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": {"cpus": mp.cpu_count(), "platform": platform.platform()},
-                                    "par_epochs": args.par_epochs, "results": rows}, indent=2))
+                                    "par_epochs": args.par_epochs, "settings": settings, "results": rows}, indent=2))
     print(table(rows))
 
 

@@ -99,7 +99,7 @@ class SequenceMixtureLSTM(nn.Module):
         # previous readings (the previous patch's, with patch > 1), their mask, time fraction
         self.inp = nn.Linear(patch * 2 * n_channels + 1, hidden)
         self.exo = nn.Linear(patch * n_exogenous, hidden) if n_exogenous else None  # covariates known at this step/patch
-        if patch > 1:  # each step of a patch sees the trunk's state, the patch's earlier readings and its position
+        if patch > 1:  # each step of a patch sees the trunk's state, its own P previous readings and its position
             self.within = nn.Linear(patch * 2 * n_channels + patch, hidden)
             self.step_mlp = nn.Linear(hidden, hidden)
         self.exo_step = nn.Linear(n_exogenous, hidden) if patch > 1 and n_exogenous else None
