@@ -19,6 +19,7 @@ from synthguard_sensor.metrics import (
     LabelTSTRMetric,
     PredictiveMetric,
     SensorFidelityMetric,
+    chance_level,
     discriminative_score,
 )
 
@@ -129,6 +130,17 @@ def test_discriminative_cannot_tell_real_halves_apart_but_spots_white_noise(halv
     assert noise["score"] > 0.3 and not noise["meets_target"]
     assert same["score"] < 0.2 and same["score"] < noise["score"] - 0.15
     assert same["repeats"] == len(same["scores"]) == 3 and same["classifier"] == "2-layer LSTM"
+    # every split's accuracy is a count out of the test recordings the report names
+    counts = [score * same["test_recordings"] for score in same["scores"]]
+    assert all(abs(2 * c - round(2 * c)) < 0.01 for c in counts)
+
+
+def test_the_chance_level_is_what_a_coin_flipping_classifier_scores():
+    rng = np.random.default_rng(0)
+    for n in (7, 26, 36):
+        flips = np.abs(rng.binomial(n, 0.5, size=200_000) / n - 0.5).mean()
+        assert abs(chance_level(n) - flips) < 0.002
+    assert round(chance_level(26), 3) == 0.077 and chance_level(400) < 0.02
 
 
 def test_discriminative_score_is_deterministic_and_leaves_torch_seed_alone(halves):
