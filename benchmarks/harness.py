@@ -3,11 +3,24 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+
+def parse_settings(items: list[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as a config dict; a value is JSON (1, 0.5, true) or else the plain string (tcn)."""
+    settings = {}
+    for item in items:
+        key, _, text = item.partition("=")
+        try:
+            settings[key] = json.loads(text)
+        except json.JSONDecodeError:
+            settings[key] = text
+    return settings
 
 
 def peak_rss_mib() -> float:

@@ -27,7 +27,7 @@ import platform
 import time
 from pathlib import Path
 
-from harness import peak_rss_mib, run_isolated, timed_run
+from harness import parse_settings, peak_rss_mib, run_isolated, timed_run
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_vs_par.json"
 SAMPLE_RATE_RECORDINGS = 200
@@ -108,14 +108,6 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _value(text: str):
-    """A --set value: JSON (1, 0.5, true) or else the plain string (tcn)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["basic_motions", "daphnet"])
@@ -131,7 +123,7 @@ def main() -> None:
     parser.add_argument("--scale", nargs="+", type=int, default=None, metavar="STRIDE",
                         help="time/memory only, on Daphnet windows every STRIDE steps")
     args = parser.parse_args()
-    settings = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    settings = parse_settings(args.set)
     if args.scale:
         rows = [run_isolated(scale_one, stride, g, args.par_epochs, args.seed, settings, label={"dataset": f"stride {stride}", "generator": g})
                 for stride in args.scale for g in args.generators]

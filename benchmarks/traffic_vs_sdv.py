@@ -2,7 +2,7 @@
 
     python benchmarks/traffic_vs_sdv.py                         # all reference data, PAR at SDV's 128 epochs
     python benchmarks/traffic_vs_sdv.py --datasets bikeshare --par-epochs 32
-    python benchmarks/traffic_vs_sdv.py --datasets bikeshare chicago --generators traffic --set patch=4 --out /tmp/p4.json
+    python benchmarks/traffic_vs_sdv.py --datasets bikeshare chicago --generators traffic --set patch=4 --out P4.json
 
 * series (bikeshare days, chicago weeks): ``traffic`` vs ``traffic-par`` (SDV PARSynthesizer, calendar as context)
 * trips (nyc_flights): ``traffic-trips`` vs ``traffic-trips-gc`` (SDV GaussianCopulaSynthesizer)
@@ -34,7 +34,7 @@ import platform
 import time
 from pathlib import Path
 
-from harness import peak_rss_mib, run_isolated, timed_run
+from harness import parse_settings, peak_rss_mib, run_isolated, timed_run
 
 RESULTS = Path(__file__).resolve().parent / "results" / "traffic_vs_sdv.json"
 SAMPLE_RATE_RECORDS = {"sequence": 200, "table": 5000}
@@ -69,7 +69,7 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int, settings: 
     from synthguard_traffic.metrics import (forecast_comparison, od_comparison, profile_comparison,
                                             spatial_comparison)
 
-    config = {"epochs": par_epochs} if generator == "traffic-par" else (settings if generator == "traffic" else None)
+    config = {"epochs": par_epochs} if generator == "traffic-par" else (settings or None if generator == "traffic" else None)
     modality = sg.datasets()[dataset].modality
     run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDS[modality])
     train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--diagram", action="store_true", help="also the fundamental-diagram check on a constructed log")
     args = parser.parse_args()
-    settings = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    settings = parse_settings(args.set)
     rows = []
     if args.diagram:
         for generator in ("traffic", "traffic-no-diagram", "traffic-par"):
