@@ -5,7 +5,9 @@
 Fits the ``sensor`` generator on ``generate``'s 80% training split (seed 0) once per (patch, seed), samples as
 many recordings as it trained on with the fit's seed, and prints fit seconds, epochs, the best validation NLL,
 the discriminative score (TimeGAN's post-hoc classifier over ``--splits`` random splits; one fit's score moves
-by ± 0.05 between seeds on these panels, hence several seeds) and the predictive score. Run it alone: fit
+by ± 0.05 between seeds on these panels, hence several seeds), the predictive score, and how far readings move
+per step: the mean |x[t] − x[t−1]| in training-std units (the real recordings' is printed first) and its range over
+the positions t mod P inside a patch (an artefact at patch edges would make that range large). Run it alone: fit
 seconds are read from the same process.
 """
 
@@ -22,6 +24,14 @@ from synthguard.engine import HOLDOUT, SPLIT_SEED
 from synthguard_sensor.metrics import discriminative_score, predictive_score
 
 
+def step_sizes(values: np.ndarray, sd: np.ndarray, period: int) -> tuple[float, float]:
+    """Mean |x[t] - x[t-1]| / sd, and the range of that mean over the positions t mod ``period``."""
+    moves = np.nanmean(np.abs(np.diff(values / sd, axis=1)), axis=(0, 2))  # per step t = 1..T-1
+    t = np.arange(1, values.shape[1])
+    by_position = [moves[t % period == r].mean() for r in range(period)]
+    return float(moves.mean()), float(max(by_position) - min(by_position))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
@@ -31,8 +41,11 @@ def main() -> None:
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     train, hold = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
-    print("| patch | seed | fit s | epochs | best val NLL | discriminative (± std) | predictive MAE |")
-    print("|---:|---:|---:|---:|---:|---|---:|")
+    sd, period = np.nanstd(train.values, axis=(0, 1)), max(args.patches)
+    real_step, real_range = step_sizes(train.values, sd, period)
+    print(f"real training recordings: step {real_step:.3f} (range over positions mod {period}: {real_range:.3f})")
+    print("| patch | seed | fit s | epochs | best val NLL | discriminative (± std) | predictive MAE | step (range) |")
+    print("|---:|---:|---:|---:|---:|---|---:|---|")
     for patch in args.patches:
         rows = []
         for seed in args.seeds:
@@ -44,12 +57,13 @@ def main() -> None:
             values = np.where(np.isfinite(syn.values), syn.values, np.nan)
             disc = discriminative_score(train.values, values, seed=0, repeats=args.splits)
             pred = predictive_score(values, hold.values, train.values, seed=0)
-            rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred))
+            step, spread = step_sizes(values, sd, period)
+            rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
             print(f"| {patch} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
-                  f"{disc['score']} ± {disc['std']} | {pred} |", flush=True)
+                  f"{disc['score']} ± {disc['std']} | {pred} | {step:.3f} ({spread:.3f}) |", flush=True)
         mean = np.mean(rows, axis=0)
-        print(f"| {patch} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | {mean[3]:.3f} | {mean[4]:.3f} |",
-              flush=True)
+        print(f"| {patch} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | {mean[3]:.3f} | {mean[4]:.3f} | "
+              f"{mean[5]:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
