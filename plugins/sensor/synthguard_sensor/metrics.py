@@ -236,8 +236,9 @@ def _train(model: nn.Module, loss: Callable[[np.ndarray], torch.Tensor], n: int,
 
 
 def _discriminate_once(real: np.ndarray, syn: np.ndarray, stats: tuple[np.ndarray, np.ndarray], seed: int,
-                       steps: int, batch_size: int) -> float:
-    """Held-out accuracy of one classifier trained on a balanced, freshly split real/synthetic set."""
+                       steps: int, batch_size: int) -> tuple[float, int]:
+    """Held-out accuracy of one classifier trained on a balanced, freshly split real/synthetic set, and the
+    number of held-out recordings it was measured on."""
     from sklearn.model_selection import train_test_split
 
     rng = np.random.default_rng(seed)
@@ -251,7 +252,7 @@ def _discriminate_once(real: np.ndarray, syn: np.ndarray, stats: tuple[np.ndarra
     bce = nn.BCEWithLogitsLoss()
     _train(model, lambda idx: bce(model(x[train[idx]]), y[train[idx]]), len(train), steps, batch_size, rng)
     with torch.no_grad():
-        return float(((model(x[test]) > 0).float() == y[test]).float().mean())
+        return float(((model(x[test]) > 0).float() == y[test]).float().mean()), len(test)
 
 
 def chance_level(test_recordings: int) -> float:
@@ -274,9 +275,10 @@ def discriminative_score(real: np.ndarray, syn: np.ndarray, seed: int = 0, steps
     recordings would score on average at that test size (:func:`chance_level`).
     """
     stats = _channel_stats(real)
-    accuracies = np.array([_discriminate_once(real, syn, stats, seed + r, steps, batch_size) for r in range(repeats)])
+    runs = [_discriminate_once(real, syn, stats, seed + r, steps, batch_size) for r in range(repeats)]
+    accuracies = np.array([accuracy for accuracy, _ in runs])
     scores = np.abs(accuracies - 0.5)
-    test = math.ceil(0.2 * 2 * min(len(real), len(syn)))  # train_test_split's test size
+    test = runs[0][1]  # the same size every split: 20% of the balanced set
     return {"score": _r(scores.mean()), "std": _r(scores.std()), "scores": [_r(s) for s in scores],
             "test_accuracy": _r(accuracies.mean()), "test_recordings": test, "chance_level": _r(chance_level(test))}
 
