@@ -65,3 +65,30 @@ def test_validating_every_few_epochs_records_those_and_leaves_training_alone():
     assert sparse.val_loss == [every.val_loss[2], every.val_loss[5]]
     assert sparse.train_loss == every.train_loss  # validation draws nothing from the training stream
     assert sparse.best_epoch in (3, 6) and sparse.to_json()["val_epochs"] == [3, 6]
+
+
+@pytest.mark.parametrize("n, batch_size, sizes", [
+    (630, 157, [126] * 5),                   # finance-vae on german_credit's benchmark split: not 4 x 157 + 2
+    (65281, 256, [256] + [255] * 255),       # not 255 x 256 + 1 (a "ceil(n / steps)" batch size gives that)
+    (48, 16, [16, 16, 16]),
+])
+def test_even_batches_cut_an_epoch_into_steps_that_differ_by_at_most_one_row(n, batch_size, sizes):
+    from synthguard.models import train_loop
+
+    def epoch_batches(even: bool) -> list[list[int]]:
+        seen: list[torch.Tensor] = []
+        model = torch.nn.Linear(1, 1)
+
+        def loss(batch, generator):
+            seen.append(batch[:, 0].long())
+            return model(batch).pow(2).mean()
+
+        train_loop(model, loss, torch.arange(n, dtype=torch.float32)[:, None], None, epochs=1, batch_size=batch_size,
+                   lr=0.01, generator=torch.Generator().manual_seed(0), even_batches=even)
+        return [b.tolist() for b in seen]
+
+    even, full = epoch_batches(True), epoch_batches(False)
+    assert sorted(map(len, even), reverse=True) == sizes
+    assert sorted(sum(even, [])) == list(range(n))  # every row once an epoch
+    assert sum(even, []) == sum(full, [])  # the same shuffle, only cut differently
+    assert [len(b) for b in full[:-1]] == [batch_size] * (len(full) - 1)  # the default: full batches, then the rest

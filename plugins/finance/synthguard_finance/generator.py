@@ -84,7 +84,11 @@ class FinanceGenerator(Generator):
         return {**info, "parameters": sum(p.numel() for p in self.model_.parameters())}
 
     def _batch_size(self, n: int) -> int:
-        return min(self.config.batch_size, max(16, n // 4))  # >= 4 steps/epoch on small tables
+        """Rows per step for ``n`` training rows: ``batch_size``, at most a quarter of the table (>= 4 steps an
+        epoch on small tables). Both models train in even batches (``train_loop(even_batches=True)``): a ragged
+        last batch (german_credit's benchmark split: 630 rows = 4 x 157 + 2) took a full optimizer step on 2 rows
+        every epoch, and finance-vae's samples swung from one memorization check to the next."""
+        return min(self.config.batch_size, max(16, n // 4))
 
     def _train(self, train: torch.Tensor, val: torch.Tensor, data: Table, val_rows: np.ndarray, *,
                gen: torch.Generator, progress: bool) -> dict[str, Any]:
@@ -96,7 +100,7 @@ class FinanceGenerator(Generator):
             self.model_, self.model_.loss, train, val if len(val) else None, epochs=c.epochs,
             batch_size=batch, lr=c.lr, weight_decay=c.weight_decay,
             generator=gen, patience=patience if len(val) else None, progress=progress,
-            description=f"fitting {self.name} on {self.device_}",
+            description=f"fitting {self.name} on {self.device_}", even_batches=True,
         )
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "patience_epochs": patience}
@@ -108,7 +112,7 @@ class FinanceGenerator(Generator):
         self.model_ = self._build().to(device)
         history, ledger = train_dp(
             self.model_, lambda module, batch, g: module.loss(batch, g, per_row=True), data, settings=c.dp,
-            epochs=c.epochs, batch_size=min(c.batch_size, max(16, len(data) // 4)), lr=c.lr, generator=gen, seed=seed,
+            epochs=c.epochs, batch_size=self._batch_size(len(data)), lr=c.lr, generator=gen, seed=seed,
             weight_decay=c.weight_decay, unit="record (one table row = one person; rows are not grouped by entity)",
             progress=progress)
         self.device_ = device
@@ -193,12 +197,6 @@ class FinanceVAE(FinanceGenerator):
     supports_dp = False
     state_version = 1
 
-    def _batch_size(self, n: int) -> int:
-        """Equal batches: a ragged last one (german_credit: 630 rows = 4 x 157 + 2) took a full step on 2 rows
-        every epoch, and the model's samples swung from one check to the next."""
-        target = super()._batch_size(n)
-        return -(-n // -(-n // target))
-
     def _build(self) -> OnePassTabularVAE:
         c = self.config
         return OnePassTabularVAE(self.encoder_.vocab_sizes, c.width, c.n_layers, c.latent, c.beta, c.dropout)
@@ -236,7 +234,7 @@ class FinanceVAE(FinanceGenerator):
             progress=progress, description=f"fitting {self.name} on {self.device_}", val_repeats=4,
             val_every=c.check_every,  # recorded for the report, never stopped on: at the checks is enough
             fused=True,  # a step of this small MLP is mostly optimizer overhead
-            keep_best=False, on_epoch_end=check,
+            keep_best=False, on_epoch_end=check, even_batches=True,
         )
         if not can_check:
             warnings.warn(f"{self.name}: {len(train)} training rows (need {MIN_CHECK_ROWS}) — no memorization check ran; "
