@@ -154,6 +154,7 @@ def test_parquet_input_and_generator_settings(cli, tmp_path, loans_csv):
     proc = cli("generate", "finance", "--data", str(data), "--rows", "20", "--epochs", "1",
                "--set", "d_model=32", "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
+    assert "TPR@1%FPR not read (too few non-members" in proc.stdout  # 60 held-out rows: said, not printed as None
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["generator"]["config"]["d_model"] == 32 and report["lineage"]["data_source"]["source"] == "file:loans.parquet"
     proc = cli("generate", "finance", "--data", str(data), "--rows", "5", "--set", "wings=2", "--out", str(tmp_path / "p"))

@@ -91,8 +91,10 @@ def _audit_line(audit: dict) -> str:
     mia, dcr = audit["membership_inference"], audit["dcr"]
     verdict = "meets target" if mia["meets_target"] else "MISSES target"
     valid = "" if mia.get("valid", True) else " (positive controls NOT flagged: audit invalid)"
+    tpr = mia["worst_tpr_at_1pct_fpr"]
+    tpr = f"TPR@1%FPR {tpr}" if tpr is not None else f"TPR@1%FPR not read ({mia.get('tpr_note', 'no attack scored it')})"
     return (f"privacy audit: worst attack AUC {mia['worst_auc']} ({mia['worst_auc_attack']}), "
-            f"TPR@1%FPR {mia['worst_tpr_at_1pct_fpr']} — {verdict}{valid}; "
+            f"{tpr} — {verdict}{valid}; "
             f"DCR share {dcr['share_closer_to_train']}")
 
 
