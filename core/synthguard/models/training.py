@@ -88,8 +88,7 @@ def train_loop(
             model.train()
             perm = torch.randperm(n, generator=generator, device=generator.device).to(train_data.device)
             total, count = 0.0, 0
-            steps = -(-n // batch_size)
-            chunks = perm.tensor_split(steps) if even_batches else perm.split(batch_size)
+            chunks = perm.tensor_split(-(-n // batch_size)) if even_batches else perm.split(batch_size)
             for rows in chunks:
                 batch = train_data[rows]
                 loss = loss_fn(batch, generator)

@@ -72,6 +72,11 @@ class OnePassTabularVAE(nn.Module):
         mu, logvar = self.encoder(cells @ self.value_emb.weight).chunk(2, dim=-1)
         return mu, logvar
 
+    @staticmethod
+    def kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """KL(q(z | row) || N(0, I)) in nats, one per row."""
+        return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
+
     def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
         """Negative ELBO per cell: (reconstruction NLL + beta * KL) / C, averaged over rows.
 
@@ -84,8 +89,7 @@ class OnePassTabularVAE(nn.Module):
         logits = self.head(self.decoder(z))
         # cross-entropy of every column at once: log-sum-exp of its logits minus the logit of its true value
         nll = self._column_logsumexp(logits).sum(1) - logits.gather(1, tokens + self.offsets).sum(1)
-        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
-        return (nll + self.beta * kl).mean() / tokens.shape[1]
+        return (nll + self.beta * self.kl(mu, logvar)).mean() / tokens.shape[1]
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,
