@@ -124,3 +124,19 @@ def test_a_plugins_metric_figures_are_drawn_and_a_broken_one_does_not_break_the_
     assert "Domain metrics" in page and "plugin.thing" in page and "nested.a" in page
     assert page.count('class="plotly-graph-div"') == 2
     assert "figure broken" in page and "could not be drawn" in page
+
+
+def test_long_category_names_are_short_on_the_axis_and_whole_on_hover():
+    from synthguard.quality.html import render_html
+
+    long = ["... >= 200 DM / salary assignments for at least 1 year", "... >= 200 DM / salary assignments, other"]
+    column = {"kind": "categorical", "categories": long + ["none"], "real": [0.2, 0.3, 0.5],
+              "synthetic": [0.25, 0.25, 0.5], "missing": {"real": 0.0, "synthetic": 0.0}}
+    page = render_html({"rows": 3, "modality": "table", "generator": {"name": "g"},
+                        "metrics": {"core.distributions": {"columns": {"checking": column}}}})
+    decoder, start = json.JSONDecoder(), page.index("[", page.index("Plotly.newPlot("))
+    bars, end = decoder.raw_decode(page, start)  # Plotly.newPlot(id, data, layout, config)
+    layout, _ = decoder.raw_decode(page, page.index("{", end))
+    assert [bar["x"] for bar in bars] == [[0, 1, 2]] * 2  # two names that shorten alike stay two bars
+    assert all(bar["hovertext"] == long + ["none"] for bar in bars)
+    assert layout["xaxis"]["ticktext"] == ["... >= 200 DM /…", "... >= 200 DM /…", "none"]

@@ -42,6 +42,10 @@ def _checks_table(report: dict) -> str:
             + "".join(rows) + "</table>")
 
 
+def _short(label: str, width: int = 16) -> str:
+    return label if len(label) <= width else label[:width - 1] + "…"
+
+
 def _column_figs(dist: dict) -> list[str]:
     import plotly.graph_objects as go
 
@@ -54,12 +58,20 @@ def _column_figs(dist: dict) -> list[str]:
             fig.add_bar(x=mids, y=col["synthetic"], name="synthetic", marker_color="#e07a1f", opacity=0.6)
             fig.update_layout(barmode="overlay", bargap=0)
         else:
-            fig.add_bar(x=col["categories"], y=col["real"], name="real", marker_color="#3b6fd8")
-            fig.add_bar(x=col["categories"], y=col["synthetic"], name="synthetic", marker_color="#e07a1f")
+            # long category names (german_credit: "... >= 200 DM / salary assignments for at least 1 year") ran
+            # over the legend and each other: shortened on the axis, whole on hover; bars sit at positions, so two
+            # names that shorten alike stay two bars
+            names = [str(c) for c in col["categories"]]
+            at = list(range(len(names)))
+            fig.add_bar(x=at, y=col["real"], name="real", marker_color="#3b6fd8", hovertext=names)
+            fig.add_bar(x=at, y=col["synthetic"], name="synthetic", marker_color="#e07a1f", hovertext=names)
+            fig.update_xaxes(tickvals=at, ticktext=[_short(n) for n in names], tickangle=-30)
         miss = col.get("missing", {})
-        title = f"<b>{name}</b><br>missing: real {miss.get('real', 0):.1%}, synthetic {miss.get('synthetic', 0):.1%}"
+        # the legend lives in the subtitle (a legend box collided with the axis labels or the title)
+        title = (f"<b>{name}</b><br><span style='color:#3b6fd8'>■ real</span> (missing {miss.get('real', 0):.1%}) "
+                 f"<span style='color:#e07a1f'>■ synthetic</span> (missing {miss.get('synthetic', 0):.1%})")
         fig.update_layout(title=title, height=300, margin=dict(l=30, r=10, t=50, b=30), title_font_size=12,
-                          legend=dict(orientation="h", y=-0.25))
+                          showlegend=False)
         out.append(_fig(fig))
     return out
 
