@@ -69,7 +69,7 @@ def run_one(dataset: str, generator: str, par_epochs: int, seed: int, settings: 
     from synthguard_traffic.metrics import (forecast_comparison, od_comparison, profile_comparison,
                                             spatial_comparison)
 
-    config = {"epochs": par_epochs} if generator == "traffic-par" else (settings or None if generator == "traffic" else None)
+    config = {"traffic-par": {"epochs": par_epochs}, "traffic": settings or None}.get(generator)  # baselines: defaults
     modality = sg.datasets()[dataset].modality
     run = timed_run(generator, dataset, config=config, seed=seed, rate_records=SAMPLE_RATE_RECORDS[modality])
     train, hold, model, syn = run.train, run.holdout, run.model, run.synthetic
