@@ -146,8 +146,9 @@ def main() -> None:
               "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print("| generator | fit s | discriminative ↓ | predictive MAE ↓ |\n|---|---:|---|---|")
-    for name, (d, p) in {k: (v["discriminative"], v["predictive"]) for k, v in PUBLISHED.items()}.items():
-        print(f"| {name} (published) | — | {d[0]:.3f} ± {d[1]:.3f} | {p[0]:.3f} ± {p[1]:.3f} |")
+    for name, published in PUBLISHED.items():
+        (d, ds), (p, ps) = published["discriminative"], published["predictive"]
+        print(f"| {name} (published) | — | {d:.3f} ± {ds:.3f} | {p:.3f} ± {ps:.3f} |")
     for name, r in rows.items():
         d, p = r["discriminative"], r["predictive"]
         print(f"| {name} | {r.get('fit_seconds', '—')} | {d[0]:.3f} ± {d[1]:.3f} | {p[0]:.3f} ± {p[1]:.3f} |")

@@ -29,6 +29,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import parse_settings  # noqa: E402
 
 
+def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | None, seed: int, splits: int):
+    """Fit ``sensor`` on ``train`` with ``config`` and ``seed``, sample as many recordings with the same seed, score them.
+
+    Returns the fit seconds, the fit's ``fit_info_``, the synthetic values (NaN where missing), the discriminative
+    score (``splits`` random splits against ``train``) and the predictive score (trained on synthetic, tested on ``hold``).
+    """
+    start = time.perf_counter()
+    model = sg.fit("sensor", train, seed=seed, config=config)
+    fit_s = time.perf_counter() - start
+    syn = model.sample(len(train), seed=seed)
+    values = np.where(np.isfinite(syn.values), syn.values, np.nan)
+    disc = discriminative_score(train.values, values, seed=0, repeats=splits)
+    pred = predictive_score(values, hold.values, train.values, seed=0)
+    return fit_s, model.fit_info_, values, disc, pred
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
@@ -46,14 +62,7 @@ def main() -> None:
         label = variant.strip() or "defaults"
         rows = []
         for seed in args.seeds:
-            start = time.perf_counter()
-            model = sg.fit("sensor", train, seed=seed, config=settings or None)
-            fit_s = time.perf_counter() - start
-            info = model.fit_info_
-            syn = model.sample(len(train), seed=seed)
-            values = np.where(np.isfinite(syn.values), syn.values, np.nan)
-            disc = discriminative_score(train.values, values, seed=0, repeats=args.splits)
-            pred = predictive_score(values, hold.values, train.values, seed=0)
+            fit_s, info, values, disc, pred = fit_and_score(train, hold, settings or None, seed, args.splits)
             step = persistence_error(values, train.values)
             rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
             print(f"| {label} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "

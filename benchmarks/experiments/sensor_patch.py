@@ -14,14 +14,15 @@ seconds are read from the same process.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 import synthguard as sg
 from synthguard.data import holdout_split
 from synthguard.engine import HOLDOUT, SPLIT_SEED
-from synthguard_sensor.metrics import discriminative_score, persistence_error, predictive_score
+from synthguard_sensor.metrics import persistence_error
+
+from sensor_configs import fit_and_score  # same folder: one fit-sample-score for both experiments
 
 
 def step_sizes(values: np.ndarray, reference: np.ndarray, period: int) -> tuple[float, float]:
@@ -50,14 +51,7 @@ def main() -> None:
     for patch in args.patches:
         rows = []
         for seed in args.seeds:
-            start = time.perf_counter()
-            model = sg.fit("sensor", train, seed=seed, config={"patch": patch})
-            fit_s = time.perf_counter() - start
-            info = model.fit_info_
-            syn = model.sample(len(train), seed=seed)
-            values = np.where(np.isfinite(syn.values), syn.values, np.nan)
-            disc = discriminative_score(train.values, values, seed=0, repeats=args.splits)
-            pred = predictive_score(values, hold.values, train.values, seed=0)
+            fit_s, info, values, disc, pred = fit_and_score(train, hold, {"patch": patch}, seed, args.splits)
             step, spread = step_sizes(values, train.values, period)
             rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
             print(f"| {patch} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
