@@ -1,6 +1,6 @@
-"""The sensor plugin's generator vs SDV's PARSynthesizer, side by side (run by hand, not a test).
+"""The sensor plugin's generators vs SDV's PARSynthesizer, side by side (run by hand, not a test).
 
-    python benchmarks/sensor_vs_par.py                       # both reference datasets, PAR at SDV's 128 epochs
+    python benchmarks/sensor_vs_par.py                       # both reference datasets: sensor, sensor-vae, PAR (SDV's 128 epochs)
     python benchmarks/sensor_vs_par.py --datasets daphnet --par-epochs 32
     python benchmarks/sensor_vs_par.py --generators sensor --set patch=4 --out benchmarks/results/sensor_vs_par_patch4.json
     python benchmarks/sensor_vs_par.py --scale 8 16 --out benchmarks/results/sensor_vs_par_scale.json
@@ -10,10 +10,10 @@ into 64-step windows every S steps (overlapping, so held-out windows share readi
 training ones: no quality or privacy numbers are read from these runs).
 
 Same holdout split as ``synthguard generate`` (20%, seed 0), same machine, one
-fresh process per (dataset, generator) so peak memory is that fit's own. Both
+fresh process per (dataset, generator) so peak memory is that fit's own. All
 generators sample as many recordings as there are training recordings; the
 scores compare them with the real training recordings (discriminative) and the
-real holdout (predictive, label TSTR, DCR). Defaults of the sensor generator
+real holdout (predictive, label TSTR, DCR). Defaults of the sensor generators
 were chosen on basic_motions only; daphnet is the dataset it was not tuned on.
 Writes benchmarks/results/sensor_vs_par.json and prints a Markdown table.
 """
@@ -111,11 +111,11 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["basic_motions", "daphnet"])
-    parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-par"])
+    parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-vae", "sensor-par"])
     parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a config value of the sensor generator (not PAR), e.g. --set layers=1")
+                        help="a config value of the plugin's generators (not PAR), e.g. --generators sensor --set layers=1")
     parser.add_argument("--splits", type=int, default=10,
                         help="discriminative score: classifiers trained on this many random splits (with 3, PAR's "
                              "basic_motions score read 0.33 in one run and 0.15 in another)")

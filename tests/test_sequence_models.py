@@ -1,9 +1,10 @@
-"""The core's sequence network samples exactly what it was trained to predict, whatever its trunk and patch."""
+"""The core's sequence networks sample exactly what they were trained to predict, whatever their trunk and patch."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+from synthguard.models.sequence_latent import SequenceLatentMixture, lagged_readings
 from synthguard.models.sequence_mixture import CausalConvStack, SequenceMixtureLSTM
 
 
@@ -55,3 +56,54 @@ def test_a_patched_step_never_sees_its_own_or_a_later_reading():
     out[0, 6].sum().backward()  # step 6: third step of the second patch
     touched = (x.grad[0].abs().sum(-1) > 0).nonzero().flatten().tolist()
     assert max(touched) == 5 and min(touched) == 0
+
+
+def latent_model(**kw) -> SequenceLatentMixture:
+    torch.manual_seed(0)
+    return SequenceLatentMixture(3, [2], 1, length=10, hidden=16, latent=4, lags=3, components=2, **kw).eval()
+
+
+def test_the_latent_model_samples_each_step_from_the_input_its_training_pass_scores_it_with():
+    # 10 steps (not a multiple of the decoder's 4x upsampling), two covariates known at every step
+    model = latent_model(n_exogenous=2)
+    cats, nums, exo = torch.tensor([[0], [1]]), torch.randn(2, 2), torch.randn(2, 10, 2)
+    seen = []
+    mixture = model._mixture
+    model._mixture = lambda state, lagged: seen.append((state, lagged)) or mixture(state, lagged)
+    z = torch.randn(2, 4, generator=torch.Generator().manual_seed(1))  # the latent sample() draws first
+    x = model.sample(cats, nums, 10, torch.Generator().manual_seed(1), exo=exo)
+    assert x.shape == (2, 10, 3) and len(seen) == 10
+    with torch.no_grad():
+        states = model.states(z, model.condition(cats, nums), exo)
+    lagged = lagged_readings(x, torch.ones_like(x), model.lags)
+    assert torch.allclose(torch.stack([s for s, _ in seen], dim=1), states, atol=1e-5)
+    assert torch.allclose(torch.stack([g for _, g in seen], dim=1), lagged, atol=1e-6)
+    # masks of the 3-steps-back reading: none before step 3, there from step 3 on; nothing at all at step 0
+    assert not lagged[:, 0].any() and not lagged[:, 2, -3:].any() and (lagged[:, 3, -3:] == 1).all()
+
+
+def test_a_latent_models_step_sees_only_its_last_readings_and_the_latent_sees_the_window():
+    model = latent_model()
+    x = torch.randn(1, 10, 3, requires_grad=True)
+    cond = model.condition(torch.zeros(1, 1, dtype=torch.long), torch.zeros(1, 2))
+    z = torch.zeros(1, 4)
+    log_pi, _, _ = model._mixture(model.states(z, cond, None), lagged_readings(x, torch.ones_like(x), model.lags))
+    log_pi[0, 6].sum().backward()  # step 6 given a fixed latent: readings 3, 4, 5
+    touched = (x.grad[0].abs().sum(-1) > 0).nonzero().flatten().tolist()
+    assert touched == [3, 4, 5]
+    window = torch.randn(1, 10, 3, requires_grad=True)
+    model.encode(window, torch.ones_like(window), cond.detach())[0].sum().backward()
+    assert (window.grad[0].abs().sum(-1) > 0).all()  # the posterior reads every step
+
+
+def test_a_latent_models_loss_leaves_missing_readings_out_and_is_random_only_through_its_generator():
+    model = latent_model()
+    cats, nums = torch.tensor([[0], [1]]), torch.randn(2, 2)
+    x = torch.randn(2, 10, 3)
+    x[0, 4, 1] = float("nan")
+    one = model.loss(x, cats, nums, generator=torch.Generator().manual_seed(5))
+    assert torch.isfinite(one)
+    assert one == model.loss(x, cats, nums, generator=torch.Generator().manual_seed(5))
+    assert one != model.loss(x, cats, nums, generator=torch.Generator().manual_seed(6))
+    with pytest.raises(ValueError, match="windows of 10"):
+        model.sample(cats, nums, 11, torch.Generator())

@@ -1,7 +1,8 @@
-"""Experiment: the sensor generator under several configurations, each over several fit seeds.
+"""Experiment: a sensor generator under several configurations, each over several fit seeds.
 
     .venv/bin/python benchmarks/experiments/sensor_configs.py --dataset basic_motions \\
-        --config "" --config "schedule=cosine epochs=120 lr=0.01" --seeds 0 1 2
+        --config "" --config "batch_size=16 lr=0.01" --seeds 0 1 2
+    .venv/bin/python benchmarks/experiments/sensor_configs.py --generator sensor-vae --config "" --config "lags=4"
 
 Each ``--config`` is one variant: space-separated KEY=VALUE settings of the generator ("" = the defaults).
 Fits on ``generate``'s 80% training split (seed 0) once per (variant, seed), samples as many recordings as it
@@ -29,14 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import parse_settings  # noqa: E402
 
 
-def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | None, seed: int, splits: int):
-    """Fit ``sensor`` on ``train`` with ``config`` and ``seed``, sample as many recordings with the same seed, score them.
+def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | None, seed: int, splits: int,
+                  generator: str = "sensor"):
+    """Fit ``generator`` on ``train`` with ``config`` and ``seed``, sample as many recordings with the same seed, score them.
 
     Returns the fit seconds, the fit's ``fit_info_``, the synthetic values (NaN where missing), the discriminative
     score (``splits`` random splits against ``train``) and the predictive score (trained on synthetic, tested on ``hold``).
     """
     start = time.perf_counter()
-    model = sg.fit("sensor", train, seed=seed, config=config)
+    model = sg.fit(generator, train, seed=seed, config=config)
     fit_s = time.perf_counter() - start
     syn = model.sample(len(train), seed=seed)
     values = np.where(np.isfinite(syn.values), syn.values, np.nan)
@@ -48,13 +50,14 @@ def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | No
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
+    ap.add_argument("--generator", default="sensor", help="sensor (the LSTM) or sensor-vae")
     ap.add_argument("--config", action="append", default=None, help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--splits", type=int, default=10)
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     train, hold = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
-    print(f"{args.dataset}: real training recordings step {persistence_error(train.values, train.values):.3f}")
+    print(f"{args.dataset}, {args.generator}: real training recordings step {persistence_error(train.values, train.values):.3f}")
     print("| config | seed | fit s | epochs | best val NLL | discriminative (± std) | predictive MAE | step |")
     print("|---|---:|---:|---:|---:|---|---:|---:|")
     for variant in args.config or [""]:
@@ -62,7 +65,8 @@ def main() -> None:
         label = variant.strip() or "defaults"
         rows = []
         for seed in args.seeds:
-            fit_s, info, values, disc, pred = fit_and_score(train, hold, settings or None, seed, args.splits)
+            fit_s, info, values, disc, pred = fit_and_score(train, hold, settings or None, seed, args.splits,
+                                                           args.generator)
             step = persistence_error(values, train.values)
             rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
             print(f"| {label} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "

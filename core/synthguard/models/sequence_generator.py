@@ -22,6 +22,7 @@ from ..errors import DataError
 from ..generator import Generator, GeneratorConfig
 from .seeding import torch_generator
 from .sequence_encoding import SequenceEncoder
+from .sequence_latent import SequenceLatentMixture
 from .sequence_mixture import SequenceMixtureLSTM
 from .training import train_loop
 
@@ -29,15 +30,22 @@ from .training import train_loop
 STATIC_QUANTILES = 101
 
 
-class MixtureSequenceConfig(GeneratorConfig):
-    """Defaults chosen on the sensor plugin's BasicMotions only (other datasets are for checking, not tuning)."""
-
+class SequenceTrainingConfig(GeneratorConfig):
+    """What every sequence model here shares: training, the mixture per step, sampling temperature."""
 
     epochs: int = Field(400, ge=1, description="maximum epochs; early stopping usually ends sooner")
     patience: int = Field(30, ge=1, description="epochs without validation improvement before stopping")
     batch_size: int = Field(32, ge=2)
     lr: float = Field(5e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
+    components: int = Field(8, ge=1, le=64, description="mixture components per step")
+    val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
+    temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
+
+
+class MixtureSequenceConfig(SequenceTrainingConfig):
+    """Defaults chosen on the sensor plugin's BasicMotions only (other datasets are for checking, not tuning)."""
+
     hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
     trunk: Literal["lstm", "tcn"] = Field("lstm", description="what carries the dynamics over time: an LSTM, or "
                                         "dilated causal convolutions (trains all steps in parallel; see CausalConvStack)")
@@ -45,11 +53,15 @@ class MixtureSequenceConfig(GeneratorConfig):
     patch: int = Field(1, ge=1, le=32, description="steps the trunk advances at once (P times fewer recurrent steps; "
                        "each step is still drawn given its P previous readings). 4 fit 2.5x faster on BasicMotions "
                        "as well, but worse on Daphnet: not the default")
-    components: int = Field(8, ge=1, le=64, description="mixture components per step")
     dropout: float = Field(0.1, ge=0, lt=1)
-    val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
-    temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
 
+
+class LatentSequenceConfig(SequenceTrainingConfig):
+    """The latent model's sizes (:class:`SequenceLatentMixture`); chosen on BasicMotions only."""
+
+    hidden: int = Field(64, ge=8, description="width of the convolutions and of every step's state")
+    latent: int = Field(16, ge=1, le=512, description="size of the latent vector each recording is drawn from")
+    lags: int = Field(8, ge=1, le=256, description="previous readings each step's mixture sees")
 
 
 class MixtureSequenceGenerator(Generator):
@@ -70,6 +82,8 @@ class MixtureSequenceGenerator(Generator):
     supports_conditions = True
     supports_resume = True
     state_version = 1
+    #: validation passes averaged per epoch: the LSTM's likelihood is exact, one suffices
+    val_repeats = 1
 
     # ------------------------------------------------------------------ extension points
 
@@ -168,13 +182,13 @@ class MixtureSequenceGenerator(Generator):
         val, train = perm[:n_val].to(device), perm[n_val:].to(device)
         model = self.model_
 
-        def loss(idx: torch.Tensor, _gen: torch.Generator) -> torch.Tensor:
-            return model.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx])
+        def loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+            return model.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx], generator=gen)
 
         history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs,
                              batch_size=min(c.batch_size, max(2, len(train) // 2)), lr=c.lr, weight_decay=c.weight_decay,
                              generator=gen, patience=c.patience if n_val else None, progress=progress,
-                             description=description, val_repeats=1)  # the likelihood is exact: one pass suffices
+                             description=description, val_repeats=self.val_repeats)
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "parameters": sum(p.numel() for p in model.parameters())}
 
@@ -283,6 +297,24 @@ class MixtureSequenceGenerator(Generator):
         self.model_ = self._build()
         self.model_.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(_Pool.PREFIX)})
         self.model_.eval()
+
+
+class LatentSequenceGenerator(MixtureSequenceGenerator):
+    """The same generator with :class:`SequenceLatentMixture` instead of the LSTM: every step trains in parallel.
+
+    Everything around the network (statics, covariates, conditions, resume, bundles) is
+    :class:`MixtureSequenceGenerator`'s; the model is built for the training windows' length.
+    """
+
+    Config = LatentSequenceConfig
+    #: the loss is an evidence bound with a random latent: average a few draws (same draws every epoch)
+    val_repeats = 4
+
+    def _build(self) -> SequenceLatentMixture:
+        c, e = self.config, self.encoder_
+        return SequenceLatentMixture(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
+                                     self.length_, c.hidden, c.latent, c.lags, c.components,
+                                     n_exogenous=self.n_exogenous_)
 
 
 class _Pool:

@@ -26,12 +26,23 @@ Shared by the sequence plugins (sensor recordings, traffic detectors) through
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-LOG_SCALE_MIN, LOG_SCALE_MAX = -7.0, 3.0
+from .mixture import draw_mixture, mixture_nll, mixture_params
+
+
+def embed_statics(model: nn.Module, cats: torch.Tensor, nums: torch.Tensor) -> torch.Tensor:
+    """(B, hidden): ``model.cond_bias`` + an embedding per categorical static + ``model.num_proj`` of the numbers.
+
+    ``cats`` (B, n_cat) codes (the last code of each = unseen/missing), ``nums`` (B, 2·n_num) values and missing flags.
+    """
+    out = model.cond_bias.expand(cats.shape[0], -1)
+    for i, emb in enumerate(model.cat_emb):
+        out = out + emb(cats[:, i])
+    if model.num_proj is not None:
+        out = out + model.num_proj(nums)
+    return out
 
 
 class CausalConvStack(nn.Module):
@@ -117,12 +128,7 @@ class SequenceMixtureLSTM(nn.Module):
 
     def condition(self, cats: torch.Tensor, nums: torch.Tensor) -> torch.Tensor:
         """(B, hidden) embedding of the static attributes (codes (B, n_cat), numbers+flags (B, 2·n_num))."""
-        out = self.cond_bias.expand(cats.shape[0], -1)
-        for i, emb in enumerate(self.cat_emb):
-            out = out + emb(cats[:, i])
-        if self.num_proj is not None:
-            out = out + self.num_proj(nums)
-        return out
+        return embed_statics(self, cats, nums)
 
     def _initial(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = torch.tanh(self.h0(cond)).view(-1, self.layers, self.hidden).transpose(0, 1).contiguous()
@@ -137,11 +143,7 @@ class SequenceMixtureLSTM(nn.Module):
 
     def _mixture(self, out: torch.Tensor, cond: torch.Tensor):
         params = self.head(torch.cat([self.drop(out), cond.expand_as(out)], dim=-1))
-        k, c = self.components, self.n_channels
-        logits = params[..., :k]
-        means = params[..., k:k + k * c].unflatten(-1, (k, c))
-        log_scales = params[..., k + k * c:].unflatten(-1, (k, c)).clamp(LOG_SCALE_MIN, LOG_SCALE_MAX)
-        return torch.log_softmax(logits, dim=-1), means, log_scales
+        return mixture_params(params, self.components, self.n_channels)
 
     def _patches(self, x0: torch.Tensor, mask: torch.Tensor, exo: torch.Tensor | None):
         """Pad T to a multiple of the patch with missing readings; (B, K, P·C) readings and masks, (B, K, P, E) covariates."""
@@ -211,18 +213,16 @@ class SequenceMixtureLSTM(nn.Module):
 
     # ------------------------------------------------------------------ training
 
-    def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None) -> torch.Tensor:
+    def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None,
+             generator: torch.Generator | None = None) -> torch.Tensor:
         """Mean negative log-likelihood per observed reading; ``x`` (B, T, C) standardised, NaN = missing;
-        ``exo`` (B, T, n_exogenous) the covariates at each step."""
+        ``exo`` (B, T, n_exogenous) the covariates at each step. The likelihood is exact: ``generator`` is
+        not used (it is part of the sequence models' shared signature; a latent model's loss draws with it)."""
         mask = torch.isfinite(x)
         cond = self.condition(cats, nums)
         cond_t = cond.unsqueeze(1)
         out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo, cond_t)
-        log_pi, means, log_scales = self._mixture(out, cond_t)
-        z = (x0.unsqueeze(-2) - means) / log_scales.exp()
-        log_n = -0.5 * z.pow(2) - log_scales - 0.5 * math.log(2 * math.pi)  # (B, T, K, C)
-        log_n = (log_n * mask.unsqueeze(-2)).sum(-1)  # a missing reading drops out of the likelihood
-        nll = -torch.logsumexp(log_pi + log_n, dim=-1)  # (B, T)
+        nll = mixture_nll(*self._mixture(out, cond_t), x0, mask)  # (B, T)
         return nll.sum() / mask.sum().clamp(min=1)
 
     # ------------------------------------------------------------------ sampling
@@ -230,14 +230,8 @@ class SequenceMixtureLSTM(nn.Module):
     def _draw(self, out: torch.Tensor, cond_t: torch.Tensor, temperature: float,
               generator: torch.Generator) -> torch.Tensor:
         """(B, 1, C) readings drawn from the mixture the (B, 1, hidden) state gives."""
-        b = out.shape[0]
         log_pi, means, log_scales = self._mixture(out, cond_t)
-        comp = torch.multinomial(torch.softmax(log_pi[:, 0] / temperature, dim=-1), 1, generator=generator)
-        idx = comp.view(b, 1, 1).expand(b, 1, self.n_channels)
-        mu = means[:, 0].gather(1, idx)[:, 0]
-        sd = log_scales[:, 0].gather(1, idx)[:, 0].exp() * temperature
-        noise = torch.randn(mu.shape, generator=generator, device=mu.device)
-        return (mu + sd * noise).unsqueeze(1)
+        return draw_mixture(log_pi[:, 0], means[:, 0], log_scales[:, 0], temperature, generator).unsqueeze(1)
 
     def _trunk_step(self, inputs: torch.Tensor, h):
         if self.trunk == "tcn":

@@ -9,6 +9,7 @@ import synthguard_sensor.plugin as plugin
 from synthguard.data import holdout_split
 from synthguard.testing import check_plugin, check_validator, parametrize_generator_checks
 from synthguard_sensor import SensorGenerator
+from synthguard_sensor.generator import SensorVAE
 from synthguard_sensor.distance import ShapeDistance
 from synthguard_sensor.validators import FlatlineValidator, RangeValidator, RateValidator, SpikeValidator, VALIDATORS
 
@@ -30,6 +31,11 @@ def broken(edit) -> sg.SequenceSet:
 
 @parametrize_generator_checks(SensorGenerator, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
 def test_sensor_generator_contract(check):
+    check()
+
+
+@parametrize_generator_checks(SensorVAE, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
+def test_sensor_vae_contract(check):
     check()
 
 

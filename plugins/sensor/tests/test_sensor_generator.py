@@ -31,7 +31,7 @@ def fitted(motions):
 
 def test_the_plugin_registers_its_generators_checks_distance_and_datasets():
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
-    assert {"sensor", "sensor-par"} <= set(entry["generators"])
+    assert {"sensor", "sensor-vae", "sensor-par"} <= set(entry["generators"])
     assert {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike"} <= set(entry["validators"])
     assert "sensor.shape" in entry["distances"]
     assert {"basic_motions", "daphnet"} <= set(entry["datasets"])
@@ -180,3 +180,17 @@ def test_another_sequence_network_fits_conditions_and_reloads_from_its_bundle(mo
     again = sg.load(tmp_path / "model")
     assert again.config == model.config
     np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
+
+
+def test_the_vae_fits_conditions_reloads_and_refits_to_the_same_recordings(motions, tmp_path):
+    tiny = {"epochs": 2, "hidden": 16, "components": 2, "latent": 4, "lags": 3}
+    model = sg.fit("sensor-vae", motions, seed=0, config=tiny)
+    runs = model.sample(4, seed=3, conditions={"activity": "Running"})
+    assert runs.values.shape == (4, 100, 6) and np.isfinite(runs.values).all()
+    assert set(runs.statics["activity"]) == {"Running"}
+    model.save(tmp_path / "model")
+    again = sg.load(tmp_path / "model")
+    assert again.config == model.config
+    np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
+    refit = sg.fit("sensor-vae", motions, seed=0, config=tiny)
+    np.testing.assert_array_equal(refit.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
