@@ -32,8 +32,9 @@ def load_daphnet() -> sg.SequenceSet:
 
 
 def _pretrained(name: str) -> dict[str, Path]:
-    bundle = PRETRAINED / f"sensor--{name}"
-    return {"sensor": bundle} if (bundle / "manifest.json").is_file() else {}
+    """The bundles shipped for dataset ``name``, by generator (``scripts/train_pretrained.py`` makes them)."""
+    bundles = {generator: PRETRAINED / f"{generator}--{name}" for generator in ("sensor", "sensor-vae")}
+    return {generator: path for generator, path in bundles.items() if (path / "manifest.json").is_file()}
 
 
 DATASETS = [

@@ -194,3 +194,9 @@ def test_the_vae_fits_conditions_reloads_and_refits_to_the_same_recordings(motio
     np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
     refit = sg.fit("sensor-vae", motions, seed=0, config=tiny)
     np.testing.assert_array_equal(refit.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
+
+
+def test_generate_with_the_vae_uses_its_own_pretrained_bundle(tmp_path):
+    result = sg.generate("sensor-vae", rows=10, out=tmp_path / "out", seed=0)
+    assert result.report["lineage"]["pretrained"] is True and result.report["generator"]["name"] == "sensor-vae"
+    assert np.load(tmp_path / "out" / "synthetic.npz")["values"].shape == (10, 100, 6)
