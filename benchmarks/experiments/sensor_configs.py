@@ -19,6 +19,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import synthguard as sg
@@ -47,6 +48,29 @@ def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | No
     return fit_s, model.fit_info_, values, disc, pred
 
 
+def score_seeds(label: str, train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | None, seeds: list[int],
+                splits: int, generator: str = "sensor",
+                step: Callable[[np.ndarray], tuple[float, str]] | None = None) -> None:
+    """Fit and score once per seed (:func:`fit_and_score`); print a Markdown row per seed, then their mean.
+
+    ``step(values)`` gives the last column, a number and its text (default: the mean step in training-std units).
+    """
+    def mean_step(values: np.ndarray) -> tuple[float, str]:
+        value = persistence_error(values, train.values)
+        return value, f"{value:.3f}"
+
+    rows = []
+    for seed in seeds:
+        fit_s, info, values, disc, pred = fit_and_score(train, hold, config, seed, splits, generator)
+        value, text = (step or mean_step)(values)
+        rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, value))
+        print(f"| {label} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
+              f"{disc['score']} ± {disc['std']} | {pred} | {text} |", flush=True)
+    mean = np.mean(rows, axis=0)
+    print(f"| {label} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | **{mean[3]:.3f}** | {mean[4]:.3f} | "
+          f"{mean[5]:.3f} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
@@ -62,18 +86,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---|---:|---:|")
     for variant in args.config or [""]:
         settings = parse_settings(variant.split()) if variant.strip() else {}
-        label = variant.strip() or "defaults"
-        rows = []
-        for seed in args.seeds:
-            fit_s, info, values, disc, pred = fit_and_score(train, hold, settings or None, seed, args.splits,
-                                                           args.generator)
-            step = persistence_error(values, train.values)
-            rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
-            print(f"| {label} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
-                  f"{disc['score']} ± {disc['std']} | {pred} | {step:.3f} |", flush=True)
-        mean = np.mean(rows, axis=0)
-        print(f"| {label} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | **{mean[3]:.3f}** | {mean[4]:.3f} | "
-              f"{mean[5]:.3f} |", flush=True)
+        score_seeds(variant.strip() or "defaults", train, hold, settings or None, args.seeds, args.splits,
+                    args.generator)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from synthguard.data import holdout_split
 from synthguard.engine import HOLDOUT, SPLIT_SEED
 from synthguard_sensor.metrics import persistence_error
 
-from sensor_configs import fit_and_score  # same folder: one fit-sample-score for both experiments
+from sensor_configs import score_seeds  # same folder: one fit-sample-score-print for both experiments
 
 
 def step_sizes(values: np.ndarray, reference: np.ndarray, period: int) -> tuple[float, float]:
@@ -49,16 +49,11 @@ def main() -> None:
     print("| patch | seed | fit s | epochs | best val NLL | discriminative (± std) | predictive MAE | step (range) |")
     print("|---:|---:|---:|---:|---:|---|---:|---|")
     for patch in args.patches:
-        rows = []
-        for seed in args.seeds:
-            fit_s, info, values, disc, pred = fit_and_score(train, hold, {"patch": patch}, seed, args.splits)
-            step, spread = step_sizes(values, train.values, period)
-            rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, step))
-            print(f"| {patch} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
-                  f"{disc['score']} ± {disc['std']} | {pred} | {step:.3f} ({spread:.3f}) |", flush=True)
-        mean = np.mean(rows, axis=0)
-        print(f"| {patch} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | {mean[3]:.3f} | {mean[4]:.3f} | "
-              f"{mean[5]:.3f} |", flush=True)
+        def step(values: np.ndarray) -> tuple[float, str]:
+            value, spread = step_sizes(values, train.values, period)
+            return value, f"{value:.3f} ({spread:.3f})"
+
+        score_seeds(str(patch), train, hold, {"patch": patch}, args.seeds, args.splits, step=step)
 
 
 if __name__ == "__main__":
