@@ -92,3 +92,28 @@ def test_even_batches_cut_an_epoch_into_steps_that_differ_by_at_most_one_row(n, 
     assert sorted(sum(even, [])) == list(range(n))  # every row once an epoch
     assert sum(even, []) == sum(full, [])  # the same shuffle, only cut differently
     assert [len(b) for b in full[:-1]] == [batch_size] * (len(full) - 1)  # the default: full batches, then the rest
+
+
+def test_validation_in_one_pass_scores_the_repeated_split_once_and_agrees_with_separate_passes():
+    from synthguard.models import train_loop
+
+    data = torch.randn(60, 3, generator=torch.Generator().manual_seed(1))
+
+    def fit(one_pass: bool):
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 1)
+        val_sizes: list[int] = []
+
+        def loss(batch, generator):
+            if not model.training:
+                val_sizes.append(len(batch))
+            return (model(batch)[:, 0] - batch.sum(1)).pow(2).mean()  # a mean over rows
+
+        hist = train_loop(model, loss, data[:48], data[48:], epochs=5, batch_size=16, lr=0.01,
+                          generator=torch.Generator().manual_seed(0), val_repeats=4, val_one_pass=one_pass)
+        return hist, val_sizes
+
+    (one, one_sizes), (separate, separate_sizes) = fit(True), fit(False)
+    assert one_sizes == [48] * 5 and separate_sizes == [12] * 20  # the 12 held-out rows four times, in one batch
+    assert one.val_loss == pytest.approx(separate.val_loss, rel=1e-5)
+    assert one.train_loss == separate.train_loss and one.best_epoch == separate.best_epoch

@@ -56,6 +56,7 @@ def train_loop(
     keep_best: bool = True,
     on_epoch_end: Callable[[int], bool] | None = None,
     even_batches: bool = False,
+    val_one_pass: bool = False,
 ) -> TrainingHistory:
     """Train ``model`` on row tensors with AdamW; keep the weights of the best validation epoch.
 
@@ -74,6 +75,8 @@ def train_loop(
     ``even_batches`` cuts each epoch into ceil(n / batch_size) batches whose sizes differ by at most one, instead
     of full batches and a ragged remainder that takes a whole optimizer step on a few rows (630 rows in batches of
     157: four of 157 and one of 2); off by default so models trained before it reproduce bit for bit.
+    ``val_one_pass`` scores the ``val_repeats`` draws in one batch, the split repeated that many times (one pass
+    instead of several small ones; the same average for a loss that is a mean over rows); off by default, as above.
     """
     opt = AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)
     hist = TrainingHistory()
@@ -109,7 +112,10 @@ def train_loop(
                     vgen.manual_seed(12345)  # same validation draws every epoch: comparable losses
                     # a random loss on a small split is noisy: average enough draws for ~2000 records
                     repeats = val_repeats or min(16, max(1, -(-2000 // len(val_data))))
-                    current = sum(float(loss_fn(val_data, vgen)) for _ in range(repeats)) / repeats
+                    if val_one_pass:  # the split repeated in one batch: one pass instead of `repeats` small ones
+                        current = float(loss_fn(val_data.repeat(repeats, *[1] * (val_data.dim() - 1)), vgen))
+                    else:
+                        current = sum(float(loss_fn(val_data, vgen)) for _ in range(repeats)) / repeats
                 hist.val_loss.append(current)
                 hist.val_epochs.append(epoch + 1)
             elif validating:
