@@ -67,6 +67,8 @@ class LatentSequenceConfig(SequenceTrainingConfig):
     hidden: int = Field(48, ge=8, description="width of the convolutions and of every step's state")
     latent: int = Field(16, ge=1, le=512, description="size of the latent vector each recording is drawn from")
     lags: int = Field(8, ge=1, le=256, description="previous readings each step's mixture sees")
+    free_bits: float = Field(0.0, ge=0, description="nats per latent dimension (mean over a batch) the training loss "
+                             "does not penalise: keeps the decoder from ignoring the latent")
 
 
 class MixtureSequenceGenerator(Generator):
@@ -324,7 +326,7 @@ class LatentSequenceGenerator(MixtureSequenceGenerator):
         c, e = self.config, self.encoder_
         return SequenceLatentMixture(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
                                      self.length_, c.hidden, c.latent, c.lags, c.components,
-                                     n_exogenous=self.n_exogenous_)
+                                     n_exogenous=self.n_exogenous_, free_bits=c.free_bits)
 
 
 class _Pool:
