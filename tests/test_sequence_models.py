@@ -107,3 +107,32 @@ def test_a_latent_models_loss_leaves_missing_readings_out_and_is_random_only_thr
     assert one != model.loss(x, cats, nums, generator=torch.Generator().manual_seed(6))
     with pytest.raises(ValueError, match="windows of 10"):
         model.sample(cats, nums, 11, torch.Generator())
+
+
+def test_free_bits_lift_the_training_kl_to_the_floor_and_leave_the_validation_bound_alone():
+    plain, floored = latent_model(), latent_model(free_bits=5.0)  # same weights (same seed), a floor no KL reaches
+    cats, nums, x = torch.tensor([[0], [1]]), torch.randn(2, 2), torch.randn(2, 10, 3)
+
+    def loss(model):
+        with torch.no_grad():
+            return model.loss(x, cats, nums, generator=torch.Generator().manual_seed(5))
+
+    assert loss(floored) == loss(plain)  # eval(): the evidence bound, what early stopping compares
+    plain.train(), floored.train()
+    # training: each of the 4 dimensions counts 5 nats for each of the 2 recordings, over 2 x 10 x 3 readings
+    with torch.no_grad():
+        mean, log_var = plain.encode(x, torch.ones_like(x), plain.condition(cats, nums))
+    kl = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var).sum()
+    assert float(loss(floored) - loss(plain)) == pytest.approx(float(4 * 5.0 * 2 - kl) / 60, rel=1e-4)
+
+
+def test_a_latent_model_decodes_given_latents_instead_of_prior_draws():
+    model = latent_model()
+    cats, nums = torch.tensor([[0], [1]]), torch.randn(2, 2)
+    z = torch.randn(2, 4, generator=torch.Generator().manual_seed(1))  # what sample() draws first with seed 1
+    drawn = model.sample(cats, nums, 10, torch.Generator().manual_seed(1))
+    # given z, the generator's first draws go to the readings instead: advance it past the latent to match
+    gen = torch.Generator().manual_seed(1)
+    torch.randn(2, 4, generator=gen)
+    assert torch.equal(model.sample(cats, nums, 10, gen, latent=z), drawn)
+    assert not torch.equal(model.sample(cats, nums, 10, torch.Generator().manual_seed(1), latent=z + 3), drawn)
