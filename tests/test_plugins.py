@@ -98,3 +98,16 @@ def test_every_hook_is_documented_and_named_in_readme():
         assert "versionadded" in doc
         assert fn.__name__ in readme, f"README must mention hook {fn.__name__}"
     assert ENTRY_POINT_GROUP == "synthguard"
+
+
+def test_a_plugin_finds_its_shipped_bundles_for_a_dataset_by_generator(tmp_path):
+    for name in ["fast--motions", "slow--motions", "fast--gait", "broken--motions"]:
+        (tmp_path / name).mkdir()
+    for name in ["fast--motions", "slow--motions", "fast--gait"]:
+        (tmp_path / name / "manifest.json").write_text("{}")
+    (tmp_path / "notes--motions").write_text("a file, not a bundle")
+
+    assert sg.pretrained_bundles(tmp_path, "motions") == {"fast": tmp_path / "fast--motions",
+                                                          "slow": tmp_path / "slow--motions"}
+    assert sg.pretrained_bundles(tmp_path, "gait") == {"fast": tmp_path / "fast--gait"}
+    assert sg.pretrained_bundles(tmp_path / "not-installed", "motions") == {}

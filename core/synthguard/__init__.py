@@ -22,7 +22,7 @@ from .generator import Generator, GeneratorConfig
 from .hookspecs import hookimpl
 from .pipeline import Result, RunOptions
 from .privacy import Distance, NearestRecords
-from .registry import Dataset, Metric, MetricContext, Writer
+from .registry import Dataset, Metric, MetricContext, Writer, pretrained_bundles
 
 __version__ = "0.1.0"
 
@@ -71,7 +71,7 @@ __all__ = [
     "hookimpl", "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets",
     "Distance", "NearestRecords",
     "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext", "Verdict",
-    "Dataset", "Metric", "MetricContext", "Writer", "Result", "RunOptions",
+    "Dataset", "Metric", "MetricContext", "Writer", "pretrained_bundles", "Result", "RunOptions",
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet",
     "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
     "__version__",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
+from .bundle import MANIFEST
 from .checks import Scoped
 from .data import Records
 
@@ -32,6 +33,22 @@ class Dataset:
     target: str | None = None
     quasi_identifiers: tuple[str, ...] = ()
     pretrained: dict[str, Path] = field(default_factory=dict)
+
+
+def pretrained_bundles(folder: Path, dataset: str) -> dict[str, Path]:
+    """``Dataset.pretrained`` for ``dataset``: the bundles in ``folder`` named ``<generator>--<dataset>``, by generator.
+
+    A directory without a manifest is not a bundle and is left out (a plugin installed without its bundles
+    trains instead); a missing ``folder`` gives an empty mapping.
+    """
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for bundle in sorted(folder.iterdir()):
+        generator, _, name = bundle.name.partition("--")
+        if name == dataset and (bundle / MANIFEST).is_file():
+            found[generator] = bundle
+    return found
 
 
 @dataclass

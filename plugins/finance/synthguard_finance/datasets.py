@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from synthguard import Dataset, Table
+from synthguard import Dataset, Table, pretrained_bundles
 
 DATA = resources.files("synthguard_finance") / "data"
 PRETRAINED = Path(str(resources.files("synthguard_finance") / "pretrained"))
@@ -17,16 +17,6 @@ def _loader(filename: str, name: str):
         with resources.as_file(DATA / filename) as path:
             return Table.from_frame(pd.read_csv(path), name=name)
     return load
-
-
-def _pretrained(dataset: str) -> dict[str, Path]:
-    out = {}
-    if PRETRAINED.is_dir():
-        for bundle in PRETRAINED.iterdir():
-            gen, _, ds = bundle.name.partition("--")
-            if ds == dataset and (bundle / "manifest.json").is_file():
-                out[gen] = bundle
-    return out
 
 
 DATASETS = [
@@ -41,7 +31,7 @@ DATASETS = [
         shape=(1000, 21),
         target="creditability",
         quasi_identifiers=("age_in_years", "personal_status_and_sex", "job", "foreign_worker"),
-        pretrained=_pretrained("german_credit"),
+        pretrained=pretrained_bundles(PRETRAINED, "german_credit"),
     ),
     Dataset(
         name="credit_data",
@@ -54,7 +44,7 @@ DATASETS = [
         shape=(4454, 14),
         target="Status",
         quasi_identifiers=("Age", "Marital", "Job", "Home"),
-        pretrained=_pretrained("credit_data"),
+        pretrained=pretrained_bundles(PRETRAINED, "credit_data"),
     ),
     Dataset(
         name="lending_club",
@@ -67,6 +57,6 @@ DATASETS = [
         shape=(9857, 23),
         target="Class",
         quasi_identifiers=("addr_state", "emp_length", "annual_inc"),
-        pretrained=_pretrained("lending_club"),
+        pretrained=pretrained_bundles(PRETRAINED, "lending_club"),
     ),
 ]

@@ -19,11 +19,6 @@ def load_dicom_patches() -> sg.ImageSet:
     return read_images(DATA / "dicom_patches.npz")[0]
 
 
-def _pretrained(name: str) -> dict[str, Path]:
-    bundle = PRETRAINED / f"imaging--{name}"
-    return {"imaging": bundle} if (bundle / "manifest.json").is_file() else {}
-
-
 DATASETS = [
     sg.Dataset(
         name="brain_mri_slices",
@@ -36,7 +31,7 @@ DATASETS = [
                 "see data/README.md",
         shape=(302, 1, 64, 64),
         target="orientation",
-        pretrained=_pretrained("brain_mri_slices"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "brain_mri_slices"),
     ),
     sg.Dataset(
         name="dicom_patches",
@@ -47,6 +42,6 @@ DATASETS = [
         licence="MIT (pydicom, pydicom-data); see data/README.md",
         shape=(333, 1, 64, 64),
         target="modality",
-        pretrained=_pretrained("dicom_patches"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "dicom_patches"),
     ),
 ]

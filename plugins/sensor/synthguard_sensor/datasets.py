@@ -31,12 +31,6 @@ def load_daphnet() -> sg.SequenceSet:
     return records
 
 
-def _pretrained(name: str) -> dict[str, Path]:
-    """The bundles shipped for dataset ``name``, by generator (``scripts/train_pretrained.py`` makes them)."""
-    bundles = {generator: PRETRAINED / f"{generator}--{name}" for generator in ("sensor", "sensor-vae")}
-    return {generator: path for generator, path in bundles.items() if (path / "manifest.json").is_file()}
-
-
 DATASETS = [
     sg.Dataset(
         name="basic_motions",
@@ -48,7 +42,7 @@ DATASETS = [
         licence="distributed with aeon (BSD-3-Clause) for research use; see data/README.md",
         shape=(80, 100, 6),
         target="activity",
-        pretrained=_pretrained("basic_motions"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "basic_motions"),
     ),
     sg.Dataset(
         name="daphnet",
@@ -59,6 +53,6 @@ DATASETS = [
         source="Bachlin et al. 2010, UCI Machine Learning Repository (Daphnet Freezing of Gait), as bundled in aeon 1.6.0",
         licence="CC BY 4.0 (UCI); see data/README.md",
         shape=(110, DAPHNET_WINDOW, 9),
-        pretrained=_pretrained("daphnet"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "daphnet"),
     ),
 ]

