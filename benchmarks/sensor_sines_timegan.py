@@ -140,7 +140,7 @@ def main() -> None:
         sample_s = time.perf_counter() - start
         rows[generator] = {"fit_seconds": round(fit_s, 1), "epochs_run": model.fit_info_["epochs_run"],
                            "sample_seconds": round(sample_s, 2), **scores(real, syn, args.repeats)}
-        print(generator, {k: v for k, v in rows[generator].items()}, flush=True)
+        print(generator, rows[generator], flush=True)
     rows["real vs real (second draw)"] = scores(real, sines(args.rows, seed=args.seed + 1), args.repeats)
     report = {"rows": args.rows, "shape": list(real.shape), "repeats": args.repeats, "seed": args.seed,
               "published": {k: {m: list(v) for m, v in d.items()} for k, d in PUBLISHED.items()},

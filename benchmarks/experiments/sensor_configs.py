@@ -71,23 +71,39 @@ def score_seeds(label: str, train: sg.SequenceSet, hold: sg.SequenceSet, config:
           f"{mean[5]:.3f} |", flush=True)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def experiment_parser(doc: str, *, configs: bool = True) -> argparse.ArgumentParser:
+    """The options these sensor experiments share: --dataset, --seeds, --splits and, with ``configs``, --config."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
-    ap.add_argument("--generator", default="sensor", help="sensor (the LSTM) or sensor-vae")
-    ap.add_argument("--config", action="append", default=None, help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
+    if configs:
+        ap.add_argument("--config", action="append", default=None,
+                        help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--splits", type=int, default=10)
+    return ap
+
+
+def variants(configs: list[str] | None) -> list[tuple[str, dict | None]]:
+    """Each ``--config`` as (label, settings); "" (and no --config at all) is the defaults: ("defaults", None)."""
+    return [(text.strip() or "defaults", parse_settings(text.split()) or None) for text in configs or [""]]
+
+
+def training_split(dataset: str) -> tuple[sg.SequenceSet, sg.SequenceSet]:
+    """``generate``'s 80/20 split of a reference dataset: (training recordings, holdout)."""
+    return holdout_split(sg.datasets()[dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+
+
+def main() -> None:
+    ap = experiment_parser(__doc__)
+    ap.add_argument("--generator", default="sensor", help="sensor (the LSTM) or sensor-vae")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    train, hold = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    train, hold = training_split(args.dataset)
     print(f"{args.dataset}, {args.generator}: real training recordings step {persistence_error(train.values, train.values):.3f}")
     print("| config | seed | fit s | epochs | best val NLL | discriminative (± std) | predictive MAE | step |")
     print("|---|---:|---:|---:|---:|---|---:|---:|")
-    for variant in args.config or [""]:
-        settings = parse_settings(variant.split()) if variant.strip() else {}
-        score_seeds(variant.strip() or "defaults", train, hold, settings or None, args.seeds, args.splits,
-                    args.generator)
+    for label, settings in variants(args.config):
+        score_seeds(label, train, hold, settings, args.seeds, args.splits, args.generator)
 
 
 if __name__ == "__main__":

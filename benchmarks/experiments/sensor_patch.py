@@ -13,16 +13,12 @@ seconds are read from the same process.
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
 import numpy as np
-import synthguard as sg
-from synthguard.data import holdout_split
-from synthguard.engine import HOLDOUT, SPLIT_SEED
 from synthguard_sensor.metrics import persistence_error
 
-from sensor_configs import score_seeds  # same folder: one fit-sample-score-print for both experiments
+from sensor_configs import experiment_parser, score_seeds, training_split  # same folder
 
 
 def step_sizes(values: np.ndarray, reference: np.ndarray, period: int) -> tuple[float, float]:
@@ -35,14 +31,11 @@ def step_sizes(values: np.ndarray, reference: np.ndarray, period: int) -> tuple[
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dataset", default="basic_motions")
+    ap = experiment_parser(__doc__, configs=False)
     ap.add_argument("--patches", type=int, nargs="+", default=[1, 4])
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--splits", type=int, default=10)
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    train, hold = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    train, hold = training_split(args.dataset)
     period = max(args.patches)
     real_step, real_range = step_sizes(train.values, train.values, period)
     print(f"real training recordings: step {real_step:.3f} (range over positions mod {period}: {real_range:.3f})")

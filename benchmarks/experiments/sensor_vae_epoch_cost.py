@@ -17,9 +17,9 @@ import warnings
 from pathlib import Path
 
 import synthguard as sg
-from synthguard.data import holdout_split
-from synthguard.engine import HOLDOUT, SPLIT_SEED
 from synthguard.models.sequence_generator import LatentSequenceGenerator
+
+from sensor_configs import training_split  # same folder
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import parse_settings  # noqa: E402
@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--config", default="", help='"KEY=VALUE KEY=VALUE" for every row (default: the defaults)')
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    train, _ = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    train, _ = training_split(args.dataset)
     sg.fit("sensor-vae", train, seed=0, config={"epochs": 2})  # warm-up: first-call costs are not an option's
     shipped = LatentSequenceGenerator.train_options
     settings = parse_settings(args.config.split()) if args.config.strip() else {}

@@ -14,41 +14,29 @@ second scores much better, the prior is the weak part; if neither does, the deco
 
 from __future__ import annotations
 
-import argparse
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import synthguard as sg
 import torch
-from synthguard.data import holdout_split
-from synthguard.engine import HOLDOUT, SPLIT_SEED
 from synthguard.models.seeding import torch_generator
 from synthguard_sensor.metrics import discriminative_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import parse_settings  # noqa: E402
+from sensor_configs import experiment_parser, training_split, variants  # same folder
 
 ACTIVE_NATS = 0.05
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dataset", default="basic_motions")
-    ap.add_argument("--config", action="append", default=None, help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--splits", type=int, default=10)
-    args = ap.parse_args()
+    args = experiment_parser(__doc__).parse_args()
     warnings.filterwarnings("ignore")
-    train, _ = holdout_split(sg.datasets()[args.dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    train, _ = training_split(args.dataset)
     print(f"{args.dataset}, sensor-vae: {len(train)} training recordings")
     print("| config | seed | epochs | KL nats a recording | active dims | discriminative, prior | from posteriors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for variant in args.config or [""]:
-        settings = parse_settings(variant.split()) if variant.strip() else {}
+    for label, settings in variants(args.config):
         for seed in args.seeds:
-            model = sg.fit("sensor-vae", train, seed=seed, config=settings or None)
+            model = sg.fit("sensor-vae", train, seed=seed, config=settings)
             net, enc = model.model_, model.encoder_
             x = torch.from_numpy(enc.scale(train.values))
             cats, nums = (torch.from_numpy(a) for a in enc.encode_statics(train.statics))
@@ -64,7 +52,7 @@ def main() -> None:
             posterior = enc.unscale(drawn.numpy())
             scores = [discriminative_score(train.values, np.where(np.isfinite(v), v, np.nan), seed=0,
                                            repeats=args.splits)["score"] for v in (prior, posterior)]
-            print(f"| {variant.strip() or 'defaults'} | {seed} | {model.fit_info_['epochs_run']} | "
+            print(f"| {label} | {seed} | {model.fit_info_['epochs_run']} | "
                   f"{float(kl_dims.sum()):.2f} | {int((kl_dims > ACTIVE_NATS).sum())} of {len(kl_dims)} | "
                   f"{scores[0]} | {scores[1]} |", flush=True)
 
