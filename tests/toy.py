@@ -19,6 +19,8 @@ class Copycat(sg.Generator):
     """Some rows verbatim training rows (leaks); the rest draw each column from a different random row."""
 
     name = "test-copycat"
+    role = "baseline"
+    description = "test double: copies some training rows verbatim (a leak the gate must catch)"
     domain = "finance"
     Config = CopycatConfig
 
@@ -62,6 +64,8 @@ class Jitter(sg.Generator):
     """Sequences or images: a random training record plus noise. Tiny noise = near copies; large = far from all."""
 
     name = "test-jitter"
+    role = "baseline"
+    description = "test double: training records with noise"
     modality = "sequence"
     Config = JitterConfig
     supports_save = False

@@ -1,12 +1,17 @@
 """SynthGuard: privacy-gated synthetic data, extended by plugins.
 
-Public API (plugins import only from here)::
+Users::
 
     import synthguard as sg
     model = sg.fit("finance", data="loans.csv", seed=0)        # a fitted Generator
     model.save("model/")                                         # safetensors + JSON bundle
     result = sg.sample("model/", rows=1000, seed=0, out="out/")  # checked records + report
     result = sg.generate("finance", rows=1000)                   # pretrained bundle, no training
+
+Plugins import only public names: the ones this module exports (the contract's classes from
+:mod:`synthguard.contract`, the data containers and their helpers, the errors) and the ``__all__`` of
+the modules in :data:`PUBLIC_MODULES` (building blocks a plugin may reuse). ``tests/test_public_api.py``
+fails when a plugin under ``plugins/`` imports anything else.
 """
 
 from __future__ import annotations
@@ -14,17 +19,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
-from .data import ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta
+from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric, MetricContext,
+                       PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles)
+from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, longest_runs, numeric_values,
+                   restore_types)
 from .engine import Engine, default_engine
 from .errors import BundleError, ConfigError, DataError, PluginError, SamplingError, SynthGuardError
-from .generator import Generator, GeneratorConfig
 from .hookspecs import hookimpl
 from .pipeline import Result, RunOptions
-from .privacy import Distance, NearestRecords
-from .registry import Dataset, Metric, MetricContext, Writer, pretrained_bundles
+from .privacy import NearestRecords
+from .sequences import SequenceFormat, from_long_frame, to_long_frame
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+#: Modules besides this one whose ``__all__`` plugins may import from.
+PUBLIC_MODULES = ("synthguard.contract", "synthguard.hookspecs", "synthguard.models", "synthguard.privacy",
+                  "synthguard.io", "synthguard.quality.figures", "synthguard.testing")
 
 
 def fit(generator: str | Generator, data=None, **kwargs: Any) -> Generator:
@@ -68,11 +78,15 @@ def datasets() -> Mapping[str, Dataset]:
 
 
 __all__ = [
-    "hookimpl", "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets",
-    "Distance", "NearestRecords",
-    "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext", "Verdict",
-    "Dataset", "Metric", "MetricContext", "Writer", "pretrained_bundles", "Result", "RunOptions",
-    "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet",
+    # what users call
+    "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets", "Result", "RunOptions",
+    # the plugin contract (synthguard.contract, synthguard.hookspecs)
+    "hookimpl", "ROLES", "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext",
+    "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",
+    # data containers and their helpers
+    "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet", "NearestRecords",
+    "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "restore_types", "longest_runs",
+    # errors: each is one `error:` line and exit code 2 at the command line
     "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
-    "__version__",
+    "__version__", "PUBLIC_MODULES",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import CheckContext, PrivacyFilter, Validator, Verdict
+from .contract import CheckContext, PrivacyFilter, Validator, Verdict
 from .data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
 from .hookspecs import hookimpl
 from .privacy import BUILTIN_DISTANCES, NearCopyFilter, NNDRFilter, RareCombinationFilter

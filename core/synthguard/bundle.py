@@ -34,7 +34,7 @@ from .io.atomic import atomic_directory
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
-    from .generator import Generator
+    from .contract import Generator
 
 FORMAT = "synthguard-bundle"
 FORMAT_VERSION = 1

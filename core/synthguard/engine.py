@@ -19,12 +19,13 @@ from . import pipeline
 from .bundle import load_bundle
 from .data import Records, Table, TableMeta, holdout_split
 from .errors import ConfigError, DataError
-from .generator import Generator
+from .contract import Generator
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
 from .pipeline import Result, RunOptions
-from .plugins import Registry, build_registry, make_plugin_manager, plugin_info
-from .registry import Dataset, MetricContext
+from .plugins import make_plugin_manager, plugin_info
+from .registry import Registry, build_registry
+from .contract import Dataset, MetricContext
 from .sequences import SequenceFormat, from_long_frame
 
 DataLike = pd.DataFrame | Records | str | Path
@@ -365,7 +366,7 @@ def _settings(cls, value, owner: str):
         return value or cls()
     from pydantic import ValidationError
 
-    from .generator import config_error
+    from .contract import config_error
 
     try:
         return cls(**value)

@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
+from .contract import Check, CheckContext, PrivacyFilter, Validator, Verdict
 from .data import Records, SequenceSet, Table
 from .errors import SamplingError
-from .generator import NO_DP, Generator
+from .contract import NO_DP, Generator
 from .io.atomic import atomic_directory, check_writable_target
 from .io.writers import FORMATS, write_frame, write_records
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
-from .registry import Metric, MetricContext
+from .contract import Metric, MetricContext
 
 REPORT_VERSION = 1
 

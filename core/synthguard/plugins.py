@@ -9,77 +9,19 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Iterable
 
 import pluggy
 
 from . import hookspecs
-from .checks import PrivacyFilter, Validator
 from .errors import PluginError
-from .generator import Generator
-from .privacy.distance import Distance
-from .registry import Dataset, Metric, Writer
+from .contract import ROLES
+from .registry import Registry
 
 ENTRY_POINT_GROUP = "synthguard"
 LOAD_PLUGINS_ENV = "SYNTHGUARD_LOAD_PLUGINS"
 BUILTIN_PLUGINS = ("synthguard.builtin",)
-
-
-@dataclass
-class Entry:
-    """One registered thing and the plugin it came from."""
-
-    name: str
-    plugin: str
-    obj: Any
-
-
-@dataclass
-class Registry:
-    """Everything the installed plugins registered, by kind then name."""
-
-    generators: dict[str, Entry] = field(default_factory=dict)
-    validators: dict[str, Entry] = field(default_factory=dict)
-    privacy_filters: dict[str, Entry] = field(default_factory=dict)
-    datasets: dict[str, Entry] = field(default_factory=dict)
-    metrics: dict[str, Entry] = field(default_factory=dict)
-    distances: dict[str, Entry] = field(default_factory=dict)
-    writers: dict[str, Entry] = field(default_factory=dict)
-
-    KINDS = {
-        "generators": (Generator, True),
-        "validators": (Validator, True),
-        "privacy_filters": (PrivacyFilter, True),
-        "datasets": (Dataset, False),
-        "metrics": (Metric, True),
-        "distances": (Distance, True),
-        "writers": (Writer, True),
-    }
-
-    def add(self, kind: str, plugin: str, obj: Any) -> None:
-        base, is_class = self.KINDS[kind]
-        ok = (isinstance(obj, type) and issubclass(obj, base)) if is_class else isinstance(obj, base)
-        if not ok:
-            what = f"a subclass of {base.__name__}" if is_class else f"a {base.__name__} instance"
-            raise PluginError(f"plugin {plugin!r} registered {obj!r} as {kind[:-1].replace('_', ' ')}: expected {what}")
-        name = getattr(obj, "name", None)
-        if not isinstance(name, str) or not name:
-            raise PluginError(f"plugin {plugin!r} registered {obj!r} without a name: expected a non-empty string name")
-        table = getattr(self, kind)
-        if name in table:
-            raise PluginError(
-                f"{kind[:-1].replace('_', ' ')} name {name!r} is registered by both {table[name].plugin!r} and {plugin!r}"
-            )
-        table[name] = Entry(name, plugin, obj)
-
-    def get(self, kind: str, name: str) -> Any:
-        table = getattr(self, kind)
-        if name not in table:
-            known = ", ".join(sorted(table)) or "none installed"
-            raise PluginError(f"unknown {kind[:-1].replace('_', ' ')} {name!r}: expected one of {known}")
-        return table[name].obj
 
 
 def _distribution_of(module: ModuleType) -> str | None:
@@ -130,15 +72,8 @@ def _load_entrypoints(pm: pluggy.PluginManager) -> None:
             raise PluginError(f"{LOAD_PLUGINS_ENV} names plugin(s) {sorted(missing)} that are not installed")
 
 
-def build_registry(pm: pluggy.PluginManager) -> Registry:
-    """Call every registration hook, plugin by plugin, so each entry knows its plugin."""
-    reg = Registry()
-    for kind in Registry.KINDS:
-        hook = getattr(pm.hook, f"register_{kind}")
-        for impl in hook.get_hookimpls():
-            plugin = impl.plugin_name
-            impl.function(**{a: (lambda obj, _k=kind, _p=plugin: reg.add(_k, _p, obj)) for a in impl.argnames})
-    return reg
+def _role_order(entry) -> tuple:
+    return (entry.obj.domain or "", ROLES.index(entry.obj.role), entry.name)
 
 
 def plugin_info(pm: pluggy.PluginManager, reg: Registry) -> list[dict[str, Any]]:
@@ -155,5 +90,8 @@ def plugin_info(pm: pluggy.PluginManager, reg: Registry) -> list[dict[str, Any]]
         row: dict[str, Any] = {"name": name, "distribution": dist, "version": version}
         for kind in Registry.KINDS:
             row[kind] = sorted(e.name for e in getattr(reg, kind).values() if e.plugin == name)
+        row["generators"] = [{"name": e.name, "domain": e.obj.domain, "modality": e.obj.modality, "role": e.obj.role,
+                              "description": e.obj.description}
+                             for e in sorted(reg.generators.values(), key=_role_order) if e.plugin == name]
         out.append(row)
     return out

@@ -1,97 +1,111 @@
-"""What plugins register besides generators and checks: datasets and metrics."""
+"""The registry the hooks fill: everything installed plugins registered, by kind then name.
+
+Registration checks what a plugin hands over (the right base class, a unique name, a generator's role)
+so a mistake names its plugin when the engine starts, not halfway through a run.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any
 
-from .bundle import MANIFEST
-from .checks import Scoped
-from .data import Records
+import pluggy
 
-
-@dataclass(frozen=True)
-class Dataset:
-    """A real reference dataset a plugin ships for offline use.
-
-    ``load()`` returns a container; it must not touch the network. ``pretrained``
-    maps generator names to bundle directories trained on this dataset, so
-    ``synthguard generate NAME`` needs no training. ``source`` and ``licence``
-    are shown by ``synthguard datasets``: say where the data really comes from.
-    ``quasi_identifiers`` are the columns an attacker could know about a person
-    (age, sex, zip...): the k-anonymity gate uses them unless the user names others.
-    """
-
-    name: str
-    modality: str
-    load: Callable[[], Records]
-    description: str
-    source: str
-    licence: str
-    shape: tuple[int, ...] | None = None
-    target: str | None = None
-    quasi_identifiers: tuple[str, ...] = ()
-    pretrained: dict[str, Path] = field(default_factory=dict)
-
-
-def pretrained_bundles(folder: Path, dataset: str) -> dict[str, Path]:
-    """``Dataset.pretrained`` for ``dataset``: the bundles in ``folder`` named ``<generator>--<dataset>``, by generator.
-
-    A directory without a manifest is not a bundle and is left out (a plugin installed without its bundles
-    trains instead); a missing ``folder`` gives an empty mapping.
-    """
-    if not folder.is_dir():
-        return {}
-    found = {}
-    for bundle in sorted(folder.iterdir()):
-        generator, _, name = bundle.name.partition("--")
-        if name == dataset and (bundle / MANIFEST).is_file():
-            found[generator] = bundle
-    return found
+from .contract import ROLES, Dataset, Distance, Generator, Metric, PrivacyFilter, Validator, Writer
+from .errors import PluginError
 
 
 @dataclass
-class MetricContext:
-    """What a metric may use besides the two record sets.
+class Entry:
+    """One registered thing and the plugin it came from."""
 
-    ``holdout`` is real data the generator never saw (None when there is none),
-    ``target`` the column a downstream model would predict (dataset default or
-    the user's ``--target``), ``domain`` the generator's domain.
-    """
-
-    holdout: Records | None = None
-    target: str | None = None
-    domain: str | None = None
+    name: str
+    plugin: str
+    obj: Any
 
 
-class Writer(Scoped):
-    """Writes extra output files for the delivered records (see ``register_writers``).
+@dataclass
+class Registry:
+    """Everything the installed plugins registered, by kind then name."""
 
-    ``write(records, directory, context)`` writes under ``directory`` (a temporary
-    directory that becomes ``--out`` only if the whole run succeeds) and returns the
-    paths it wrote, relative to ``directory``. ``context`` is the run's
-    :class:`~synthguard.CheckContext` (training metadata, domain, options).
-    """
+    generators: dict[str, Entry] = field(default_factory=dict)
+    validators: dict[str, Entry] = field(default_factory=dict)
+    privacy_filters: dict[str, Entry] = field(default_factory=dict)
+    datasets: dict[str, Entry] = field(default_factory=dict)
+    metrics: dict[str, Entry] = field(default_factory=dict)
+    distances: dict[str, Entry] = field(default_factory=dict)
+    writers: dict[str, Entry] = field(default_factory=dict)
 
-    name: ClassVar[str]
-    description: ClassVar[str] = ""
+    KINDS = {
+        "generators": (Generator, True),
+        "validators": (Validator, True),
+        "privacy_filters": (PrivacyFilter, True),
+        "datasets": (Dataset, False),
+        "metrics": (Metric, True),
+        "distances": (Distance, True),
+        "writers": (Writer, True),
+    }
 
-    def write(self, records: Records, directory: Path, context: Any) -> list[str]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def add(self, kind: str, plugin: str, obj: Any) -> None:
+        base, is_class = self.KINDS[kind]
+        ok = (isinstance(obj, type) and issubclass(obj, base)) if is_class else isinstance(obj, base)
+        if not ok:
+            what = f"a subclass of {base.__name__}" if is_class else f"a {base.__name__} instance"
+            raise PluginError(f"plugin {plugin!r} registered {obj!r} as {kind[:-1].replace('_', ' ')}: expected {what}")
+        name = getattr(obj, "name", None)
+        if not isinstance(name, str) or not name:
+            raise PluginError(f"plugin {plugin!r} registered {obj!r} without a name: expected a non-empty string name")
+        table = getattr(self, kind)
+        if name in table:
+            raise PluginError(
+                f"{kind[:-1].replace('_', ' ')} name {name!r} is registered by both {table[name].plugin!r} and {plugin!r}"
+            )
+        if kind == "generators":
+            self._check_role(plugin, obj)
+        table[name] = Entry(name, plugin, obj)
+
+    def _check_role(self, plugin: str, cls: type[Generator]) -> None:
+        if cls.role not in ROLES:
+            raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} with role {cls.role!r}: "
+                              f"expected one of {', '.join(ROLES)}")
+        if not cls.description:
+            raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} without a description: "
+                              "expected one line saying what it is (and, for an alternative, its trade-off)")
+        if cls.role == "default":
+            if cls.domain is None:
+                raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} as a default without a domain: "
+                                  "expected a domain it is the default of")
+            other = self.defaults().get(cls.domain)
+            if other is not None:
+                raise PluginError(f"domain {cls.domain!r} has two default generators, {other.name!r} "
+                                  f"({self.generators[other.name].plugin}) and {cls.name!r} ({plugin}): expected one")
+
+    def defaults(self) -> dict[str, type[Generator]]:
+        """Each domain's default generator (what ``generate DOMAIN`` uses), by domain."""
+        return {e.obj.domain: e.obj for e in self.generators.values() if e.obj.role == "default"}
+
+    def generator(self, name: str) -> type[Generator]:
+        """A generator class by its name, or a domain's default by the domain's name."""
+        if name not in self.generators and name in self.defaults():
+            return self.defaults()[name]
+        return self.get("generators", name)
+
+    def get(self, kind: str, name: str) -> Any:
+        table = getattr(self, kind)
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none installed"
+            raise PluginError(f"unknown {kind[:-1].replace('_', ' ')} {name!r}: expected one of {known}")
+        return table[name].obj
 
 
-class Metric(Scoped):
-    """A fidelity/utility metric shown in the report.
+def build_registry(pm: pluggy.PluginManager) -> Registry:
+    """Call every registration hook, plugin by plugin, so each entry knows its plugin."""
+    reg = Registry()
+    for kind in Registry.KINDS:
+        hook = getattr(pm.hook, f"register_{kind}")
+        for impl in hook.get_hookimpls():
+            plugin = impl.plugin_name
+            impl.function(**{a: (lambda obj, _k=kind, _p=plugin: reg.add(_k, _p, obj)) for a in impl.argnames})
+    return reg
 
-    ``compute(real, synthetic, context)`` returns a dict of JSON-able values; ``real``
-    is the training data. It runs only when the real data is at hand (``generate``,
-    ``sample --reference``). A result may carry ``"figures"``: a list of plotly
-    figure dicts (``{"title", "data", "layout"}``) that the HTML report draws.
-    """
 
-    name: ClassVar[str]
-    description: ClassVar[str] = ""
-
-    def compute(self, real: Records, synthetic: Records, context: MetricContext) -> dict[str, Any]:  # pragma: no cover
-        raise NotImplementedError

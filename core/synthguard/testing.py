@@ -21,11 +21,11 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from pydantic import ValidationError
 
-from .checks import Check, CheckContext, PrivacyFilter, Validator, Verdict
+from .contract import Check, CheckContext, PrivacyFilter, Validator, Verdict
 from .data import Records
 from .engine import Engine
 from .errors import ConfigError
-from .generator import Generator
+from .contract import Generator
 from .hookspecs import hookimpl
 
 

@@ -23,6 +23,7 @@ def _jsonable(v):
 
 class MarginalsGenerator(sg.Generator):
     name = "example-marginals"
+    role = "baseline"
     modality = "table"
     description = "independent columns drawn from the real marginals"
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 from ..data import Table
-from ..generator import Generator, GeneratorConfig
+from ..contract import Generator, GeneratorConfig
 
 
 class GaussianCopulaConfig(GeneratorConfig):

@@ -29,30 +29,11 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..checks import Scoped
+from ..contract import Distance
 from ..data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
 from ..errors import DataError
 
 BATCH = 20_000
-
-
-class Distance(Scoped):
-    """Base of record distances. Subclass, set ``name``/``modalities``/``metric``, implement ``fit``/``embed``.
-
-    ``metric`` is ``"l1"`` or ``"l2"``: the record distance is that norm of the
-    difference of two embeddings. ``fit(train)`` learns from training records and
-    returns self; ``embed(records)`` returns a float32 array (n, d).
-    """
-
-    name: ClassVar[str]
-    description: ClassVar[str] = ""
-    metric: ClassVar[str] = "l2"
-
-    def fit(self, train: Records) -> "Distance":  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def embed(self, records: Records) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
 
 
 class TableDistance(Distance):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..checks import CheckContext, PrivacyFilter, Verdict
+from ..contract import CheckContext, PrivacyFilter, Verdict
 from ..data import ColumnKind, Table, numeric_values
 from ..errors import ConfigError
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import ColumnKind, Table, numeric_values
-from ..registry import Metric, MetricContext
+from ..contract import Metric, MetricContext
 
 TOP_CATEGORIES = 20
 BINS = 30

@@ -6,7 +6,7 @@ import warnings
 from typing import Any
 
 from ..data import ColumnKind, Table, TableMeta
-from ..registry import Metric, MetricContext
+from ..contract import Metric, MetricContext
 
 _SDTYPE = {ColumnKind.numeric: "numerical", ColumnKind.categorical: "categorical",
            ColumnKind.boolean: "boolean", ColumnKind.datetime: "datetime"}

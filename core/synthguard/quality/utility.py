@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import ColumnKind, Table, numeric_values
-from ..registry import Metric, MetricContext
+from ..contract import Metric, MetricContext
 
 
 def _features(frames: list[pd.DataFrame], meta, target: str) -> list[pd.DataFrame]:

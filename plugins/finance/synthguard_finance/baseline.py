@@ -5,5 +5,6 @@ from synthguard.models import GaussianCopulaGenerator
 
 class SDVGaussianCopula(GaussianCopulaGenerator):
     name = "finance-gaussian-copula"
+    role = "baseline"
     domain = "finance"
     default_dataset = "german_credit"

@@ -54,6 +54,7 @@ class FinanceGenerator(Generator):
     """Mixed-type tables (numeric, categorical, boolean, datetime, missing values) with exact conditioning."""
 
     name = "finance"
+    role = "default"
     modality = "table"
     domain = "finance"
     description = "any-order autoregressive transformer over column tokens (PyTorch)"
@@ -191,7 +192,9 @@ class FinanceVAE(FinanceGenerator):
     """
 
     name = "finance-vae"
-    description = "one-pass VAE over the finance column tokens, stopped by a memorization check (PyTorch; unconditional)"
+    role = "alternative"
+    description = ("one-pass VAE over the same column tokens, stopped by a memorization check: fits and samples faster, "
+                   "but unconditional only and its rows sit nearer the training rows (PyTorch)")
     Config = FinanceVAEConfig
     supports_conditions = False
     supports_dp = False

@@ -158,6 +158,7 @@ class ImagingGenerator(_ImageGenerator):
     """Class-conditional denoising diffusion model (small U-Net) with a DDIM sampler."""
 
     name = "imaging"
+    role = "default"
     description = "class-conditional DDPM (U-Net, cosine schedule, EMA) sampled with DDIM in a few steps (PyTorch)"
     Config = ImagingConfig
 
@@ -226,6 +227,7 @@ class DCGANGenerator(_ImageGenerator):
     """DCGAN baseline (Radford et al. 2016) with class embedding and a projection discriminator."""
 
     name = "imaging-dcgan"
+    role = "baseline"
     description = "DCGAN baseline: class-conditional, non-saturating loss (PyTorch)"
     Config = DCGANConfig
 

@@ -1,0 +1,514 @@
+"""The plugin contract's classes: everything a ``register`` callback accepts, and the contexts it receives.
+
+Read this module beside :mod:`synthguard.hookspecs` (the hooks): together they are the whole contract.
+
+============================  ==============================================  =================================
+a plugin registers            by subclassing / instantiating                   through the hook
+============================  ==============================================  =================================
+a generator                   :class:`Generator` (+ a :class:`GeneratorConfig`) ``register_generators``
+a plausibility check          :class:`Validator`                              ``register_validators``
+a leak filter                 :class:`PrivacyFilter`                          ``register_privacy_filters``
+a real reference dataset      a :class:`Dataset` instance                     ``register_datasets``
+a fidelity/utility metric     :class:`Metric`                                 ``register_metrics``
+a record distance             :class:`Distance`                               ``register_distances``
+an output writer              :class:`Writer`                                 ``register_writers``
+============================  ==============================================  =================================
+
+Checks receive a :class:`CheckContext`, metrics a :class:`MetricContext`, writers the run's
+:class:`CheckContext`; checks answer with a :class:`Verdict`. Every class here is exported by
+``synthguard`` itself (``from synthguard import Generator, Validator, ...``).
+
+Generators, in scikit-learn's shape: ``__init__`` only stores a validated, frozen pydantic config;
+``fit`` learns and returns ``self``; fitted state ends in ``_``; ``sample`` draws records. The base
+class owns what every generator needs (input checks, seeding, device choice, timing, the training
+data's metadata and record hashes, state for bundles), so a plugin implements four small methods:
+``_fit``, ``_sample``, ``_get_state``, ``_set_state``.
+
+Checks (validators and privacy filters) look at a batch of synthetic records and return a
+:class:`Verdict`: one reason per record (``None`` = keep). They never drop data themselves; the
+pipeline removes rejected records, writes them with their reasons to ``rejected.*`` and resamples.
+Validators ask "is this plausible?", privacy filters ask "does this leak a real record?" — same
+shape, different hooks, different section of the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Mapping
+
+import numpy as np
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .bundle import MANIFEST
+from .data import META_TYPES, Records
+from .errors import ConfigError, DataError
+from .models import resolve_device, seed_everything
+
+#: What a generator is for: ``generate DOMAIN`` uses the domain's one ``default``; an ``alternative`` is a
+#: documented trade-off (its description says which, in one line); a ``baseline`` is a peer's method, for comparison.
+ROLES = ("default", "alternative", "baseline")
+
+class Scoped:
+    """Something that runs only for some modalities and, optionally, some domains."""
+
+    modalities: ClassVar[frozenset[str]] = frozenset({"table"})
+    domains: ClassVar[frozenset[str] | None] = None
+
+    def applies_to(self, modality: str, domain: str | None) -> bool:
+        return modality in self.modalities and (self.domains is None or domain in self.domains)
+
+
+#: The ledger's line for a model trained without differential privacy.
+NO_DP = "training: no --epsilon given"
+
+
+class GeneratorConfig(BaseModel):
+    """Base of every generator's config: frozen, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    epochs: int = Field(100, ge=1, description="maximum training epochs")
+    epsilon: float | None = Field(None, gt=0, description="train with DP-SGD to this ε (None = no DP)")
+    delta: float | None = Field(None, gt=0, lt=1, description="DP δ; default 1/(10·n)")
+    max_grad_norm: float = Field(1.0, gt=0, description="DP per-record gradient clipping bound")
+
+    @property
+    def dp(self):
+        """The DP settings when ε is set, else None."""
+        if self.epsilon is None:
+            return None
+        from .models.dp import DPSettings
+
+        return DPSettings(epsilon=self.epsilon, delta=self.delta, max_grad_norm=self.max_grad_norm)
+
+
+def config_error(owner: str, err: ValidationError) -> ConfigError:
+    """One line out of pydantic's multi-line error, naming the field."""
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "config"
+    return ConfigError(f"{owner}: option {where!r}: {first['msg']}")
+
+
+class Generator:
+    """Base class of all generators. Register subclasses through ``register_generators``.
+
+    Class attributes a subclass sets:
+        name: unique registry name, e.g. ``"finance"``.
+        modality: ``"table"``, ``"sequence"`` or ``"image"``.
+        domain: which domain's validators run behind it (``"finance"``), or None.
+        role: one of :data:`ROLES` — ``"default"`` (what ``synthguard generate DOMAIN`` uses; one per domain),
+            ``"alternative"`` (a documented trade-off) or ``"baseline"`` (a peer's method, for comparison).
+        description: one line saying what it is; an alternative's says its trade-off.
+        Config: its :class:`GeneratorConfig` subclass.
+        default_dataset: dataset used by ``synthguard generate NAME`` without ``--data``.
+        supports_save / supports_conditions / supports_dp / supports_resume: capabilities checked by the CLI
+            and the contract tests. A ``supports_resume`` generator implements ``_resume`` (continue training a
+            fitted model on new records: ``synthguard fit NAME --data NEW --resume BUNDLE``).
+            A ``supports_dp`` generator trains with DP-SGD when ``config.epsilon`` is set
+            (see :func:`synthguard.models.train_dp`) and returns its ledger as
+            ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
+        extra_conditions: condition names a sequence generator understands besides its static attributes
+            (a traffic generator's ``weekday``, ``holiday``...).
+    """
+
+    name: ClassVar[str]
+    modality: ClassVar[str] = "table"
+    domain: ClassVar[str | None] = None
+    role: ClassVar[str | None] = None
+    description: ClassVar[str] = ""
+    Config: ClassVar[type[GeneratorConfig]] = GeneratorConfig
+    default_dataset: ClassVar[str | None] = None
+    supports_save: ClassVar[bool] = True
+    supports_conditions: ClassVar[bool] = False
+    supports_dp: ClassVar[bool] = False
+    supports_resume: ClassVar[bool] = False
+    extra_conditions: ClassVar[tuple[str, ...]] = ()
+    state_version: ClassVar[int] = 1
+
+    def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
+        if isinstance(config, self.Config):
+            if params:
+                config = config.model_copy(update=params)
+                config = self.Config.model_validate(config.model_dump())
+            self.config = config
+            return
+        values = {**dict(config or {}), **params}
+        try:
+            self.config = self.Config(**values)
+        except ValidationError as err:
+            raise config_error(f"generator {self.name!r}", err) from None
+
+    def __repr__(self) -> str:
+        fitted = "fitted" if self.is_fitted else "not fitted"
+        return f"{type(self).__name__}({self.config!r}, {fitted})"
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "meta_")
+
+    def fit(self, data: Records, *, seed: int = 0, device: str = "auto", progress: bool = False,
+            resume: bool = False) -> "Generator":
+        """Learn from ``data`` (a container of this generator's modality). Returns self.
+
+        ``resume=True`` continues training this fitted model on ``data`` (new
+        records, same schema) instead of starting afresh; the training-record
+        hashes the exact-copy filter knows become the old and the new ones.
+        """
+        if not isinstance(data, Records) or data.modality != self.modality:
+            got = getattr(data, "modality", type(data).__name__)
+            raise DataError(f"generator {self.name!r} fits {self.modality} data: got {got}")
+        if self.config.epsilon is not None and not self.supports_dp:
+            raise ConfigError(f"generator {self.name!r} cannot train with differential privacy: "
+                              "expected a generator that supports DP (drop --epsilon)")
+        if resume:
+            if not self.supports_resume:
+                raise ConfigError(f"generator {self.name!r} cannot resume training: expected a generator that supports it")
+            if not self.is_fitted:
+                raise ConfigError(f"generator {self.name!r} is not fitted: nothing to resume")
+            if self.config.epsilon is not None:
+                raise ConfigError("resuming a DP-trained model would spend more ε than its ledger says: train afresh")
+        dev = resolve_device(device)
+        seed_everything(seed)
+        start = time.perf_counter()
+        previous = None
+        if resume:
+            previous = {k: self.fit_info_.get(k) for k in ("records", "seconds", "data_fingerprint", "epochs_run")}
+            previous["earlier"] = self.fit_info_.get("resumed_from", [])
+            extra = dict(self._resume(data, device=dev, seed=seed, progress=progress) or {})
+            meta = self._resumed_meta(self.meta_, data.meta)
+            hashes = np.union1d(self.reference_hashes_, data.record_hashes())
+        else:
+            extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
+            meta, hashes = data.meta, data.record_hashes()
+        if self.config.epsilon is not None and "dp" not in extra.get("privacy", {}):
+            raise ConfigError(f"generator {self.name!r} was asked for ε={self.config.epsilon} but reported no DP ledger")
+        extra.setdefault("privacy", {"dp": None, "non_private": [NO_DP]})
+        if previous is not None:
+            extra["resumed_from"] = [*previous.pop("earlier"), previous]
+        self.meta_ = meta
+        self.reference_hashes_ = hashes
+        self.fit_info_ = {
+            "seed": seed,
+            "device": str(dev),
+            "records": len(data),
+            "seconds": round(time.perf_counter() - start, 3),
+            "data_fingerprint": data.fingerprint(),
+            "torch": torch.__version__,
+            **extra,
+        }
+        return self
+
+    def sample(self, n: int, *, seed: int = 0, conditions: Mapping[str, Any] | None = None) -> Records:
+        """Draw ``n`` records. Same fitted model + same seed gives the same records."""
+        if not self.is_fitted:
+            raise ConfigError(f"generator {self.name!r} is not fitted: call fit() or load a bundle first")
+        if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
+            raise ConfigError(f"rows must be a positive integer: got {n!r}")
+        conditions = dict(conditions or {})
+        if conditions:
+            if not self.supports_conditions:
+                raise ConfigError(f"generator {self.name!r} does not support conditional sampling")
+            if isinstance(self.meta_, META_TYPES["table"]):
+                for col in conditions:
+                    self.meta_.column(col)  # raises DataError naming the unknown column
+            elif isinstance(self.meta_, META_TYPES["sequence"]):
+                known = (self.meta_.static.names if self.meta_.static is not None else []) + list(self.extra_conditions)
+                for col in conditions:
+                    if col not in known:
+                        raise DataError(f"cannot condition on {col!r}: expected one of the static attributes "
+                                        f"or conditions {known}")
+        seed_everything(seed)
+        return self._sample(n, seed=seed, conditions=conditions)
+
+    def quasi_identifiers(self) -> list[str]:
+        """Columns of the fitted data an attacker could know about a person (a trip's origin, destination and
+        departure time): the k-anonymity gate uses them when the user names none. Default: none."""
+        return []
+
+    def get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Everything needed to sample again: tensors (safetensors) and JSON-able state."""
+        if not self.is_fitted:
+            raise ConfigError(f"generator {self.name!r} is not fitted: nothing to save")
+        tensors, state = self._get_state()
+        tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+        tensors["__reference_hashes__"] = torch.from_numpy(np.ascontiguousarray(self.reference_hashes_, dtype=np.uint64).view(np.int64))
+        return tensors, {
+            "state_version": self.state_version,
+            "modality": self.modality,
+            "meta": self.meta_.model_dump(mode="json"),
+            # wall-clock time differs run to run; it lives in the manifest, so equal fits give equal state
+            "fit": {k: v for k, v in self.fit_info_.items() if k != "seconds"},
+            "model": state,
+        }
+
+    @classmethod
+    def from_state(cls, config: Mapping[str, Any], tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> "Generator":
+        """Rebuild a fitted generator from :meth:`get_state`'s output (used by bundles)."""
+        if state.get("state_version") != cls.state_version:
+            raise ConfigError(
+                f"generator {cls.name!r} reads state version {cls.state_version}: bundle has {state.get('state_version')}"
+            )
+        self = cls(dict(config))
+        self.meta_ = META_TYPES[state["modality"]].model_validate(state["meta"])
+        self.fit_info_ = dict(state["fit"])
+        tensors = dict(tensors)
+        self.reference_hashes_ = tensors.pop("__reference_hashes__").numpy().view("uint64")
+        self._set_state(tensors, state["model"])
+        return self
+
+    def save(self, path) -> str:
+        """Write a bundle directory (safetensors + JSON); returns the bundle hash."""
+        from .bundle import save_bundle
+
+        return save_bundle(self, path)
+
+    # ------------------------------------------------------------------ to implement
+
+    def _fit(self, data: Records, *, device: torch.device, seed: int, progress: bool) -> dict | None:
+        """Train on ``data``. May return extra JSON-able facts for ``fit_info_`` (epochs, losses)."""
+        raise NotImplementedError
+
+    def _resume(self, data: Records, *, device: torch.device, seed: int, progress: bool) -> dict | None:
+        """Continue training the fitted model on ``data`` (only for ``supports_resume`` generators)."""
+        raise NotImplementedError
+
+    def _resumed_meta(self, old, new):
+        """The metadata after resuming on new records (default: the new records')."""
+        return new
+
+    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Records:
+        raise NotImplementedError
+
+    def _get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        raise NotImplementedError
+
+    def _set_state(self, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class Verdict:
+    """Per-record outcome of a check: ``reasons[i]`` is None (keep) or a short reason string."""
+
+    def __init__(self, reasons: Iterable[str | None]):
+        self.reasons = np.asarray(list(reasons), dtype=object)
+
+    @classmethod
+    def keep_all(cls, n: int) -> "Verdict":
+        return cls([None] * n)
+
+    @classmethod
+    def from_mask(cls, rejected: np.ndarray, reason: str | Iterable[str]) -> "Verdict":
+        """Reject where ``rejected`` is True, with one reason or one reason per record."""
+        rejected = np.asarray(rejected, dtype=bool)
+        per = np.full(len(rejected), reason, dtype=object) if isinstance(reason, str) else np.asarray(list(reason), dtype=object)
+        return cls(np.where(rejected, per, None))
+
+    def __len__(self) -> int:
+        return len(self.reasons)
+
+    @property
+    def rejected(self) -> np.ndarray:
+        return np.array([r is not None for r in self.reasons], dtype=bool)
+
+    def merge(self, other: "Verdict") -> "Verdict":
+        """Both checks' reasons, joined with '; ' where both reject."""
+        if len(other) != len(self):
+            raise ValueError("verdicts of different lengths")
+        out = []
+        for a, b in zip(self.reasons, other.reasons):
+            out.append(a if b is None else b if a is None else f"{a}; {b}")
+        return Verdict(out)
+
+
+@dataclass
+class CheckContext:
+    """What a check may use besides the records under test.
+
+    ``meta`` is the training data's metadata (e.g. :class:`~synthguard.data.TableMeta`),
+    always present. ``reference`` is the real training data when it is at hand
+    (``generate``), None when sampling from a bundle alone; ``holdout`` is real data
+    kept away from training, when there is some. ``reference_hashes``
+    are the training records' hashes, always present (bundles carry them).
+    ``options`` holds user settings such as ``rules`` and ``bounds``.
+    ``distance`` is the :class:`~synthguard.privacy.Distance` class chosen for this
+    modality and domain (see ``register_distances``); :meth:`nearest_reference`
+    builds the nearest-training-record index once per run and shares it.
+    """
+
+    meta: Any
+    reference_hashes: np.ndarray
+    reference: Records | None = None
+    holdout: Records | None = None
+    domain: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    distance: Any = None
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def nearest_reference(self):
+        """:class:`~synthguard.privacy.NearestRecords` over the training records (built on first use)."""
+        if self.reference is None or self.distance is None:
+            raise ValueError("nearest_reference needs the training records and a distance")
+        if "nearest" not in self._shared:
+            from .privacy.distance import NearestRecords
+
+            self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), self.reference)
+        return self._shared["nearest"]
+
+    def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices (n, k) of each record's nearest training records; the last batch's search is reused."""
+        cached = self._shared.get("last_search")
+        if cached is None or cached[0] is not records or cached[1] != k:
+            cached = (records, k, self.nearest_reference().kneighbors(records, k))
+            self._shared["last_search"] = cached
+        return cached[2]
+
+
+class Check(Scoped):
+    """Base of validators and privacy filters.
+
+    Subclasses set ``name`` (unique, dotted by plugin, e.g. ``finance.bounds``),
+    ``modalities`` (which containers they accept), ``domains`` (None = every
+    domain, or e.g. ``{"finance"}`` to run only behind that domain's generators)
+    and implement :meth:`check`. An instance is created once per run with no
+    arguments; per-run settings come in through :class:`CheckContext`.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def prepare(self, context: CheckContext) -> None:
+        """Called once per run before the first batch: validate options, precompute lookups."""
+
+    def check(self, records: Records, context: CheckContext) -> Verdict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Thresholds and settings to show in the report beside the rejection count."""
+        return {}
+
+
+class Validator(Check):
+    """A plausibility / safety check (physical range, business rule, PII pattern...)."""
+
+    kind: ClassVar[str] = "validator"
+
+
+class PrivacyFilter(Check):
+    """A leak filter (exact/near copy, rare combination...)."""
+
+    kind: ClassVar[str] = "privacy"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A real reference dataset a plugin ships for offline use.
+
+    ``load()`` returns a container; it must not touch the network. ``pretrained``
+    maps generator names to bundle directories trained on this dataset, so
+    ``synthguard generate NAME`` needs no training. ``source`` and ``licence``
+    are shown by ``synthguard datasets``: say where the data really comes from.
+    ``quasi_identifiers`` are the columns an attacker could know about a person
+    (age, sex, zip...): the k-anonymity gate uses them unless the user names others.
+    """
+
+    name: str
+    modality: str
+    load: Callable[[], Records]
+    description: str
+    source: str
+    licence: str
+    shape: tuple[int, ...] | None = None
+    target: str | None = None
+    quasi_identifiers: tuple[str, ...] = ()
+    pretrained: dict[str, Path] = field(default_factory=dict)
+
+
+def pretrained_bundles(folder: Path, dataset: str) -> dict[str, Path]:
+    """``Dataset.pretrained`` for ``dataset``: the bundles in ``folder`` named ``<generator>--<dataset>``, by generator.
+
+    A directory without a manifest is not a bundle and is left out (a plugin installed without its bundles
+    trains instead); a missing ``folder`` gives an empty mapping.
+    """
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for bundle in sorted(folder.iterdir()):
+        generator, _, name = bundle.name.partition("--")
+        if name == dataset and (bundle / MANIFEST).is_file():
+            found[generator] = bundle
+    return found
+
+
+@dataclass
+class MetricContext:
+    """What a metric may use besides the two record sets.
+
+    ``holdout`` is real data the generator never saw (None when there is none),
+    ``target`` the column a downstream model would predict (dataset default or
+    the user's ``--target``), ``domain`` the generator's domain.
+    """
+
+    holdout: Records | None = None
+    target: str | None = None
+    domain: str | None = None
+
+
+class Writer(Scoped):
+    """Writes extra output files for the delivered records (see ``register_writers``).
+
+    ``write(records, directory, context)`` writes under ``directory`` (a temporary
+    directory that becomes ``--out`` only if the whole run succeeds) and returns the
+    paths it wrote, relative to ``directory``. ``context`` is the run's
+    :class:`~synthguard.CheckContext` (training metadata, domain, options).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def write(self, records: Records, directory: Path, context: Any) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Metric(Scoped):
+    """A fidelity/utility metric shown in the report.
+
+    ``compute(real, synthetic, context)`` returns a dict of JSON-able values; ``real``
+    is the training data. It runs only when the real data is at hand (``generate``,
+    ``sample --reference``). A result may carry ``"figures"``: a list of plotly
+    figure dicts (``{"title", "data", "layout"}``) that the HTML report draws.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def compute(self, real: Records, synthetic: Records, context: MetricContext) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Distance(Scoped):
+    """Base of record distances. Subclass, set ``name``/``modalities``/``metric``, implement ``fit``/``embed``.
+
+    ``metric`` is ``"l1"`` or ``"l2"``: the record distance is that norm of the
+    difference of two embeddings. ``fit(train)`` learns from training records and
+    returns self; ``embed(records)`` returns a float32 array (n, d).
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    metric: ClassVar[str] = "l2"
+
+    def fit(self, train: Records) -> "Distance":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed(self, records: Records) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+__all__ = ["ROLES", "Scoped", "Generator", "GeneratorConfig", "config_error", "NO_DP", "Verdict", "CheckContext",
+           "Check", "Validator", "PrivacyFilter", "Dataset", "pretrained_bundles", "Metric", "MetricContext", "Writer",
+           "Distance"]
