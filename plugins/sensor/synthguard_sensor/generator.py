@@ -23,6 +23,7 @@ class SensorGenerator(MixtureSequenceGenerator):
 
     name = "sensor"
     domain = "sensor"
+    role = "default"
     description = "conditional autoregressive LSTM with a Gaussian-mixture output per step (PyTorch)"
     Config = SensorConfig
     default_dataset = "basic_motions"
@@ -37,6 +38,7 @@ class SensorVAE(LatentSequenceGenerator):
 
     name = "sensor-vae"
     domain = "sensor"
+    role = "alternative"
     description = ("conditional VAE: a latent per recording decoded by convolutions into every step's state, "
                    "each reading drawn from a Gaussian mixture given that state and its last readings (PyTorch)")
     Config = SensorVAEConfig
@@ -46,4 +48,5 @@ class SensorVAE(LatentSequenceGenerator):
 class SensorPAR(PARGenerator):
     name = "sensor-par"
     domain = "sensor"
+    role = "baseline"
     default_dataset = "basic_motions"

@@ -72,6 +72,7 @@ class TrafficGenerator(MixtureSequenceGenerator):
 
     name = "traffic"
     domain = "traffic"
+    role = "default"
     description = "calendar- and weather-conditional autoregressive LSTM with a mixture output (PyTorch)"
     Config = TrafficConfig
     default_dataset = "bikeshare"
@@ -211,6 +212,7 @@ class TrafficPAR(PARGenerator):
 
     name = "traffic-par"
     domain = "traffic"
+    role = "baseline"
     default_dataset = "bikeshare"
 
     def _fit(self, data: SequenceSet, *, device, seed: int, progress: bool) -> dict[str, Any]:

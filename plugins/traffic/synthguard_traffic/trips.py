@@ -164,7 +164,9 @@ class TripGenerator(Generator):
     name = "traffic-trips"
     modality = "table"
     domain = "traffic"
-    description = "k-anonymous OD x departure-hour cells + column-autoregressive network for the rest (PyTorch)"
+    role = "alternative"
+    description = ("trip tables (origin/destination records) rather than detector series: k-anonymous OD x "
+                   "departure-hour cells + column-autoregressive network for the rest (PyTorch)")
     Config = TripConfig
     default_dataset = "nyc_flights"
 
@@ -394,4 +396,5 @@ class TripGaussianCopula(GaussianCopulaGenerator):
 
     name = "traffic-trips-gc"
     domain = "traffic"
+    role = "baseline"
     default_dataset = "nyc_flights"
