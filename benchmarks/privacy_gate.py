@@ -32,7 +32,7 @@ def main() -> None:
 
     import synthguard as sg
     from synthguard.builtin import ExactCopyFilter
-    from synthguard.checks import CheckContext
+    from synthguard import CheckContext
     from synthguard.data import holdout_split
     from synthguard.engine import HOLDOUT, SPLIT_SEED
     from synthguard.privacy import NNDRFilter, NearCopyFilter, NearestRecords, RareCombinationFilter, TableDistance

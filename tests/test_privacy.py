@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthguard as sg
-from synthguard.checks import CheckContext
+from synthguard import CheckContext
 from synthguard.data import holdout_split
 from synthguard.privacy import (NearestRecords, RareCombinationFilter, TableDistance, audit, closer_share, dcr_share,
                                 nearer_share)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import BundleError
 from .io.atomic import atomic_directory
+from .io.writers import json_default
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -60,7 +61,7 @@ def serialize(generator: "Generator") -> tuple[dict[str, bytes], dict[str, Any]]
     tensors, state = generator.get_state()
     payload = {
         WEIGHTS: save_tensors(tensors, metadata={"format": FORMAT}),
-        STATE: json.dumps(state, indent=1, sort_keys=True, default=_json_default).encode(),
+        STATE: json.dumps(state, indent=1, sort_keys=True, default=json_default).encode(),
     }
     files = {name: _sha256(data) for name, data in payload.items()}
     manifest = {
@@ -93,16 +94,6 @@ def _plugin_version(generator: "Generator") -> dict[str, str]:
     return out
 
 
-def _json_default(obj: Any) -> Any:
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
-
-
 def save_bundle(generator: "Generator", path: str | Path, overwrite: bool = False) -> str:
     """Write ``generator`` as a bundle at ``path`` atomically; returns the bundle hash."""
     if not generator.supports_save:
@@ -111,7 +102,7 @@ def save_bundle(generator: "Generator", path: str | Path, overwrite: bool = Fals
     with atomic_directory(path, overwrite=overwrite) as tmp:
         for name, data in payload.items():
             (tmp / name).write_bytes(data)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=_json_default))
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=json_default))
     return manifest["bundle_sha256"]
 
 

@@ -1,4 +1,7 @@
-"""The Engine: installed plugins + the verbs users call (fit, load, sample, generate).
+"""The Engine: installed plugins + the verbs users call (fit, load, sample, generate, audit, evaluate).
+
+The engine resolves names (a generator, a domain's default, a dataset), reads data into containers and
+fits models; a run's steps after that live in :class:`synthguard.pipeline.Run`.
 
 ``synthguard.fit`` / ``synthguard.generate`` / ... use one default Engine built
 lazily on first use; tests and applications can build their own with chosen
@@ -15,25 +18,19 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import pipeline
 from .bundle import load_bundle
+from .contract import Dataset, Generator, config_error
 from .data import Records, Table, TableMeta, holdout_split
 from .errors import ConfigError, DataError
-from .contract import Generator
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
-from .pipeline import Result, RunOptions
+from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec
 from .plugins import make_plugin_manager, plugin_info
 from .registry import Registry, build_registry
-from .contract import Dataset, MetricContext
+from .result import Result
 from .sequences import SequenceFormat, from_long_frame
 
 DataLike = pd.DataFrame | Records | str | Path
-
-#: Share of real records ``generate`` keeps away from the generator, and the seed of that split.
-HOLDOUT = 0.2
-SPLIT_SEED = 0
-
 
 class Engine:
     """Plugins, registry and the pipeline's entry points."""
@@ -57,9 +54,14 @@ class Engine:
     # ------------------------------------------------------------------ lookup
 
     def generator(self, name: str, config: Mapping[str, Any] | None = None, **params: Any) -> Generator:
-        """A new, unfitted generator by registry name."""
-        cls = self.registry.get("generators", name)
+        """A new, unfitted generator by registry name (or a domain's name: its default generator)."""
+        cls = self.registry.generator(name)
         return cls(config, **params)
+
+    def active(self, kind: str, modality: str, domain: str | None, skip: Iterable[str] = ()) -> list:
+        """A fresh instance of every registered validator / privacy filter / metric / writer that applies."""
+        made = (e.obj() for name, e in getattr(self.registry, kind).items() if name not in skip)
+        return [obj for obj in made if obj.applies_to(modality, domain)]
 
     def dataset(self, name: str) -> Dataset:
         return self.registry.get("datasets", name)
@@ -102,7 +104,7 @@ class Engine:
             return type(generator)
         if isinstance(generator, type) and issubclass(generator, Generator):
             return generator
-        return self.registry.get("generators", generator)
+        return self.registry.generator(generator)
 
     def _resolve_source(self, generator: str | Generator, data: DataLike | None, dataset: str | None,
                         sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
@@ -134,9 +136,10 @@ class Engine:
         training that model on ``data`` instead of starting afresh; the bundle's
         own config is kept (``epochs`` may change).
         """
+        _check_seed(seed)
         if resume is not None:
             model = resume if isinstance(resume, Generator) else self.load(resume)
-            name = generator.name if isinstance(generator, Generator) else generator
+            name = generator.name if isinstance(generator, Generator) else self.registry.generator(generator).name
             if model.name != name:
                 raise ConfigError(f"cannot resume generator {name!r} from a {model.name!r} bundle: expected a bundle of {name!r}")
             if config:
@@ -147,7 +150,18 @@ class Engine:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
         records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
-        model.fit(records, seed=seed, device=device, progress=progress, resume=resume is not None)
+        return self._fit(model, records, source, seed=seed, device=device, progress=progress, resume=resume is not None)
+
+    def fit_records(self, generator: str, records: Records, *, source: dict[str, Any], seed: int = 0,
+                    device: str = "auto", epochs: int | None = None, progress: bool = False,
+                    config: Mapping[str, Any] | None = None) -> Generator:
+        """Fit a new ``generator`` on records already read, recording where they came from (``source``)."""
+        model = self.generator(generator, config, **({"epochs": epochs} if epochs is not None else {}))
+        return self._fit(model, records, source, seed=seed, device=device, progress=progress)
+
+    @staticmethod
+    def _fit(model: Generator, records: Records, source: dict[str, Any], **kwargs: Any) -> Generator:
+        model.fit(records, **kwargs)
         model.fit_info_["source"] = source
         return model
 
@@ -155,15 +169,15 @@ class Engine:
                  progress: bool = False) -> tuple[Generator, str]:
         """Fit ``generator`` on the training split of ``dataset`` that ``generate`` makes and save the bundle to ``out``.
 
-        This is how a plugin produces the pretrained bundle it ships: the holdout stays
-        unseen, and ``generate`` recognises the split by its fingerprint. Returns the
+        This is how a plugin produces the pretrained bundle it ships (``synthguard pretrain``): the
+        holdout stays unseen, and ``generate`` recognises the split by its fingerprint. Returns the
         fitted model and the bundle hash.
         """
         from .bundle import save_bundle
 
         train, held = holdout_split(self.dataset(dataset).load(), HOLDOUT, seed=SPLIT_SEED)
-        model = self.fit(generator, train, seed=seed, device=device, progress=progress)
-        model.fit_info_["source"] = {"source": f"dataset:{dataset}", "dataset": dataset}
+        model = self.fit_records(generator, train, source={"source": f"dataset:{dataset}", "dataset": dataset},
+                                 seed=seed, device=device, progress=progress)
         model.fit_info_["holdout"] = {"fraction": HOLDOUT, "seed": SPLIT_SEED, "holdout_records": len(held)}
         return model, save_bundle(model, out, overwrite=True)
 
@@ -175,41 +189,51 @@ class Engine:
                conditions: Mapping[str, Any] | None = None, reference: DataLike | None = None,
                holdout: DataLike | None = None, target: str | None = None,
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
-               fmt: str = "parquet", overwrite: bool = False, sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-               _lineage: dict | None = None) -> Result:
-        """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given."""
+               fmt: str = "parquet", overwrite: bool = False,
+               sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Result:
+        """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given.
+
+        ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
+        metrics, the near-copy filters and the privacy audit.
+        """
+        spec = RunSpec.of(rows, seed=seed, conditions=conditions, target=target, options=options, out=out, fmt=fmt,
+                          overwrite=overwrite)
         if isinstance(model, (str, Path)):
             model = self.load(model)
-        options = _options(options)
         # image folders are read at the size and channel count the model was trained on
         img = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]} if model.modality == "image" else None
-        ref = (self.to_records(reference, modality=model.modality, sequence_format=sequence_format, image_format=img)
-               if reference is not None else None)
-        hold = (self.to_records(holdout, modality=model.modality, sequence_format=sequence_format, image_format=img)
-                if holdout is not None else None)
-        if target is not None and isinstance(model.meta_, TableMeta):
-            model.meta_.column(target)  # names an unknown target column
-        modality, domain = model.modality, model.domain
-        unknown = set(options.disable) - set(self.registry.validators)
-        if unknown:
-            raise ConfigError(f"cannot disable unknown validator(s) {sorted(unknown)}: expected names from 'synthguard plugins'")
+        ref, hold = (self.to_records(d, modality=model.modality, sequence_format=sequence_format, image_format=img)
+                     if d is not None else None for d in (reference, holdout))
+        return Run(self, spec).deliver(model, ref, hold)
 
-        def active(kind: str, skip: Iterable[str] = ()) -> list:
-            made = (e.obj() for name, e in getattr(self.registry, kind).items() if name not in skip)
-            return [obj for obj in made if obj.applies_to(modality, domain)]
+    def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
+                 seed: int = 0, device: str = "auto", epochs: int | None = None,
+                 conditions: Mapping[str, Any] | None = None, options: RunOptions | Mapping[str, Any] | None = None,
+                 config: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
+                 overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
+                 holdout: float = HOLDOUT, target: str | None = None,
+                 sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+                 image_format: ImageFormat | Mapping[str, Any] | None = None) -> Result:
+        """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
-        if not options.quasi_identifiers and model.quasi_identifiers():
-            options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
-        if options.quasi_identifiers and isinstance(model.meta_, TableMeta):
-            for col in options.quasi_identifiers:
-                model.meta_.column(col)  # names an unknown quasi-identifier
-        validators = active("validators", options.disable)
-        filters, metrics = active("privacy_filters"), active("metrics")
-        lineage = {"fit_seconds": None, **(_lineage or {})}
-        return pipeline.run(model, rows, validators=validators, privacy_filters=filters, metrics=metrics, seed=seed,
-                            conditions=conditions, reference=ref, holdout=hold, target=target, options=options,
-                            out=out, fmt=fmt, overwrite=overwrite, lineage=lineage,
-                            distance=self.distance_for(modality, domain), writers=active("writers"))
+        ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
+        real records (seeded split, seed 0) are never shown to the generator; metrics and privacy
+        measurements compare against them. A pretrained bundle is used only when the user asked for
+        nothing it was not trained with (no ``data``, ``epochs`` or ``config``) and it was trained on
+        exactly this training split (checked by fingerprint).
+        """
+        spec = RunSpec.of(rows, seed=seed, conditions=conditions, holdout=holdout, target=target, options=options,
+                          out=out, fmt=fmt, overwrite=overwrite)
+        cls = self.registry.generator(generator)
+        records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
+        if data is None:  # a reference dataset brings its outcome column and quasi-identifiers
+            ds = self.dataset(source["dataset"])
+            update: dict[str, Any] = {"target": spec.target or ds.target}
+            if not spec.options.quasi_identifiers and ds.quasi_identifiers:
+                update["options"] = spec.options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
+            spec = spec.model_copy(update=update)
+        fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model)
+        return Run(self, spec).generate(cls, records, source, fit)
 
     def distance_for(self, modality: str, domain: str | None = None) -> type:
         """The record distance the gate and audit use for this modality/domain (a domain's own wins)."""
@@ -274,90 +298,11 @@ class Engine:
 
         Writes ``report.json`` and ``report.html`` to ``out`` when given (all or nothing).
         """
-        from .io.atomic import atomic_directory, check_writable_target
-        from .pipeline import REPORT_VERSION, _json_default, write_html_report
-
-        if out is not None:
-            check_writable_target(out, overwrite)
         real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
+        spec = RunSpec.of(len(syn_r), seed=seed, target=target, out=out, overwrite=overwrite)
         if target is not None and isinstance(real_r, Table):
             real_r.meta.column(target)
-        from .pipeline import compute_metrics
-
-        made = (entry.obj() for entry in self.registry.metrics.values())
-        metrics = compute_metrics([m for m in made if m.applies_to(real_r.modality, domain)], real_r, syn_r,
-                                  MetricContext(holdout=hold_r, target=target, domain=domain))
-        report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(syn_r), "modality": real_r.modality,
-                  "data": {"training_records": len(real_r), "holdout_records": len(hold_r) if hold_r is not None else None,
-                           "target": target},
-                  "generator": {"name": "external"}, "metrics": metrics,
-                  "audit": self.audit(real_r, syn_r, holdout=hold_r, domain=domain, seed=seed)}
-        if out is not None:
-            import json
-
-            with atomic_directory(out, overwrite=overwrite) as tmp:
-                (tmp / "report.json").write_text(json.dumps(report, indent=2, default=_json_default))
-                write_html_report(tmp, report)
-        return report
-
-    def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
-                 seed: int = 0, device: str = "auto", epochs: int | None = None,
-                 conditions: Mapping[str, Any] | None = None, options: RunOptions | Mapping[str, Any] | None = None,
-                 config: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
-                 overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
-                 holdout: float = HOLDOUT, target: str | None = None,
-                 sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-                 image_format: ImageFormat | Mapping[str, Any] | None = None) -> Result:
-        """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
-
-        ``holdout`` of the real records (seeded split, seed 0) are never shown to the
-        generator; metrics and privacy measurements compare against them. A
-        pretrained bundle is used only when the user asked for nothing it was not
-        trained with (no ``data``, ``epochs`` or ``config``) and it was trained on
-        exactly this training split (checked by fingerprint).
-        """
-        if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
-            raise ConfigError(f"rows must be a positive integer: got {rows!r}")
-        from .io.atomic import check_writable_target
-
-        for target_dir in (out, save_model):  # fail before any training
-            if target_dir is not None:
-                check_writable_target(target_dir, overwrite)
-        cls = self.registry.get("generators", generator)
-        records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
-        train, hold = holdout_split(records, holdout, seed=SPLIT_SEED)
-        split = {"fraction": holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
-        options = _options(options)
-        if data is None:
-            ds = self.dataset(source["dataset"])
-            target = target or ds.target
-            if not options.quasi_identifiers and ds.quasi_identifiers:
-                options = options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
-        lineage: dict[str, Any] = {"data_source": source, "holdout": split}
-        model = None
-        if data is None and epochs is None and not config:
-            bundle = self.dataset(source["dataset"]).pretrained.get(generator)
-            if bundle is not None:
-                model = self.load(bundle)
-                if model.fit_info_.get("data_fingerprint") != train.fingerprint():
-                    lineage["pretrained_skipped"] = "bundle was trained on other records than this training split"
-                    model = None
-        if model is not None:
-            lineage.update(pretrained=True, fit_seconds=None, pretrained_fit_seconds=model.fit_info_.get("seconds"))
-        else:
-            start = time.perf_counter()
-            model = self.fit(generator, train, seed=seed, device=device, epochs=epochs, progress=progress, config=config)
-            model.fit_info_["source"] = source
-            model.fit_info_["holdout"] = split
-            lineage.update(pretrained=False, fit_seconds=round(time.perf_counter() - start, 3))
-            if save_model is not None:
-                model.bundle_sha256_ = model.save(save_model)
-            elif model.supports_save:
-                from .bundle import serialize
-
-                model.bundle_sha256_ = serialize(model)[1]["bundle_sha256"]  # same hash a saved bundle would get
-        return self.sample(model, rows, seed=seed, conditions=conditions, reference=train, holdout=hold,
-                           target=target, options=options, out=out, fmt=fmt, overwrite=overwrite, _lineage=lineage)
+        return Run(self, spec).evaluate(real_r, syn_r, hold_r, domain)
 
 
 def _settings(cls, value, owner: str):
@@ -365,8 +310,6 @@ def _settings(cls, value, owner: str):
     if value is None or isinstance(value, cls):
         return value or cls()
     from pydantic import ValidationError
-
-    from .contract import config_error
 
     try:
         return cls(**value)
@@ -378,8 +321,9 @@ def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> Sequence
     return _settings(SequenceFormat, fmt, "sequence format")
 
 
-def _options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
-    return _settings(RunOptions, options, "run options")
+def _check_seed(seed: Any) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
 
 
 _default: Engine | None = None

@@ -1,34 +1,41 @@
-"""The one pipeline: sample -> validators -> privacy gate -> (resample) -> report -> atomic write.
+"""The one pipeline: a :class:`RunSpec` (what the user asked for, validated once) and a :class:`Run` that delivers it.
 
-Fitting happens before (``Engine.fit`` or a loaded bundle); this module takes a
-fitted generator and delivers exactly the requested number of records that
-passed every check, plus the rejected ones with their reasons, plus the
-report. Read :func:`run` top to bottom.
+::
+
+    split (generate)  ->  fit, or the pretrained bundle  ->  sample  ->  validators  ->  privacy gate
+        (resample until enough records passed, bounded)  ->  metrics + privacy audit  ->  report  ->  write
+
+Read :class:`Run` top to bottom: :meth:`Run.generate` is the main job, :meth:`Run.deliver` what
+``sample`` does with a fitted model, :meth:`Run.evaluate` what ``evaluate`` does with records made
+elsewhere. The :class:`~synthguard.Engine` only resolves names and reads data, then hands over here.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .contract import Check, CheckContext, PrivacyFilter, Validator, Verdict
-from .data import Records, SequenceSet, Table
-from .errors import SamplingError
-from .contract import NO_DP, Generator
-from .io.atomic import atomic_directory, check_writable_target
-from .io.writers import FORMATS, write_frame, write_records
+from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricContext, PrivacyFilter, Validator, Verdict,
+                       config_error)
+from .data import Records, SequenceSet, TableMeta, holdout_split
+from .errors import ConfigError, SamplingError
+from .io.atomic import check_writable_target
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
-from .contract import Metric, MetricContext
+from .result import REPORT_VERSION, Result, write_report
 
-REPORT_VERSION = 1
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
+
+#: Share of real records ``generate`` keeps away from the generator, and the seed of that split.
+HOLDOUT = 0.2
+SPLIT_SEED = 0
 
 
 class RunOptions(BaseModel):
@@ -55,80 +62,262 @@ class RunOptions(BaseModel):
     audit: bool = Field(True, description="run the privacy audit (DCR, membership inference, WP29) when a holdout is at hand")
 
 
+class RunSpec(BaseModel):
+    """One run's request, validated once, before any data is read or any model trained.
+
+    ``holdout`` is the share of real records ``generate`` keeps away from the generator;
+    ``out`` None keeps the result in memory.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rows: int
+    seed: int = 0
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    holdout: float = HOLDOUT
+    target: str | None = None
+    out: Path | None = None
+    fmt: Literal["parquet", "csv"] = "parquet"
+    overwrite: bool = False
+    options: RunOptions = Field(default_factory=RunOptions)
+
+    @classmethod
+    def of(cls, rows: Any, *, options: RunOptions | Mapping[str, Any] | None = None, **fields: Any) -> "RunSpec":
+        """The spec for these arguments, or one :class:`ConfigError` naming the first bad one."""
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
+            raise ConfigError(f"rows must be a positive integer: got {rows!r}")
+        seed = fields.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
+        holdout = fields.get("holdout", HOLDOUT)
+        if not 0 <= holdout < 1:
+            raise ConfigError(f"holdout fraction {holdout}: expected a number in [0, 1)")
+        fields = {k: v for k, v in fields.items() if v is not None or k == "target"}
+        fields["conditions"] = dict(fields.get("conditions") or {})
+        try:
+            return cls(rows=rows, options=run_options(options), **fields)
+        except ValidationError as err:
+            raise config_error("run", err) from None
+
+
+def run_options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
+    """``options`` as :class:`RunOptions` (None = the defaults); a bad field is one ConfigError."""
+    if options is None or isinstance(options, RunOptions):
+        return options or RunOptions()
+    try:
+        return RunOptions(**options)
+    except ValidationError as err:
+        raise config_error("run options", err) from None
+
+
 @dataclass
-class Result:
-    """What a run delivers. ``records`` passed every check; ``rejected`` holds the rest with reasons."""
+class FitRequest:
+    """How ``generate`` may train when no pretrained bundle fits the request."""
+
+    device: str = "auto"
+    epochs: int | None = None
+    config: Mapping[str, Any] | None = None
+    progress: bool = False
+    save_model: str | Path | None = None
+
+    @property
+    def forces_training(self) -> bool:
+        """A pretrained bundle was trained with the defaults: asking for anything else means training."""
+        return self.epochs is not None or bool(self.config)
+
+
+@dataclass
+class Run:
+    """Delivers one :class:`RunSpec` with an engine's registered checks, metrics, distances and writers."""
+
+    engine: "Engine"
+    spec: RunSpec
+    lineage: dict[str, Any] = field(default_factory=lambda: {"fit_seconds": None})
+
+    # ------------------------------------------------------------------ the main job
+
+    def generate(self, generator: type[Generator], records: Records, source: dict[str, Any],
+                 fit: FitRequest = FitRequest()) -> Result:
+        """Hold out real records, fit (or use the pretrained bundle), then :meth:`deliver` against the split."""
+        spec = self.spec
+        for target_dir in (spec.out, fit.save_model):  # fail before any training
+            if target_dir is not None:
+                check_writable_target(target_dir, spec.overwrite)
+        train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
+        split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
+        self.lineage.update(data_source=source, holdout=split)
+        model = None if fit.forces_training else self.pretrained(generator, source, train)
+        if model is None:
+            start = time.perf_counter()
+            model = self.engine.fit_records(generator.name, train, source={**source}, seed=spec.seed, device=fit.device,
+                                            epochs=fit.epochs, progress=fit.progress, config=fit.config)
+            model.fit_info_["holdout"] = split
+            self.lineage.update(pretrained=False, fit_seconds=round(time.perf_counter() - start, 3))
+            if fit.save_model is not None:
+                model.bundle_sha256_ = model.save(fit.save_model)
+            elif model.supports_save:
+                from .bundle import serialize
+
+                model.bundle_sha256_ = serialize(model)[1]["bundle_sha256"]  # same hash a saved bundle would get
+        return self.deliver(model, train, hold)
+
+    def pretrained(self, generator: type[Generator], source: dict[str, Any], train: Records) -> Generator | None:
+        """The dataset's shipped bundle for ``generator``, if it was trained on exactly this training split."""
+        if "dataset" not in source:
+            return None
+        bundle = self.engine.dataset(source["dataset"]).pretrained.get(generator.name)
+        if bundle is None:
+            return None
+        model = self.engine.load(bundle)
+        if model.fit_info_.get("data_fingerprint") != train.fingerprint():
+            self.lineage["pretrained_skipped"] = "bundle was trained on other records than this training split"
+            return None
+        self.lineage.update(pretrained=True, fit_seconds=None, pretrained_fit_seconds=model.fit_info_.get("seconds"))
+        return model
+
+    # ------------------------------------------------------------------ sample -> gate -> measure -> report -> write
+
+    def deliver(self, model: Generator, reference: Records | None = None, holdout: Records | None = None) -> Result:
+        """``rows`` records from a fitted ``model`` that passed every check, measured against the real data at hand."""
+        spec = self.spec
+        if spec.out is not None:
+            check_writable_target(spec.out, spec.overwrite)  # fail before spending time on sampling
+        options = self.options_for(model)
+        validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
+        privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
+        context = CheckContext(meta=model.meta_, reference_hashes=model.reference_hashes_, reference=reference,
+                               holdout=holdout, domain=model.domain, options=options.model_dump(),
+                               distance=self.engine.distance_for(model.modality, model.domain))
+        for check in (*validators, *privacy_filters):
+            check.prepare(context)
+
+        start = time.perf_counter()
+        sampled = sample_checked(model, spec.rows, validators, privacy_filters, context, options, spec.seed,
+                                 spec.conditions)
+
+        t0 = time.perf_counter()
+        metrics, compared_with = {}, None
+        if reference is not None and options.metrics:  # conditioned sequences: against the real ones that match
+            real, held = _matching(reference, spec.conditions, 10), _matching(holdout, spec.conditions, 1)
+            metrics = self.measure(real, sampled.records, held, model.modality, model.domain)
+            compared_with = {"training": len(real), "holdout": len(held) if held is not None else 0,
+                             "matching_conditions": {"training": real is not reference, "holdout": held is not holdout}}
+        metric_seconds = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        audit = self.audit(reference, holdout, sampled.records, model.modality, model.domain, options, context.distance)
+        audit_seconds = time.perf_counter() - t0
+
+        report = {
+            "report_version": REPORT_VERSION,
+            "rows": spec.rows,
+            "seed": spec.seed,
+            "modality": model.modality,
+            "conditions": dict(spec.conditions),
+            "metrics_compared_with": compared_with,
+            "data": self._data_section(reference, holdout),
+            "generator": {
+                "name": model.name,
+                "bundle_sha256": getattr(model, "bundle_sha256_", None),
+                "config": model.config.model_dump(mode="json"),
+                "fit": model.fit_info_,
+            },
+            "sampling": sampled.summary(),
+            "validators": {c.name: {"rejected": sampled.tally[c.name], **c.summary()} for c in validators},
+            "privacy": {c.name: {"rejected": sampled.tally[c.name], **c.summary()} for c in privacy_filters},
+            "metrics": metrics,
+            "audit": audit,
+            "privacy_ledger": privacy_ledger(model),
+            "timings": {
+                "fit_seconds": self.lineage.get("fit_seconds"),
+                "sample_seconds": round(sampled.sample_seconds, 4),
+                "checks_seconds": round(sampled.check_seconds, 4),
+                "metrics_seconds": round(metric_seconds, 4),
+                "audit_seconds": round(audit_seconds, 4),
+                "total_seconds": round(time.perf_counter() - start, 4),
+            },
+            "lineage": self.lineage,
+        }
+        result = Result(sampled.records, sampled.rejected, sampled.rejected_info, report,
+                        writers=self.engine.active("writers", model.modality, model.domain), context=context)
+        if spec.out is not None:
+            result.save(spec.out, fmt=spec.fmt, overwrite=spec.overwrite)
+        return result
+
+    def evaluate(self, real: Records, synthetic: Records, holdout: Records | None, domain: str | None) -> dict[str, Any]:
+        """Metrics and audit of records made elsewhere: the same steps :meth:`deliver` measures with."""
+        spec = self.spec
+        if spec.out is not None:
+            check_writable_target(spec.out, spec.overwrite)
+        report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(synthetic), "modality": real.modality,
+                  "data": self._data_section(real, holdout),
+                  "generator": {"name": "external"},
+                  "metrics": self.measure(real, synthetic, holdout, real.modality, domain),
+                  "audit": self.engine.audit(real, synthetic, holdout=holdout, domain=domain, seed=spec.seed)}
+        if spec.out is not None:
+            write_report(spec.out, report, overwrite=spec.overwrite)
+        return report
+
+    # ------------------------------------------------------------------ the steps
+
+    def options_for(self, model: Generator) -> RunOptions:
+        """The spec's options, checked against the model, with the model's quasi-identifiers when the user named none."""
+        options = self.spec.options
+        unknown = set(options.disable) - set(self.engine.registry.validators)
+        if unknown:
+            raise ConfigError(f"cannot disable unknown validator(s) {sorted(unknown)}: expected names from 'synthguard plugins'")
+        if not options.quasi_identifiers and model.quasi_identifiers():
+            options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
+        if isinstance(model.meta_, TableMeta):
+            for col in options.quasi_identifiers + ([self.spec.target] if self.spec.target else []):
+                model.meta_.column(col)  # names an unknown column
+        return options
+
+    def measure(self, real: Records, synthetic: Records, holdout: Records | None, modality: str,
+                domain: str | None) -> dict[str, Any]:
+        """Every registered metric that applies: its dict by name (a metric that raises is an error entry)."""
+        metrics = self.engine.active("metrics", modality, domain)
+        return compute_metrics(metrics, real, synthetic, MetricContext(holdout=holdout, target=self.spec.target,
+                                                                        domain=domain))
+
+    def audit(self, reference: Records | None, holdout: Records | None, records: Records, modality: str,
+              domain: str | None, options: RunOptions, distance: type | None) -> dict[str, Any]:
+        """The privacy audit, measured against the holdout — never asserted."""
+        if not options.audit:
+            return {"skipped": "turned off (--no-audit)"}
+        if reference is None or distance is None:
+            return {"skipped": "needs the training data and a distance"}
+        from .privacy.audit import audit
+
+        return audit(reference, holdout, records, distance, seed=self.spec.seed,
+                     quasi_identifiers=options.quasi_identifiers or None, k_anonymity=options.k_anonymity,
+                     qi_bins=options.qi_bins)
+
+    def _data_section(self, reference: Records | None, holdout: Records | None) -> dict[str, Any]:
+        return {"training_records": len(reference) if reference is not None else None,
+                "holdout_records": len(holdout) if holdout is not None else None, "target": self.spec.target}
+
+
+# --------------------------------------------------------------------------- sampling with the gate
+
+
+@dataclass
+class Sampled:
+    """Records that passed every check, the rejected ones with their reasons, and the counts behind them."""
 
     records: Records
     rejected: Records | None
     rejected_info: pd.DataFrame
-    report: dict[str, Any]
-    writers: Sequence[Any] = ()
-    context: CheckContext | None = None
+    tally: dict[str, int]
+    rounds: int
+    sampled: int
+    sample_seconds: float
+    check_seconds: float
 
-    @property
-    def data(self) -> pd.DataFrame:
-        """The synthetic table (tables only)."""
-        if not isinstance(self.records, Table):
-            raise TypeError(f"{type(self.records).__name__} has no single DataFrame: use .records")
-        return self.records.frame
-
-    def save(self, out: str | Path, fmt: str = "parquet", overwrite: bool = False) -> Path:
-        """Write ``synthetic.*``, ``rejected.*`` and ``report.json`` to ``out`` — all or nothing."""
-        if fmt not in FORMATS:
-            from .errors import ConfigError
-
-            raise ConfigError(f"unknown output format {fmt!r}: expected one of {', '.join(FORMATS)}")
-        with atomic_directory(out, overwrite=overwrite) as tmp:
-            synthetic = write_records(self.records, tmp / "synthetic", fmt)
-            if self.rejected is not None and len(self.rejected):
-                extra = {f"_{c}": self.rejected_info[c].to_numpy() for c in self.rejected_info.columns}
-                rejected = write_records(self.rejected, tmp / "rejected", fmt, extra=extra)
-            else:
-                rejected = write_frame(pd.DataFrame(columns=["_stage", "_checks", "_reason"]), tmp / "rejected", fmt)
-            report = dict(self.report)
-            report["files"] = {"synthetic": synthetic.name, "rejected": rejected.name, "report": "report.json",
-                               "html": "report.html"}
-            if self.writers:  # plugins' extra formats (register_writers), inside the same all-or-nothing directory
-                report["files"]["writers"] = {w.name: list(w.write(self.records, tmp, self.context))
-                                              for w in self.writers}
-            (tmp / "report.json").write_text(json.dumps(report, indent=2, default=_json_default))
-            write_html_report(tmp, report)
-        self.report = report
-        return Path(out)
-
-
-def write_html_report(directory: Path, report: dict[str, Any] | None = None) -> Path:
-    """(Re-)render ``report.html`` in ``directory`` from its ``report.json`` (or the given dict)."""
-    from .quality.html import render_html
-
-    if report is None:
-        path = Path(directory) / "report.json"
-        if not path.is_file():
-            from .errors import DataError
-
-            raise DataError(f"{str(path)!r} not found: expected an output directory written by generate/sample")
-        report = json.loads(path.read_text())
-    report = json.loads(json.dumps(report, default=_json_default))
-    out = Path(directory) / "report.html"
-    out.write_text(render_html(report), encoding="utf-8")
-    return out
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, (np.ndarray, tuple)):
-        return list(obj)
-    return str(obj)
-
-
-@dataclass
-class _Tally:
-    rejected: dict[str, int] = field(default_factory=dict)
-
-    def add(self, name: str, verdict: Verdict) -> None:
-        self.rejected[name] = self.rejected.get(name, 0) + int(verdict.rejected.sum())
+    def summary(self) -> dict[str, Any]:
+        rejected = len(self.rejected) if self.rejected is not None else 0
+        return {"rounds": self.rounds, "sampled": self.sampled, "rejected": int(rejected),
+                "acceptance_rate": round((self.sampled - rejected) / self.sampled, 4)}
 
 
 def round_seed(seed: int, round_no: int) -> int:
@@ -136,49 +325,14 @@ def round_seed(seed: int, round_no: int) -> int:
     return int(np.random.SeedSequence([seed, round_no]).generate_state(1)[0])
 
 
-def run(
-    generator: Generator,
-    rows: int,
-    *,
-    validators: Sequence[Validator],
-    privacy_filters: Sequence[PrivacyFilter],
-    metrics: Sequence[Metric] = (),
-    seed: int = 0,
-    conditions: Mapping[str, Any] | None = None,
-    reference: Records | None = None,
-    holdout: Records | None = None,
-    target: str | None = None,
-    options: RunOptions | None = None,
-    out: str | Path | None = None,
-    fmt: str = "parquet",
-    overwrite: bool = False,
-    lineage: dict[str, Any] | None = None,
-    distance: type | None = None,
-    writers: Sequence[Any] = (),
-) -> Result:
-    """Deliver ``rows`` checked records from a fitted ``generator``; write them to ``out`` if given."""
-    options = options or RunOptions()
-    if out is not None:
-        check_writable_target(out, overwrite)  # fail before spending time on sampling
-    context = CheckContext(
-        meta=generator.meta_,
-        reference_hashes=generator.reference_hashes_,
-        reference=reference,
-        holdout=holdout,
-        domain=generator.domain,
-        options=options.model_dump(),
-        distance=distance,
-    )
-    checks: list[Check] = [*validators, *privacy_filters]
-    for check in checks:
-        check.prepare(context)
-
-    # 1. sample, check, resample until enough records passed (bounded)
-    start = time.perf_counter()
+def sample_checked(generator: Generator, rows: int, validators: Sequence[Validator],
+                   privacy_filters: Sequence[PrivacyFilter], context: CheckContext, options: RunOptions, seed: int,
+                   conditions: Mapping[str, Any] | None = None) -> Sampled:
+    """Sample, check, resample until ``rows`` records passed (at most ``options.max_rounds`` rounds)."""
     kept: list[Records] = []
     rejected: list[Records] = []
     rejected_info: list[pd.DataFrame] = []
-    tally = _Tally({c.name: 0 for c in checks})
+    tally = {c.name: 0 for c in (*validators, *privacy_filters)}
     sample_seconds = check_seconds = 0.0
     have, sampled, acceptance, rounds = 0, 0, 1.0, 0
     for round_no in range(options.max_rounds):
@@ -193,7 +347,7 @@ def run(
         sampled += len(batch)
 
         t0 = time.perf_counter()
-        ok, info = _gate(batch, validators, privacy_filters, context, tally)
+        ok, info = gate(batch, validators, privacy_filters, context, tally)
         check_seconds += time.perf_counter() - t0
         if ok.any():  # containers of sequences/images refuse to be empty
             kept.append(batch.take(np.flatnonzero(ok)))
@@ -203,79 +357,51 @@ def run(
         have += int(ok.sum())
         acceptance = max(have / sampled, 1e-3)
     if have < rows:
-        worst = max(tally.rejected.items(), key=lambda kv: kv[1], default=("none", 0))
+        worst = max(tally.items(), key=lambda kv: kv[1], default=("none", 0))
         raise SamplingError(
             f"only {have} of {rows} requested records passed the checks after {options.max_rounds} rounds "
             f"({sampled} sampled; most rejections by {worst[0]!r}: {worst[1]}); "
             "expected the generator to satisfy the checks more often — retrain, relax declared rules, or raise max_rounds"
         )
-    records = type(kept[0]).concat(kept).take(np.arange(rows))
-    rejected_records = type(rejected[0]).concat(rejected) if rejected else None
-    info = pd.concat(rejected_info, ignore_index=True) if rejected_info else pd.DataFrame(columns=["stage", "checks", "reason"])
+    info = (pd.concat(rejected_info, ignore_index=True) if rejected_info
+            else pd.DataFrame(columns=["stage", "checks", "reason"]))
+    return Sampled(records=type(kept[0]).concat(kept).take(np.arange(rows)),
+                   rejected=type(rejected[0]).concat(rejected) if rejected else None, rejected_info=info, tally=tally,
+                   rounds=rounds, sampled=sampled, sample_seconds=sample_seconds, check_seconds=check_seconds)
 
-    # 2. metrics, when the real data is at hand (conditioned sequences: against the real ones that match)
-    metric_values: dict[str, Any] = {}
-    compared_with: dict[str, Any] | None = None
-    t0 = time.perf_counter()
-    if reference is not None and options.metrics:
-        real, held = _matching(reference, conditions, 10), _matching(holdout, conditions, 1)
-        metric_values = compute_metrics(metrics, real, records,
-                                        MetricContext(holdout=held, target=target, domain=generator.domain))
-        compared_with = {"training": len(real), "holdout": len(held) if held is not None else 0,
-                         "matching_conditions": {"training": real is not reference,
-                                                 "holdout": held is not holdout}}
-    metric_seconds = time.perf_counter() - t0
 
-    # 3. privacy audit: measured against the holdout, never asserted
-    audit_report: dict[str, Any] = {"skipped": "needs the training data and a distance"}
-    t0 = time.perf_counter()
-    if not options.audit:
-        audit_report = {"skipped": "turned off (--no-audit)"}
-    elif reference is not None and distance is not None:
-        from .privacy.audit import audit
+def gate(batch: Records, validators: Sequence[Validator], privacy_filters: Sequence[PrivacyFilter],
+         context: CheckContext, tally: dict[str, int]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Keep-mask and rejection reasons: validators see the whole batch, privacy filters what the validators kept."""
+    n = len(batch)
+    reasons = np.full(n, None, dtype=object)
+    names = [[] for _ in range(n)]
+    stage = np.full(n, None, dtype=object)
 
-        audit_report = audit(reference, holdout, records, distance, seed=seed,
-                             quasi_identifiers=options.quasi_identifiers or None,
-                             k_anonymity=options.k_anonymity, qi_bins=options.qi_bins)
-    audit_seconds = time.perf_counter() - t0
+    def apply(checks: Sequence[Check], idx: np.ndarray, stage_name: str) -> None:
+        if not len(idx):
+            return
+        sub = batch.take(idx) if len(idx) != n else batch
+        for check in checks:
+            verdict: Verdict = check.check(sub, context)
+            if len(verdict) != len(idx):
+                raise RuntimeError(f"check {check.name!r} returned {len(verdict)} verdicts for {len(idx)} records")
+            tally[check.name] += int(verdict.rejected.sum())
+            for j in np.flatnonzero(verdict.rejected):
+                i = idx[j]
+                reasons[i] = verdict.reasons[j] if reasons[i] is None else f"{reasons[i]}; {verdict.reasons[j]}"
+                names[i].append(check.name)
+                stage[i] = stage_name
 
-    # 4. report
-    report = {
-        "report_version": REPORT_VERSION,
-        "rows": rows,
-        "seed": seed,
-        "modality": generator.modality,
-        "conditions": dict(conditions or {}),
-        "metrics_compared_with": compared_with,
-        "data": {"training_records": len(reference) if reference is not None else None,
-                 "holdout_records": len(holdout) if holdout is not None else None, "target": target},
-        "generator": {
-            "name": generator.name,
-            "bundle_sha256": getattr(generator, "bundle_sha256_", None),
-            "config": generator.config.model_dump(mode="json"),
-            "fit": generator.fit_info_,
-        },
-        "sampling": {"rounds": rounds, "sampled": sampled,
-                     "rejected": int(sum(len(r) for r in rejected)), "acceptance_rate": round(have / sampled, 4)},
-        "validators": {c.name: {"rejected": tally.rejected[c.name], **c.summary()} for c in validators},
-        "privacy": {c.name: {"rejected": tally.rejected[c.name], **c.summary()} for c in privacy_filters},
-        "metrics": metric_values,
-        "audit": audit_report,
-        "privacy_ledger": privacy_ledger(generator),
-        "timings": {
-            "fit_seconds": (lineage or {}).get("fit_seconds"),
-            "sample_seconds": round(sample_seconds, 4),
-            "checks_seconds": round(check_seconds, 4),
-            "metrics_seconds": round(metric_seconds, 4),
-            "audit_seconds": round(audit_seconds, 4),
-            "total_seconds": round(time.perf_counter() - start, 4),
-        },
-        "lineage": lineage or {},
-    }
-    result = Result(records, rejected_records, info, report, writers=list(writers), context=context)
-    if out is not None:
-        result.save(out, fmt=fmt, overwrite=overwrite)
-    return result
+    apply(validators, np.arange(n), "validator")
+    apply(privacy_filters, np.flatnonzero(stage == None), "privacy")  # noqa: E711 - elementwise on object array
+    ok = stage == None  # noqa: E711
+    bad = np.flatnonzero(~ok)
+    info = pd.DataFrame({"stage": stage[bad], "checks": [",".join(names[i]) for i in bad], "reason": reasons[bad]})
+    return np.asarray(ok, dtype=bool), info
+
+
+# --------------------------------------------------------------------------- measuring
 
 
 def _matching(records: Records | None, conditions: Mapping[str, Any] | None, fewest: int) -> Records | None:
@@ -315,32 +441,5 @@ def privacy_ledger(generator: Generator) -> dict[str, Any]:
     return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "non_private": steps}
 
 
-def _gate(batch: Records, validators: Sequence[Validator], privacy_filters: Sequence[PrivacyFilter],
-          context: CheckContext, tally: _Tally) -> tuple[np.ndarray, pd.DataFrame]:
-    """Validators see the whole batch; privacy filters see what the validators kept."""
-    n = len(batch)
-    reasons = np.full(n, None, dtype=object)
-    names = [[] for _ in range(n)]
-    stage = np.full(n, None, dtype=object)
-
-    def apply(checks: Sequence[Check], idx: np.ndarray, stage_name: str) -> None:
-        if not len(idx):
-            return
-        sub = batch.take(idx) if len(idx) != n else batch
-        for check in checks:
-            verdict = check.check(sub, context)
-            if len(verdict) != len(idx):
-                raise RuntimeError(f"check {check.name!r} returned {len(verdict)} verdicts for {len(idx)} records")
-            tally.add(check.name, verdict)
-            for j in np.flatnonzero(verdict.rejected):
-                i = idx[j]
-                reasons[i] = verdict.reasons[j] if reasons[i] is None else f"{reasons[i]}; {verdict.reasons[j]}"
-                names[i].append(check.name)
-                stage[i] = stage_name
-
-    apply(validators, np.arange(n), "validator")
-    apply(privacy_filters, np.flatnonzero(stage == None), "privacy")  # noqa: E711 - elementwise on object array
-    ok = stage == None  # noqa: E711
-    bad = np.flatnonzero(~ok)
-    info = pd.DataFrame({"stage": stage[bad], "checks": [",".join(names[i]) for i in bad], "reason": reasons[bad]})
-    return np.asarray(ok, dtype=bool), info
+__all__ = ["RunSpec", "RunOptions", "Run", "FitRequest", "Sampled", "sample_checked", "gate", "round_seed",
+           "compute_metrics", "privacy_ledger", "HOLDOUT", "SPLIT_SEED"]

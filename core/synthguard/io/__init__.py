@@ -1,7 +1,8 @@
 """Reading user data and writing outputs (atomically)."""
 
 from .atomic import atomic_directory
-from .readers import read_table
-from .writers import write_records
+from .images import read_images
+from .readers import read_sequences, read_table
+from .writers import json_default, write_records
 
-__all__ = ["atomic_directory", "read_table", "write_records"]
+__all__ = ["atomic_directory", "read_table", "read_sequences", "read_images", "write_records", "json_default"]

@@ -13,6 +13,21 @@ from ..errors import ConfigError
 FORMATS = ("parquet", "csv")
 
 
+def json_default(obj):
+    """``json.dumps(default=...)`` for everything SynthGuard writes as JSON (reports, bundles).
+
+    NumPy scalars and arrays become Python numbers and lists, tuples lists, paths and timestamps
+    strings; anything else is a bug to see, not a string to guess (TypeError).
+    """
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (np.ndarray, tuple)):
+        return np.asarray(obj).tolist() if isinstance(obj, np.ndarray) else list(obj)
+    if isinstance(obj, (Path, pd.Timestamp)):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")
+
+
 def write_frame(frame: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
     if fmt not in FORMATS:
         raise ConfigError(f"unknown output format {fmt!r}: expected one of {', '.join(FORMATS)}")
