@@ -40,7 +40,7 @@ def main() -> None:
     engine = sg.Engine()
     ds = engine.dataset(args.dataset)
     train, holdout = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
-    model = engine.load(ds.pretrained["finance"])
+    model = engine.load(ds.bundles()["finance"])
     base = model.sample(min(args.rows, 20_000), seed=0)
     queries = base.take(np.random.default_rng(0).integers(0, len(base), args.rows))
     qi = list(ds.quasi_identifiers) or train.meta.names[:3]

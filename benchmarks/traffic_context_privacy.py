@@ -55,7 +55,7 @@ def main() -> None:
     for dataset in ("bikeshare", "chicago"):
         ds = sg.datasets()[dataset]
         train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
-        model = sg.load(ds.pretrained["traffic"])
+        model = sg.load(ds.bundles()["traffic"])
         for variant in ("same", "mixed-weather", "shifted-date"):
             TrafficGenerator._draw_context = _variant(variant, base)
             runs = []

@@ -26,7 +26,7 @@ def test_generate_holds_out_real_records_the_model_never_saw(main_job):
     real = sg.Engine().dataset("german_credit").load()
     train, holdout = holdout_split(real, 0.2, seed=0)
     assert result.report["data"] == {"training_records": 800, "holdout_records": 200, "target": "creditability"}
-    model = sg.load(sg.Engine().dataset("german_credit").pretrained["finance"])
+    model = sg.load(sg.Engine().dataset("german_credit").bundles()["finance"])
     assert not set(holdout.record_hashes()) & set(model.reference_hashes_)
     assert model.fit_info_["data_fingerprint"] == train.fingerprint()
     assert result.report["privacy"]["core.exact-copy"]["holdout_records_known"] == 200

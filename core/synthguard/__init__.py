@@ -21,8 +21,8 @@ from typing import Any, Mapping
 
 from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric, MetricContext,
                        PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles)
-from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, longest_runs, numeric_values,
-                   restore_types)
+from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, holdout_split, longest_runs,
+                   numeric_values, restore_types)
 from .engine import Engine, default_engine
 from .errors import BundleError, ConfigError, DataError, PluginError, SamplingError, SynthGuardError
 from .hookspecs import hookimpl
@@ -34,7 +34,7 @@ __version__ = "0.2.0"
 
 #: Modules besides this one whose ``__all__`` plugins may import from.
 PUBLIC_MODULES = ("synthguard.contract", "synthguard.hookspecs", "synthguard.models", "synthguard.privacy",
-                  "synthguard.io", "synthguard.quality.figures", "synthguard.testing")
+                  "synthguard.io", "synthguard.quality.figures", "synthguard.testing", "synthguard.cli")
 
 
 def fit(generator: str | Generator, data=None, **kwargs: Any) -> Generator:
@@ -86,6 +86,7 @@ __all__ = [
     # data containers and their helpers
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet", "NearestRecords",
     "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "restore_types", "longest_runs",
+    "holdout_split",
     # errors: each is one `error:` line and exit code 2 at the command line
     "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
     "__version__", "PUBLIC_MODULES",

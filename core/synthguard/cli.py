@@ -1,4 +1,4 @@
-"""``synthguard`` command line: plugins, datasets, generate, fit, sample, audit, evaluate, report.
+"""``synthguard`` command line: plugins, datasets, generate, fit, pretrain, sample, audit, evaluate, report.
 
 Every user mistake is a :class:`SynthGuardError`; it is printed as one line
 ``error: ...`` on stderr with exit code 2. Anything else is a bug and keeps
@@ -192,7 +192,7 @@ def main(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
 def plugins_cmd(ctx, as_json: bool) -> None:
-    """List installed plugins and what each registers."""
+    """List installed plugins, what each registers, and each generator's role."""
     rows = _engine(ctx).plugins()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -200,7 +200,9 @@ def plugins_cmd(ctx, as_json: bool) -> None:
     for row in rows:
         version = f" {row['version']}" if row["version"] else ""
         click.echo(f"{row['name']}{version}")
-        for kind in ("generators", "validators", "privacy_filters", "datasets", "metrics", "distances", "writers"):
+        for g in row["generators"]:
+            click.echo(f"  generator {g['name']} ({g['domain'] or 'any domain'}, {g['role']}): {g['description']}")
+        for kind in ("validators", "privacy_filters", "datasets", "metrics", "distances", "writers"):
             if row[kind]:
                 click.echo(f"  {kind.replace('_', ' ')}: {', '.join(row[kind])}")
 
@@ -213,7 +215,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
     reg = _engine(ctx).registry
     rows = [{"name": e.name, "plugin": e.plugin, "modality": e.obj.modality,
              "shape": list(e.obj.shape) if e.obj.shape else None, "target": e.obj.target,
-             "pretrained": sorted(e.obj.pretrained), "source": e.obj.source, "licence": e.obj.licence,
+             "pretrained": sorted(e.obj.bundles()), "source": e.obj.source, "licence": e.obj.licence,
              "description": e.obj.description} for e in reg.datasets.values()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -283,7 +285,7 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
     from .io.atomic import check_writable_target
 
     engine = _engine(ctx)
-    cls = engine.registry.get("generators", generator)
+    cls = engine.registry.generator(generator)
     if not cls.supports_save:
         raise ConfigError(f"generator {generator!r} cannot be saved as a bundle: use 'synthguard generate' instead")
     check_writable_target(out, overwrite)
@@ -301,6 +303,64 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
     click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest[:12]}…; {info['records']} records, "
                f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"
                + (f"; DP ε={dp['epsilon_spent']} δ={dp['delta']:.1e}" if dp else "") + ")")
+
+
+@main.command("pretrain")
+@click.argument("plugin")
+@click.option("--dataset", "datasets", multiple=True, metavar="NAME",
+              help="reference dataset to train on (repeatable; default: every dataset the plugin ships)")
+@click.option("--generator", "generators", multiple=True, metavar="NAME",
+              help="generator to train (repeatable; default: those the plugin ships bundles of, else its default)")
+@click.option("--out", type=click.Path(), default=None,
+              help="write the bundles here instead of into the plugin's bundle folder")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.pass_context
+def pretrain_cmd(ctx, plugin, datasets, generators, out, seed, device) -> None:
+    """Train the pretrained bundles PLUGIN ships, on the training split 'generate' makes (holdout unseen)."""
+    from pathlib import Path
+
+    engine = _engine(ctx)
+    jobs = pretrain_jobs(engine, plugin, datasets, generators)
+    for generator, ds in jobs:
+        folder = Path(out) if out is not None else ds.bundle_dir
+        if folder is None:
+            raise ConfigError(f"dataset {ds.name!r} declares no bundle folder (Dataset.bundle_dir): pass --out DIR")
+    for generator, ds in jobs:
+        folder = Path(out) if out is not None else Path(ds.bundle_dir)
+        model, digest = engine.pretrain(generator, ds.name, folder / f"{generator}--{ds.name}", seed=seed,
+                                        device=device, progress=sys.stderr.isatty())
+        info = model.fit_info_
+        click.echo(f"{generator} on {ds.name}: {info.get('epochs_run', '?')} epochs on {info['device']} in "
+                   f"{info['seconds']:.1f}s -> {folder / f'{generator}--{ds.name}'} (sha256 {digest[:12]}…)")
+
+
+def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], generators: tuple[str, ...]) -> list:
+    """(generator, dataset) pairs ``synthguard pretrain`` trains, checked before any training."""
+    reg = engine.registry
+    plugins = {e.plugin for kind in reg.KINDS for e in getattr(reg, kind).values()}
+    name = plugin if plugin in plugins else f"synthguard-{plugin}"
+    if name not in plugins:
+        raise ConfigError(f"unknown plugin {plugin!r}: expected one of {', '.join(sorted(plugins))}")
+    own = {e.name: e.obj for e in reg.datasets.values() if e.plugin == name}
+    for d in datasets:
+        if d not in own:
+            raise ConfigError(f"plugin {name!r} ships no dataset {d!r}: expected one of {', '.join(sorted(own)) or 'none'}")
+    shipped = [d for d in sorted(own) if own[d].bundles()]  # retrain what the plugin ships, else everything
+    chosen = [own[d] for d in (datasets or shipped or sorted(own))]
+    default = {e.obj.modality: e.name for e in reg.generators.values() if e.plugin == name and e.obj.role == "default"}
+    jobs = []
+    for ds in chosen:
+        names = list(generators) or sorted(ds.bundles()) or ([default[ds.modality]] if ds.modality in default else [])
+        for g in names:
+            cls = reg.generator(g)
+            if cls.modality != ds.modality:
+                raise ConfigError(f"generator {g!r} fits {cls.modality} data, dataset {ds.name!r} is {ds.modality}: "
+                                  "expected a generator of the dataset's modality")
+            jobs.append((cls.name, ds))
+    if not jobs:
+        raise ConfigError(f"plugin {name!r} has nothing to pretrain: expected --dataset and --generator")
+    return jobs
 
 
 @main.command("sample")
@@ -380,7 +440,7 @@ def evaluate_cmd(ctx, real, synthetic, holdout_data, seed, target, out, overwrit
 @click.argument("directory", type=click.Path())
 def report_cmd(directory) -> None:
     """Re-render DIRECTORY/report.html from its report.json (e.g. after upgrading synthguard)."""
-    from .pipeline import write_html_report
+    from .result import write_html_report
 
     path = write_html_report(directory)
     click.echo(f"wrote {path}")
@@ -405,3 +465,6 @@ def run() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     run()
+
+
+__all__ = ["main", "run"]

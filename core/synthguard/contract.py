@@ -408,9 +408,10 @@ class PrivacyFilter(Check):
 class Dataset:
     """A real reference dataset a plugin ships for offline use.
 
-    ``load()`` returns a container; it must not touch the network. ``pretrained``
-    maps generator names to bundle directories trained on this dataset, so
-    ``synthguard generate NAME`` needs no training. ``source`` and ``licence``
+    ``load()`` returns a container; it must not touch the network. ``bundle_dir`` is the
+    plugin's folder of pretrained bundles, each named ``<generator>--<dataset>``: :meth:`bundles`
+    finds this dataset's there (``pretrained`` may add others by generator name), so ``synthguard
+    generate NAME`` needs no training, and ``synthguard pretrain PLUGIN`` writes there. ``source`` and ``licence``
     are shown by ``synthguard datasets``: say where the data really comes from.
     ``quasi_identifiers`` are the columns an attacker could know about a person
     (age, sex, zip...): the k-anonymity gate uses them unless the user names others.
@@ -426,6 +427,12 @@ class Dataset:
     target: str | None = None
     quasi_identifiers: tuple[str, ...] = ()
     pretrained: dict[str, Path] = field(default_factory=dict)
+    bundle_dir: Path | None = None
+
+    def bundles(self) -> dict[str, Path]:
+        """Pretrained bundles of this dataset by generator: those in ``bundle_dir`` now, and ``pretrained``."""
+        found = pretrained_bundles(Path(self.bundle_dir), self.name) if self.bundle_dir is not None else {}
+        return {**found, **self.pretrained}
 
 
 def pretrained_bundles(folder: Path, dataset: str) -> dict[str, Path]:

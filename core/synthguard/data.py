@@ -108,6 +108,8 @@ def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Rec
 
 
 class ColumnKind(str, Enum):
+    """How a table column is modelled and compared: numbers, categories, booleans, dates."""
+
     numeric = "numeric"
     categorical = "categorical"
     boolean = "boolean"

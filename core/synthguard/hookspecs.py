@@ -153,3 +153,7 @@ def register_writers(register: Callable[[type], None]) -> None:
 
     .. versionadded:: 0.2
     """
+
+
+__all__ = ["hookimpl", "hookspec", "register_generators", "register_validators", "register_privacy_filters",
+           "register_datasets", "register_metrics", "register_distances", "register_writers"]

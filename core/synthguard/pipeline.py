@@ -165,7 +165,7 @@ class Run:
         """The dataset's shipped bundle for ``generator``, if it was trained on exactly this training split."""
         if "dataset" not in source:
             return None
-        bundle = self.engine.dataset(source["dataset"]).pretrained.get(generator.name)
+        bundle = self.engine.dataset(source["dataset"]).bundles().get(generator.name)
         if bundle is None:
             return None
         model = self.engine.load(bundle)

@@ -1,8 +1,8 @@
 """Reading user data and writing outputs (atomically)."""
 
 from .atomic import atomic_directory
-from .images import read_images
+from .images import ImageFormat, read_images
 from .readers import read_sequences, read_table
 from .writers import json_default, write_records
 
-__all__ = ["atomic_directory", "read_table", "read_sequences", "read_images", "write_records", "json_default"]
+__all__ = ["atomic_directory", "read_table", "read_sequences", "read_images", "ImageFormat", "write_records", "json_default"]

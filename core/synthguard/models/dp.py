@@ -109,6 +109,7 @@ def original_state(twin: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def default_delta(n: int) -> float:
+    """DP δ when the user gives none: 1/(10·n), well below the 1/n at which one record could leak outright."""
     return 1.0 / (10 * max(n, 1))
 
 

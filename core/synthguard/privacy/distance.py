@@ -100,6 +100,8 @@ class TableDistance(Distance):
 
 
 class SequenceDistance(Distance):
+    """Per-channel z-normalised windows (training mean/std), RMS difference over steps and channels."""
+
     name = "core.sequence-rms"
     description = "per-channel z-normalised windows, RMS difference over steps and channels"
     metric = "l2"
@@ -127,6 +129,8 @@ class SequenceDistance(Distance):
 
 
 class ImagePixelDistance(Distance):
+    """Pixels scaled to [0, 1] by the training range, RMS pixel difference."""
+
     name = "core.pixel-rms"
     description = "pixels scaled to [0, 1] by the training range, RMS pixel difference"
     metric = "l2"

@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from synthguard import Dataset, Table, pretrained_bundles
+from synthguard import Dataset, Table
 
 DATA = resources.files("synthguard_finance") / "data"
 PRETRAINED = Path(str(resources.files("synthguard_finance") / "pretrained"))
@@ -31,7 +31,7 @@ DATASETS = [
         shape=(1000, 21),
         target="creditability",
         quasi_identifiers=("age_in_years", "personal_status_and_sex", "job", "foreign_worker"),
-        pretrained=pretrained_bundles(PRETRAINED, "german_credit"),
+        bundle_dir=PRETRAINED,
     ),
     Dataset(
         name="credit_data",
@@ -44,7 +44,7 @@ DATASETS = [
         shape=(4454, 14),
         target="Status",
         quasi_identifiers=("Age", "Marital", "Job", "Home"),
-        pretrained=pretrained_bundles(PRETRAINED, "credit_data"),
+        bundle_dir=PRETRAINED,
     ),
     Dataset(
         name="lending_club",
@@ -57,6 +57,6 @@ DATASETS = [
         shape=(9857, 23),
         target="Class",
         quasi_identifiers=("addr_state", "emp_length", "annual_inc"),
-        pretrained=pretrained_bundles(PRETRAINED, "lending_club"),
+        bundle_dir=PRETRAINED,
     ),
 ]

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from synthguard import ColumnKind, ConfigError, Table, TableMeta
-from synthguard.data import numeric_values
+from synthguard import numeric_values
 
 
 @dataclass

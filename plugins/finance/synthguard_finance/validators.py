@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from synthguard import CheckContext, ColumnKind, ConfigError, DataError, Table, Validator, Verdict
-from synthguard.data import numeric_values
+from synthguard import numeric_values
 
 from .pii import find_pii
 from .rules import parse_rule

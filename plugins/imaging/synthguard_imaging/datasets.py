@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import synthguard as sg
-from synthguard.io.images import read_images
+from synthguard.io import read_images
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
@@ -31,7 +31,7 @@ DATASETS = [
                 "see data/README.md",
         shape=(302, 1, 64, 64),
         target="orientation",
-        pretrained=sg.pretrained_bundles(PRETRAINED, "brain_mri_slices"),
+        bundle_dir=PRETRAINED,
     ),
     sg.Dataset(
         name="dicom_patches",
@@ -42,6 +42,6 @@ DATASETS = [
         licence="MIT (pydicom, pydicom-data); see data/README.md",
         shape=(333, 1, 64, 64),
         target="modality",
-        pretrained=sg.pretrained_bundles(PRETRAINED, "dicom_patches"),
+        bundle_dir=PRETRAINED,
     ),
 ]

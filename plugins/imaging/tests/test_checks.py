@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import synthguard as sg
 from synthguard import CheckContext
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 from synthguard.testing import check_check
 from synthguard_imaging.privacy import MemorizationDistance, SSIMCopyFilter
 from synthguard_imaging.validators import (BlankValidator, IntensityValidator, ModeCollapseValidator,
@@ -45,9 +45,9 @@ def test_blank_saturated_and_nan_images_are_rejected_with_reasons(split):
     saturated = check_check(SaturatedValidator, batch, ctx).reasons
     assert saturated[1].startswith(f"image 1 is saturated: 96.9% of pixels at the maximum {train.images.max():.4g}")
     assert saturated[3] is None
-    from synthguard.builtin import FiniteValidator
+    finite = sg.Engine().registry.get("validators", "core.finite")
 
-    assert FiniteValidator().check(batch, ctx).reasons.tolist() == [None, None, "non-finite pixel", None]
+    assert finite().check(batch, ctx).reasons.tolist() == [None, None, "non-finite pixel", None]
 
 
 def test_intensity_outside_the_learned_or_declared_range(split):
@@ -77,7 +77,7 @@ def test_memorized_images_are_caught_even_when_brightened_and_real_unseen_ones_a
     ctx = _context(train, hold)
     copies = train.images[:10] * 1.03 + 2.0  # a training slice, slightly brighter: not an exact copy any more
     batch = sg.ImageSet(np.concatenate([copies, hold.images[:10]]), train.metadata.iloc[list(range(10)) * 2])
-    from synthguard.privacy.filters import NearCopyFilter
+    from synthguard.privacy import NearCopyFilter
 
     near = NearCopyFilter()
     near.prepare(ctx)

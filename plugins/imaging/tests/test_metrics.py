@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import synthguard as sg
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 from synthguard_imaging.metrics import (ClassifierTwoSampleMetric, ImageFidelityMetric, ImageTSTRMetric,
                                         frechet_distance, precision_recall)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import synthguard as sg
 from PIL import Image
-from synthguard.io.images import ImageFormat, read_images
+from synthguard.io import ImageFormat, read_images
 
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import synthguard as sg
-from synthguard.sequences import SequenceFormat, from_long_frame
+from synthguard import SequenceFormat, from_long_frame
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
@@ -15,7 +15,7 @@ DAPHNET_WINDOW = 64
 
 
 def load_basic_motions() -> sg.SequenceSet:
-    from synthguard.io.readers import read_sequences
+    from synthguard.io import read_sequences
 
     records, _ = read_sequences(DATA / "basic_motions.npz")
     return sg.SequenceSet(records.values, records.channels, records.statics, entity_ids=records.entity_ids,
@@ -42,7 +42,7 @@ DATASETS = [
         licence="distributed with aeon (BSD-3-Clause) for research use; see data/README.md",
         shape=(80, 100, 6),
         target="activity",
-        pretrained=sg.pretrained_bundles(PRETRAINED, "basic_motions"),
+        bundle_dir=PRETRAINED,
     ),
     sg.Dataset(
         name="daphnet",
@@ -53,6 +53,6 @@ DATASETS = [
         source="Bachlin et al. 2010, UCI Machine Learning Repository (Daphnet Freezing of Gait), as bundled in aeon 1.6.0",
         licence="CC BY 4.0 (UCI); see data/README.md",
         shape=(110, DAPHNET_WINDOW, 9),
-        pretrained=sg.pretrained_bundles(PRETRAINED, "daphnet"),
+        bundle_dir=PRETRAINED,
     ),
 ]

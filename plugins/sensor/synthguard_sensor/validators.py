@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from synthguard import CheckContext, ConfigError, SequenceSet, Validator, Verdict
-from synthguard.data import longest_runs
+from synthguard import longest_runs
 
 #: Learned range is widened by this share of the real range on each side.
 RANGE_MARGIN = 0.05

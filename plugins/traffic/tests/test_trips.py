@@ -10,7 +10,7 @@ import pytest
 import synthguard as sg
 from click.testing import CliRunner
 from synthguard.cli import main
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 
 TINY = {"epochs": 3, "hidden": 16, "embedding": 4, "components": 2}
 
