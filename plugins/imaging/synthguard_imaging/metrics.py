@@ -19,13 +19,13 @@ synthetic images (TSTR) vs on the real training images (TRTR), both tested on th
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import synthguard as sg
 from scipy import linalg
 from scipy.stats import binomtest
+from synthguard.quality.figures import round_value
 from torch.nn import functional as F
 
 from .encoder import fit_encoder
@@ -34,11 +34,6 @@ from .generator import image_grid_figure
 K = 3
 GRID = 16
 MIN_IMAGES = 10
-
-
-def _r(x: float) -> float | None:
-    x = float(x)
-    return round(x, 4) if math.isfinite(x) else None
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -101,14 +96,15 @@ class ImageFidelityMetric(_ImagingMetric):
         fr, fs = enc.features(real.images), enc.features(synthetic.images)
         p, r = precision_recall(fr, fs)
         out: dict[str, Any] = {"feature_space": "autoencoder trained on the real training images (64-d, see encoder.py)",
-                               "frechet_ae_distance": _r(frechet_distance(fr, fs)), "precision": _r(p), "recall": _r(r),
+                               "frechet_ae_distance": round_value(frechet_distance(fr, fs)),
+                               "precision": round_value(p), "recall": round_value(r),
                                "k": K, "images": {"real": len(real), "synthetic": len(synthetic)}}
         hold = context.holdout
         if hold is not None and len(hold) >= MIN_IMAGES:
             fh = enc.features(hold.images)
             ph, rh = precision_recall(fr, fh)
-            out["holdout_floor"] = {"frechet_ae_distance": _r(frechet_distance(fr, fh)), "precision": _r(ph),
-                                    "recall": _r(rh), "images": len(hold),
+            out["holdout_floor"] = {"frechet_ae_distance": round_value(frechet_distance(fr, fh)),
+                                    "precision": round_value(ph), "recall": round_value(rh), "images": len(hold),
                                     "note": "real unseen images vs training images: what a perfect generator scores "
                                             "(small sets bias Fréchet distances upwards)"}
         low, high = float(np.nanmin(real.images)), float(np.nanmax(real.images))
@@ -141,8 +137,8 @@ class ClassifierTwoSampleMetric(_ImagingMetric):
         pred = cross_val_predict(clf, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0))
         correct = int((pred == y).sum())
         acc = correct / len(y)
-        return {"accuracy": _r(acc), "score": _r(abs(acc - 0.5)),
-                "p_value": _r(binomtest(correct, len(y), 0.5, alternative="greater").pvalue),
+        return {"accuracy": round_value(acc), "score": round_value(abs(acc - 0.5)),
+                "p_value": round_value(binomtest(correct, len(y), 0.5, alternative="greater").pvalue),
                 "images_per_side": n, "classifier": "logistic regression on autoencoder features + 8x8 thumbnails"}
 
 
@@ -178,11 +174,12 @@ class ImageTSTRMetric(_ImagingMetric):
             clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
             clf.fit(_inputs(enc, images), np.asarray(labels).astype(str))
             pred = clf.predict(xt)
-            return {"accuracy": _r(accuracy_score(yt, pred)), "macro_f1": _r(f1_score(yt, pred, average="macro"))}
+            return {"accuracy": round_value(accuracy_score(yt, pred)),
+                    "macro_f1": round_value(f1_score(yt, pred, average="macro"))}
 
         tstr, trtr = score(synthetic.images, synthetic.metadata[column]), score(real.images, real.metadata[column])
         return {"target": column, "tstr": tstr, "trtr": trtr,
-                "ratio": _r(tstr["accuracy"] / trtr["accuracy"]) if trtr["accuracy"] else None,
+                "ratio": round_value(tstr["accuracy"] / trtr["accuracy"]) if trtr["accuracy"] else None,
                 "holdout_images": len(hold), "classifier": "logistic regression on autoencoder features + 8x8 thumbnails"}
 
 

@@ -32,9 +32,10 @@ from scipy.signal import periodogram, welch
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import binom, ks_2samp, wasserstein_distance
 from synthguard.models import AdamW
+from synthguard.quality.figures import (REAL_COLOUR, SYNTHETIC_COLOUR, axis_title, line_trace, panel_figure,
+                                        round_matrix, round_value, round_values, rounded_mean)
 from torch import nn
 
-REAL_COLOUR, SYNTHETIC_COLOUR = "#1f77b4", "#ff7f0e"
 MAX_POINTS = 300  # per figure trace, so report.json stays small
 MIN_RECORDINGS = 10  # per side: below this a classifier's held-out accuracy is noise
 LEARNING_RATE = 3e-3  # Adam; converges within the few hundred steps that keep a report to seconds on a CPU
@@ -43,18 +44,6 @@ BATCH_SIZE = 32  # recurrent steps cost about linearly in batch on a CPU; 32 tra
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _r(value: Any) -> float | None:
-    """A float rounded for the report; None for NaN/inf (JSON has no NaN)."""
-    value = float(value)
-    return round(value, 4) if math.isfinite(value) else None
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    """Rounded mean of the values that are not None (None if there are none)."""
-    values = [v for v in values if v is not None]
-    return _r(np.mean(values)) if values else None
-
 
 def _names(channels: Sequence[str] | None, count: int) -> list[str]:
     """The channel names, or channel_0, channel_1... when none are given."""
@@ -113,8 +102,9 @@ def marginal_distances(real: np.ndarray, syn: np.ndarray, channels: Sequence[str
             per_channel[name] = {"ks": None, "wasserstein": None}
             continue
         scale = float(np.std(r)) or 1.0
-        per_channel[name] = {"ks": _r(ks_2samp(r, s).statistic), "wasserstein": _r(wasserstein_distance(r, s) / scale)}
-    return {"channels": per_channel, **{f"{key}_mean": _mean([v[key] for v in per_channel.values()])
+        per_channel[name] = {"ks": round_value(ks_2samp(r, s).statistic),
+                             "wasserstein": round_value(wasserstein_distance(r, s) / scale)}
+    return {"channels": per_channel, **{f"{key}_mean": rounded_mean([v[key] for v in per_channel.values()])
                                         for key in ("ks", "wasserstein")}}
 
 
@@ -151,8 +141,8 @@ def autocorrelation_difference(real: np.ndarray, syn: np.ndarray, channels: Sequ
     with _nan_quiet():
         per_channel = np.nanmean(diff, axis=1)
     names = _names(channels, real.shape[2])
-    return {"max_lag": max_lag, "channels": {n: _r(v) for n, v in zip(names, per_channel)},
-            "mean": _mean([_r(v) for v in per_channel])}
+    return {"max_lag": max_lag, "channels": {n: round_value(v) for n, v in zip(names, per_channel)},
+            "mean": rounded_mean(round_values(per_channel))}
 
 
 def correlation_matrix(x: np.ndarray) -> np.ndarray:
@@ -166,10 +156,9 @@ def cross_correlation_difference(real: np.ndarray, syn: np.ndarray,
     rc, sc = correlation_matrix(real), correlation_matrix(syn)
     diff = np.abs(rc - sc)[~np.eye(len(rc), dtype=bool)]
     finite = diff[np.isfinite(diff)]
-    rounded = lambda m: [[_r(v) for v in row] for row in m]  # noqa: E731
-    return {"mean_abs_difference": _r(finite.mean()) if finite.size else None,
-            "max_abs_difference": _r(finite.max()) if finite.size else None,
-            "channels": _names(channels, real.shape[2]), "real": rounded(rc), "synthetic": rounded(sc)}
+    return {"mean_abs_difference": round_value(finite.mean()) if finite.size else None,
+            "max_abs_difference": round_value(finite.max()) if finite.size else None,
+            "channels": _names(channels, real.shape[2]), "real": round_matrix(rc), "synthetic": round_matrix(sc)}
 
 
 def mean_spectrum(x: np.ndarray, fs: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -186,8 +175,8 @@ def spectrum_distance(real: np.ndarray, syn: np.ndarray, channels: Sequence[str]
     _, pr = mean_spectrum(real, fs)
     _, ps = mean_spectrum(syn, fs)
     names = _names(channels, real.shape[2])
-    per_channel = {n: _r(jensenshannon(a, b, base=2)) for n, a, b in zip(names, pr, ps)}
-    return {"channels": per_channel, "mean": _mean(list(per_channel.values()))}
+    per_channel = {n: round_value(jensenshannon(a, b, base=2)) for n, a, b in zip(names, pr, ps)}
+    return {"channels": per_channel, "mean": rounded_mean(list(per_channel.values()))}
 
 
 # --- TimeGAN discriminative and predictive scores ----------------------------------------------
@@ -279,8 +268,9 @@ def discriminative_score(real: np.ndarray, syn: np.ndarray, seed: int = 0, steps
     accuracies = np.array([accuracy for accuracy, _ in runs])
     scores = np.abs(accuracies - 0.5)
     test = runs[0][1]  # the same size every split: 20% of the balanced set
-    return {"score": _r(scores.mean()), "std": _r(scores.std()), "scores": [_r(s) for s in scores],
-            "test_accuracy": _r(accuracies.mean()), "test_recordings": test, "chance_level": _r(chance_level(test))}
+    return {"score": round_value(scores.mean()), "std": round_value(scores.std()), "scores": round_values(scores),
+            "test_accuracy": round_value(accuracies.mean()), "test_recordings": test,
+            "chance_level": round_value(chance_level(test))}
 
 
 def _next_step_error(model: nn.Module, x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
@@ -305,13 +295,13 @@ def predictive_score(train_on: np.ndarray, test_on: np.ndarray, reference: np.nd
         model = _RNNForecaster(train.shape[2], _hidden_size(train.shape[2]))
     _train(model, lambda idx: _next_step_error(model, x_train[idx], m_train[idx]), len(train), steps, batch_size, rng)
     with torch.no_grad():
-        return _r(_next_step_error(model, _tensor(test), torch.from_numpy(~np.isnan(test)).float()))
+        return round_value(_next_step_error(model, _tensor(test), torch.from_numpy(~np.isnan(test)).float()))
 
 
 def persistence_error(x: np.ndarray, reference: np.ndarray) -> float | None:
     """MAE of the naive forecast 'next reading = this reading', in ``reference`` std units: a yardstick."""
     with _nan_quiet():
-        return _r(np.nanmean(np.abs(np.diff(_standardised(x, _channel_stats(reference)), axis=1))))
+        return round_value(np.nanmean(np.abs(np.diff(_standardised(x, _channel_stats(reference)), axis=1))))
 
 
 # --- label TSTR --------------------------------------------------------------------------------
@@ -352,8 +342,8 @@ def _classify(x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarr
     if len(np.unique(y)) < 2:
         return None
     predicted = HistGradientBoostingClassifier(random_state=0).fit(x, y).predict(x_test)
-    return {"accuracy": _r(accuracy_score(y_test, predicted)),
-            "macro_f1": _r(f1_score(y_test, predicted, average="macro", zero_division=0))}
+    return {"accuracy": round_value(accuracy_score(y_test, predicted)),
+            "macro_f1": round_value(f1_score(y_test, predicted, average="macro", zero_division=0))}
 
 
 def label_tstr(real_train: sg.SequenceSet, syn: sg.SequenceSet, real_test: sg.SequenceSet | None,
@@ -373,7 +363,7 @@ def label_tstr(real_train: sg.SequenceSet, syn: sg.SequenceSet, real_test: sg.Se
     if len(np.unique(y_syn)) < 2:
         return {"skipped": f"synthetic recordings hold fewer than 2 classes of {label_column!r}"}
     tstr, trtr = _classify(x_syn, y_syn, x_test, y_test), _classify(x_real, y_real, x_test, y_test)
-    ratio = _r(tstr["accuracy"] / trtr["accuracy"]) if trtr and trtr["accuracy"] else None
+    ratio = round_value(tstr["accuracy"] / trtr["accuracy"]) if trtr and trtr["accuracy"] else None
     return {"target": label_column, "classes": sorted(set(y_real) | set(y_syn)), "classifier":
             "HistGradientBoosting on per-recording features", "tstr": tstr, "trtr": trtr,
             "accuracy_ratio": ratio, "holdout_records": len(y_test)}
@@ -381,42 +371,15 @@ def label_tstr(real_train: sg.SequenceSet, syn: sg.SequenceSet, real_test: sg.Se
 
 # --- figures -----------------------------------------------------------------------------------
 
-def _line(x: np.ndarray, y: np.ndarray, name: str, colour: str, dash: str, show_legend: bool,
-          axis: int = 1) -> dict[str, Any]:
-    """A plotly line trace on subplot ``axis`` (1-based), legend entries grouped by name."""
-    suffix = "" if axis == 1 else str(axis)
-    return {"type": "scatter", "mode": "lines", "name": name, "legendgroup": name, "showlegend": show_legend,
-            "x": [_r(v) for v in x], "y": [_r(v) for v in y], "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-            "line": {"color": colour, "dash": dash, "width": 1.5}}
-
-
 def _trace_figure(real: np.ndarray, syn: np.ndarray, channel: str, time: np.ndarray, time_label: str,
                   stride: int) -> dict[str, Any]:
     """One channel's picked real (solid blue) and synthetic (dashed orange) recordings over time."""
-    data = [_line(time, rec[::stride], label, colour, dash, i == 0)
+    data = [line_trace(time, rec[::stride], label, colour, dash, show_legend=i == 0)
             for label, recs, colour, dash in (("real", real, REAL_COLOUR, "solid"),
                                               ("synthetic", syn, SYNTHETIC_COLOUR, "dash"))
             for i, rec in enumerate(recs)]
     return {"title": f"{channel}: {len(real)} real vs {len(syn)} synthetic recordings", "data": data,
-            "layout": {"xaxis": {"title": {"text": time_label}}, "yaxis": {"title": {"text": channel}}}}
-
-
-def _small_multiples(title: str, x: np.ndarray, real: np.ndarray, syn: np.ndarray, channels: list[str],
-                     x_label: str, log_y: bool = False) -> dict[str, Any]:
-    """One panel per channel (3 per row), real solid blue vs synthetic dashed orange."""
-    columns = min(len(channels), 3)
-    rows = math.ceil(len(channels) / columns)
-    data, layout = [], {"grid": {"rows": rows, "columns": columns, "pattern": "independent"}, "annotations": [],
-                        "height": 260 * rows}
-    for i, channel in enumerate(channels):
-        axis, suffix = i + 1, "" if i == 0 else str(i + 1)
-        data += [_line(x, real[i], "real", REAL_COLOUR, "solid", i == 0, axis),
-                 _line(x, syn[i], "synthetic", SYNTHETIC_COLOUR, "dash", i == 0, axis)]
-        layout[f"xaxis{suffix}"] = {"title": {"text": x_label}} if i >= len(channels) - columns else {}
-        layout[f"yaxis{suffix}"] = {"type": "log"} if log_y else {}
-        layout["annotations"].append({"text": channel, "showarrow": False, "x": 0.5, "y": 1.0, "xanchor": "center",
-                                      "yanchor": "bottom", "xref": f"x{suffix} domain", "yref": f"y{suffix} domain"})
-    return {"title": title, "data": data, "layout": layout}
+            "layout": {"xaxis": axis_title(time_label), "yaxis": axis_title(channel)}}
 
 
 def trace_figures(real: np.ndarray, syn: np.ndarray, channels: Sequence[str] | None = None, k: int = 3,
@@ -439,12 +402,12 @@ def trace_figures(real: np.ndarray, syn: np.ndarray, channels: Sequence[str] | N
     fs, freq_label = (1 / sampling_period, "frequency (Hz)") if sampling_period else (1.0, "frequency (cycles/step)")
     freqs, psd_real = mean_spectrum(real, fs)
     _, psd_syn = mean_spectrum(syn, fs)
-    figures.append(_small_multiples("Mean power spectrum (share of power per frequency)", freqs[1:],
-                                    psd_real[:, 1:], psd_syn[:, 1:], names, freq_label, log_y=True))
+    figures.append(panel_figure("Mean power spectrum (share of power per frequency)", freqs[1:],
+                                psd_real[:, 1:], psd_syn[:, 1:], names, freq_label, log_y=True))
     max_lag = max_lag or default_max_lag(length)
     lags = np.arange(1, max_lag + 1)
-    figures.append(_small_multiples("Mean autocorrelation", lags, mean_autocorrelation(real, max_lag),
-                                    mean_autocorrelation(syn, max_lag), names, "lag (steps)"))
+    figures.append(panel_figure("Mean autocorrelation", lags, mean_autocorrelation(real, max_lag),
+                                mean_autocorrelation(syn, max_lag), names, "lag (steps)"))
     return figures
 
 
@@ -518,7 +481,8 @@ class PredictiveMetric(_SensorMetric):
         tstr = predictive_score(synthetic.values, test, real.values, self.seed, self.steps, self.batch_size)
         trtr = (predictive_score(real.values, test, real.values, self.seed, self.steps, self.batch_size)
                 if holdout is not None else None)
-        return {"tstr_mae": tstr, "trtr_mae": trtr, "ratio": _r(tstr / trtr) if tstr is not None and trtr else None,
+        return {"tstr_mae": tstr, "trtr_mae": trtr,
+                "ratio": round_value(tstr / trtr) if tstr is not None and trtr else None,
                 "persistence_mae": persistence_error(test, real.values),
                 "tested_on": "holdout" if holdout is not None else "real training data (no holdout)",
                 "model": "1-layer LSTM, next step of every channel", "training_steps": self.steps}

@@ -25,7 +25,6 @@ Departures: datetimes, or hours / minutes / seconds after midnight, told apart b
 
 from __future__ import annotations
 
-import math
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,10 +34,11 @@ import numpy as np
 import pandas as pd
 import synthguard as sg
 from scipy.stats import pearsonr, spearmanr
+from synthguard.quality.figures import (axis_title, bar_figure, difference_heatmap, panel_figure, real_synthetic_lines,
+                                        round_matrix, round_value, rounded_mean)
 
 from .roles import TRIP_NAMES, clock_numbers, covariate_channels, departure_unit, detector_channels, trip_columns
 
-REAL_COLOUR, SYNTHETIC_COLOUR = "#1f77b4", "#ff7f0e"
 DAY, HOUR = 86400.0, 3600.0
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 PLOTTED_CHANNELS = 6  # profile panels per figure
@@ -47,18 +47,6 @@ MAX_TRAIN_ROWS = 60_000  # forecaster training rows (channel × step), subsample
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def _r(value: Any) -> float | None:
-    """A float rounded for the report; None for NaN/inf (JSON has no NaN)."""
-    value = float(value)
-    return round(value, 4) if math.isfinite(value) else None
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    """Rounded mean of the values that are not None (None if there are none)."""
-    values = [v for v in values if v is not None]
-    return _r(np.mean(values)) if values else None
-
 
 @contextmanager
 def _nan_quiet() -> Iterator[None]:
@@ -73,7 +61,7 @@ def _tvd(p: np.ndarray, q: np.ndarray) -> float | None:
     p, q = np.asarray(p, float), np.asarray(q, float)
     if p.sum() <= 0 or q.sum() <= 0:
         return None
-    return _r(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
+    return round_value(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
 
 
 def _sequences(real: Any, synthetic: Any, holdout: Any = None) -> None:
@@ -185,7 +173,7 @@ def profile_nmae(real_profile: np.ndarray, syn_profile: np.ndarray) -> float | N
     level = np.abs(real_profile[both]).mean() if both.any() else 0.0
     if not both.any() or level == 0:
         return None
-    return _r(np.abs(real_profile[both] - syn_profile[both]).mean() / level)
+    return round_value(np.abs(real_profile[both] - syn_profile[both]).mean() / level)
 
 
 def _shift(a: int, b: int, axis: Axis) -> int:
@@ -224,8 +212,8 @@ def profile_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet) -> dict[
             per_channel[ch] = {"profile_nmae": profile_nmae(pr[i], ps[i]), "real_peak": peak_r,
                                "synthetic_peak": peak_s, "peak_shift": _shift(peak_r, peak_s, axis)}
         by_axis[axis.name] = {
-            "profile_nmae": _mean([v["profile_nmae"] for v in per_channel.values()]),
-            "peak_shift_mean": _mean([v["peak_shift"] for v in per_channel.values()]),
+            "profile_nmae": rounded_mean([v["profile_nmae"] for v in per_channel.values()]),
+            "peak_shift_mean": rounded_mean([v["peak_shift"] for v in per_channel.values()]),
             "bins": axis.label, "channels": per_channel}
     # per-record peak time: on the first axis that varies within a record (the hour for daily records)
     peak_axis = next((a for a in axes if (cal_r[a.name] != cal_r[a.name][:, :1]).any()), None)
@@ -237,10 +225,11 @@ def profile_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet) -> dict[
             hist = [np.bincount(p[p >= 0], minlength=peak_axis.bins)[:peak_axis.bins]
                     for p in (peaks_r[:, i], peaks_s[:, i])]
             per_channel[ch] = _tvd(*hist)
-        peak_time = {"axis": peak_axis.label, "tvd_mean": _mean(list(per_channel.values())), "channels": per_channel}
+        peak_time = {"axis": peak_axis.label, "tvd_mean": rounded_mean(list(per_channel.values())),
+                     "channels": per_channel}
     hour, weekday = by_axis.get("hour"), by_axis.get("weekday")
     return {
-        "profile_nmae": _mean([a["profile_nmae"] for a in by_axis.values()]),
+        "profile_nmae": rounded_mean([a["profile_nmae"] for a in by_axis.values()]),
         "peak_shift_hours": hour["peak_shift_mean"] if hour else None,
         "peak_shift_days": weekday["peak_shift_mean"] if weekday else None,
         "peak_time_tvd": peak_time["tvd_mean"],
@@ -275,10 +264,9 @@ def _matrix_difference(real: np.ndarray, syn: np.ndarray, channels: list[str]) -
     if finite.any():
         k = int(np.nanargmax(np.where(finite, diff, -1)))
         worst = [channels[upper[0][k]], channels[upper[1][k]]]
-    rounded = lambda m: [[_r(v) for v in row] for row in m]  # noqa: E731
-    return {"mean_abs_difference": _r(diff[finite].mean()) if finite.any() else None,
-            "max_abs_difference": _r(diff[finite].max()) if finite.any() else None,
-            "worst_pair": worst, "real": rounded(rc), "synthetic": rounded(sc)}
+    return {"mean_abs_difference": round_value(diff[finite].mean()) if finite.any() else None,
+            "max_abs_difference": round_value(diff[finite].max()) if finite.any() else None,
+            "worst_pair": worst, "real": round_matrix(rc), "synthetic": round_matrix(sc)}
 
 
 def spatial_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet) -> dict[str, Any]:
@@ -294,7 +282,8 @@ def spatial_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet) -> dict[
             "total_correlation_mad": total["mean_abs_difference"],
             "step": step, "total": total, "channels": channels,
             "covariates_left_out": covariate_channels(list(real.channels)),
-            "figures": [_heatmap(f"Correlation between stations, synthetic − real ({what})", m, channels)
+            "figures": [difference_heatmap(f"Correlation between stations, synthetic − real ({what})", m["real"],
+                                           m["synthetic"], channels, "Δ r")
                         for what, m in (("per-step readings", step), ("record totals", total))]}
 
 
@@ -410,12 +399,12 @@ def forecast_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet, holdout
               "historical_average_mae": rows_t.target - history,
               "seasonal_naive_mae": rows_t.target - rows_t.yesterday}
     per_channel_std = {k: _mae_by_channel(e, rows_t.channel, c) if e is not None else None for k, e in errors.items()}
-    overall = {k: _r(np.nanmean(v)) if v is not None and not np.isnan(v).all() else None
+    overall = {k: round_value(np.nanmean(v)) if v is not None and not np.isnan(v).all() else None
                for k, v in per_channel_std.items()}
     tstr_mae, trtr_mae = overall["tstr_mae"], overall["trtr_mae"]
     return {
         "tstr_mae": tstr_mae, "trtr_mae": trtr_mae,
-        "ratio": _r(tstr_mae / trtr_mae) if tstr_mae is not None and trtr_mae else None,
+        "ratio": round_value(tstr_mae / trtr_mae) if tstr_mae is not None and trtr_mae else None,
         "naive_mae": overall["naive_mae"], "historical_average_mae": overall["historical_average_mae"],
         "seasonal_naive_mae": overall["seasonal_naive_mae"],
         "units": "real std of each channel, averaged over channels",
@@ -429,7 +418,7 @@ def forecast_comparison(real: sg.SequenceSet, synthetic: sg.SequenceSet, holdout
                      "historical average: real training mean of the channel"
                      + (f" at the same {' and '.join(axes)}" if axes else ""),
         "time_of_step": source,
-        "channels": {ch: {k: _r(v[i] * std[i]) if v is not None else None for k, v in per_channel_std.items()}
+        "channels": {ch: {k: round_value(v[i] * std[i]) if v is not None else None for k, v in per_channel_std.items()}
                      for i, ch in enumerate(channels)},
         "channel_units": "each channel's own units",
         "covariates_left_out": covariate_channels(list(real.channels)),
@@ -491,11 +480,11 @@ def od_comparison(real: sg.Table, synthetic: sg.Table, declared: dict[str, str] 
                                             synthetic.frame[col].dropna().astype(str).value_counts()],
                                            axis=1).fillna(0.0).to_numpy().T)
     result: dict[str, Any] = {
-        "od_tvd": _r(0.5 * np.abs(p - q).sum()),
-        "share_pearson": _r(pearson), "share_spearman": _r(spearman),
-        "real_pair_coverage": _r(covered.mean()),
-        "real_trip_coverage": _r(p[p > 0][covered].sum()),
-        "novel_pair_trip_share": _r(q[p == 0].sum()),
+        "od_tvd": round_value(0.5 * np.abs(p - q).sum()),
+        "share_pearson": round_value(pearson), "share_spearman": round_value(spearman),
+        "real_pair_coverage": round_value(covered.mean()),
+        "real_trip_coverage": round_value(p[p > 0][covered].sum()),
+        "novel_pair_trip_share": round_value(q[p == 0].sum()),
         "departure_hour_tvd": None,
         "origin_tvd": marginal(o), "destination_tvd": marginal(d),
         "real_pairs": int((p > 0).sum()), "synthetic_pairs": int((q > 0).sum()),
@@ -515,65 +504,24 @@ def od_comparison(real: sg.Table, synthetic: sg.Table, declared: dict[str, str] 
 
 # --- figures -----------------------------------------------------------------------------------
 
-def _line(x: Sequence[Any], y: np.ndarray, name: str, colour: str, dash: str, show_legend: bool,
-          axis: int = 1) -> dict[str, Any]:
-    suffix = "" if axis == 1 else str(axis)
-    return {"type": "scatter", "mode": "lines+markers", "name": name, "legendgroup": name, "showlegend": show_legend,
-            "x": list(x), "y": [_r(v) for v in y], "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-            "line": {"color": colour, "dash": dash, "width": 1.5}, "marker": {"size": 4}}
-
-
 def _profile_figure(axis: Axis, real: np.ndarray, syn: np.ndarray, channels: list[str]) -> dict[str, Any]:
     """Real (solid blue) vs synthetic (dashed orange) mean profiles of the first channels, one panel each."""
     shown = channels[:PLOTTED_CHANNELS]
-    columns = min(len(shown), 3)
-    rows = math.ceil(len(shown) / columns)
-    x = list(range(axis.bins))
-    ticks = axis.tick_text()
-    layout: dict[str, Any] = {"grid": {"rows": rows, "columns": columns, "pattern": "independent"},
-                              "annotations": [], "height": 260 * rows}
-    data = []
-    for i, ch in enumerate(shown):
-        suffix = "" if i == 0 else str(i + 1)
-        data += [_line(x, real[i], "real", REAL_COLOUR, "solid", i == 0, i + 1),
-                 _line(x, syn[i], "synthetic", SYNTHETIC_COLOUR, "dash", i == 0, i + 1)]
-        xaxis: dict[str, Any] = {"tickvals": x, "ticktext": ticks} if ticks else {}
-        if i >= len(shown) - columns:
-            xaxis["title"] = {"text": axis.label}
-        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = xaxis, {}
-        layout["annotations"].append({"text": ch, "showarrow": False, "x": 0.5, "y": 1.0, "xanchor": "center",
-                                      "yanchor": "bottom", "xref": f"x{suffix} domain", "yref": f"y{suffix} domain"})
     more = f" (first {len(shown)} of {len(channels)} channels)" if len(channels) > len(shown) else ""
-    return {"title": f"Mean reading by {axis.label}, real vs synthetic{more}", "data": data, "layout": layout}
-
-
-def _heatmap(title: str, result: dict[str, Any], channels: list[str]) -> dict[str, Any]:
-    """Synthetic − real correlation per pair of stations (red: synthetic too correlated, blue: too little)."""
-    diff = [[_r(s - r) if r is not None and s is not None else None for r, s in zip(rr, sr)]
-            for rr, sr in zip(result["real"], result["synthetic"])]
-    return {"title": title, "data": [{"type": "heatmap", "z": diff, "x": channels, "y": channels, "zmin": -1,
-                                      "zmax": 1, "colorscale": "RdBu", "reversescale": True,
-                                      "colorbar": {"title": {"text": "Δ r"}}}],
-            "layout": {"yaxis": {"autorange": "reversed"}, "height": max(320, 18 * len(channels) + 120)}}
+    return panel_figure(f"Mean reading by {axis.label}, real vs synthetic{more}", range(axis.bins), real, syn, shown,
+                        axis.label, markers=True, tick_text=axis.tick_text())
 
 
 def _od_bars(joint: pd.DataFrame) -> dict[str, Any]:
     top = joint.sort_values("real", ascending=False).head(TOP_PAIRS)
-    labels = [f"{o} → {d}" for o, d in top.index]
-    return {"title": f"Top {len(top)} real origin-destination pairs: share of trips",
-            "data": [{"type": "bar", "name": name, "x": labels, "y": [_r(v) for v in top[name]],
-                      "marker": {"color": colour}}
-                     for name, colour in (("real", REAL_COLOUR), ("synthetic", SYNTHETIC_COLOUR))],
-            "layout": {"barmode": "group", "yaxis": {"title": {"text": "share of trips"}}}}
+    return bar_figure(f"Top {len(top)} real origin-destination pairs: share of trips",
+                      [f"{o} → {d}" for o, d in top.index], top["real"], top["synthetic"], "share of trips")
 
 
 def _departure_figure(real: np.ndarray, syn: np.ndarray, column: str) -> dict[str, Any]:
-    hours = list(range(24))
     return {"title": f"Departures by hour of day ({column})",
-            "data": [_line(hours, h / max(h.sum(), 1), name, colour, dash, True)
-                     for h, name, colour, dash in ((real, "real", REAL_COLOUR, "solid"),
-                                                   (syn, "synthetic", SYNTHETIC_COLOUR, "dash"))],
-            "layout": {"xaxis": {"title": {"text": "hour of day"}}, "yaxis": {"title": {"text": "share of trips"}}}}
+            "data": real_synthetic_lines(range(24), real / max(real.sum(), 1), syn / max(syn.sum(), 1), markers=True),
+            "layout": {"xaxis": axis_title("hour of day"), "yaxis": axis_title("share of trips")}}
 
 
 # --- report metrics ----------------------------------------------------------------------------
