@@ -112,6 +112,8 @@ class Generator:
             ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
         extra_conditions: condition names a sequence generator understands besides its static attributes
             (a traffic generator's ``weekday``, ``holiday``...).
+        smoke_config: config options that make a fit take seconds on a few dozen records; the core's contract
+            test (``tests/test_contract.py``) trains every installed generator with them.
     """
 
     name: ClassVar[str]
@@ -126,6 +128,7 @@ class Generator:
     supports_dp: ClassVar[bool] = False
     supports_resume: ClassVar[bool] = False
     extra_conditions: ClassVar[tuple[str, ...]] = ()
+    smoke_config: ClassVar[dict[str, Any]] = {"epochs": 1}
     state_version: ClassVar[int] = 1
 
     def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):

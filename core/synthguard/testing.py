@@ -21,11 +21,10 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from pydantic import ValidationError
 
-from .contract import Check, CheckContext, PrivacyFilter, Validator, Verdict
+from .contract import ROLES, Check, CheckContext, Generator, PrivacyFilter, Validator, Verdict
 from .data import Records
 from .engine import Engine
 from .errors import ConfigError
-from .contract import Generator
 from .hookspecs import hookimpl
 
 
@@ -53,6 +52,8 @@ def check_declares_contract(cls: type[Generator], data: Records, config: Mapping
     assert isinstance(getattr(cls, "name", None), str) and cls.name, "generator needs a non-empty class attribute 'name'"
     assert cls.modality in ("table", "sequence", "image"), f"modality {cls.modality!r} is not table/sequence/image"
     assert data.modality == cls.modality, f"test data is {data.modality}, generator fits {cls.modality}"
+    assert cls.role in ROLES, f"role {cls.role!r} is not one of {ROLES}"
+    assert isinstance(cls.description, str) and cls.description.strip(), "generator needs a one-line 'description'"
     for field, info in cls.Config.model_fields.items():
         assert info.default is not None or not info.is_required(), f"config field {field!r} needs a default"
 
@@ -142,6 +143,29 @@ def parametrize_generator_checks(cls: type[Generator], data: Records, config: Ma
     return pytest.mark.parametrize("check", [p[1] for p in pairs], ids=[f"{cls.name}-{p[0]}" for p in pairs])
 
 
+def installed_generator_checks(engine: Engine | None = None, records: int = 60):
+    """``pytest.param``s of every generator check for every generator installed plugins register.
+
+    Each generator is trained with its ``smoke_config`` on the first ``records`` records of its
+    default dataset: no generator can skip the contract.
+    """
+    import pytest
+
+    engine = engine or Engine()
+    params = []
+    for name, entry in sorted(engine.registry.generators.items()):
+        cls = entry.obj
+        data = engine.dataset(cls.default_dataset).load() if cls.default_dataset else None
+        if data is None:
+            params.append(pytest.param(None, id=f"{name}-no-default-dataset",
+                                       marks=pytest.mark.skip(reason=f"{name} names no default dataset to test on")))
+            continue
+        data = data.take(np.arange(min(records, len(data))))
+        params += [pytest.param(check, id=f"{name}-{label}") for label, check in
+                   generator_checks(cls, data, cls.smoke_config)]
+    return params
+
+
 def check_generator(cls: type[Generator], data: Records, config: Mapping[str, Any] | None = None) -> None:
     """Run every generator check; the first broken one raises."""
     for _, check in generator_checks(cls, data, config):
@@ -180,6 +204,6 @@ def check_plugin(module: object) -> Engine:
 
 
 __all__ = [
-    "GENERATOR_CHECKS", "generator_checks", "parametrize_generator_checks", "check_generator",
+    "GENERATOR_CHECKS", "generator_checks", "parametrize_generator_checks", "installed_generator_checks", "check_generator",
     "check_check", "check_validator", "check_privacy_filter", "check_plugin",
 ]

@@ -55,6 +55,7 @@ class FinanceGenerator(Generator):
 
     name = "finance"
     role = "default"
+    smoke_config = {"epochs": 1, "d_model": 16, "n_layers": 1, "n_heads": 2}
     modality = "table"
     domain = "finance"
     description = "any-order autoregressive transformer over column tokens (PyTorch)"
@@ -193,6 +194,7 @@ class FinanceVAE(FinanceGenerator):
 
     name = "finance-vae"
     role = "alternative"
+    smoke_config = {"epochs": 1, "width": 16, "n_layers": 1, "latent": 4}
     description = ("one-pass VAE over the same column tokens, stopped by a memorization check: fits and samples faster, "
                    "but unconditional only and its rows sit nearer the training rows (PyTorch)")
     Config = FinanceVAEConfig

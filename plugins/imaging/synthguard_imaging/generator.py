@@ -159,6 +159,7 @@ class ImagingGenerator(_ImageGenerator):
 
     name = "imaging"
     role = "default"
+    smoke_config = {"epochs": 1, "resolution": 16, "widths": (8, 16), "sampling_steps": 2, "monitor_grids": 0}
     description = "class-conditional DDPM (U-Net, cosine schedule, EMA) sampled with DDIM in a few steps (PyTorch)"
     Config = ImagingConfig
 
@@ -228,6 +229,7 @@ class DCGANGenerator(_ImageGenerator):
 
     name = "imaging-dcgan"
     role = "baseline"
+    smoke_config = {"epochs": 1, "resolution": 16, "z_dim": 8, "width": 8, "monitor_grids": 0}
     description = "DCGAN baseline: class-conditional, non-saturating loss (PyTorch)"
     Config = DCGANConfig
 
