@@ -51,6 +51,7 @@ from .models import resolve_device, seed_everything
 #: documented trade-off (its description says which, in one line); a ``baseline`` is a peer's method, for comparison.
 ROLES = ("default", "alternative", "baseline")
 
+
 class Scoped:
     """Something that runs only for some modalities and, optionally, some domains."""
 

@@ -10,7 +10,6 @@ plugins (``Engine(plugins=[my_module], load_entrypoints=False)``).
 
 from __future__ import annotations
 
-import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -20,7 +19,7 @@ import pandas as pd
 
 from .bundle import load_bundle
 from .contract import Dataset, Generator, config_error
-from .data import Records, Table, TableMeta, holdout_split
+from .data import Records, Table, holdout_split
 from .errors import ConfigError, DataError
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
@@ -31,6 +30,7 @@ from .result import Result
 from .sequences import SequenceFormat, from_long_frame
 
 DataLike = pd.DataFrame | Records | str | Path
+
 
 class Engine:
     """Plugins, registry and the pipeline's entry points."""

@@ -24,7 +24,6 @@ it is installed (``pip install synthguard[fast]``), otherwise scikit-learn.
 
 from __future__ import annotations
 
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
