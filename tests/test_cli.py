@@ -38,7 +38,14 @@ def test_main_job_uses_the_pretrained_bundle(cli, tmp_path):
     assert report["rows"] == 1000 and report["seed"] == 0 and report["lineage"]["pretrained"] is True
     shipped = sg.Engine().dataset("german_credit").pretrained["finance"]
     assert report["generator"]["bundle_sha256"] == json.loads((shipped / "manifest.json").read_text())["bundle_sha256"]
-    assert report["privacy"]["core.exact-copy"]["rejected"] >= 0
+    rejected = pd.read_parquet(out / "rejected.parquet")  # every rejected record, naming its stage, checks and reason
+    assert report["sampling"]["rejected"] == len(rejected) and "core.exact-copy" in report["privacy"]
+    assert rejected["_reason"].str.len().gt(0).all()
+    named = rejected["_checks"].str.split(",")
+    sections = {"validator": report["validators"], "privacy": report["privacy"]}
+    assert all(set(checks) <= set(sections[stage]) for stage, checks in zip(rejected["_stage"], named))
+    for section in sections.values():  # each check's count in report.json is the rows that name it
+        assert all(info["rejected"] == sum(name in checks for checks in named) for name, info in section.items())
     assert {"finance.bounds", "finance.pii", "core.finite"} <= set(report["validators"])
     assert report["timings"]["sample_seconds"] > 0
 
