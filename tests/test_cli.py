@@ -36,7 +36,7 @@ def test_main_job_uses_the_pretrained_bundle(cli, tmp_path):
     assert set(data["purpose"]) <= set(real["purpose"])
     report = json.loads((out / "report.json").read_text())
     assert report["rows"] == 1000 and report["seed"] == 0 and report["lineage"]["pretrained"] is True
-    shipped = sg.Engine().dataset("german_credit").pretrained["finance"]
+    shipped = sg.Engine().dataset("german_credit").bundles()["finance"]
     assert report["generator"]["bundle_sha256"] == json.loads((shipped / "manifest.json").read_text())["bundle_sha256"]
     rejected = pd.read_parquet(out / "rejected.parquet")  # every rejected record, naming its stage, checks and reason
     assert report["sampling"]["rejected"] == len(rejected) and "core.exact-copy" in report["privacy"]
