@@ -3,15 +3,15 @@
 ``sensor``: the autoregressive LSTM (the default). ``sensor-vae``: a latent vector per
 recording decoded into every step's state at once, each reading drawn given its last few
 readings; nothing recurrent is trained, so it fits several times faster (README's benchmark).
-The models and their training live in :mod:`synthguard.models` (shared with the traffic
-plugin); sensor recordings use them as they are: every channel is generated, conditioned on
+The models and their training live in the ``synthguard-sequence`` library (:mod:`synthguard_sequence`, shared
+with the traffic plugin); sensor recordings use them as they are: every channel is generated, conditioned on
 the recording's static attributes (activity, device type...).
 """
 
 from __future__ import annotations
 
-from synthguard.models import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig,
-                               MixtureSequenceGenerator, PARGenerator)
+from synthguard_sequence import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig,
+                                 MixtureSequenceGenerator, PARGenerator)
 
 
 class SensorConfig(MixtureSequenceConfig):

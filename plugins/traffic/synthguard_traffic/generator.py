@@ -1,7 +1,7 @@
 """The traffic plugin's series generator: detector/station series conditional on calendar and weather.
 
-It is the core's conditional autoregressive LSTM with a mixture output
-(:class:`synthguard.models.MixtureSequenceGenerator`, shared with the sensor
+It is the conditional autoregressive LSTM with a mixture output of the ``synthguard-sequence`` library
+(:class:`synthguard_sequence.MixtureSequenceGenerator`, shared with the sensor
 plugin) plus what traffic needs:
 
 * calendar features at every step (hour, weekday, US holiday, season, trend; see
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 from synthguard import ConfigError, DataError, SequenceSet
-from synthguard.models import MixtureSequenceConfig, MixtureSequenceGenerator, PARGenerator
+from synthguard_sequence import MixtureSequenceConfig, MixtureSequenceGenerator, PARGenerator
 
 from .calendar import calendar_features, holiday_mask, step_times
 from .diagram import ROLES, diagram_detectors, flow_from_residual, g_factor, log_residual

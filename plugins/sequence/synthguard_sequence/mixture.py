@@ -1,7 +1,7 @@
 """A diagonal Gaussian mixture over all channels of one step: its parameters, likelihood and draws.
 
-Shared by the sequence models (:class:`~synthguard.models.SequenceMixtureLSTM`,
-:class:`~synthguard.models.SequenceLatentMixture`): each turns a step's state into
+Shared by the sequence models (:class:`~synthguard_sequence.SequenceMixtureLSTM`,
+:class:`~synthguard_sequence.SequenceLatentMixture`): each turns a step's state into
 ``components * (1 + 2 * channels)`` numbers, read here as mixture weights, means and
 log-scales. Missing readings drop out of the likelihood (``mask``).
 """

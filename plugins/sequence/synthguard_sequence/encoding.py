@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ..data import SequenceSet
-from ..errors import DataError
+from synthguard import DataError, SequenceSet
 
 #: Statics with more distinct values than this are treated as numbers (if numeric) or refused.
 MAX_STATIC_CATEGORIES = 200

@@ -1,4 +1,4 @@
-"""SDV's PARSynthesizer behind the generator contract: the sequence baseline plugins register under their name."""
+"""SDV's PARSynthesizer behind the generator contract: the sequence baseline plugins subclass and register under their name."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field
-from ..data import SequenceSet
-from ..generator import Generator, GeneratorConfig
-from ..sequences import to_long_frame
+from synthguard import Generator, GeneratorConfig, SequenceSet, to_long_frame
 
 ENTITY, STEP = "__entity__", "__step__"
 
@@ -25,15 +23,13 @@ class PARGenerator(Generator):
     Statics become PAR context columns; every generated sequence is trimmed or
     padded (with missing readings) to the training length. It cannot be saved:
     SDV persists synthesizers only with cloudpickle, and SynthGuard never loads
-    pickles. Use it with ``generate``.
+    pickles. Use it with ``generate``. No domain identity: a plugin subclasses it with its name, domain,
+    role and default dataset (``sensor-par``, ``traffic-par``).
     """
 
-    name = "sensor-par"
     modality = "sequence"
-    domain = "sensor"
     description = "SDV PARSynthesizer (baseline)"
     Config = PARConfig
-    default_dataset = "basic_motions"
     supports_save = False
 
     def _fit(self, data: SequenceSet, *, device, seed: int, progress: bool) -> dict[str, Any]:

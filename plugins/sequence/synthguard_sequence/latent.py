@@ -1,6 +1,6 @@
 """A conditional VAE over whole windows whose decoder draws each reading from a mixture given its last P readings.
 
-Why this shape: the autoregressive LSTM (:mod:`.sequence_mixture`) walks a window's T
+Why this shape: the autoregressive LSTM (:mod:`.lstm`) walks a window's T
 steps one by one in training, and on a CPU that walk is most of the fit. Here nothing
 recurrent is trained. What a recording does as a whole (its activity's rhythm,
 amplitude, posture) is one latent vector per recording, encoded from the window by
@@ -16,13 +16,13 @@ to tell from real ones. Trained on the evidence lower bound (likelihood of the r
 given the latent, minus the KL divergence from the standard normal prior); sampling draws
 the latent from the prior and the readings step by step (T cheap steps of a small MLP).
 
-Measured (``benchmarks/experiments/sensor_vae_latent.py``): trained on the sensor plugin's
-reference panels the latent ends up carrying almost nothing — 0.02–0.1 nats a recording, no
-dimension above 0.05 — the posterior collapse that decoders with a local autoregression are
-known for. So the statics, each step's position and its last ``lags`` readings do the work, and
-what makes the model fast is that the autoregression is short and non-recurrent. ``free_bits``
-(no KL penalty below that many nats a dimension) makes every dimension carry information, and did
-not make the samples harder to tell from real ones; it is off by default.
+Measured: trained on the sensor plugin's reference panels the latent ends up carrying almost
+nothing — 0.02–0.1 nats a recording, no dimension above 0.05 — the posterior collapse that
+decoders with a local autoregression are known for. So the statics, each step's position and its
+last ``lags`` readings do the work, and what makes the model fast is that the autoregression is
+short and non-recurrent (the sensor plugin ships it as ``sensor-conv-ar``). Forcing information
+into the latent with free bits made the samples easier to tell from real ones, not harder; the
+option was removed.
 
 Static attributes (activity, device) enter the encoder, the decoder's latent input and
 every step's state, as in the LSTM, so sampling can be conditioned on them; covariates
@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from .mixture import draw_mixture, mixture_nll, mixture_params
-from .sequence_mixture import embed_statics
+from .lstm import embed_statics
 
 #: Each strided convolution halves the time axis; two of them: a latent sees the window at 1/4 resolution.
 DOWNSAMPLE = 4
@@ -56,10 +56,9 @@ class SequenceLatentMixture(nn.Module):
     """Latent per recording + local autoregressive mixture per step (see the module docstring)."""
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
-                 latent: int = 16, lags: int = 8, components: int = 8, n_exogenous: int = 0, free_bits: float = 0.0):
+                 latent: int = 16, lags: int = 8, components: int = 8, n_exogenous: int = 0):
         super().__init__()
         self.n_channels, self.length, self.hidden, self.latent = n_channels, length, hidden, latent
-        self.free_bits = free_bits
         self.lags, self.components = lags, components
         self.coarse = -(-length // DOWNSAMPLE)  # the latent's time resolution
         self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
@@ -114,11 +113,7 @@ class SequenceLatentMixture(nn.Module):
         mean, log_var = self.encode(x0, maskf, cond)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device)
         z = mean + (0.5 * log_var).exp() * noise
-        kl_dims = 0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var)  # (B, latent)
-        if self.training and self.free_bits > 0:  # free bits: no KL pressure on a dimension below the floor
-            kl = kl_dims.mean(0).clamp(min=self.free_bits).sum() * len(kl_dims)
-        else:
-            kl = kl_dims.sum()
+        kl = (0.5 * (mean.pow(2) + log_var.exp() - 1 - log_var)).sum()
         nll = mixture_nll(*self._mixture(self.states(z, cond, exo), lagged_readings(x0, maskf, self.lags)), x0, mask)
         return (nll.sum() + kl) / mask.sum().clamp(min=1)
 
@@ -126,18 +121,13 @@ class SequenceLatentMixture(nn.Module):
 
     @torch.no_grad()
     def sample(self, cats: torch.Tensor, nums: torch.Tensor, steps: int, generator: torch.Generator,
-               temperature: float = 1.0, exo: torch.Tensor | None = None, latent: torch.Tensor | None = None
-               ) -> torch.Tensor:
-        """(B, steps, C) standardised readings: a latent from the prior, then the readings step by step.
-
-        ``latent`` (B, latent) decodes these latents instead of draws from the prior (diagnostics: how much of a
-        recording the latent carries, as in ``benchmarks/experiments/sensor_vae_latent.py``).
-        """
+               temperature: float = 1.0, exo: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, steps, C) standardised readings: a latent from the prior, then the readings step by step."""
         if steps > self.length:
             raise ValueError(f"{steps} steps asked of a model built for windows of {self.length}")
         b, c = cats.shape[0], self.n_channels
         cond = self.condition(cats, nums)
-        z = torch.randn(b, self.latent, generator=generator, device=cats.device) if latent is None else latent
+        z = torch.randn(b, self.latent, generator=generator, device=cats.device)
         states = self.states(z, cond, exo)
         recent = torch.zeros(b, self.lags, c, device=cats.device)  # the last readings, newest first
         recent_mask = torch.zeros_like(recent)

@@ -1,30 +1,30 @@
-"""A conditional autoregressive sequence generator any sequence plugin can build on.
+"""Conditional sequence generators any sequence plugin can build on.
 
 :class:`MixtureSequenceGenerator` trains :class:`SequenceMixtureLSTM` on a
 :class:`~synthguard.SequenceSet` and samples from it, conditional on static
-attributes. Subclasses give it a name and may add covariates known in advance
-at every step (a traffic plugin's calendar and weather) by overriding
-:meth:`_covariate_channels`, :meth:`_step_features` and :meth:`_draw_context`;
-they are inputs to the network, never generated. The sensor plugin uses it as is.
+attributes; :class:`LatentSequenceGenerator` does the same with
+:class:`SequenceLatentMixture`. Neither has a domain identity: a plugin subclasses
+them with a name, domain, role and default dataset, and may add covariates known
+in advance at every step (a traffic plugin's calendar and weather) by overriding
+:meth:`_covariate_channels`, :meth:`_calendar_features` and :meth:`_pool_mask`;
+they are inputs to the network, never generated. The sensor plugin uses them as they are.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from pydantic import Field
 
-from ..data import ChannelStats, SequenceMeta, SequenceSet, restore_types
-from ..errors import DataError
-from ..generator import Generator, GeneratorConfig
-from .seeding import torch_generator
-from .sequence_encoding import SequenceEncoder
-from .sequence_latent import SequenceLatentMixture
-from .sequence_mixture import SequenceMixtureLSTM
-from .training import train_loop
+from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
+from synthguard.models import torch_generator, train_loop
+
+from .encoding import SequenceEncoder
+from .latent import SequenceLatentMixture
+from .lstm import SequenceMixtureLSTM
 
 #: Quantiles kept per numeric static attribute (sampled by interpolation; no training row is stored).
 STATIC_QUANTILES = 101
@@ -47,12 +47,7 @@ class MixtureSequenceConfig(SequenceTrainingConfig):
     """Defaults chosen on the sensor plugin's BasicMotions only (other datasets are for checking, not tuning)."""
 
     hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
-    trunk: Literal["lstm", "tcn"] = Field("lstm", description="what carries the dynamics over time: an LSTM, or "
-                                        "dilated causal convolutions (trains all steps in parallel; see CausalConvStack)")
-    layers: int = Field(2, ge=1, le=12, description="LSTM layers, or convolution layers (receptive field 2**layers steps)")
-    patch: int = Field(1, ge=1, le=32, description="steps the trunk advances at once (P times fewer recurrent steps; "
-                       "each step is still drawn given its P previous readings). 4 fit 2.5x faster on BasicMotions "
-                       "as well, but worse on Daphnet: not the default")
+    layers: int = Field(2, ge=1, le=12, description="LSTM layers")
     dropout: float = Field(0.1, ge=0, lt=1)
 
 
@@ -60,16 +55,13 @@ class LatentSequenceConfig(SequenceTrainingConfig):
     """The latent model's sizes (:class:`SequenceLatentMixture`); chosen on BasicMotions only.
 
     ``hidden=48, patience=20`` (was 64 and 30): over three fit seeds as good (discriminative 0.106 vs 0.114) in
-    3.28 vs 3.69 s a fit (``benchmarks/experiments/sensor_configs.py --generator sensor-vae``); 32 was worse (0.142).
+    3.28 vs 3.69 s a fit (``benchmarks/experiments/sensor_configs.py --generator sensor-conv-ar``); 32 was worse (0.142).
     """
 
     patience: int = Field(20, ge=1, description="epochs without validation improvement before stopping")
     hidden: int = Field(48, ge=8, description="width of the convolutions and of every step's state")
     latent: int = Field(16, ge=1, le=512, description="size of the latent vector each recording is drawn from")
     lags: int = Field(8, ge=1, le=256, description="previous readings each step's mixture sees")
-    free_bits: float = Field(0.0, ge=0, description="nats per latent dimension (mean over a batch) the training loss "
-                             "does not penalise: keeps the decoder from ignoring the latent (0.25 and 1 made "
-                             "samples easier to tell from real on both reference panels: off)")
 
 
 class MixtureSequenceGenerator(Generator):
@@ -121,8 +113,7 @@ class MixtureSequenceGenerator(Generator):
     def _build(self) -> SequenceMixtureLSTM:
         c, e = self.config, self.encoder_
         return SequenceMixtureLSTM(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
-                                   c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_,
-                                   trunk=c.trunk, patch=c.patch)
+                                   c.hidden, c.layers, c.components, c.dropout, n_exogenous=self.n_exogenous_)
 
     def _split(self, data: SequenceSet) -> tuple[SequenceSet, np.ndarray | None]:
         """The generated channels (transformed) as a SequenceSet, and the covariate readings."""
@@ -202,13 +193,14 @@ class MixtureSequenceGenerator(Generator):
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "parameters": sum(p.numel() for p in model.parameters())}
 
-    def _resumed_meta(self, old: SequenceMeta, new: SequenceMeta) -> SequenceMeta:
-        """Channel limits cover the old and the new recordings (the validators' learned ranges)."""
-        merged = [ChannelStats(
-            minimum=min(a.minimum, b.minimum), maximum=max(a.maximum, b.maximum), mean=a.mean, std=a.std,
+    def _resumed_meta(self, old, new):
+        """Channel limits cover the old and the new recordings (the validators' learned ranges); the mean and
+        spread stay the old ones (the model's scaling)."""
+        merged = [a.model_copy(update=dict(
+            minimum=min(a.minimum, b.minimum), maximum=max(a.maximum, b.maximum),
             step_max=max(a.step_max, b.step_max), step_q99=max(a.step_q99, b.step_q99),
             spike_max=max(a.spike_max, b.spike_max), flat_run_max=max(a.flat_run_max, b.flat_run_max),
-            missing=max(a.missing, b.missing)) for a, b in zip(old.channel_stats, new.channel_stats)]
+            missing=max(a.missing, b.missing))) for a, b in zip(old.channel_stats, new.channel_stats)]
         return old.model_copy(update={"channel_stats": merged})
 
     # ------------------------------------------------------------------ sampling
@@ -327,7 +319,7 @@ class LatentSequenceGenerator(MixtureSequenceGenerator):
         c, e = self.config, self.encoder_
         return SequenceLatentMixture(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric),
                                      self.length_, c.hidden, c.latent, c.lags, c.components,
-                                     n_exogenous=self.n_exogenous_, free_bits=c.free_bits)
+                                     n_exogenous=self.n_exogenous_)
 
 
 class _Pool:
@@ -398,6 +390,6 @@ def _merge_static_distributions(old: dict[str, Any], new: dict[str, Any]) -> dic
             "numeric_quantiles": old["numeric_quantiles"]}
 
 
-def _restore_types(frame: pd.DataFrame, meta: SequenceMeta) -> pd.DataFrame:
+def _restore_types(frame: pd.DataFrame, meta) -> pd.DataFrame:
     """Categories were coded as text: give numeric/boolean statics their real type back."""
     return frame if meta.static is None else restore_types(frame, meta.static)

@@ -1,0 +1,24 @@
+"""synthguard-sequence: the sequence models the sensor and traffic plugins build on (a library, not a plugin).
+
+* :class:`MixtureSequenceGenerator` — a conditional autoregressive LSTM with a Gaussian mixture over all channels
+  at every step (:class:`SequenceMixtureLSTM`);
+* :class:`LatentSequenceGenerator` — the same generator around :class:`SequenceLatentMixture`: convolutions give
+  every step a state at once and each reading is drawn from a mixture given that state and its last readings;
+* :class:`PARGenerator` — SDV's PARSynthesizer behind the generator contract (the baseline);
+* :class:`SequenceEncoder` — the numbers those networks see (standardised channels, coded statics).
+
+None of them has a name, domain, role or default dataset and this package registers nothing: a plugin
+subclasses them (``synthguard_sensor.SensorGenerator``, ``synthguard_traffic.TrafficGenerator``...) and
+registers its subclasses. It imports only SynthGuard's public API.
+"""
+
+from .encoding import SequenceEncoder
+from .generator import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig, MixtureSequenceGenerator,
+                        SequenceTrainingConfig)
+from .latent import SequenceLatentMixture
+from .lstm import SequenceMixtureLSTM
+from .par import PARConfig, PARGenerator
+
+__all__ = ["SequenceEncoder", "SequenceMixtureLSTM", "SequenceLatentMixture", "SequenceTrainingConfig",
+           "MixtureSequenceConfig", "MixtureSequenceGenerator", "LatentSequenceConfig", "LatentSequenceGenerator",
+           "PARConfig", "PARGenerator"]
