@@ -4,7 +4,7 @@ from synthguard import hookimpl
 
 from .datasets import DATASETS
 from .distance import ShapeDistance
-from .generator import SensorGenerator, SensorPAR, SensorVAE
+from .generator import SensorConvAR, SensorGenerator, SensorPAR
 from .metrics import METRICS
 from .validators import VALIDATORS
 
@@ -12,7 +12,7 @@ from .validators import VALIDATORS
 @hookimpl
 def register_generators(register):
     register(SensorGenerator)
-    register(SensorVAE)
+    register(SensorConvAR)
     register(SensorPAR)
 
 

@@ -31,7 +31,8 @@ def fitted(motions):
 
 def test_the_plugin_registers_its_generators_checks_distance_and_datasets():
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
-    assert {"sensor", "sensor-vae", "sensor-par"} <= set(entry["generators"])
+    roles = {g["name"]: g["role"] for g in entry["generators"]}
+    assert roles == {"sensor": "default", "sensor-conv-ar": "alternative", "sensor-par": "baseline"}
     assert {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike"} <= set(entry["validators"])
     assert "sensor.shape" in entry["distances"]
     assert {"basic_motions", "daphnet"} <= set(entry["datasets"])
@@ -168,8 +169,8 @@ def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edi
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("generator,other", [("sensor", {"layers": 1}), ("sensor-vae", {"latent": 4, "lags": 3})],
-                         ids=["one LSTM layer", "vae"])
+@pytest.mark.parametrize("generator,other", [("sensor", {"layers": 1}), ("sensor-conv-ar", {"latent": 4, "lags": 3})],
+                         ids=["one LSTM layer", "conv-ar"])
 def test_another_sequence_network_fits_conditions_reloads_and_refits_the_same(motions, generator, other, tmp_path):
     tiny = {"epochs": 2, "hidden": 16, "components": 2, **other}
     model = sg.fit(generator, motions, seed=0, config=tiny)
@@ -184,7 +185,17 @@ def test_another_sequence_network_fits_conditions_reloads_and_refits_the_same(mo
     np.testing.assert_array_equal(refit.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
 
 
-def test_generate_with_the_vae_uses_its_own_pretrained_bundle(tmp_path):
-    result = sg.generate("sensor-vae", rows=10, out=tmp_path / "out", seed=0)
-    assert result.report["lineage"]["pretrained"] is True and result.report["generator"]["name"] == "sensor-vae"
+def test_generate_with_the_conv_ar_uses_its_own_pretrained_bundle(tmp_path):
+    result = sg.generate("sensor-conv-ar", rows=10, out=tmp_path / "out", seed=0)
+    assert result.report["lineage"]["pretrained"] is True and result.report["generator"]["name"] == "sensor-conv-ar"
     assert np.load(tmp_path / "out" / "synthetic.npz")["values"].shape == (10, 100, 6)
+
+
+def test_options_that_measured_no_gain_are_gone_and_so_is_the_vae_name():
+    from synthguard_sensor.generator import SensorConvAR, SensorGenerator
+
+    for cls, option in [(SensorGenerator, "trunk"), (SensorGenerator, "patch"), (SensorConvAR, "free_bits")]:
+        with pytest.raises(sg.ConfigError, match=option):
+            cls({option: 1})
+    entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
+    assert "sensor-vae" not in {g["name"] for g in entry["generators"]}
