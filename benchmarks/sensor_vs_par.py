@@ -1,8 +1,8 @@
 """The sensor plugin's generators vs SDV's PARSynthesizer, side by side (run by hand, not a test).
 
-    python benchmarks/sensor_vs_par.py                       # both reference datasets: sensor, sensor-vae, PAR (SDV's 128 epochs)
+    python benchmarks/sensor_vs_par.py                       # both reference datasets: sensor, sensor-conv-ar, PAR (SDV's 128 epochs)
     python benchmarks/sensor_vs_par.py --datasets daphnet --par-epochs 32
-    python benchmarks/sensor_vs_par.py --generators sensor --set patch=4 --out benchmarks/results/sensor_vs_par_patch4.json
+    python benchmarks/sensor_vs_par.py --generators sensor --set layers=1 --out /tmp/sensor_vs_par_one_layer.json
     python benchmarks/sensor_vs_par.py --scale 8 16 --out benchmarks/results/sensor_vs_par_scale.json
 
 ``--scale S...`` measures only time and memory on a bigger panel: the Daphnet walk cut
@@ -111,7 +111,7 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["basic_motions", "daphnet"])
-    parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-vae", "sensor-par"])
+    parser.add_argument("--generators", nargs="+", default=["sensor", "sensor-conv-ar", "sensor-par"])
     parser.add_argument("--par-epochs", type=int, default=128, help="SDV's default is 128")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -2,7 +2,7 @@
 
     python benchmarks/traffic_vs_sdv.py                         # all reference data, PAR at SDV's 128 epochs
     python benchmarks/traffic_vs_sdv.py --datasets bikeshare --par-epochs 32
-    python benchmarks/traffic_vs_sdv.py --datasets bikeshare chicago --generators traffic --set patch=4 --out P4.json
+    python benchmarks/traffic_vs_sdv.py --datasets bikeshare chicago --generators traffic --set hidden=32 --out H32.json
 
 * series (bikeshare days, chicago weeks): ``traffic`` vs ``traffic-par`` (SDV PARSynthesizer, calendar as context)
 * trips (nyc_flights): ``traffic-trips`` vs ``traffic-trips-gc`` (SDV GaussianCopulaSynthesizer)
@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--generators", nargs="+", default=None, help="only these generators (default: all pairs)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="a config value of the traffic sequence generator (not the baselines), e.g. --set patch=4")
+                        help="a config value of the traffic sequence generator (not the baselines), e.g. --set hidden=32")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--diagram", action="store_true", help="also the fundamental-diagram check on a constructed log")
     args = parser.parse_args()

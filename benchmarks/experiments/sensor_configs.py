@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/experiments/sensor_configs.py --dataset basic_motions \\
         --config "" --config "batch_size=16 lr=0.01" --seeds 0 1 2
-    .venv/bin/python benchmarks/experiments/sensor_configs.py --generator sensor-vae --config "" --config "lags=4"
+    .venv/bin/python benchmarks/experiments/sensor_configs.py --generator sensor-conv-ar --config "" --config "lags=4"
 
 Each ``--config`` is one variant: space-separated KEY=VALUE settings of the generator ("" = the defaults).
 Fits on ``generate``'s 80% training split (seed 0) once per (variant, seed), samples as many recordings as it
@@ -19,7 +19,6 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import synthguard as sg
@@ -49,35 +48,28 @@ def fit_and_score(train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | No
 
 
 def score_seeds(label: str, train: sg.SequenceSet, hold: sg.SequenceSet, config: dict | None, seeds: list[int],
-                splits: int, generator: str = "sensor",
-                step: Callable[[np.ndarray], tuple[float, str]] | None = None) -> None:
+                splits: int, generator: str = "sensor") -> None:
     """Fit and score once per seed (:func:`fit_and_score`); print a Markdown row per seed, then their mean.
 
-    ``step(values)`` gives the last column, a number and its text (default: the mean step in training-std units).
+    The last column is the mean step |x[t] - x[t-1]| in training-std units.
     """
-    def mean_step(values: np.ndarray) -> tuple[float, str]:
-        value = persistence_error(values, train.values)
-        return value, f"{value:.3f}"
-
     rows = []
     for seed in seeds:
         fit_s, info, values, disc, pred = fit_and_score(train, hold, config, seed, splits, generator)
-        value, text = (step or mean_step)(values)
+        value = persistence_error(values, train.values)
         rows.append((fit_s, info["epochs_run"], min(info["history"]["val_loss"]), disc["score"], pred, value))
         print(f"| {label} | {seed} | {fit_s:.2f} | {info['epochs_run']} | {rows[-1][2]:.4f} | "
-              f"{disc['score']} ± {disc['std']} | {pred} | {text} |", flush=True)
+              f"{disc['score']} ± {disc['std']} | {pred} | {value:.3f} |", flush=True)
     mean = np.mean(rows, axis=0)
     print(f"| {label} | mean | {mean[0]:.2f} | {mean[1]:.0f} | {mean[2]:.4f} | **{mean[3]:.3f}** | {mean[4]:.3f} | "
           f"{mean[5]:.3f} |", flush=True)
 
 
-def experiment_parser(doc: str, *, configs: bool = True) -> argparse.ArgumentParser:
-    """The options these sensor experiments share: --dataset, --seeds, --splits and, with ``configs``, --config."""
+def experiment_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a sensor configuration experiment: --dataset, --config, --seeds, --splits."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--dataset", default="basic_motions")
-    if configs:
-        ap.add_argument("--config", action="append", default=None,
-                        help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
+    ap.add_argument("--config", action="append", default=None, help='"KEY=VALUE KEY=VALUE" (repeatable; "" = defaults)')
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--splits", type=int, default=10)
     return ap
@@ -95,7 +87,7 @@ def training_split(dataset: str) -> tuple[sg.SequenceSet, sg.SequenceSet]:
 
 def main() -> None:
     ap = experiment_parser(__doc__)
-    ap.add_argument("--generator", default="sensor", help="sensor (the LSTM) or sensor-vae")
+    ap.add_argument("--generator", default="sensor", help="sensor (the LSTM) or sensor-conv-ar")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     train, hold = training_split(args.dataset)
