@@ -33,7 +33,9 @@ def fitted(days):
 
 def test_the_plugin_registers_generators_checks_distance_and_real_datasets():
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-traffic")
-    assert {"traffic", "traffic-par", "traffic-trips"} <= set(entry["generators"])
+    roles = {g["name"]: g["role"] for g in entry["generators"]}
+    assert roles == {"traffic": "default", "traffic-trips": "alternative", "traffic-par": "baseline",
+                     "traffic-trips-gc": "baseline"}
     assert {"traffic.nonnegative", "traffic.occupancy", "traffic.speed", "traffic.capacity",
             "traffic.fundamental_diagram", "traffic.trip_order", "traffic.trip_speed"} <= set(entry["validators"])
     assert "traffic.series" in entry["distances"]
