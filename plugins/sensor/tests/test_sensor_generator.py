@@ -13,7 +13,7 @@ import pytest
 import synthguard as sg
 from click.testing import CliRunner
 from synthguard.cli import main
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 
 TINY = {"epochs": 3, "hidden": 16, "components": 2, "layers": 1}
 
@@ -89,7 +89,7 @@ def test_fit_resume_fine_tunes_a_bundle_on_new_recordings_from_the_cli(motions, 
     old, new = motions.take(range(0, 40)), motions.take(range(40, 80))
     sg.fit("sensor", old, seed=0, config=TINY).save(tmp_path / "model")
     # the new recordings arrive as a long-format log, as a plant would export them
-    from synthguard.sequences import to_long_frame
+    from synthguard import to_long_frame
 
     to_long_frame(new, entity="device", time="t").to_csv(tmp_path / "new.csv", index=False)
     runner = CliRunner()
@@ -157,7 +157,7 @@ def test_sdv_par_baseline_fits_and_samples_the_same_shape(motions):
     (lambda f: pd.concat([f, f.iloc[[0]]]), [], "entity 'train0' has 1 duplicated timestamp(s)"),
 ])
 def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edit, args, message):
-    from synthguard.sequences import to_long_frame
+    from synthguard import to_long_frame
 
     frame = edit(to_long_frame(motions.take(range(6)), time="timestamp"))
     frame.to_csv(tmp_path / "log.csv", index=False)

@@ -14,7 +14,7 @@ import pytest
 import synthguard as sg
 from click.testing import CliRunner
 from synthguard.cli import main
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 from synthguard_traffic.constructed import G_FACTOR, constructed_detector_log
 
 TINY = {"epochs": 4, "hidden": 16, "components": 2, "layers": 1}
@@ -80,7 +80,7 @@ def test_same_seed_same_days_and_a_bundle_samples_the_same(fitted, tmp_path):
 
 def test_the_pretrained_model_knows_commuter_peaks_from_weekends():
     """Registered riders peak at rush hour on workdays and around midday at weekends (real 2011 pattern)."""
-    model = sg.load(sg.datasets()["bikeshare"].pretrained["traffic"])
+    model = sg.load(sg.datasets()["bikeshare"].bundles()["traffic"])
     registered = model.channels_.index("registered")
     wed = model.sample(150, seed=0, conditions={"weekday": "Wed"}).values[..., registered].mean(axis=0)
     sat = model.sample(150, seed=0, conditions={"weekday": "Sat"}).values[..., registered].mean(axis=0)
@@ -154,8 +154,8 @@ def test_timestamps_with_mixed_utc_offsets_are_read_as_instants(tmp_path):
                           "count": np.arange(len(t)) % 24 * 10})
     path = tmp_path / "counts.csv"
     frame.to_csv(path, index=False)
-    from synthguard.io.readers import read_sequences
-    from synthguard.sequences import SequenceFormat
+    from synthguard.io import read_sequences
+    from synthguard import SequenceFormat
 
     records, notes = read_sequences(path, SequenceFormat(entity=None, window=24))
     assert "time_zone" in notes and "resampled" not in notes
@@ -177,8 +177,8 @@ def test_a_daylight_saving_gap_in_local_timestamps_is_interpolated_and_reported(
     frame = pd.DataFrame({"timestamp": t.strftime("%Y-%m-%d %H:%M:%S"), "count": np.arange(len(t)) % 24 * 10.0})
     assert (t[1:] - t[:-1]).max() == pd.Timedelta(hours=2)  # the gap is really there
     frame.to_csv(tmp_path / "counts.csv", index=False)
-    from synthguard.io.readers import read_sequences
-    from synthguard.sequences import SequenceFormat
+    from synthguard.io import read_sequences
+    from synthguard import SequenceFormat
 
     records, notes = read_sequences(tmp_path / "counts.csv", SequenceFormat(entity=None, window=24))
     assert "resampled" in notes and records.sampling_period == 3600
@@ -186,7 +186,7 @@ def test_a_daylight_saving_gap_in_local_timestamps_is_interpolated_and_reported(
 
 
 def test_station_attributes_are_conditions_and_survive_the_bundle(tmp_path):
-    from synthguard.sequences import SequenceFormat, from_long_frame
+    from synthguard import SequenceFormat, from_long_frame
 
     log = constructed_detector_log()
     log["lanes"] = log["station"].map({"s1": 2, "s2": 3, "s3": 3})
@@ -218,8 +218,8 @@ def test_a_wide_detector_table_one_column_per_detector_is_read_as_one_stream(tmp
     wide = constructed_detector_log().pivot(index="timestamp", columns="station", values="speed").reset_index()
     wide.columns = ["timestamp", "773869", "767541", "767542"]
     wide.to_csv(tmp_path / "speeds.csv", index=False)
-    from synthguard.io.readers import read_sequences
-    from synthguard.sequences import SequenceFormat
+    from synthguard.io import read_sequences
+    from synthguard import SequenceFormat
 
     records, _ = read_sequences(tmp_path / "speeds.csv", SequenceFormat(entity=None, window=24))
     assert records.values.shape == (14, 24, 3) and records.channels == ["773869", "767541", "767542"]
