@@ -1,6 +1,6 @@
 """SDV's GaussianCopulaSynthesizer (the core's shared wrapper) under the finance plugin's name."""
 
-from synthguard.models import GaussianCopulaGenerator
+from synthguard.baselines import GaussianCopulaGenerator
 
 
 class SDVGaussianCopula(GaussianCopulaGenerator):

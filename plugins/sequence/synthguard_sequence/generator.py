@@ -79,6 +79,7 @@ class MixtureSequenceGenerator(Generator):
 
     modality = "sequence"
     Config = MixtureSequenceConfig
+    smoke_config = {"epochs": 1, "hidden": 8, "layers": 1, "components": 2}
     supports_conditions = True
     supports_resume = True
     state_version = 1
@@ -309,6 +310,7 @@ class LatentSequenceGenerator(MixtureSequenceGenerator):
     """
 
     Config = LatentSequenceConfig
+    smoke_config = {"epochs": 1, "hidden": 8, "latent": 2, "components": 2}
     #: the loss is an evidence bound with a random latent: average a few draws (same draws every epoch)
     val_repeats = 4
     #: fused AdamW, even batches, the validation draws in one pass: 35.2 -> 28.5 ms an epoch on BasicMotions

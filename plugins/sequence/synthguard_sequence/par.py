@@ -30,6 +30,7 @@ class PARGenerator(Generator):
     modality = "sequence"
     description = "SDV PARSynthesizer (baseline)"
     Config = PARConfig
+    smoke_config = {"epochs": 1}
     supports_save = False
 
     def _fit(self, data: SequenceSet, *, device, seed: int, progress: bool) -> dict[str, Any]:

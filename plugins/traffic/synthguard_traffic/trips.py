@@ -32,7 +32,8 @@ from pydantic import Field, field_validator
 from scipy.special import ndtr, ndtri
 from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, Table
 from synthguard import restore_types
-from synthguard.models import GaussianCopulaGenerator, torch_generator, train_loop
+from synthguard.baselines import GaussianCopulaGenerator
+from synthguard.models import torch_generator, train_loop
 from torch import nn
 
 from .roles import departure_unit, trip_columns
@@ -168,6 +169,7 @@ class TripGenerator(Generator):
     description = ("trip tables (origin/destination records) rather than detector series: k-anonymous OD x "
                    "departure-hour cells + column-autoregressive network for the rest (PyTorch)")
     Config = TripConfig
+    smoke_config = {"epochs": 1, "hidden": 8, "embedding": 2, "components": 2, "k": 1}
     default_dataset = "nyc_flights"
 
     # ------------------------------------------------------------------ roles
@@ -251,6 +253,9 @@ class TripGenerator(Generator):
             filled = series.fillna(series.mode().iloc[0] if col.kind == "cat" else series.median())
             coded.append(col.encode(filled))
         keep = bins["cell"].to_numpy() >= 0  # suppressed cells' trips teach the network nothing it may repeat
+        if not keep.any():
+            raise DataError(f"none of the {len(frame)} trips shares its origin, destination and departure period with "
+                            f"{c.k - 1} others: expected more trips, or a smaller k (--set k=...)")
         self.model_ = _ColumnAR(self.columns_, len(self.origins_), len(self.dests_), _n_bins(), c.hidden, c.embedding,
                                 c.components).to(device)
         return self._train(o[keep], d[keep], bins["bin"].to_numpy()[keep], [x[keep] for x in coded], device, seed, progress) | {

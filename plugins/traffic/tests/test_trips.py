@@ -125,3 +125,10 @@ def test_departures_in_hours_or_seconds_come_back_in_the_same_unit(train, unit, 
     out = model.sample(500, seed=0).frame["dep_time"]
     assert out.min() >= 0 and out.max() <= 1440 * per_minute
     assert abs(out.median() - trips["dep_time"].median()) < 0.1 * 1440 * per_minute
+
+
+def test_trips_too_sparse_for_any_k_anonymous_cell_are_refused_with_the_fix(flights):
+    few = flights.take(np.arange(30))
+    with pytest.raises(sg.DataError, match="none of the 30 trips shares its origin, destination and departure period "
+                                           "with 4 others: expected more trips, or a smaller k"):
+        sg.fit("traffic-trips", few, config=TINY)

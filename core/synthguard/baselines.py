@@ -1,4 +1,7 @@
-"""SDV's GaussianCopulaSynthesizer behind the generator contract: the table baseline plugins register under their name."""
+"""Peers' methods behind the generator contract, for plugins to register as baselines under their own name and domain.
+
+SDV's GaussianCopulaSynthesizer for tables. (SDV PAR for sequences is in the ``synthguard-sequence`` library.)
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,14 @@ from typing import Any
 
 import numpy as np
 from pydantic import Field
-from ..data import Table
-from ..contract import Generator, GeneratorConfig
+
+from .contract import Generator, GeneratorConfig
+from .data import Table
 
 
 class GaussianCopulaConfig(GeneratorConfig):
+    """SDV defaults; a copula has no epochs to train."""
+
     epochs: int = Field(1, ge=1, description="unused: a Gaussian copula has no epochs")
     default_distribution: str = Field("beta", description="SDV marginal family for numeric columns")
 
@@ -47,3 +53,6 @@ class GaussianCopulaGenerator(Generator):
             out = self.synth_.sample(n)
         frame = next(iter(out.values())) if isinstance(out, dict) else out
         return Table(frame, self.meta_)
+
+
+__all__ = ["GaussianCopulaConfig", "GaussianCopulaGenerator"]
