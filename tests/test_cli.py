@@ -106,6 +106,7 @@ BAD_INPUTS = {
                         "column 'id' has 100000 distinct values"),
     "zero rows": (lambda t: ["--rows", "0"], "rows must be a positive integer"),
     "negative rows": (lambda t: ["--rows", "-5"], "rows must be a positive integer"),
+    "negative seed": (lambda t: ["--seed", "-1"], "seed must be a non-negative integer: got -1"),
     "unknown condition column": (lambda t: ["--condition", "nope=1"], "unknown column 'nope'"),
     "unknown condition value": (lambda t: ["--condition", "purpose=yacht"], "value 'yacht' is unknown in column 'purpose'"),
     "malformed condition": (lambda t: ["--condition", "purpose"], "expected NAME=VALUE"),
@@ -221,3 +222,11 @@ def test_evaluate_writes_a_report_for_any_pair(cli, tmp_path):
     real.iloc[:50].drop(columns=["Income"]).to_csv(bad, index=False)
     proc = cli("evaluate", "--real", str(paths["train"]), "--synthetic", str(bad))
     assert proc.returncode == 2 and "missing ['Income']" in proc.stderr
+
+
+@pytest.mark.parametrize("rows", ["0", "-3"])
+def test_sampling_a_bundle_checks_rows_like_generate(cli, tmp_path, rows):
+    shipped = sg.Engine().dataset("german_credit").bundles()["finance"]
+    proc = cli("sample", str(shipped), "--rows", rows, "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and proc.stderr.strip() == f"error: rows must be a positive integer: got {rows}"
+    assert not (tmp_path / "o").exists()
