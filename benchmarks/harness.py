@@ -65,7 +65,7 @@ def timed_run(generator: str, dataset: str, *, config: dict | None, seed: int, r
     has (the synthetic set the scores use); then time ``rate_records`` more for the sampling rate."""
     import synthguard as sg
     from synthguard.data import holdout_split
-    from synthguard.engine import HOLDOUT, SPLIT_SEED
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
 
     train, hold = holdout_split(sg.datasets()[dataset].load(), HOLDOUT, seed=SPLIT_SEED)
     start = time.perf_counter()

@@ -34,7 +34,7 @@ def main() -> None:
     from synthguard.builtin import ExactCopyFilter
     from synthguard import CheckContext
     from synthguard.data import holdout_split
-    from synthguard.engine import HOLDOUT, SPLIT_SEED
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
     from synthguard.privacy import NNDRFilter, NearCopyFilter, NearestRecords, RareCombinationFilter, TableDistance
 
     engine = sg.Engine()

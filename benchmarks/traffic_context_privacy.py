@@ -46,7 +46,7 @@ def _variant(name: str, base):
 def main() -> None:
     import synthguard as sg
     from synthguard.data import holdout_split
-    from synthguard.engine import HOLDOUT, SPLIT_SEED
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
     from synthguard_traffic.generator import TrafficGenerator
     from synthguard_traffic.metrics import forecast_comparison, profile_comparison
 

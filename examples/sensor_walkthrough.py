@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import synthguard as sg
-from synthguard.sequences import to_long_frame
+from synthguard import to_long_frame
 
 
 def main(out: Path) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import synthguard as sg
 from synthguard.data import holdout_split
-from synthguard.engine import HOLDOUT, SPLIT_SEED
+from synthguard.pipeline import HOLDOUT, SPLIT_SEED
 from synthguard_sensor.metrics import discriminative_score, persistence_error, predictive_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

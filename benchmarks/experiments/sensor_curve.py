@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import synthguard as sg
 from synthguard.data import holdout_split
-from synthguard.engine import HOLDOUT, SPLIT_SEED
+from synthguard.pipeline import HOLDOUT, SPLIT_SEED
 from synthguard_sensor.metrics import discriminative_score, predictive_score
 
 
