@@ -42,7 +42,8 @@ def test_pip_installed_plugin_shows_up(cli, installed):
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
     mine = rows["synthguard-example"]
     assert mine["distribution"] == "synthguard-example" and mine["version"] == "0.1.0"
-    assert mine["generators"] == ["example-marginals"] and mine["validators"] == ["example.adult-age"]
+    assert [(g["name"], g["role"]) for g in mine["generators"]] == [("example-marginals", "baseline")]
+    assert mine["validators"] == ["example.adult-age"]
     assert mine["metrics"] == ["example.mean-shift"]
 
 
