@@ -176,3 +176,57 @@ def test_a_plugin_distance_replaces_the_core_one_for_its_domain(mixed_frame):
     assert engine.distance_for("table", None).name == "core.gower"
     result = engine.generate("test-copycat", 30, data=mixed_frame, config={"copy_share": 0.0})
     assert result.report["privacy"]["core.near-copy"]["distance"] == "test.finance-distance"
+
+
+def _gate(train, holdout, **options):
+    from synthguard.privacy import NearCopyFilter, NNDRFilter
+
+    context = CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=holdout,
+                           distance=TableDistance, options=options)
+    filters = [NearCopyFilter(), NNDRFilter(), RareCombinationFilter()]
+    for f in filters:
+        f.prepare(context)
+    return context, filters
+
+
+@pytest.mark.parametrize("share", [0.02, 0.05])
+def test_duplicated_rows_do_not_switch_the_gate_off(share):
+    """A person with several identical rows lands on both sides of the split: the gate must still fire next to them."""
+    real = sg.Engine().dataset("german_credit").load()
+    rng = np.random.default_rng(0)
+    repeated = real.frame.iloc[rng.choice(len(real), int(share * len(real)), replace=False)]
+    frame = pd.concat([real.frame, repeated, repeated], ignore_index=True)  # each picked person has 3 rows
+    train, holdout = holdout_split(sg.Table(frame, real.meta), 0.2)
+    context, (near, nndr, _) = _gate(train, holdout)
+    assert near.threshold > 0 and nndr.threshold > 0  # was 0: the gate was off
+    assert near.summary()["holdout_records_equal_to_training"] > 0  # the same rows on both sides of the split
+
+    hashes = train.record_hashes()
+    _, counts = np.unique(hashes, return_counts=True)
+    twice = np.flatnonzero(np.isin(hashes, np.unique(hashes)[counts > 1]))[:5]
+    leaked = train.take(twice)  # synthetic records equal to duplicated training records
+    fresh = holdout.take(np.flatnonzero(~np.isin(holdout.record_hashes(), hashes))[:20])
+    batch = sg.Table(pd.concat([leaked.frame, fresh.frame], ignore_index=True), train.meta)
+    assert near.check(batch, context).rejected[:5].all()
+    assert nndr.check(batch, context).rejected[:5].all()  # nearest / second-nearest *distinct* record: 0
+    assert near.check(batch, context).rejected[5:].mean() < 0.2  # unseen real records mostly pass
+
+
+def test_k_anonymity_counts_a_repeated_record_once():
+    real = sg.Engine().dataset("german_credit").load()
+    lone = real.frame.iloc[[0]]
+    frame = pd.concat([real.frame] + [lone] * 9, ignore_index=True)  # one person, ten identical rows
+    table = sg.Table(frame, real.meta)
+    qi = list(real.frame.columns[:4])
+    context, (_, _, kanon) = _gate(table, None, quasi_identifiers=qi, k_anonymity=5)
+    key = kanon.qi.keys(sg.Table(lone, real.meta)).iloc[0]
+    assert kanon.counts[key] == sum(kanon.qi.keys(real).eq(key))  # as many as distinct people, not rows
+    verdict = kanon.check(sg.Table(lone, real.meta), context)
+    assert verdict.rejected[0] == (kanon.counts[key] < 5)
+    assert kanon.summary()["duplicate_rows_counted_once"] == 9
+
+
+def test_a_holdout_made_only_of_training_rows_is_refused_with_the_reason():
+    real = sg.Engine().dataset("german_credit").load().take(np.arange(200))
+    with pytest.raises(sg.DataError, match="every holdout record equals a training record"):
+        _gate(real, real.take(np.arange(20)))

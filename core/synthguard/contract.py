@@ -354,13 +354,17 @@ class CheckContext:
     _shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def nearest_reference(self):
-        """:class:`~synthguard.privacy.NearestRecords` over the training records (built on first use)."""
+        """:class:`~synthguard.privacy.NearestRecords` over the distinct training records (built on first use)."""
         if self.reference is None or self.distance is None:
             raise ValueError("nearest_reference needs the training records and a distance")
         if "nearest" not in self._shared:
             from .privacy.distance import NearestRecords
 
-            self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), self.reference)
+            # one point per distinct record: a duplicated training record (a person with several identical rows)
+            # must not be its own "second nearest neighbour", or every ratio next to it reads 1
+            _, first = np.unique(self.reference.record_hashes(), return_index=True)
+            distinct = self.reference if len(first) == len(self.reference) else self.reference.take(np.sort(first))
+            self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
     def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..contract import CheckContext, PrivacyFilter, Verdict
 from ..data import ColumnKind, Table, numeric_values
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 
 NEAR_COPY_QUANTILE = 0.01
 K_ANONYMITY = 5
@@ -41,8 +41,22 @@ class _HoldoutCalibrated(PrivacyFilter):
         if not self.active:
             return
         self.distance_name = context.nearest_reference().distance.name
-        holdout = context.reference_neighbours(context.holdout, 2)[0]  # one search for near-copy and NNDR
-        self.threshold = float(np.quantile(self.score(holdout), self.quantile))
+        holdout = context.holdout
+        # a holdout record equal to a training record is the same record on both sides of the split, not an
+        # unseen one: calibrating on it would put the threshold at distance 0 and switch the filter off
+        same = np.isin(holdout.record_hashes(), context.reference_hashes)
+        self.holdout_copies = int(same.sum())
+        if same.all():
+            raise DataError(f"{self.name}: every holdout record equals a training record: expected real records the "
+                            "generator never saw (deduplicate the data, or split by entity)")
+        if same.any():
+            holdout = holdout.take(np.flatnonzero(~same))
+        scores = self.score(context.reference_neighbours(holdout, 2)[0])  # one search for near-copy and NNDR
+        self.threshold = float(np.quantile(scores, self.quantile))
+        if self.threshold <= 0:
+            raise DataError(f"{self.name}: the holdout's {self.quantile:.0%} quantile is 0 ({int((scores <= 0).sum())} of "
+                            f"{len(scores)} unseen records sit at distance 0 from the training data), so the filter would "
+                            "reject nothing: expected distinct records (deduplicate the data)")
 
     def check(self, records, context: CheckContext) -> Verdict:
         if not self.active:
@@ -54,7 +68,7 @@ class _HoldoutCalibrated(PrivacyFilter):
         if not self.active:
             return {"applied": False, "reason": _NEEDS}
         return {"applied": True, "threshold": round(self.threshold, 6), "quantile": self.quantile,
-                "distance": self.distance_name}
+                "distance": self.distance_name, "holdout_records_equal_to_training": self.holdout_copies}
 
 
 class NearCopyFilter(_HoldoutCalibrated):
@@ -129,7 +143,8 @@ class RareCombinationFilter(PrivacyFilter):
     declaration); numbers and dates are generalised into ``qi_bins`` training
     quantile bins first (exact ages/amounts would make everyone unique). A
     combination that no real record has points to no one and is kept; one that
-    1..k-1 real records share would disclose them, and is rejected.
+    1..k-1 distinct real records share would disclose them, and is rejected. Records are
+    counted once however often they repeat: ten copies of one person's row are one person.
     """
 
     name = "core.k-anonymity"
@@ -150,13 +165,16 @@ class RareCombinationFilter(PrivacyFilter):
         if not isinstance(context.reference, Table):
             raise ConfigError("quasi-identifiers apply to tables only")
         self.qi = QuasiIdentifiers(context.reference, self.columns, self.bins)
-        real = self.qi.keys(context.reference)
-        if context.holdout is not None:  # the holdout are real people too
-            real = pd.concat([real, self.qi.keys(context.holdout)], ignore_index=True)
-        self.counts = Counter(real.tolist())
+        parts = [context.reference] + ([context.holdout] if context.holdout is not None else [])  # all real people
+        real = pd.DataFrame({"key": pd.concat([self.qi.keys(p) for p in parts], ignore_index=True),
+                             "record": np.concatenate([p.record_hashes() for p in parts])})
+        # distinct records, not rows: a record copied ten times is one person, not ten who share a combination
+        distinct = real.drop_duplicates()
+        self.counts = Counter(distinct["key"].tolist())
         self.rare = {key for key, n in self.counts.items() if n < self.k}
         self.real_records_in_rare = int(sum(self.counts[key] for key in self.rare))
-        self.real_records = int(len(real))
+        self.real_records = int(len(distinct))
+        self.duplicate_rows = int(len(real) - len(distinct))
 
     def check(self, records: Table, context: CheckContext) -> Verdict:
         if not self.active:
@@ -164,7 +182,7 @@ class RareCombinationFilter(PrivacyFilter):
         keys = self.qi.keys(records).tolist()
         return Verdict.from_mask(np.array([key in self.rare for key in keys]),
                                  [f"quasi-identifiers {self.columns} match a combination only "
-                                  f"{self.counts.get(key, 0)} real record(s) share (k={self.k})" for key in keys])
+                                  f"{self.counts.get(key, 0)} distinct real record(s) share (k={self.k})" for key in keys])
 
     def summary(self) -> dict[str, Any]:
         if not self.active:
@@ -172,4 +190,5 @@ class RareCombinationFilter(PrivacyFilter):
         return {"applied": True, "k": self.k, "quasi_identifiers": self.columns, "numeric_bins": self.bins,
                 "generalised": sorted(self.qi.edges), "real_combinations": len(self.counts),
                 "rare_real_combinations": len(self.rare),
-                "real_records_in_rare_combinations": self.real_records_in_rare, "real_records": self.real_records}
+                "real_records_in_rare_combinations": self.real_records_in_rare, "real_records": self.real_records,
+                "duplicate_rows_counted_once": self.duplicate_rows}
