@@ -321,18 +321,18 @@ def pretrain_cmd(ctx, plugin, datasets, generators, out, seed, device) -> None:
     from pathlib import Path
 
     engine = _engine(ctx)
-    jobs = pretrain_jobs(engine, plugin, datasets, generators)
-    for generator, ds in jobs:
-        folder = Path(out) if out is not None else ds.bundle_dir
+    jobs = []
+    for generator, ds in pretrain_jobs(engine, plugin, datasets, generators):  # every target known before training
+        folder = out if out is not None else ds.bundle_dir
         if folder is None:
             raise ConfigError(f"dataset {ds.name!r} declares no bundle folder (Dataset.bundle_dir): pass --out DIR")
-    for generator, ds in jobs:
-        folder = Path(out) if out is not None else Path(ds.bundle_dir)
-        model, digest = engine.pretrain(generator, ds.name, folder / f"{generator}--{ds.name}", seed=seed,
-                                        device=device, progress=sys.stderr.isatty())
+        jobs.append((generator, ds.name, Path(folder) / f"{generator}--{ds.name}"))
+    for generator, dataset, bundle in jobs:
+        model, digest = engine.pretrain(generator, dataset, bundle, seed=seed, device=device,
+                                        progress=sys.stderr.isatty())
         info = model.fit_info_
-        click.echo(f"{generator} on {ds.name}: {info.get('epochs_run', '?')} epochs on {info['device']} in "
-                   f"{info['seconds']:.1f}s -> {folder / f'{generator}--{ds.name}'} (sha256 {digest[:12]}…)")
+        click.echo(f"{generator} on {dataset}: {info.get('epochs_run', '?')} epochs on {info['device']} in "
+                   f"{info['seconds']:.1f}s -> {bundle} (sha256 {digest[:12]}…)")
 
 
 def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], generators: tuple[str, ...]) -> list:

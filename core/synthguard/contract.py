@@ -93,6 +93,16 @@ def config_error(owner: str, err: ValidationError) -> ConfigError:
     return ConfigError(f"{owner}: option {where!r}: {first['msg']}")
 
 
+def validated(cls: type[BaseModel], value: BaseModel | Mapping[str, Any] | None, owner: str) -> BaseModel:
+    """``value`` as the pydantic settings model ``cls`` (None = its defaults); a bad field is one ConfigError."""
+    if value is None or isinstance(value, cls):
+        return value or cls()
+    try:
+        return cls(**value)
+    except ValidationError as err:
+        raise config_error(owner, err) from None
+
+
 class Generator:
     """Base class of all generators. Register subclasses through ``register_generators``.
 
@@ -367,6 +377,18 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
+    def unseen_holdout(self) -> tuple[Records | None, int]:
+        """The holdout without records equal to a training record, and how many were left out (computed once).
+
+        Such a record is the same record on both sides of the split (a person with several identical rows),
+        not an unseen one. None when every holdout record is one.
+        """
+        if "unseen" not in self._shared:
+            same = np.isin(self.holdout.record_hashes(), self.reference_hashes)
+            unseen = None if same.all() else self.holdout if not same.any() else self.holdout.take(np.flatnonzero(~same))
+            self._shared["unseen"] = (unseen, int(same.sum()))
+        return self._shared["unseen"]
+
     def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices (n, k) of each record's nearest training records; the last batch's search is reused."""
         cached = self._shared.get("last_search")
@@ -524,6 +546,6 @@ class Distance(Scoped):
         raise NotImplementedError
 
 
-__all__ = ["ROLES", "Scoped", "Generator", "GeneratorConfig", "config_error", "NO_DP", "Verdict", "CheckContext",
+__all__ = ["ROLES", "Scoped", "Generator", "GeneratorConfig", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
            "Check", "Validator", "PrivacyFilter", "Dataset", "pretrained_bundles", "Metric", "MetricContext", "Writer",
            "Distance"]

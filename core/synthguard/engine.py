@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .bundle import load_bundle
-from .contract import Dataset, Generator, config_error
+from .contract import Dataset, Generator, validated
 from .data import Records, Table, holdout_split
 from .errors import ConfigError, DataError
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
-from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec
+from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec, check_seed
 from .plugins import make_plugin_manager, plugin_info
 from .registry import Registry, build_registry
 from .result import Result
@@ -84,7 +84,7 @@ class Engine:
         if isinstance(data, Records):
             return data, {}
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
-            return read_images(data, _settings(ImageFormat, image_format, "image format"))
+            return read_images(data, validated(ImageFormat, image_format, "image format"))
         is_npz = isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")
         if modality == "sequence" or is_npz:
             fmt = _sequence_format(sequence_format)
@@ -136,7 +136,7 @@ class Engine:
         training that model on ``data`` instead of starting afresh; the bundle's
         own config is kept (``epochs`` may change).
         """
-        _check_seed(seed)
+        check_seed(seed)
         if resume is not None:
             model = resume if isinstance(resume, Generator) else self.load(resume)
             name = generator.name if isinstance(generator, Generator) else self.registry.generator(generator).name
@@ -305,25 +305,8 @@ class Engine:
         return Run(self, spec).evaluate(real_r, syn_r, hold_r, domain)
 
 
-def _settings(cls, value, owner: str):
-    """``value`` as the pydantic settings model ``cls`` (None = its defaults); a bad field is one ConfigError."""
-    if value is None or isinstance(value, cls):
-        return value or cls()
-    from pydantic import ValidationError
-
-    try:
-        return cls(**value)
-    except ValidationError as err:
-        raise config_error(owner, err) from None
-
-
 def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
-    return _settings(SequenceFormat, fmt, "sequence format")
-
-
-def _check_seed(seed: Any) -> None:
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
+    return validated(SequenceFormat, fmt, "sequence format")
 
 
 _default: Engine | None = None

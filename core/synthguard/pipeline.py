@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricContext, PrivacyFilter, Validator, Verdict,
-                       config_error)
+                       config_error, validated)
 from .data import Records, SequenceSet, TableMeta, holdout_split
 from .errors import ConfigError, SamplingError
 from .io.atomic import check_writable_target
@@ -86,13 +86,11 @@ class RunSpec(BaseModel):
         """The spec for these arguments, or one :class:`ConfigError` naming the first bad one."""
         if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
             raise ConfigError(f"rows must be a positive integer: got {rows!r}")
-        seed = fields.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
+        check_seed(fields.get("seed", 0))
         holdout = fields.get("holdout", HOLDOUT)
         if not 0 <= holdout < 1:
             raise ConfigError(f"holdout fraction {holdout}: expected a number in [0, 1)")
-        fields = {k: v for k, v in fields.items() if v is not None or k == "target"}
+        fields = {k: v for k, v in fields.items() if v is not None}
         fields["conditions"] = dict(fields.get("conditions") or {})
         try:
             return cls(rows=rows, options=run_options(options), **fields)
@@ -102,12 +100,13 @@ class RunSpec(BaseModel):
 
 def run_options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
     """``options`` as :class:`RunOptions` (None = the defaults); a bad field is one ConfigError."""
-    if options is None or isinstance(options, RunOptions):
-        return options or RunOptions()
-    try:
-        return RunOptions(**options)
-    except ValidationError as err:
-        raise config_error("run options", err) from None
+    return validated(RunOptions, options, "run options")
+
+
+def check_seed(seed: Any) -> None:
+    """A seed is a non-negative integer (numpy's seeding refuses anything else, with a traceback)."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
 
 
 @dataclass
@@ -149,7 +148,7 @@ class Run:
         model = None if fit.forces_training else self.pretrained(generator, source, train)
         if model is None:
             start = time.perf_counter()
-            model = self.engine.fit_records(generator.name, train, source={**source}, seed=spec.seed, device=fit.device,
+            model = self.engine.fit_records(generator.name, train, source=source, seed=spec.seed, device=fit.device,
                                             epochs=fit.epochs, progress=fit.progress, config=fit.config)
             model.fit_info_["holdout"] = split
             self.lineage.update(pretrained=False, fit_seconds=round(time.perf_counter() - start, 3))

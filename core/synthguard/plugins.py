@@ -88,10 +88,11 @@ def plugin_info(pm: pluggy.PluginManager, reg: Registry) -> list[dict[str, Any]]
             except importlib.metadata.PackageNotFoundError:
                 version = None
         row: dict[str, Any] = {"name": name, "distribution": dist, "version": version}
-        for kind in Registry.KINDS:
-            row[kind] = sorted(e.name for e in getattr(reg, kind).values() if e.plugin == name)
         row["generators"] = [{"name": e.name, "domain": e.obj.domain, "modality": e.obj.modality, "role": e.obj.role,
                               "description": e.obj.description}
                              for e in sorted(reg.generators.values(), key=_role_order) if e.plugin == name]
+        for kind in Registry.KINDS:
+            if kind != "generators":
+                row[kind] = sorted(e.name for e in getattr(reg, kind).values() if e.plugin == name)
         out.append(row)
     return out

@@ -86,8 +86,10 @@ class Registry:
 
     def generator(self, name: str) -> type[Generator]:
         """A generator class by its name, or a domain's default by the domain's name."""
-        if name not in self.generators and name in self.defaults():
-            return self.defaults()[name]
+        if name not in self.generators:
+            default = self.defaults().get(name)
+            if default is not None:
+                return default
         return self.get("generators", name)
 
     def get(self, kind: str, name: str) -> Any:

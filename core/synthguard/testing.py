@@ -152,15 +152,17 @@ def installed_generator_checks(engine: Engine | None = None, records: int = 60):
     import pytest
 
     engine = engine or Engine()
-    params = []
+    params, loaded = [], {}
     for name, entry in sorted(engine.registry.generators.items()):
         cls = entry.obj
-        data = engine.dataset(cls.default_dataset).load() if cls.default_dataset else None
-        if data is None:
+        if cls.default_dataset is None:
             params.append(pytest.param(None, id=f"{name}-no-default-dataset",
                                        marks=pytest.mark.skip(reason=f"{name} names no default dataset to test on")))
             continue
-        data = data.take(np.arange(min(records, len(data))))
+        if cls.default_dataset not in loaded:
+            full = engine.dataset(cls.default_dataset).load()
+            loaded[cls.default_dataset] = full.take(np.arange(min(records, len(full))))
+        data = loaded[cls.default_dataset]
         params += [pytest.param(check, id=f"{name}-{label}") for label, check in
                    generator_checks(cls, data, cls.smoke_config)]
     return params

@@ -21,8 +21,10 @@ def json_default(obj):
     """
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, (np.ndarray, tuple)):
-        return np.asarray(obj).tolist() if isinstance(obj, np.ndarray) else list(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, tuple):
+        return list(obj)
     if isinstance(obj, (Path, pd.Timestamp)):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON-serialisable")

@@ -41,16 +41,12 @@ class _HoldoutCalibrated(PrivacyFilter):
         if not self.active:
             return
         self.distance_name = context.nearest_reference().distance.name
-        holdout = context.holdout
-        # a holdout record equal to a training record is the same record on both sides of the split, not an
-        # unseen one: calibrating on it would put the threshold at distance 0 and switch the filter off
-        same = np.isin(holdout.record_hashes(), context.reference_hashes)
-        self.holdout_copies = int(same.sum())
-        if same.all():
+        # calibrating on holdout records that equal training records would put the threshold at distance 0
+        # and switch the filter off: only unseen records count
+        holdout, self.holdout_copies = context.unseen_holdout()
+        if holdout is None:
             raise DataError(f"{self.name}: every holdout record equals a training record: expected real records the "
                             "generator never saw (deduplicate the data, or split by entity)")
-        if same.any():
-            holdout = holdout.take(np.flatnonzero(~same))
         scores = self.score(context.reference_neighbours(holdout, 2)[0])  # one search for near-copy and NNDR
         self.threshold = float(np.quantile(scores, self.quantile))
         if self.threshold <= 0:
