@@ -5,6 +5,7 @@ from .audit import audit, closer_share, dcr_share, nearer_share
 from .distance import (BUILTIN_DISTANCES, Distance, ImagePixelDistance, NearestRecords, SequenceDistance,
                        TableDistance, choose_distance)
 from .filters import NNDRFilter, NearCopyFilter, QuasiIdentifiers, RareCombinationFilter
+from .shadow import choose_targets, generator_fit_sample, outlier_scores, shadow_attack
 from .value_protection import RARE_MARKER, ValueProtection, identifier_like_name, protect, protect_frame
 
 __all__ = ["Distance", "TableDistance", "SequenceDistance", "ImagePixelDistance", "NearestRecords",

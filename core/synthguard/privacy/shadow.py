@@ -1,0 +1,374 @@
+"""A shadow-model membership-inference attack: the strong reference the cheap per-run attacks are checked against.
+
+Set-up (TAPAS; Stadler, Oprisanu & Troncoso, "Synthetic data – anonymisation
+groundhog day", USENIX Security 2022; Houssiau et al., "TAPAS", 2022). The
+attacker knows the generator (it can train it), an auxiliary *population* of
+real records and the *target* record; it sees one synthetic dataset and must
+tell whether the target was in the generator's training data. To learn how,
+it trains the generator itself on many *shadow* training sets drawn from the
+population, half of them with the target inserted and half without, turns
+each shadow synthetic dataset into features seen from the target, and fits a
+classifier "in / out". The classifier is scored on shadow runs it was not
+trained on: its AUC is the generator's membership leakage for that target
+when the attacker knows everything but the one bit.
+
+Choices, and why:
+
+* **Shared shadow runs.** Every run's training set holds ``train_rows``
+  records: a balanced random half of the targets (each target is "in" in
+  exactly half the runs, drawn independently per target) plus background
+  records drawn from the population without any target (nor any record equal
+  to one). One fit thus serves every target, as in LiRA (Carlini et al. 2022):
+  the cost is ``shadows`` fits whatever the number of targets.
+* **Features** (per run and target), in the attacker's :class:`Distance` (fitted
+  on the population): the distances to the ``K`` nearest synthetic records,
+  the shares of synthetic records within the distance of the population's
+  1st/10th/50th percentile of nearest-neighbour distances and at distance 0,
+  the DOMIAS-style density ratio (log k-NN radius in the population over that
+  in the synthetic data), and the summed per-coordinate distance to the
+  nearest synthetic value (marginal closeness: catches generators that learn
+  ranges and marginals, not records).
+* **Classifier**: one per target, scaled logistic regression (default; stable
+  with a few dozen runs) or a random forest. Scored by stratified k-fold
+  cross-validation over the runs: every run gets a score from a classifier
+  that never saw it, so all runs count for evaluation and none is scored by a
+  model trained on it.
+* **Targets**: :func:`choose_targets` picks the most isolated records of the
+  population (mean distance to the 5 nearest others, as in Meeus et al.,
+  "Achilles' heels", 2023) plus a few random ones; each target's outlier score is
+  reported.
+* **Baselines on the same runs**: the cheap no-box scores (closeness of the
+  nearest synthetic record, DCR; the density ratio) are scored on the same
+  runs and targets without any training, so the gap between cheap and shadow
+  attacks is measured on one footing.
+
+Reading the numbers: per target, AUC with a 95% bootstrap interval over runs
+and the TPR at 10% FPR (readable with ≥ 10 "out" runs); pooled over targets,
+AUC and TPR at 1% FPR (readable with ≥ 100 "out" runs). The worst target's AUC
+is the maximum of noisy estimates: under no leakage it still exceeds 0.5 (by
+about 2.5 interval half-widths for 20 targets); ``above_chance`` lists the
+targets whose interval lies above 0.5.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from ..data import Records
+from ..errors import DataError
+from .distance import Distance, NearestRecords
+
+#: Nearest synthetic records whose distances are features.
+K_NEAREST = 5
+#: Neighbours of the k-NN density estimates (DOMIAS-style ratio) and of the outlier score.
+DENSITY_K = 5
+#: Radii for the "synthetic records within r" counts: these quantiles of the population's nearest-neighbour distances.
+RADIUS_QUANTILES = (0.01, 0.1, 0.5)
+#: Per-target TPR is read at this FPR; pooled over targets at POOLED_FPR.
+TARGET_FPR = 0.1
+POOLED_FPR = 0.01
+FOLDS = 5
+BOOTSTRAP = 200
+MIN_SHADOWS = 20
+CLASSIFIERS = ("logistic", "random-forest")
+FEATURES = ([f"d{i + 1}" for i in range(K_NEAREST)] + [f"share_within_p{int(q * 100)}" for q in RADIUS_QUANTILES]
+            + ["share_exact", "density_ratio", "marginal_closeness"])
+
+FitSample = Callable[[Records, int], Records]
+Progress = Callable[[int, int], None]
+
+
+def outlier_scores(population: Records, records: Records, distance: Distance, k: int = DENSITY_K,
+                   exclude_self: bool = False) -> np.ndarray:
+    """Mean distance of each record to its ``k`` nearest population records: how isolated it is (higher = more).
+
+    ``exclude_self`` drops each record's first neighbour (itself, when ``records`` is ``population``).
+    """
+    index = NearestRecords(distance, population)
+    d = index.kneighbors(records, min(k + int(exclude_self), len(population)))[0]
+    return d[:, int(exclude_self):].mean(axis=1)
+
+
+def choose_targets(population: Records, distance: type[Distance], *, outliers: int = 5, random: int = 5,
+                   seed: int = 0) -> dict[str, Any]:
+    """Targets as in the literature: the ``outliers`` most isolated distinct records plus ``random`` others.
+
+    Returns ``{"indices": positions in population, "kinds": "outlier"/"random" each, "outlier_scores": each,
+    "records": the targets}``. Isolation is the mean distance to the 5 nearest other records (Meeus et al. 2023),
+    in ``distance`` fitted on the population.
+    """
+    if outliers < 0 or random < 0 or outliers + random == 0:
+        raise DataError(f"outliers={outliers}, random={random}: expected non-negative counts, at least one target")
+    hashes = population.record_hashes()
+    _, first = np.unique(hashes, return_index=True)  # one position per distinct record
+    if len(first) < outliers + random + DENSITY_K + 1:
+        raise DataError(f"the population holds {len(first)} distinct records: expected more than "
+                        f"{outliers + random + DENSITY_K} to choose {outliers + random} targets")
+    d = distance().fit(population)
+    scores = outlier_scores(population, population, d, exclude_self=True)
+    distinct = np.sort(first)
+    by_isolation = distinct[np.argsort(-scores[distinct], kind="stable")]
+    top = by_isolation[:outliers]
+    rng = np.random.default_rng(seed)
+    rest = np.setdiff1d(distinct, top)
+    picked = np.sort(rng.choice(rest, size=random, replace=False)) if random else np.zeros(0, dtype=int)
+    indices = np.r_[top, picked].astype(int)
+    return {"indices": indices, "kinds": ["outlier"] * len(top) + ["random"] * len(picked),
+            "outlier_scores": scores[indices], "records": population.take(indices)}
+
+
+def generator_fit_sample(make: Callable[[], Any], rows: int, *, device: str = "cpu") -> FitSample:
+    """A ``fit_sample`` for :func:`shadow_attack` from a factory of unfitted :class:`~synthguard.Generator` s.
+
+    Each call fits a fresh generator on the shadow training set with the run's seed and samples ``rows``
+    records with the next seed, e.g. ``generator_fit_sample(lambda: engine.generator(name, config), 500)``.
+    """
+    def fit_sample(train: Records, seed: int) -> Records:
+        return make().fit(train, seed=seed, device=device).sample(rows, seed=seed + 1)
+
+    return fit_sample
+
+
+def _auc_tpr(labels: np.ndarray, scores: np.ndarray, fpr: float) -> tuple[np.ndarray, np.ndarray]:
+    """AUC (ties count half) and the largest TPR at FPR ≤ ``fpr``, along the last axis (vectorised over rows)."""
+    from scipy.stats import rankdata
+
+    labels, scores = np.atleast_2d(labels).astype(bool), np.atleast_2d(scores).astype(np.float64)
+    n_pos = labels.sum(-1)
+    n_neg = labels.shape[-1] - n_pos
+    ranks = rankdata(scores, axis=-1)
+    auc = ((ranks * labels).sum(-1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    neg = np.sort(np.where(labels, -np.inf, scores), axis=-1)[..., ::-1]  # negatives first, largest first
+    allowed = np.floor(fpr * n_neg + 1e-9).astype(int)  # false positives allowed
+    threshold = np.where(allowed < n_neg, np.take_along_axis(neg, np.minimum(allowed, n_neg - 1)[..., None], -1)[..., 0],
+                         -np.inf)
+    tpr = ((scores > threshold[..., None]) & labels).sum(-1) / n_pos
+    return auc, tpr
+
+
+def _score(labels: np.ndarray, scores: np.ndarray, fpr: float, seed: int) -> dict[str, Any]:
+    """AUC and TPR at ``fpr`` with 95% percentile bootstrap intervals (resampled within each label)."""
+    auc, tpr = (float(v[0]) for v in _auc_tpr(labels, scores, fpr))
+    rng = np.random.default_rng(seed)
+    pos, neg = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    idx = np.hstack([rng.choice(pos, (BOOTSTRAP, len(pos))), rng.choice(neg, (BOOTSTRAP, len(neg)))])
+    aucs, tprs = _auc_tpr(labels[idx], scores[idx], fpr)
+    q = lambda x: [round(float(np.quantile(x, 0.025)), 4), round(float(np.quantile(x, 0.975)), 4)]  # noqa: E731
+    out: dict[str, Any] = {"auc": round(auc, 4), "auc_ci": q(aucs)}
+    if len(neg) * fpr >= 1:
+        out["tpr"], out["tpr_ci"] = round(tpr, 4), q(tprs)
+    else:
+        out["tpr"] = None
+        out["tpr_skipped"] = f"{len(neg)} 'out' runs: TPR at {fpr:.0%} FPR needs {int(np.ceil(1 / fpr))}"
+    return out
+
+
+def _classifier(kind: str, seed: int):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if kind == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, solver="liblinear"))
+    return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1)
+
+
+def _out_of_fold(x: np.ndarray, y: np.ndarray, kind: str, seed: int) -> np.ndarray:
+    """Each run's P(in) from a classifier trained on the other folds' runs only."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out = np.zeros(len(y))
+    folds = StratifiedKFold(n_splits=min(FOLDS, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=seed)
+    for train, test in folds.split(x, y):
+        out[test] = _classifier(kind, seed).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    return out
+
+
+class _Featuriser:
+    """Features of each synthetic dataset seen from each target, in the attacker's distance (fitted on the population)."""
+
+    def __init__(self, distance: Distance, population: Records, background: Records, targets: Records):
+        self.distance = distance
+        self.targets = distance.embed(targets).astype(np.float64)
+        loo = NearestRecords(distance, population).leave_one_out()
+        self.radii = np.quantile(loo, RADIUS_QUANTILES)
+        k = min(DENSITY_K, len(background))
+        self.pop_radius = NearestRecords(distance, background).kneighbors_embedded(self.targets, k)[0][:, -1]
+
+    def __call__(self, synthetic: Records) -> np.ndarray:
+        """(targets, features) for one synthetic dataset."""
+        points = self.distance.embed(synthetic).astype(np.float64)
+        index = NearestRecords(self.distance, synthetic)
+        k = min(K_NEAREST, len(synthetic))
+        near = index.kneighbors_embedded(self.targets, max(k, DENSITY_K))[0]
+        nearest = np.pad(near[:, :k], ((0, 0), (0, K_NEAREST - k)), mode="edge")
+        within = np.zeros((len(self.targets), len(self.radii) + 1))
+        marginal = np.zeros(len(self.targets))
+        for t, x in enumerate(self.targets):  # one target at a time: (synthetic, dims) in memory
+            diff = np.abs(points - x)
+            d = diff.sum(1) if self.distance.metric == "l1" else np.sqrt((diff ** 2).sum(1))
+            within[t] = [(d <= r).mean() for r in self.radii] + [(d <= 1e-9).mean()]
+            marginal[t] = diff.min(axis=0).sum()
+        eps = 1e-9
+        ratio = np.log(self.pop_radius + eps) - np.log(near[:, min(DENSITY_K, near.shape[1]) - 1] + eps)
+        return np.column_stack([nearest, within, ratio, marginal])
+
+
+def _check(population: Records, targets: Records, shadows: int, train_rows: int, synthetic_rows: int | None,
+           classifier: str, permutations: int) -> None:
+    if not isinstance(population, Records) or not isinstance(targets, Records):
+        raise DataError("population and targets must be synthguard Records (Table, SequenceSet, ImageSet): got "
+                        f"{type(population).__name__} and {type(targets).__name__}")
+    if type(population) is not type(targets):
+        raise DataError(f"targets are a {type(targets).__name__}, the population a {type(population).__name__}: "
+                        "expected records of one kind")
+    if len(targets) == 0:
+        raise DataError("no targets: expected at least one record to attack (see choose_targets)")
+    if len(np.unique(targets.record_hashes())) < len(targets):
+        raise DataError("targets repeat a record: expected distinct targets")
+    if not isinstance(shadows, int) or shadows < MIN_SHADOWS or shadows % 2:
+        raise DataError(f"shadows={shadows!r}: expected an even number of at least {MIN_SHADOWS} "
+                        "(half the runs with each target, half without; scored by 5-fold cross-validation)")
+    if not isinstance(train_rows, int) or train_rows < 2:
+        raise DataError(f"train_rows={train_rows!r}: expected the shadow training size, at least 2 records")
+    if len(targets) > train_rows // 2:
+        raise DataError(f"{len(targets)} targets for shadow training sets of {train_rows} records: expected at most "
+                        f"{train_rows // 2} (about half the targets sit in each set)")
+    if synthetic_rows is not None and (not isinstance(synthetic_rows, int) or synthetic_rows < 1):
+        raise DataError(f"synthetic_rows={synthetic_rows!r}: expected a positive number of records")
+    if not isinstance(permutations, int) or permutations < 0:
+        raise DataError(f"permutations={permutations!r}: expected a count of label permutations, 0 for none")
+    if classifier not in CLASSIFIERS:
+        raise DataError(f"classifier {classifier!r}: expected one of {CLASSIFIERS}")
+
+
+def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, *, shadows: int = 100,
+                  synthetic_rows: int | None = None, distance: type[Distance], train_rows: int | None = None,
+                  classifier: str = "logistic", permutations: int = 50, seed: int = 0,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Membership inference with shadow models (TAPAS / Stadler et al. 2022) against each target record.
+
+    ``fit_sample(train, seed)`` trains the generator under test on ``train`` (with ``seed``) and returns
+    its synthetic records (see :func:`generator_fit_sample`); it is called ``shadows`` times, on training
+    sets of ``train_rows`` records (default: half the population) drawn from ``population`` (the attacker's
+    real records; records equal to a target are left out) with a balanced random half of the ``targets``
+    inserted. Each synthetic dataset is cut to ``synthetic_rows`` records (a seeded subset; default: as
+    returned). Per target, a ``classifier`` on distance features tells "in" from "out" runs, scored by
+    5-fold cross-validation over the runs. ``permutations`` refits every classifier on shuffled in/out
+    labels (no new fits of the generator) to give the AUCs their null: the 95th percentile of the worst
+    target's AUC when nothing leaks, and a p-value per target. ``progress(done, total)`` is called after
+    each fit.
+
+    Returns a dict: ``targets`` (per target: AUC and TPR at 10% FPR with 95% intervals, the cheap
+    no-box scores' AUC on the same runs, outlier score), ``worst_auc`` / ``mean_auc`` over targets,
+    ``pooled`` (AUC, TPR at 1% FPR over all targets' runs), ``above_chance``, ``null`` and
+    ``worst_auc_significant`` (permutations), the cost (``fits``,
+    ``wall_s``, ``fit_s``) and the set-up. Raises :class:`~synthguard.errors.DataError` on arguments the
+    attack cannot run with (too few population records for the shadow size, too few runs...).
+    """
+    train_rows = len(population) // 2 if train_rows is None else train_rows
+    _check(population, targets, shadows, train_rows, synthetic_rows, classifier, permutations)
+    start = time.perf_counter()
+    target_hashes = targets.record_hashes()
+    pool = np.flatnonzero(~np.isin(population.record_hashes(), target_hashes))
+    if len(pool) < train_rows:
+        raise DataError(f"the population holds {len(pool)} records besides the targets: expected at least "
+                        f"train_rows={train_rows} to draw each shadow training set from (more population "
+                        "records or a smaller train_rows)")
+    background = population.take(pool)
+    dist = distance().fit(population)
+    featurise = _Featuriser(dist, population, background, targets)
+    in_population = np.isin(target_hashes, population.record_hashes())
+
+    rng = np.random.default_rng(seed)
+    n_t = len(targets)
+    member = np.zeros((n_t, shadows), dtype=bool)  # member[t, r]: target t is in run r's training set
+    for t in range(n_t):
+        member[t, rng.permutation(shadows)[: shadows // 2]] = True
+    run_seeds = rng.integers(0, 2**31 - 1, size=shadows)
+    cut = np.random.default_rng([seed, 1])  # subsets of the synthetic data: apart, so the shadow sets do not move
+    features = np.zeros((n_t, shadows, len(FEATURES)))
+    fit_s = 0.0
+    for r in range(shadows):
+        inside = np.flatnonzero(member[:, r])
+        rest = background.take(np.sort(rng.choice(len(background), size=train_rows - len(inside), replace=False)))
+        train = type(population).concat([rest, targets.take(inside)]) if len(inside) else rest
+        train = train.take(rng.permutation(len(train)))  # targets not always last
+        began = time.perf_counter()
+        synthetic = fit_sample(train, int(run_seeds[r]))
+        fit_s += time.perf_counter() - began
+        if not isinstance(synthetic, type(population)) or len(synthetic) == 0:
+            raise DataError(f"fit_sample returned {type(synthetic).__name__} of {len(synthetic) if isinstance(synthetic, Records) else '?'} "
+                            f"records: expected a non-empty {type(population).__name__}")
+        if synthetic_rows is not None:
+            if len(synthetic) < synthetic_rows:
+                raise DataError(f"fit_sample returned {len(synthetic)} records: expected at least synthetic_rows={synthetic_rows}")
+            synthetic = synthetic.take(np.sort(cut.choice(len(synthetic), size=synthetic_rows, replace=False)))
+        features[:, r] = featurise(synthetic)
+        if progress is not None:
+            progress(r + 1, shadows)
+
+    attack_start = time.perf_counter()
+    result = _evaluate(features, member.astype(int), classifier, permutations, seed)
+    scores = outlier_scores(background, targets, dist)
+    for row in result["targets"]:
+        row["outlier_score"] = round(float(scores[row["target"]]), 5)
+        row["in_population"] = bool(in_population[row["target"]])
+    end = time.perf_counter()
+    return {
+        "attack": "shadow-model membership inference (TAPAS; Stadler et al. 2022)",
+        "distance": dist.name, "classifier": classifier, "features": FEATURES, "folds": FOLDS,
+        "shadows": shadows, "fits": shadows, "train_rows": train_rows, "synthetic_rows": synthetic_rows,
+        "population": len(population), "background": len(background), "targets_count": n_t, "seed": seed,
+        **result,
+        "tpr_at_fpr": {"per_target": TARGET_FPR, "pooled": POOLED_FPR},
+        "wall_s": round(end - start, 2), "fit_s": round(fit_s, 2), "attack_s": round(end - attack_start, 2),
+        "note": ("AUC of a classifier trained on shadow runs, scored on runs it never saw (cross-validation). The "
+                 "worst target's AUC is a maximum of noisy estimates: compare it with null.worst_auc_p95, the 95th "
+                 "percentile of the worst AUC when the in/out labels are permuted"),
+    }
+
+
+def _evaluate(features: np.ndarray, labels: np.ndarray, classifier: str, permutations: int, seed: int) -> dict[str, Any]:
+    """Per-target, pooled and cheap-baseline scores of (targets, runs, features) with in/out ``labels``, plus the
+    permutation null of the worst, mean and pooled AUC."""
+    n_t = len(labels)
+    x = np.nan_to_num(features, nan=0.0, posinf=1e6, neginf=-1e6)
+    oof = np.stack([_out_of_fold(x[t], labels[t], classifier, seed + t) for t in range(n_t)])
+    cheap = {"dcr": -x[:, :, 0], "density-ratio": x[:, :, FEATURES.index("density_ratio")]}
+    cheap_auc = {name: _auc_tpr(labels, s, TARGET_FPR)[0] for name, s in cheap.items()}
+    aucs = _auc_tpr(labels, oof, TARGET_FPR)[0]
+    rows = [{"target": t, **_score(labels[t], oof[t], TARGET_FPR, seed + t),
+             "cheap_auc": {name: round(float(a[t]), 4) for name, a in cheap_auc.items()}} for t in range(n_t)]
+    worst = int(np.argmax(aucs))
+    out: dict[str, Any] = {
+        "targets": rows, "worst_auc": round(float(aucs[worst]), 4), "worst_target": worst,
+        "mean_auc": round(float(aucs.mean()), 4), "pooled": _score(labels.ravel(), oof.ravel(), POOLED_FPR, seed),
+        "above_chance": [t for t in range(n_t) if rows[t]["auc_ci"][0] > 0.5],
+        "cheap_on_same_runs": {name: {"worst_auc": round(float(a.max()), 4), "mean_auc": round(float(a.mean()), 4)}
+                               for name, a in cheap_auc.items()},
+    }
+    if permutations:
+        rng = np.random.default_rng(seed + 7919)
+        null = np.zeros((permutations, n_t))
+        pooled = np.zeros(permutations)
+        for p in range(permutations):
+            shuffled = np.stack([rng.permutation(labels[t]) for t in range(n_t)])
+            scores = np.stack([_out_of_fold(x[t], shuffled[t], classifier, seed + t) for t in range(n_t)])
+            null[p] = _auc_tpr(shuffled, scores, TARGET_FPR)[0]
+            pooled[p] = _auc_tpr(shuffled.ravel(), scores.ravel(), POOLED_FPR)[0][0]
+        for t, row in enumerate(rows):
+            row["p_value"] = round(float((1 + (null[:, t] >= aucs[t]).sum()) / (permutations + 1)), 4)
+        p95 = lambda v: round(float(np.quantile(v, 0.95)), 4)  # noqa: E731
+        out["null"] = {"permutations": permutations, "worst_auc_p95": p95(null.max(1)), "mean_auc_p95": p95(null.mean(1)),
+                       "pooled_auc_p95": p95(pooled), "mean_of_worst_auc": round(float(null.max(1).mean()), 4)}
+        out["worst_auc_significant"] = bool(out["worst_auc"] > out["null"]["worst_auc_p95"])
+        out["pooled_auc_significant"] = bool(out["pooled"]["auc"] > out["null"]["pooled_auc_p95"])
+    return out
+
+
+__all__ = ["shadow_attack", "choose_targets", "generator_fit_sample", "outlier_scores"]
