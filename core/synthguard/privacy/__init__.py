@@ -12,3 +12,4 @@ __all__ = ["Distance", "TableDistance", "SequenceDistance", "ImagePixelDistance"
            "choose_distance", "BUILTIN_DISTANCES", "NearCopyFilter", "NNDRFilter", "RareCombinationFilter",
            "QuasiIdentifiers", "audit", "closer_share", "dcr_share", "nearer_share",
            "protect", "protect_frame", "ValueProtection", "RARE_MARKER", "identifier_like_name"]
+__all__ += ["shadow_attack", "choose_targets", "generator_fit_sample", "outlier_scores"]
