@@ -74,8 +74,14 @@ FOLDS = 5
 BOOTSTRAP = 200
 MIN_SHADOWS = 20
 CLASSIFIERS = ("logistic", "random-forest")
-FEATURES = ([f"d{i + 1}" for i in range(K_NEAREST)] + [f"share_within_p{int(q * 100)}" for q in RADIUS_QUANTILES]
-            + ["share_exact", "density_ratio", "marginal_closeness"])
+#: Nearest synthetic records whose mean distance is a feature (a wider view of the density around the target).
+WIDE_K = 20
+#: Per-coordinate window of the marginal density ratio: the share of population records nearest the target on it.
+MARGINAL_WINDOW = 0.05
+FEATURES = ([f"d{i + 1}" for i in range(K_NEAREST)] + [f"mean_d{WIDE_K}"]
+            + [f"share_within_p{int(q * 100)}" for q in RADIUS_QUANTILES]
+            + ["share_within_own_radius", "share_exact", "density_ratio", "marginal_density_ratio",
+               "marginal_closeness"])
 
 FitSample = Callable[[Records, int], Records]
 Progress = Callable[[int, int], None]
@@ -166,25 +172,38 @@ def _score(labels: np.ndarray, scores: np.ndarray, fpr: float, seed: int) -> dic
     return out
 
 
-def _classifier(kind: str, seed: int):
+def _classifier(kind: str, seed: int, pooled: bool):
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    if kind == "logistic":
-        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, solver="liblinear"))
-    return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, random_state=seed, n_jobs=1)
+    if kind == "logistic":  # strongly regularised: a few hundred runs, a dozen correlated features
+        return make_pipeline(StandardScaler(), LogisticRegression(C=0.01 if pooled else 0.1, solver="liblinear"))
+    return RandomForestClassifier(n_estimators=200, min_samples_leaf=10 if pooled else 2, random_state=seed, n_jobs=1)
 
 
-def _out_of_fold(x: np.ndarray, y: np.ndarray, kind: str, seed: int) -> np.ndarray:
-    """Each run's P(in) from a classifier trained on the other folds' runs only."""
-    from sklearn.model_selection import StratifiedKFold
+def _out_of_fold(x: np.ndarray, labels: np.ndarray, kind: str, per_target: bool, seed: int) -> np.ndarray:
+    """(targets, runs) P(in), each from a classifier trained on other runs only (k-fold over the runs).
 
-    out = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=min(FOLDS, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=seed)
-    for train, test in folds.split(x, y):
-        out[test] = _classifier(kind, seed).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+    Pooled (``per_target=False``): one classifier for all targets, on features standardised per target (label-free),
+    trained on the other folds' runs of every target. Per target: one classifier per target on its own runs.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n_t, n_r, n_f = x.shape
+    out = np.zeros((n_t, n_r))
+    if per_target:
+        for t in range(n_t):
+            y = labels[t]
+            folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed + t)
+            for train, test in folds.split(x[t], y):
+                out[t, test] = _classifier(kind, seed, False).fit(x[t, train], y[train]).predict_proba(x[t, test])[:, 1]
+        return out
+    z = (x - x.mean(1, keepdims=True)) / np.where(x.std(1, keepdims=True) > 0, x.std(1, keepdims=True), 1.0)
+    for train, test in KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.arange(n_r)):
+        model = _classifier(kind, seed, True).fit(z[:, train].reshape(-1, n_f), labels[:, train].ravel())
+        out[:, test] = model.predict_proba(z[:, test].reshape(-1, n_f))[:, 1].reshape(n_t, len(test))
     return out
 
 
@@ -198,24 +217,35 @@ class _Featuriser:
         self.radii = np.quantile(loo, RADIUS_QUANTILES)
         k = min(DENSITY_K, len(background))
         self.pop_radius = NearestRecords(distance, background).kneighbors_embedded(self.targets, k)[0][:, -1]
+        # per coordinate, a window around the target's value: exact for a coordinate with few values (a category),
+        # else the 5% of background records nearest on it; the background's share in it is the density ratio's base
+        pop = distance.embed(background).astype(np.float64)
+        discrete = np.array([len(np.unique(pop[:, c])) <= 3 for c in range(pop.shape[1])])
+        self.windows = np.zeros_like(self.targets)
+        self.pop_share = np.zeros_like(self.targets)
+        for t, x in enumerate(self.targets):
+            diff = np.abs(pop - x)
+            self.windows[t] = np.where(discrete, 1e-9, np.quantile(diff, MARGINAL_WINDOW, axis=0) + 1e-9)
+            self.pop_share[t] = ((diff <= self.windows[t]).sum(0) + 0.5) / (len(pop) + 1)
 
     def __call__(self, synthetic: Records) -> np.ndarray:
         """(targets, features) for one synthetic dataset."""
         points = self.distance.embed(synthetic).astype(np.float64)
         index = NearestRecords(self.distance, synthetic)
-        k = min(K_NEAREST, len(synthetic))
-        near = index.kneighbors_embedded(self.targets, max(k, DENSITY_K))[0]
-        nearest = np.pad(near[:, :k], ((0, 0), (0, K_NEAREST - k)), mode="edge")
-        within = np.zeros((len(self.targets), len(self.radii) + 1))
-        marginal = np.zeros(len(self.targets))
+        k = min(WIDE_K, len(synthetic))
+        near = np.pad(index.kneighbors_embedded(self.targets, k)[0], ((0, 0), (0, WIDE_K - k)), mode="edge")
+        n_t = len(self.targets)
+        within = np.zeros((n_t, len(self.radii) + 2))
+        marginal = np.zeros((n_t, 2))
         for t, x in enumerate(self.targets):  # one target at a time: (synthetic, dims) in memory
             diff = np.abs(points - x)
             d = diff.sum(1) if self.distance.metric == "l1" else np.sqrt((diff ** 2).sum(1))
-            within[t] = [(d <= r).mean() for r in self.radii] + [(d <= 1e-9).mean()]
-            marginal[t] = diff.min(axis=0).sum()
+            within[t] = [(d <= r).mean() for r in self.radii] + [(d <= self.pop_radius[t]).mean(), (d <= 1e-9).mean()]
+            share = ((diff <= self.windows[t]).sum(0) + 0.5) / (len(points) + 1)
+            marginal[t] = [np.mean(np.log(share) - np.log(self.pop_share[t])), diff.min(axis=0).sum()]
         eps = 1e-9
-        ratio = np.log(self.pop_radius + eps) - np.log(near[:, min(DENSITY_K, near.shape[1]) - 1] + eps)
-        return np.column_stack([nearest, within, ratio, marginal])
+        ratio = np.log(self.pop_radius + eps) - np.log(near[:, DENSITY_K - 1] + eps)
+        return np.column_stack([near[:, :K_NEAREST], near.mean(1), within, ratio, marginal])
 
 
 def _check(population: Records, targets: Records, shadows: int, train_rows: int, synthetic_rows: int | None,
@@ -248,7 +278,7 @@ def _check(population: Records, targets: Records, shadows: int, train_rows: int,
 
 def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, *, shadows: int = 100,
                   synthetic_rows: int | None = None, distance: type[Distance], train_rows: int | None = None,
-                  classifier: str = "logistic", permutations: int = 50, seed: int = 0,
+                  classifier: str = "logistic", per_target: bool = False, permutations: int = 50, seed: int = 0,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Membership inference with shadow models (TAPAS / Stadler et al. 2022) against each target record.
 
@@ -313,7 +343,7 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
             progress(r + 1, shadows)
 
     attack_start = time.perf_counter()
-    result = _evaluate(features, member.astype(int), classifier, permutations, seed)
+    result = _evaluate(features, member.astype(int), classifier, per_target, permutations, seed)
     scores = outlier_scores(background, targets, dist)
     for row in result["targets"]:
         row["outlier_score"] = round(float(scores[row["target"]]), 5)
@@ -321,7 +351,8 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
     end = time.perf_counter()
     return {
         "attack": "shadow-model membership inference (TAPAS; Stadler et al. 2022)",
-        "distance": dist.name, "classifier": classifier, "features": FEATURES, "folds": FOLDS,
+        "distance": dist.name, "classifier": classifier, "per_target_classifiers": per_target, "features": FEATURES,
+        "folds": FOLDS,
         "shadows": shadows, "fits": shadows, "train_rows": train_rows, "synthetic_rows": synthetic_rows,
         "population": len(population), "background": len(background), "targets_count": n_t, "seed": seed,
         **result,
@@ -333,12 +364,13 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
     }
 
 
-def _evaluate(features: np.ndarray, labels: np.ndarray, classifier: str, permutations: int, seed: int) -> dict[str, Any]:
+def _evaluate(features: np.ndarray, labels: np.ndarray, classifier: str, per_target: bool, permutations: int,
+              seed: int) -> dict[str, Any]:
     """Per-target, pooled and cheap-baseline scores of (targets, runs, features) with in/out ``labels``, plus the
     permutation null of the worst, mean and pooled AUC."""
     n_t = len(labels)
     x = np.nan_to_num(features, nan=0.0, posinf=1e6, neginf=-1e6)
-    oof = np.stack([_out_of_fold(x[t], labels[t], classifier, seed + t) for t in range(n_t)])
+    oof = _out_of_fold(x, labels, classifier, per_target, seed)
     cheap = {"dcr": -x[:, :, 0], "density-ratio": x[:, :, FEATURES.index("density_ratio")]}
     cheap_auc = {name: _auc_tpr(labels, s, TARGET_FPR)[0] for name, s in cheap.items()}
     aucs = _auc_tpr(labels, oof, TARGET_FPR)[0]
@@ -358,7 +390,7 @@ def _evaluate(features: np.ndarray, labels: np.ndarray, classifier: str, permuta
         pooled = np.zeros(permutations)
         for p in range(permutations):
             shuffled = np.stack([rng.permutation(labels[t]) for t in range(n_t)])
-            scores = np.stack([_out_of_fold(x[t], shuffled[t], classifier, seed + t) for t in range(n_t)])
+            scores = _out_of_fold(x, shuffled, classifier, per_target, seed)
             null[p] = _auc_tpr(shuffled, scores, TARGET_FPR)[0]
             pooled[p] = _auc_tpr(shuffled.ravel(), scores.ravel(), POOLED_FPR)[0][0]
         for t, row in enumerate(rows):
