@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/experiments/value_protection.py
     .venv/bin/python benchmarks/experiments/value_protection.py --datasets german_credit --generator finance-vae --epochs 30
+    .venv/bin/python benchmarks/experiments/value_protection.py --datasets loans_full_schema --append   # add to the file
 
 For each table: the 80/20 split `generate` uses (seed 0); `synthguard.privacy.protect` on the training part
-(k = 5, threshold drawn from 5..7); the cells it replaced, clipped and dropped. Then one generator fitted
+(k = 5, threshold drawn from 5..7, per seed); the cells it replaced, clipped and dropped. Then one generator fitted
 twice, on the training part as it is and on the protected one, each sampling `--rows` records, and for
 both: SDMetrics quality against the real holdout, the privacy audit's worst membership-inference AUC
 (`audit(train, holdout, synthetic, TableDistance)`, the real training rows as members), and the leak
@@ -136,8 +137,10 @@ def main() -> None:
     ap.add_argument("--generator", default="gaussian-copula", help="gaussian-copula (SDV baseline) or a registered name, e.g. finance-vae")
     ap.add_argument("--epochs", type=int, default=None, help="epochs for a trained generator")
     ap.add_argument("--rows", type=int, default=5000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0],
+                    help="each seeds protection's threshold draws, the generator and the audit; means are reported")
     ap.add_argument("--out", default=str(RESULTS / "value_protection.json"))
+    ap.add_argument("--append", action="store_true", help="keep the other tables' results already in --out")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import synthguard as sg
@@ -151,46 +154,59 @@ def main() -> None:
             results.append({"dataset": name, "skipped": source})
             continue
         train, holdout = sg.holdout_split(real, 0.2, seed=0)
-        protected, report = protect(train, k=K, seed=args.seed)
-        columns = protected.meta.names
-        s = report["summary"]
-        changed = {c: {k: v for k, v in info.items() if k in ("kind", "action", "rare_values", "cells_replaced",
-                                                              "safe_vocabulary", "distinct_before", "cells_clipped")}
-                   for c, info in report["columns"].items() if info.get("action") not in ("none", None)}
-        print(f"{name} ({len(train)} training rows): {s['cells_replaced']} cells replaced, {s['cells_clipped']} clipped, "
-              f"{s['columns_dropped']} column(s) dropped ({s['share_changed']:.2%} of {s['cells']} cells)", flush=True)
-        base = sg.Table(train.frame[columns], sg.TableMeta(name=train.meta.name,
-                                                           columns=[train.meta.column(c) for c in columns]))
         row = {"dataset": name, "source": source, "training_rows": len(train), "holdout_rows": len(holdout),
-               "columns": len(real.meta.columns), "protection": {"summary": s, "dropped": report["dropped"],
-                                                                  "columns_changed": changed}}
-        for label, fit_on in (("without", base), ("with", protected)):
-            row[label] = arm(label, args.generator, args.epochs, fit_on, train, holdout, args.rows, args.seed, columns)
+               "columns": len(real.meta.columns), "seeds": []}
+        for seed in args.seeds:
+            protected, report = protect(train, k=K, seed=seed)
+            columns = protected.meta.names
+            s = report["summary"]
+            changed = {c: {k: v for k, v in info.items() if k in ("kind", "action", "rare_values", "cells_replaced",
+                                                                  "safe_vocabulary", "distinct_before", "cells_clipped")}
+                       for c, info in report["columns"].items() if info.get("action") not in ("none", None)}
+            print(f"{name} seed {seed} ({len(train)} training rows): {s['cells_replaced']} cells replaced, "
+                  f"{s['cells_clipped']} clipped, {s['columns_dropped']} column(s) dropped "
+                  f"({s['share_changed']:.2%} of {s['cells']} cells)", flush=True)
+            base = sg.Table(train.frame[columns], sg.TableMeta(name=train.meta.name,
+                                                               columns=[train.meta.column(c) for c in columns]))
+            one = {"seed": seed, "protection": {"summary": s, "dropped": report["dropped"], "columns_changed": changed}}
+            for label, fit_on in (("without", base), ("with", protected)):
+                one[label] = arm(label, args.generator, args.epochs, fit_on, train, holdout, args.rows, seed, columns)
+            row["seeds"].append(one)
+        row["mean"] = {label: {key: round(float(np.mean([o[label][key] for o in row["seeds"]])), 4)
+                               for key in ("quality_vs_holdout", "worst_auc")} for label in ("without", "with")}
+        row["mean"]["share_changed"] = round(float(np.mean([o["protection"]["summary"]["share_changed"]
+                                                            for o in row["seeds"]])), 6)
         results.append(row)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "core"], capture_output=True, text=True).stdout.strip())
     out = {"date": time.strftime("%Y-%m-%d"), "commit": commit, "core_dirty": dirty,
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
            "settings": {"k": K, "k_noise": 2, "generator": args.generator, "epochs": args.epochs, "rows": args.rows,
-                        "seed": args.seed, "split": "holdout_split(real, 0.2, seed=0)"},
+                        "seeds": args.seeds, "split": "holdout_split(real, 0.2, seed=0)"},
            "results": results}
+    if args.append and Path(args.out).exists():
+        mine = {r["dataset"] for r in results}
+        before = json.loads(Path(args.out).read_text())
+        out["results"] = [r for r in before["results"] if r["dataset"] not in mine] + results
+        out["earlier_runs"] = before.get("earlier_runs", []) + [{k: before[k] for k in ("date", "commit", "settings")
+                                                                if k in before}]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2, default=str))
     print(f"\nwrote {args.out}")
     print("\n| table | cells changed | quality without → with | worst MIA AUC without → with | rows with a rare category "
           "without → with | rows beyond the 5th extreme without → with |")
     print("|---|---|---|---|---|---|")
-    for r in results:
+    for r in out["results"]:
         if "skipped" in r:
             continue
-        w, p = r["without"], r["with"]
-        print(f"| {r['dataset']} | {r['protection']['summary']['share_changed']:.2%} | {w['quality_vs_holdout']} → "
-              f"{p['quality_vs_holdout']} | {w['worst_auc']} → {p['worst_auc']} | "
-              f"{w['rows_with_a_category_fewer_than_k_people_have']['any']:.1%} → "
-              f"{p['rows_with_a_category_fewer_than_k_people_have']['any']:.1%} | "
-              f"{w['rows_with_a_number_beyond_the_kth_extreme']['any']:.1%} → "
-              f"{p['rows_with_a_number_beyond_the_kth_extreme']['any']:.1%} |")
-
+        for o in r["seeds"]:
+            w, p = o["without"], o["with"]
+            print(f"| {r['dataset']} (seed {o['seed']}) | {o['protection']['summary']['share_changed']:.2%} | "
+                  f"{w['quality_vs_holdout']} → {p['quality_vs_holdout']} | {w['worst_auc']} → {p['worst_auc']} | "
+                  f"{w['rows_with_a_category_fewer_than_k_people_have']['any']:.1%} → "
+                  f"{p['rows_with_a_category_fewer_than_k_people_have']['any']:.1%} | "
+                  f"{w['rows_with_a_number_beyond_the_kth_extreme']['any']:.1%} → "
+                  f"{p['rows_with_a_number_beyond_the_kth_extreme']['any']:.1%} |")
 
 if __name__ == "__main__":
     main()
