@@ -73,7 +73,15 @@ def test_a_generator_that_ignores_its_data_reads_chance(population, targets):
     assert abs(r["mean_auc"] - 0.5) < 0.1
     assert not r["worst_auc_significant"] and not r["pooled_auc_significant"]
     assert r["worst_auc"] <= r["null"]["worst_auc_p95"]
+    assert r["null"]["pooled_p_value"] > 0.05 and r["null"]["worst_p_value"] > 0.05
     assert 0.5 < r["null"]["worst_auc_p95"] < 0.9  # the max over six noisy AUCs sits above 0.5 by chance alone
+
+
+@pytest.mark.parametrize("classifier", ["logistic", "random-forest"])
+def test_per_target_classifiers_catch_a_copy_too(population, targets, classifier):
+    r = shadow_attack(copycat, population, targets["records"].take([0, 4]), shadows=20, train_rows=100,
+                      distance=TableDistance, classifier=classifier, per_target=True, permutations=0)
+    assert r["worst_auc"] == 1.0 and r["mean_auc"] == 1.0 and r["per_target_classifiers"]
 
 
 def test_report_states_its_cost_and_set_up(population, targets):
