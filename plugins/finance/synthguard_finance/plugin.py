@@ -5,6 +5,7 @@ from synthguard import hookimpl
 from .baseline import SDVGaussianCopula
 from .datasets import DATASETS
 from .generator import FinanceGenerator, FinanceVAE
+from .marginal_dp import FinanceMarginalDP
 from .validators import BoundsValidator, CategoryValidator, PIIValidator, RuleValidator
 
 
@@ -12,6 +13,7 @@ from .validators import BoundsValidator, CategoryValidator, PIIValidator, RuleVa
 def register_generators(register):
     register(FinanceGenerator)
     register(FinanceVAE)
+    register(FinanceMarginalDP)
     register(SDVGaussianCopula)
 
 
