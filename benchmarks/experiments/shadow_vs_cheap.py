@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/experiments/shadow_vs_cheap.py                          # GaussianCopula + leaky control
     .venv/bin/python benchmarks/experiments/shadow_vs_cheap.py --generators gaussian-copula leaky finance-vae \\
-        --shadows 100 --vae-epochs 30
+        --shadows 100 --vae-shadows 60 --vae-epochs 30                                 # the committed results
 
 german_credit (1000 rows). The release a cheap audit sees: the generator fitted on a random half (500 rows,
 ``--seed``) and sampling 500 rows, audited by ``synthguard.privacy.audit`` against the other half (its DCR,
@@ -72,14 +72,10 @@ def cheap_audit(fit_sample, table, train_rows: int, seed: int) -> dict:
     synthetic = fit_sample(train, seed)
     synthetic = sg.Table(synthetic.frame, train.meta)
     report = audit(train, holdout, synthetic, TableDistance, seed=seed)
-    mia = report["membership_inference"]
+    mia = report["membership_inference"]  # kept whole: the audit's schema is still moving (issue 21)
     return {"worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
-            "worst_tpr_at_1pct_fpr": mia["worst_tpr_at_1pct_fpr"],
-            "attacks": {k: {m: v.get(m) for m in ("auc", "auc_ci", "tpr_at_1pct_fpr", "skipped") if m in v}
-                        for k, v in mia["attacks"].items()},
-            "above_chance": mia.get("above_chance"), "controls_flagged": mia.get("controls_flagged"),
-            "valid": mia.get("valid"), "members": mia["members"], "non_members": mia["non_members"],
-            "dcr_share": report["dcr"]["share_closer_to_train"], "seconds": round(time.perf_counter() - began, 2)}
+            "valid": mia.get("valid"), "dcr_share": report["dcr"]["share_closer_to_train"],
+            "seconds": round(time.perf_counter() - began, 2), "membership_inference": mia}
 
 
 def main() -> None:
@@ -91,6 +87,7 @@ def main() -> None:
     ap.add_argument("--train-rows", type=int, default=500)
     ap.add_argument("--permutations", type=int, default=50)
     ap.add_argument("--vae-epochs", type=int, default=30)
+    ap.add_argument("--vae-shadows", type=int, default=60, help="shadow runs for finance-vae (a fit takes ~10 s)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
@@ -112,22 +109,25 @@ def main() -> None:
     for name in args.generators:
         fit_sample = fit_sample_for(name, engine, args.train_rows, args.vae_epochs)
         began = time.perf_counter()
-        shadow = shadow_attack(fit_sample, table, chosen["records"], shadows=args.shadows, train_rows=args.train_rows,
+        shadows = args.vae_shadows if name == "finance-vae" else args.shadows
+        shadow = shadow_attack(fit_sample, table, chosen["records"], shadows=shadows, train_rows=args.train_rows,
                                distance=TableDistance, permutations=args.permutations, seed=args.seed,
                                progress=lambda d, n: print(f"  {name}: {d}/{n} fits, {time.perf_counter() - began:.0f} s",
                                                            file=sys.stderr, flush=True) if d % 10 == 0 else None)
         for row in shadow["targets"]:
             row["kind"] = chosen["kinds"][row["target"]]
+        out["generators"][name] = {"shadow": shadow}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")
         cheap = cheap_audit(fit_sample, table, args.train_rows, args.seed)
-        out["generators"][name] = {"shadow": shadow, "per_run_audit": cheap}
+        out["generators"][name]["per_run_audit"] = cheap
         c = shadow["cheap_on_same_runs"]
         null = shadow.get("null", {}).get("worst_auc_p95")
         print(f"{name} | {shadow['worst_auc']:.3f} ({null}) / {shadow['mean_auc']:.3f} / {shadow['pooled']['auc']:.3f} "
               f"{shadow['pooled']['auc_ci']} | {c['dcr']['worst_auc']:.3f} / {c['dcr']['mean_auc']:.3f}, "
               f"{c['density-ratio']['worst_auc']:.3f} / {c['density-ratio']['mean_auc']:.3f} | "
               f"{cheap['worst_auc']:.3f} ({cheap['worst_auc_attack']}) | {shadow['fits']}, {shadow['wall_s']:.0f}", flush=True)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(out, indent=1) + "\n")  # after each generator: a partial run keeps its results
+        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")  # after each generator: a partial run keeps its results
 
 
 if __name__ == "__main__":
