@@ -58,7 +58,7 @@ def test_a_generator_that_copies_is_caught_for_every_target(population, targets,
                       permutations=10)
     assert r["worst_auc"] == 1.0 and r["mean_auc"] >= 0.99 and r["pooled"]["auc"] >= 0.99
     assert all(t["tpr"] >= 0.9 for t in r["targets"])  # at 10% FPR (10 'out' runs each)
-    assert r["pooled"]["tpr"] is None and "needs 100" in r["pooled"]["tpr_skipped"]  # 60 'out' runs pooled: 1% unreadable
+    assert r["pooled"]["tpr"] is None and "needs 100" in r["pooled"]["tpr_skipped"]  # 1% FPR of 60 'out' runs
     assert r["above_chance"] == list(range(6))
     assert r["worst_auc_significant"] and r["pooled_auc_significant"]
     assert all(t["p_value"] < 0.1 for t in r["targets"])

@@ -110,10 +110,12 @@ def main() -> None:
         fit_sample = fit_sample_for(name, engine, args.train_rows, args.vae_epochs)
         began = time.perf_counter()
         shadows = args.vae_shadows if name == "finance-vae" else args.shadows
+        def progress(done: int, total: int) -> None:
+            if done % 10 == 0:
+                print(f"  {name}: {done}/{total} fits, {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+
         shadow = shadow_attack(fit_sample, table, chosen["records"], shadows=shadows, train_rows=args.train_rows,
-                               distance=TableDistance, permutations=args.permutations, seed=args.seed,
-                               progress=lambda d, n: print(f"  {name}: {d}/{n} fits, {time.perf_counter() - began:.0f} s",
-                                                           file=sys.stderr, flush=True) if d % 10 == 0 else None)
+                               distance=TableDistance, permutations=args.permutations, seed=args.seed, progress=progress)
         for row in shadow["targets"]:
             row["kind"] = chosen["kinds"][row["target"]]
         out["generators"][name] = {"shadow": shadow}
@@ -126,8 +128,9 @@ def main() -> None:
         print(f"{name} | {shadow['worst_auc']:.3f} ({null}) / {shadow['mean_auc']:.3f} / {shadow['pooled']['auc']:.3f} "
               f"{shadow['pooled']['auc_ci']} | {c['dcr']['worst_auc']:.3f} / {c['dcr']['mean_auc']:.3f}, "
               f"{c['density-ratio']['worst_auc']:.3f} / {c['density-ratio']['mean_auc']:.3f} | "
-              f"{cheap['worst_auc']:.3f} ({cheap['worst_auc_attack']}) | {shadow['fits']}, {shadow['wall_s']:.0f}", flush=True)
-        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")  # after each generator: a partial run keeps its results
+              f"{cheap['worst_auc']:.3f} ({cheap['worst_auc_attack']}) | {shadow['fits']}, {shadow['wall_s']:.0f}",
+              flush=True)
+        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")  # after each generator: partial runs keep theirs
 
 
 if __name__ == "__main__":

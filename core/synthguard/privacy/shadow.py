@@ -164,8 +164,8 @@ def _auc_tpr(labels: np.ndarray, scores: np.ndarray, fpr: float) -> tuple[np.nda
     auc = ((ranks * labels).sum(-1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
     neg = np.sort(np.where(labels, -np.inf, scores), axis=-1)[..., ::-1]  # negatives first, largest first
     allowed = np.floor(fpr * n_neg + 1e-9).astype(int)  # false positives allowed
-    threshold = np.where(allowed < n_neg, np.take_along_axis(neg, np.minimum(allowed, n_neg - 1)[..., None], -1)[..., 0],
-                         -np.inf)
+    kth = np.take_along_axis(neg, np.minimum(allowed, n_neg - 1)[..., None], -1)[..., 0]
+    threshold = np.where(allowed < n_neg, kth, -np.inf)  # positives strictly above the (allowed+1)-th negative
     tpr = ((scores > threshold[..., None]) & labels).sum(-1) / n_pos
     return auc, tpr
 
@@ -191,7 +191,7 @@ def _score(labels: np.ndarray, scores: np.ndarray, fpr: float, seed: int) -> dic
                               scores[:, runs].transpose(1, 0, 2).reshape(BOOTSTRAP, -1), fpr)
         negatives = int((labels == 0).sum())
     q = lambda x: [round(float(np.quantile(x, 0.025)), 4), round(float(np.quantile(x, 0.975)), 4)]  # noqa: E731
-    out: dict[str, Any] = {"auc": round(auc, 4), "auc_ci": q(aucs)}
+    out: dict[str, Any] = {"auc": round(auc, 4), "auc_ci": q(aucs), "fpr": fpr}
     if negatives * fpr >= 1:
         out["tpr"], out["tpr_ci"] = round(tpr, 4), q(tprs)
     else:
@@ -236,7 +236,8 @@ def _out_of_fold(x: np.ndarray, labels: np.ndarray, kind: str, per_target: bool,
 
 
 class _Featuriser:
-    """Features of each synthetic dataset seen from each target, in the attacker's distance (fitted on the population)."""
+    """Features of each synthetic dataset seen from each target, in the attacker's distance (fitted on the
+    population)."""
 
     def __init__(self, distance: Distance, population: Records, background: Records, targets: Records):
         self.distance = distance
@@ -317,15 +318,15 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
     inserted. Each synthetic dataset is cut to ``synthetic_rows`` records (a seeded subset; default: as
     returned). A ``classifier`` (``"logistic"`` or ``"random-forest"``; one for all targets on features
     standardised per target, or one per target with ``per_target=True``) tells "in" from "out" runs from
-    distance and density features, scored by 5-fold cross-validation over the runs. ``permutations`` refits every classifier on shuffled in/out
-    labels (no new fits of the generator) to give the AUCs their null: the 95th percentile of the worst
-    target's AUC when nothing leaks, and a p-value per target. ``progress(done, total)`` is called after
-    each fit.
+    distance and density features, scored by 5-fold cross-validation over the runs. ``permutations``
+    refits the classifiers on shuffled in/out labels (no new fits of the generator) to give the AUCs their
+    null: the 95th percentile of the worst and pooled AUC when nothing leaks, and p-values.
+    ``progress(done, total)`` is called after each fit.
 
     Returns a dict: ``targets`` (per target: AUC and TPR at 10% FPR with 95% intervals, the cheap
     no-box scores' AUC on the same runs, outlier score), ``worst_auc`` / ``mean_auc`` over targets,
-    ``pooled`` (AUC, TPR at 1% FPR over all targets' runs), ``above_chance``, ``null`` and
-    ``worst_auc_significant`` (permutations), the cost (``fits``,
+    ``pooled`` (AUC, TPR at 1% FPR over all targets' runs), ``above_chance``, ``null``,
+    ``worst_auc_significant`` and ``pooled_auc_significant`` (with permutations), the cost (``fits``,
     ``wall_s``, ``fit_s``) and the set-up. Raises :class:`~synthguard.errors.DataError` on arguments the
     attack cannot run with (too few population records for the shadow size, too few runs...).
     """
@@ -361,11 +362,13 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
         synthetic = fit_sample(train, int(run_seeds[r]))
         fit_s += time.perf_counter() - began
         if not isinstance(synthetic, type(population)) or len(synthetic) == 0:
-            raise DataError(f"fit_sample returned {type(synthetic).__name__} of {len(synthetic) if isinstance(synthetic, Records) else '?'} "
-                            f"records: expected a non-empty {type(population).__name__}")
+            size = len(synthetic) if isinstance(synthetic, Records) else "?"
+            raise DataError(f"fit_sample returned {type(synthetic).__name__} of {size} records: expected a non-empty "
+                            f"{type(population).__name__}")
         if synthetic_rows is not None:
             if len(synthetic) < synthetic_rows:
-                raise DataError(f"fit_sample returned {len(synthetic)} records: expected at least synthetic_rows={synthetic_rows}")
+                raise DataError(f"fit_sample returned {len(synthetic)} records: expected at least "
+                                f"synthetic_rows={synthetic_rows}")
             synthetic = synthetic.take(np.sort(cut.choice(len(synthetic), size=synthetic_rows, replace=False)))
         features[:, r] = featurise(synthetic)
         if progress is not None:
@@ -380,9 +383,9 @@ def shadow_attack(fit_sample: FitSample, population: Records, targets: Records, 
     end = time.perf_counter()
     return {
         "attack": "shadow-model membership inference (TAPAS; Stadler et al. 2022)",
-        "distance": dist.name, "classifier": classifier, "per_target_classifiers": per_target, "features": FEATURES,
-        "folds": FOLDS,
-        "shadows": shadows, "fits": shadows, "train_rows": train_rows, "synthetic_rows": synthetic_rows,
+        "distance": dist.name, "classifier": classifier, "per_target_classifiers": per_target,
+        "features": FEATURES, "folds": FOLDS, "shadows": shadows, "fits": shadows, "train_rows": train_rows,
+        "synthetic_rows": synthetic_rows,
         "population": len(population), "background": len(background), "targets_count": n_t, "seed": seed,
         **result,
         "tpr_at_fpr": {"per_target": TARGET_FPR, "pooled": POOLED_FPR},
@@ -423,14 +426,16 @@ def _evaluate(features: np.ndarray, labels: np.ndarray, classifier: str, per_tar
             null[p] = _auc_tpr(shuffled, scores, TARGET_FPR)[0]
             pooled[p] = _auc_tpr(shuffled.ravel(), scores.ravel(), POOLED_FPR)[0][0]
         for t, row in enumerate(rows):
-            row["p_value"] = round(float((1 + (null[:, t] >= aucs[t]).sum()) / (permutations + 1)), 4)
+            row["p_value"] = round(float((1 + (null[:, t] >= aucs[t]).sum()) / (permutations + 1)), 4)  # this target
+        pooled_auc = _auc_tpr(labels.ravel(), oof.ravel(), POOLED_FPR)[0][0]
         p95 = lambda v: round(float(np.quantile(v, 0.95)), 4)  # noqa: E731
-        out["null"] = {"permutations": permutations, "worst_auc_p95": p95(null.max(1)), "mean_auc_p95": p95(null.mean(1)),
-                       "pooled_auc_p95": p95(pooled), "mean_of_worst_auc": round(float(null.max(1).mean()), 4)}
-        out["null"]["pooled_p_value"] = round(float((1 + (pooled >= out["pooled"]["auc"]).sum()) / (permutations + 1)), 4)
-        out["null"]["worst_p_value"] = round(float((1 + (null.max(1) >= out["worst_auc"]).sum()) / (permutations + 1)), 4)
-        out["worst_auc_significant"] = bool(out["worst_auc"] > out["null"]["worst_auc_p95"])
-        out["pooled_auc_significant"] = bool(out["pooled"]["auc"] > out["null"]["pooled_auc_p95"])
+        p_value = lambda v, x: round(float((1 + (v >= x).sum()) / (permutations + 1)), 4)  # noqa: E731
+        out["null"] = {"permutations": permutations, "worst_auc_p95": p95(null.max(1)),
+                       "mean_auc_p95": p95(null.mean(1)),
+                       "pooled_auc_p95": p95(pooled), "mean_of_worst_auc": round(float(null.max(1).mean()), 4),
+                       "worst_p_value": p_value(null.max(1), aucs.max()), "pooled_p_value": p_value(pooled, pooled_auc)}
+        out["worst_auc_significant"] = bool(aucs.max() > np.quantile(null.max(1), 0.95))
+        out["pooled_auc_significant"] = bool(pooled_auc > np.quantile(pooled, 0.95))
     return out
 
 
