@@ -112,10 +112,12 @@ def main() -> None:
         shadows = args.vae_shadows if name == "finance-vae" else args.shadows
         def progress(done: int, total: int) -> None:
             if done % 10 == 0:
-                print(f"  {name}: {done}/{total} fits, {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+                seconds = time.perf_counter() - began
+                print(f"  {name}: {done}/{total} fits, {seconds:.0f} s", file=sys.stderr, flush=True)
 
         shadow = shadow_attack(fit_sample, table, chosen["records"], shadows=shadows, train_rows=args.train_rows,
-                               distance=TableDistance, permutations=args.permutations, seed=args.seed, progress=progress)
+                               distance=TableDistance, permutations=args.permutations, seed=args.seed,
+                               progress=progress)
         for row in shadow["targets"]:
             row["kind"] = chosen["kinds"][row["target"]]
         out["generators"][name] = {"shadow": shadow}
@@ -130,7 +132,7 @@ def main() -> None:
               f"{c['density-ratio']['worst_auc']:.3f} / {c['density-ratio']['mean_auc']:.3f} | "
               f"{cheap['worst_auc']:.3f} ({cheap['worst_auc_attack']}) | {shadow['fits']}, {shadow['wall_s']:.0f}",
               flush=True)
-        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")  # after each generator: partial runs keep theirs
+        args.out.write_text(json.dumps(out, indent=1, default=str) + "\n")  # after each generator
 
 
 if __name__ == "__main__":
