@@ -20,14 +20,16 @@ What touches the private table, and what each step costs (everything below is in
 
 1. **Domains** (which categories exist, which range a number spans) are either public — the ``public_domains``
    option (``{"col": {"categories": [...]}}`` or ``{"col": {"bounds": [lo, hi]}}``), and a boolean's
-   {False, True} — or released with a share (``domain_share``) of the budget by a *thresholded Gaussian
-   histogram*: every value observed in a column (a category, or for numbers a signed decade cell
-   ``[10^k, 10^(k+1))``, exact zero, missing) gets its count plus N(0, σ²) and is released only if that
-   clears τ = 1 + σ·Φ⁻¹(1 − δ_col). A record whose value is unique to it is released with probability at
-   most δ_col, otherwise the release is a Gaussian mechanism of ℓ2-sensitivity 1: the column's histogram is
-   δ_col-approximate ρ_col-zCDP (Bun & Steinke 2016, §8). Values below the threshold are merged: rare
-   categories into one "other" cell (sampled back as a released category, in proportion to the model's
-   marginal), numbers into the nearest released range. A number's released range is then cut into ``bins``
+   {False, True} — or released with a share (``domain_share``) of the budget. Categories: a *thresholded
+   Gaussian histogram*: every value observed in the column (and missing) gets its count plus N(0, σ²) and is
+   released only if that clears τ = 1 + σ·Φ⁻¹(1 − δ_col). A record whose value is unique to it is released
+   with probability at most δ_col, otherwise the release is a Gaussian mechanism of ℓ2-sensitivity 1: the
+   column's histogram is δ_col-approximate ρ_col-zCDP (Bun & Steinke 2016, §8). Numbers: the cells are public
+   (missing, exact 0, signed decades ``[10^k, 10^(k+1))``), so every cell gets noise, empty or not (plain
+   ρ_col-zCDP, no δ); the largest noisy cell and any above σ·Φ⁻¹(1 − 1%/cells) are kept. Values below the
+   threshold are merged: rare categories into one "other" cell (sampled back as a released category, in
+   proportion to the model's marginal), numbers into the nearest released range. A number's released range
+   is then cut into ``bins``
    bins (unit bins for small integer ranges, geometric bins across decades, equal-width otherwise) — a
    function of the released cells only. Released category counts are reused as measurements (free).
 2. **Mechanism** (MST): the 1-way marginal of every column (ρ/3), a maximum spanning tree of column pairs
@@ -342,7 +344,8 @@ class FinanceMarginalDP(Generator):
         private_cols = [col for col in data.meta.columns if not self._public(col)]
         rho_pre = rho * c.domain_share if private_cols else 0.0
         rho_col = rho_pre / max(1, len(private_cols))
-        delta_col = delta_thr / max(1, len(private_cols))
+        n_cat = sum(col.kind in (ColumnKind.categorical, ColumnKind.boolean) for col in private_cols)
+        delta_col = delta_thr / max(1, n_cat)  # only categories (a private domain) are thresholded
         sigma_pre = math.sqrt(1 / (2 * rho_col)) if rho_col > 0 else math.inf
         tau = 1 + sigma_pre * norm.isf(delta_col) if rho_col > 0 else math.inf
         codecs, measurements = [], []
@@ -412,6 +415,15 @@ class FinanceMarginalDP(Generator):
         observed = dict(zip(uniq.tolist(), counts.tolist()))
         if spec is not None and (spec.categories is not None or spec.bounds is not None):
             released = {}  # nothing private to release: the domain is public
+        elif not categorical and math.isfinite(sigma):
+            # a number's cells are public (NaN, 0, ±decades): every cell gets noise, empty or not (a plain Gaussian
+            # mechanism, no δ), cells clearing σ·Φ⁻¹(1 − 1%/cells) are kept, and the largest noisy cell always is
+            grid = [NAN, "0", *(f"{sign}{k}" for sign in "+-" for k in range(KMIN, KMAX + 1))]
+            noisy = {k: observed.get(k, 0) + rng.normal(0, sigma) for k in grid}
+            cut = sigma * norm.isf(0.01 / len(grid))
+            released = {k: y for k, y in noisy.items() if y >= cut}
+            top = max(noisy, key=noisy.get)
+            released[top] = noisy[top]
         else:
             noisy = {k: v + rng.normal(0, sigma) for k, v in sorted(observed.items())} if math.isfinite(sigma) else {}
             released = {k: y for k, y in noisy.items() if y >= tau and k not in public}
@@ -446,8 +458,9 @@ class FinanceMarginalDP(Generator):
             bins += _range_bins(10.0 ** pos[0], 10.0 ** (pos[-1] + 1), self.config.bins, integer)
         nan = NAN in released
         cells = ", ".join(sorted(released))
-        how = (f"released cells {{{cells}}} (signed decades, 0, missing) by a noisy count above the threshold, "
-               f"{len(bins)} bins" if released else "no cell cleared the threshold: sampled as missing")
+        how = (f"released cells {{{cells}}} of the public grid (signed decades, 0, missing) by noisy counts "
+               f"(largest, and any above σ·Φ⁻¹(1 − 1%/cells)), {len(bins)} bins" if released
+               else "no budget for domains: sampled as missing")
         return Codec(col.name, "numeric", bins=bins, nan=nan or not bins, integer=integer, datetime=datetime, how=how), None
 
     def _mst(self, data, domain, rho: float, reuse: list, rng, estimation):
