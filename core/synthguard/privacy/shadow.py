@@ -36,8 +36,8 @@ Choices, and why:
   all targets, on features standardised per target (label-free), trained on
   every target's runs of the other folds (k-fold over runs). With ~100 runs a
   classifier per target (TAPAS's choice with thousands of runs; ``per_target=True``)
-  fits noise: on german_credit with a Gaussian copula it scored a mean AUC of
-  0.51 where the pooled one scored 0.555 and single features up to 0.57. Every
+  fits noise: on german_credit with a Gaussian copula (120 runs, 10 targets) it
+  scored a mean AUC of 0.51 where the pooled one scored 0.555. Every
   run is scored by a classifier that never saw it, so all runs count for
   evaluation.
 * **Uncertainty**: per-target AUC intervals bootstrap the runs within each
