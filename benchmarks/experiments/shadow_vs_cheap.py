@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/experiments/shadow_vs_cheap.py                          # GaussianCopula + leaky control
     .venv/bin/python benchmarks/experiments/shadow_vs_cheap.py --generators gaussian-copula leaky finance-vae \\
-        --shadows 100 --vae-shadows 60 --vae-epochs 30                                 # the committed results
+        --shadows 100 --vae-shadows 100 --vae-epochs 30                                # the committed results
 
 german_credit (1000 rows). The release a cheap audit sees: the generator fitted on a random half (500 rows,
 ``--seed``) and sampling 500 rows, audited by ``synthguard.privacy.audit`` against the other half (its DCR,
