@@ -100,7 +100,7 @@ def main() -> None:
     chosen = choose_targets(table, TableDistance, outliers=args.outliers, random=args.random, seed=args.seed)
     out = {"date": date.today().isoformat(), "dataset": "german_credit", "rows": len(table),
            "machine": f"{platform.machine()}, {os.cpu_count()} cores", "python": platform.python_version(),
-           "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+           "parameters": {k: v for k, v in vars(args).items() if k != "out"},
            "targets": [{"index": int(i), "kind": k, "outlier_score": round(float(s), 5)}
                        for i, k, s in zip(chosen["indices"], chosen["kinds"], chosen["outlier_scores"])],
            "generators": {}}
