@@ -142,7 +142,7 @@ def choose_targets(population: Records, distance: type[Distance], *, outliers: i
 
 
 def generator_fit_sample(make: Callable[[], Any], rows: int, *, device: str = "cpu") -> FitSample:
-    """A ``fit_sample`` for :func:`shadow_attack` from a factory of unfitted generators (:class:`~synthguard.Generator`).
+    """A ``fit_sample`` for :func:`shadow_attack` from a factory of unfitted :class:`~synthguard.Generator` objects.
 
     Each call fits a fresh generator on the shadow training set with the run's seed and samples ``rows``
     records with the next seed, e.g. ``generator_fit_sample(lambda: engine.generator(name, config), 500)``.
