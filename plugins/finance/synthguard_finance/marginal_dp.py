@@ -16,26 +16,37 @@ variable-elimination query, about 0.45 s a compile on this 2-core machine, and e
 mirror-descent step. An AIM written here took 184-479 s for a 3-round fit of 60 rows of german_credit
 (2026-12-03); MST needs two estimates, and its tree selection is computed in NumPy.
 
-What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``):
+What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``).
+The budget split follows MST: a third of ρ for the 1-way marginals, the rest for the pairs (``oneway_share``,
+``select_share``).
 
-1. **Domains** (which categories exist, which range a number spans) are either public — the ``public_domains``
-   option (``{"col": {"categories": [...]}}`` or ``{"col": {"bounds": [lo, hi]}}``), and a boolean's
-   {False, True} — or released with a share (``domain_share``) of the budget. Categories: a *thresholded
-   Gaussian histogram*: every value observed in the column (and missing) gets its count plus N(0, σ²) and is
-   released only if that clears τ = 1 + σ·Φ⁻¹(1 − δ_col). A record whose value is unique to it is released
-   with probability at most δ_col, otherwise the release is a Gaussian mechanism of ℓ2-sensitivity 1: the
-   column's histogram is δ_col-approximate ρ_col-zCDP (Bun & Steinke 2016, §8). Numbers: the cells are public
-   (missing, exact 0, signed decades ``[10^k, 10^(k+1))``), so every cell gets noise, empty or not (plain
-   ρ_col-zCDP, no δ); the largest noisy cell and any above σ·Φ⁻¹(1 − 1%/cells) are kept. Values below the
-   threshold are merged: rare categories into one "other" cell (sampled back as a released category, in
-   proportion to the model's marginal), numbers into the nearest released range. A number's released range
-   is then cut into ``bins``
-   bins (unit bins for small integer ranges, geometric bins across decades, equal-width otherwise) — a
-   function of the released cells only. Released category counts are reused as measurements (free).
-2. **Mechanism** (MST): the 1-way marginal of every column (ρ/3), a maximum spanning tree of column pairs
-   chosen by d−1 exponential-mechanism draws (ρ/3; each ε_r-DP, i.e. ε_r²/8-zCDP) scoring how far a pair's
-   counts are from the independent model fit to the noisy 1-ways, and the tree's pairs measured (ρ/3), all
-   with Gaussian noise (a measurement of σ costs 1/(2σ²)); mbi's mirror descent fits the model to them.
+1. **1-way marginals, which also release the domains** (ρ·``oneway_share``, d equal parts, Gaussian noise σ₁).
+   Nothing about a column's values is read from the data for free: the core's column metadata (observed
+   ranges and category lists) is not used.
+   Categories: the ``public_domains`` option (``{"col": {"categories": [...]}}``) and a boolean's {False, True}
+   are public cells, noised whether observed or not. Otherwise a *thresholded Gaussian histogram*: every value
+   observed in the column (and missing) gets its count plus N(0, σ₁²) and is released only if that clears
+   τ = 1 + σ₁·Φ⁻¹(1 − δ_col). A record whose value is unique to it is released with probability at most
+   δ_col, otherwise the release is a Gaussian mechanism of ℓ2-sensitivity 1: δ_col-approximate zCDP (Bun & Steinke
+   2016, §8). Values below τ share one "other" cell (sampled back as a released category, in proportion to
+   the model's marginal). A column none of whose values is released cannot be sampled: fit stops with a
+   ``DataError`` naming it (give its categories publicly, raise ε, or drop it).
+   Numbers: a public grid that depends on nothing but the column's kind — exact 0, and ±the ISO 3 R10
+   preferred numbers of each decade 10^KMIN … 10^KMAX (1, 1.25, 1.6, 2, 2.5, 3.15, 4, 5, 6.3, 8; whole-number
+   columns from 1, edges rounded up) — is measured in full: every cell gets noise, empty or not (a plain
+   Gaussian mechanism, no δ), and missing values are one more cell. The column's bins are then a function of
+   those noisy counts only (post-processing): the range is the densest cluster of cells (or decades) clearing
+   a 0.1%-family-wise noise test, trimmed and grown by neighbours, and adjacent cells merge until each bin
+   holds ≥ max(3σ₁, n̂/``bins``) — few bins at a small ε or n, up to ``bins`` at a large one. The bins' noisy
+   counts are the 1-way measurement (a bin of k cells weighted 1/√k). ``public_domains`` ``bounds`` instead
+   give equal bins over a public range, measured at σ₁.
+2. **Pairs** (MST): a maximum spanning tree of column pairs chosen by d−1 exponential-mechanism draws
+   (ρ·``select_share``; each ε_r-DP, i.e. ε_r²/8-zCDP) scoring how far a pair's counts are from the independent
+   model of the noisy 1-ways, less the pair's expected noise √(2/π)·σ₂·cells (AIM's penalty: a big pair must
+   earn its noise); the tree's pairs are measured with the rest of ρ (Gaussian, a measurement of σ costs
+   1/(2σ²)). mbi's mirror descent fits the model to all measurements, with the record count n as its total
+   (n is treated as public, as in the default δ). Which pairs are chosen depends on the data alone: no column
+   (the downstream target included) is favoured.
 3. **Accounting**: the budget is zCDP throughout. ρ comes from (ε, δ_conv) by the conversion of Canonne,
    Kamath & Steinke 2020 (Prop. 12 of "The Discrete Gaussian for Differential Privacy", the one private-pgm's
    ``cdp_rho`` uses), with δ_conv = δ·(1 − ``threshold_delta_share``); the thresholds spend the rest of δ.
@@ -57,15 +68,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import norm
-from synthguard import ConfigError, DataError, Generator, GeneratorConfig, Table
-from synthguard.data import ColumnKind, numeric_values, restore_types
-from synthguard.models.dp import default_delta
+from synthguard import (ColumnKind, ConfigError, DataError, Generator, GeneratorConfig, Table, numeric_values,
+                        restore_types)
+from synthguard.models import default_delta
 
-#: Decade cells of numbers: |v| in [10^k, 10^(k+1)) for k in [KMIN, KMAX] (smaller |v| joins KMIN, larger KMAX).
+#: Decades of the numeric grid: |v| in [10^k, 10^(k+1)) for k in [KMIN, KMAX] (beyond: the end cells).
 KMIN, KMAX = -4, 19
-OTHER = "\x00other"
 NAN = "\x00nan"
 
 
@@ -131,23 +141,37 @@ class MarginalDPConfig(GeneratorConfig):
     """MST's settings; ``epsilon`` is required at fit (this generator exists for --epsilon)."""
 
     epochs: int = Field(1, ge=1, description="unused: a marginal-based mechanism has no epochs")
-    epsilon: float | None = Field(None, gt=0, description="total privacy budget ε (required: preprocessing + mechanism)")
+    epsilon: float | None = Field(None, gt=0, description="total privacy budget ε (required: domains + mechanism)")
     delta: float | None = Field(None, gt=0, lt=1, description="total DP δ; default 1/(10·n), as for DP-SGD")
-    domain_share: float = Field(0.1, ge=0, lt=1, description="share of ρ spent releasing the columns' domains "
-                                "(categories, numeric ranges) that the schema does not give")
-    threshold_delta_share: float = Field(0.5, gt=0, lt=1, description="share of δ spent by the domain thresholds "
+    oneway_share: float = Field(1 / 3, gt=0, lt=1, description="share of ρ for the 1-way marginals, which also "
+                                "release the columns' domains (categories, numeric ranges) the schema does not give")
+    select_share: float = Field(0.1, gt=0, lt=1, description="share of ρ for choosing the tree of pairs "
+                                "(the rest measures the chosen pairs)")
+    threshold_delta_share: float = Field(0.5, gt=0, lt=1, description="share of δ spent by the category thresholds "
                                          "(the rest converts ρ to ε)")
-    bins: int = Field(16, ge=2, le=256, description="bins per released numeric range")
+    bins: int = Field(16, ge=2, le=256, description="most bins per numeric column (fewer when the noisy counts "
+                      "are small)")
     public_domains: dict[str, ColumnSchema] = Field(default_factory=dict, description="public column domains by column "
                                                     "(no budget spent on them)")
-    iters: int = Field(300, ge=10, description="mirror-descent iterations of the 1-way estimate (tree selection)")
-    final_iters: int = Field(2000, ge=10, description="mirror-descent iterations of the final estimate")
+    final_iters: int = Field(1000, ge=10, description="mirror-descent iterations of the model fit")
+
+    @model_validator(mode="after")
+    def _shares_leave_budget_for_pairs(self):
+        if self.oneway_share + self.select_share >= 1:
+            raise ValueError(f"oneway_share + select_share = {self.oneway_share + self.select_share:g}: "
+                             "expected below 1 (the rest measures the pairs)")
+        return self
 
 
 # --------------------------------------------------------------------------- column codecs
 
+#: ISO 3 R10 preferred numbers: the public cells of each decade (a geometric grid, 10 cells a decade).
+R10 = (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0)
+
+
 def _range_bins(a: float, b: float, n_bins: int, integer: bool) -> list[list[float]]:
-    """``[lo, hi)`` bins over [a, b): unit bins for small whole-number ranges, geometric across decades, linear otherwise."""
+    """``[lo, hi)`` bins over [a, b) (public bounds): unit bins for small whole-number ranges, geometric across
+    decades, linear otherwise."""
     if integer:
         a, b = math.ceil(a), math.ceil(b)
         if b - a <= n_bins:
@@ -164,16 +188,47 @@ def _range_bins(a: float, b: float, n_bins: int, integer: bool) -> list[list[flo
     return [[float(lo), float(hi)] for lo, hi in zip(edges[:-1], edges[1:])]
 
 
-def _cell_keys(values: np.ndarray) -> np.ndarray:
-    """A number's discovery cell: NaN, exact 0, or a signed decade ``+k`` / ``-k``."""
-    out = np.empty(len(values), dtype=object)
-    nan = np.isnan(values)
-    zero = values == 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.clip(np.floor(np.log10(np.abs(values))), KMIN, KMAX)
-    for i, v in enumerate(values):
-        out[i] = NAN if nan[i] else "0" if zero[i] else f"{'+' if v > 0 else '-'}{int(k[i])}"
-    return out
+class _Grid:
+    """The public cells of a number, in value order: −R10 cells of each decade, exact 0, +R10 cells (whole-number
+    columns: decades from 10^0, edges rounded up, empty cells dropped). |v| below 10^KMIN joins the smallest
+    cell, above 10^(KMAX+1) the largest. Depends on nothing but the column's kind."""
+
+    def __init__(self, integer: bool):
+        lows = [m * 10.0 ** k for k in range(0 if integer else KMIN, KMAX + 1) for m in R10]
+        edges = np.array(lows + [10.0 ** (KMAX + 1)])
+        if integer:
+            edges = np.unique(np.ceil(edges))
+        self.edges, self.integer = edges, integer
+        self.p = len(edges) - 1  # magnitude cells
+
+    @property
+    def size(self) -> int:  # negative cells, 0, positive cells (missing values are a cell of their own, elsewhere)
+        return 2 * self.p + 1
+
+    def index(self, values: np.ndarray) -> np.ndarray:
+        """Each finite value's cell (missing: -1)."""
+        mag = np.clip(np.searchsorted(self.edges, np.abs(values), side="right") - 1, 0, self.p - 1)
+        out = np.where(values > 0, self.p + 1 + mag, np.where(values < 0, self.p - 1 - mag, self.p))
+        return np.where(np.isnan(values), -1, out)
+
+    def decades(self) -> list[list[int]]:
+        """The cells of each signed decade (and of 0), as index lists."""
+        out: dict[tuple[int, int], list[int]] = {(0, 0): [self.p]}
+        for j in range(self.p):
+            k = int(math.floor(math.log10(self.edges[j]) + 1e-9))
+            out.setdefault((1, k), []).append(self.p + 1 + j)
+            out.setdefault((-1, k), []).append(self.p - 1 - j)
+        return list(out.values())
+
+    def cell(self, i: int) -> list[float]:
+        """Cell ``i`` as a ``[lo, hi)`` value range (0: the point [0, 0])."""
+        if i == self.p:
+            return [0.0, 0.0]
+        j = i - self.p - 1 if i > self.p else self.p - 1 - i
+        a, b = float(self.edges[j]), float(self.edges[j + 1])
+        if i > self.p:
+            return [a, b]
+        return [1 - b, 1 - a] if self.integer else [-b, -a]  # whole numbers -b+1 .. -a
 
 
 def _category_keys(series: pd.Series) -> np.ndarray:
@@ -260,16 +315,19 @@ class Codec:
 # --------------------------------------------------------------------------- the generator
 
 @dataclasses.dataclass(frozen=True)
-class _Head:
-    """mbi query: the first ``k`` cells of a 1-way marginal (the released categories, not "other")."""
+class _Weighted:
+    """mbi query: the first ``len(w)`` cells of a 1-way marginal, each times its weight (a released category: 1;
+    a numeric bin merged from k grid cells: 1/√k, so every entry's noise has the same σ)."""
 
-    k: int
+    w: tuple[float, ...]
 
     def __call__(self, f):
-        return f.datavector()[: self.k]
+        import jax.numpy as jnp
+
+        return f.datavector()[: len(self.w)] * jnp.asarray(self.w)
 
     def op_norm_sq(self) -> float:
-        return 1.0
+        return max(self.w) ** 2
 
 
 def _mbi():
@@ -293,15 +351,6 @@ class _Counts:
         return np.bincount(flat, minlength=int(np.prod(shape))).astype(float)
 
 
-def _marginal(model, attr: str) -> np.ndarray:
-    """The model's 1-way marginal of ``attr``, summed in NumPy from a clique marginal that holds it."""
-    for cl in model.marginals.cliques:
-        if attr in cl:
-            table = np.asarray(model.marginals.tables[cl].values, dtype=float)
-            return table.sum(axis=tuple(i for i, a in enumerate(cl) if a != attr))
-    raise KeyError(attr)
-
-
 class FinanceMarginalDP(Generator):
     """MST over DP-released column domains: the finance domain's generator for ``--epsilon``."""
 
@@ -314,7 +363,7 @@ class FinanceMarginalDP(Generator):
     Config = MarginalDPConfig
     default_dataset = "german_credit"
     supports_dp = True
-    smoke_config = {"epsilon": 50.0, "iters": 50, "final_iters": 50, "bins": 4}
+    smoke_config = {"epsilon": 50.0, "final_iters": 50, "bins": 4}
     state_version = 1
 
     # ------------------------------------------------------------------ fit
@@ -332,52 +381,62 @@ class FinanceMarginalDP(Generator):
             raise ConfigError(f"delta {delta:g} is not below 1/n = {1 / n:g}: expected a smaller --delta")
         unknown = sorted(set(c.public_domains) - set(data.meta.names))
         if unknown:
-            raise ConfigError(f"{self.name}: schema names unknown column(s) {unknown}: expected some of {data.meta.names}")
+            raise ConfigError(f"{self.name}: schema names unknown column(s) {unknown}: "
+                              f"expected some of {data.meta.names}")
         mbi, estimation = _mbi()
         rng = np.random.default_rng(seed)
         delta_thr = delta * c.threshold_delta_share
         delta_conv = delta - delta_thr
         rho = cdp_rho(c.epsilon, delta_conv)
+        d = len(data.meta.columns)
 
-        # 1. domains: public (schema, booleans) or released by thresholded noisy histograms
+        # 1. every column's 1-way marginal, which also releases its domain (ρ·oneway_share, d equal parts)
         frame = data.frame
-        private_cols = [col for col in data.meta.columns if not self._public(col)]
-        rho_pre = rho * c.domain_share if private_cols else 0.0
-        rho_col = rho_pre / max(1, len(private_cols))
-        n_cat = sum(col.kind in (ColumnKind.categorical, ColumnKind.boolean) for col in private_cols)
-        delta_col = delta_thr / max(1, n_cat)  # only categories (a private domain) are thresholded
-        sigma_pre = math.sqrt(1 / (2 * rho_col)) if rho_col > 0 else math.inf
-        tau = 1 + sigma_pre * norm.isf(delta_col) if rho_col > 0 else math.inf
-        codecs, measurements = [], []
+        rho1 = rho * c.oneway_share
+        sigma1 = math.sqrt(d / (2 * rho1))
+        thresholded = [col for col in data.meta.columns if self._thresholded(col)]
+        delta_col = delta_thr / max(1, len(thresholded))
+        tau = 1 + sigma1 * norm.isf(delta_col)
+        codecs, released = [], []
         for col in data.meta.columns:
-            codec, released = self._codec(col, frame[col.name], rng, sigma_pre, tau)
+            codec, y, query = self._oneway(col, frame[col.name], rng, sigma1, tau)
             codecs.append(codec)
-            if released is not None:
-                measurements.append(released)
+            released.append((y, query))
+        empty = [cd.name for cd in codecs if cd.kind == "categorical" and not cd.labels]
+        if empty:
+            raise DataError(f"{self.name}: no value of column(s) {empty} cleared the DP release threshold "
+                            f"(noisy count ≥ {tau:.0f} at ε = {c.epsilon:g}): expected its categories in the "
+                            "public_domains option, a larger epsilon, or the column(s) dropped")
         self.codecs_ = codecs
         names = [cd.name for cd in codecs]
         domain = mbi.Domain(names, [cd.size for cd in codecs])
-        encoded = {cd.name: cd.encode(frame[cd.name]) for cd in codecs}
-        dataset = _Counts(encoded, {cd.name: cd.size for cd in codecs})
-        reuse = [mbi.LinearMeasurement(np.asarray(y, dtype=float), (name,), stddev=sigma_pre, query=_Head(k))
-                 for name, k, y in measurements]
+        dataset = _Counts({cd.name: cd.encode(frame[cd.name]) for cd in codecs}, {cd.name: cd.size for cd in codecs})
+        oneway, measurements = {}, []
+        for cd, (y, query) in zip(codecs, released):
+            p = np.zeros(cd.size)
+            p[: len(y)] = np.clip(y, 0, None)  # the released cells
+            if cd.kind == "categorical":  # "other": what the released cells leave of n
+                p[-1] = max(0.0, n - p.sum())
+            oneway[cd.name] = p / p.sum() if p.sum() > 0 else np.full(cd.size, 1 / cd.size)
+            measurements.append(mbi.LinearMeasurement(np.asarray(y * np.asarray(query.w), dtype=float), (cd.name,),
+                                                      stddev=sigma1, query=query))
 
         # 2. MST on the rest of the budget
-        rho_mech = rho - rho_pre
-        model, info = self._mst(dataset, domain, rho_mech, reuse, rng, estimation)
+        model, info = self._mst(dataset, domain, rho, oneway, measurements, n, rng, estimation)
         self._set_model(model)
-        rho_spent = rho_pre + info.pop("rho_spent")
+        rho_spent = rho1 + info.pop("rho_spent")
         eps_spent = cdp_eps(rho_spent, delta_conv)
         ledger = {
-            "mechanism": "MST (McKenna et al. 2021) on mbi 2.0 (Private-PGM): Gaussian 1-way and tree 2-way marginals, "
-                         "exponential-mechanism tree selection; column domains by thresholded Gaussian histograms",
+            "mechanism": "MST (McKenna et al. 2021) on mbi 2.0 (Private-PGM): Gaussian 1-way marginals that also "
+                         "release the domains (thresholded for categories, a public R10 grid for numbers), "
+                         "exponential-mechanism tree selection, Gaussian tree 2-way marginals",
             "epsilon_target": c.epsilon, "epsilon_spent": round(eps_spent, 4), "delta": delta,
-            "accountant": "zCDP: ρ from (ε, δ·(1−threshold_delta_share)) by Canonne–Kamath–Steinke 2020 Prop. 12; "
-                          "the domain thresholds are δ-approximate zCDP and spend δ·threshold_delta_share",
-            "rho": round(rho, 8), "rho_spent": round(rho_spent, 8), "rho_domains": round(rho_pre, 8),
+            "accountant": "zCDP: ρ from (ε, δ·(1−threshold_delta_share)) by Canonne–Kamath–Steinke 2020 "
+                          "Prop. 12; "
+                          "the category thresholds are δ-approximate zCDP and spend δ·threshold_delta_share",
+            "rho": round(rho, 8), "rho_spent": round(rho_spent, 8), "rho_oneway": round(rho1, 8),
             "delta_conversion": delta_conv, "delta_thresholds": delta_thr,
-            "domain_sigma": None if math.isinf(sigma_pre) else round(sigma_pre, 4),
-            "domain_threshold": None if math.isinf(tau) else round(float(tau), 4),
+            "sigma_1way": round(sigma1, 4), "category_threshold": round(float(tau), 4),
             "columns": {cd.name: cd.how for cd in codecs},
             **info,
             "unit": "record (one table row = one person; rows are not grouped by entity)",
@@ -385,7 +444,7 @@ class FinanceMarginalDP(Generator):
         }
         non_private = [
             "schema: column names, order and kinds (numeric, whole-number, categorical, boolean, datetime) are "
-            "treated as public; so is the record count n in the default δ = 1/(10·n)",
+            "treated as public; so is the record count n (the default δ = 1/(10·n), and the model's total)",
             "bundle metadata: the core stores the training table's column metadata (observed ranges and category "
             "lists) with every model; this generator does not use it, but a saved bundle carries it",
             "privacy gate and validators: near-copy/NNDR/k-anonymity filtering and the finance bounds/categories "
@@ -394,105 +453,138 @@ class FinanceMarginalDP(Generator):
         ]
         return {"privacy": {"dp": ledger, "non_private": non_private}}
 
-    def _public(self, col) -> bool:
+    def _thresholded(self, col) -> bool:
+        """Whether the column's 1-way is a thresholded histogram (observed values are a private domain): categories
+        the schema does not give (a boolean's {False, True} is public, but missing values are discovered)."""
         spec = self.config.public_domains.get(col.name)
-        if spec is not None and (spec.categories is not None or spec.bounds is not None):
-            return True
-        return False  # a boolean's {False, True} is public, but whether it has missing values is discovered
+        return col.kind in (ColumnKind.categorical, ColumnKind.boolean) and (spec is None or spec.categories is None)
 
-    def _codec(self, col, series: pd.Series, rng, sigma: float, tau: float):
-        """The column's cells, and (name, k, noisy counts) of released categories to reuse as a measurement."""
+    def _oneway(self, col, series: pd.Series, rng, sigma: float, tau: float):
+        """The column's cells, its released noisy counts (one per released cell, unweighted) and their query."""
         spec = self.config.public_domains.get(col.name)
-        categorical = col.kind in (ColumnKind.categorical, ColumnKind.boolean)
-        if categorical:
-            public = [str(v) for v in spec.categories] if spec is not None and spec.categories is not None else \
-                (["False", "True"] if col.kind is ColumnKind.boolean else [])
-            keys = _category_keys(series)
-        else:
-            public = []
-            keys = _cell_keys(numeric_values(series, col.kind))
-        uniq, counts = np.unique(keys.astype(str), return_counts=True)
-        observed = dict(zip(uniq.tolist(), counts.tolist()))
-        if spec is not None and (spec.categories is not None or spec.bounds is not None):
-            released = {}  # nothing private to release: the domain is public
-        elif not categorical and math.isfinite(sigma):
-            # a number's cells are public (NaN, 0, ±decades): every cell gets noise, empty or not (a plain Gaussian
-            # mechanism, no δ), cells clearing σ·Φ⁻¹(1 − 1%/cells) are kept, and the largest noisy cell always is
-            grid = [NAN, "0", *(f"{sign}{k}" for sign in "+-" for k in range(KMIN, KMAX + 1))]
-            noisy = {k: observed.get(k, 0) + rng.normal(0, sigma) for k in grid}
-            cut = sigma * norm.isf(0.01 / len(grid))
-            released = {k: y for k, y in noisy.items() if y >= cut}
-            top = max(noisy, key=noisy.get)
-            released[top] = noisy[top]
-        else:
-            noisy = {k: v + rng.normal(0, sigma) for k, v in sorted(observed.items())} if math.isfinite(sigma) else {}
-            released = {k: y for k, y in noisy.items() if y >= tau and k not in public}
         nullable = bool(spec.nullable) if spec is not None else False
-        if categorical:
+        if col.kind in (ColumnKind.categorical, ColumnKind.boolean):
+            # public cells (schema categories, a boolean's two values, a nullable schema's missing cell) are noised
+            # whether observed or not; observed values outside them are released only above τ
+            if spec is not None and spec.categories is not None:
+                public, how = [str(v) for v in spec.categories], "public (public_domains)"
+            elif col.kind is ColumnKind.boolean:
+                public, how = ["False", "True"], "public ({False, True})"
+            else:
+                public, how = [], ""
+            public_cells = public + ([NAN] if nullable else [])
+            uniq, counts = np.unique(_category_keys(series).astype(str), return_counts=True)
+            observed = dict(zip(uniq.tolist(), counts.tolist()))
+            noisy = {k: observed.get(k, 0) + rng.normal(0, sigma) for k in public_cells}
+            private = {} if spec is not None and spec.categories is not None else \
+                {k: v + rng.normal(0, sigma) for k, v in sorted(observed.items()) if k not in noisy}
+            released = {k: y for k, y in private.items() if y >= tau}
             labels = public + sorted(k for k in released if k != NAN)
             nan = nullable or NAN in released
-            how = ("public (public_domains)" if spec is not None and spec.categories is not None else
-                   "public ({False, True}) + " if col.kind is ColumnKind.boolean else "") + \
-                  (f"released {len(labels) - len(public)} of the observed values by a noisy count above the threshold"
-                   if not (spec is not None and spec.categories is not None) else "")
-            codec = Codec(col.name, "categorical", labels=labels, nan=nan, how=how or "public (public_domains)")
-            if not released or public:
-                return codec, None
-            sel = labels + ([NAN] if nan else [])
-            return codec, (col.name, len(sel), np.array([released[k] for k in sel]))
+            if private:
+                how += (" + " if how else "") + (f"released {len(labels) - len(public)} of {len(private)} observed "
+                                                 "values by a noisy count above the threshold")
+            codec = Codec(col.name, "categorical", labels=labels, nan=nan, how=how)
+            cells = labels + ([NAN] if nan else [])
+            y = np.array([noisy[k] if k in noisy else released[k] for k in cells])
+            return codec, y, _Weighted(tuple([1.0] * len(cells)))
         integer = bool(col.integer) and col.kind is ColumnKind.numeric
         datetime = col.kind is ColumnKind.datetime
+        values = numeric_values(series, col.kind)
         if spec is not None and spec.bounds is not None:
             lo, hi = spec.bounds
             bins = _range_bins(lo, hi + (1 if integer else 0), self.config.bins, integer)
-            how = f"public bounds {list(spec.bounds)} (public_domains), {len(bins)} bins"
-            return Codec(col.name, "numeric", bins=bins, nan=nullable, integer=integer, datetime=datetime, how=how), None
-        pos = sorted(int(k[1:]) for k in released if k.startswith("+"))
-        neg = sorted(int(k[1:]) for k in released if k.startswith("-"))
-        bins: list[list[float]] = []
-        if neg:
-            bins += _range_bins(-(10.0 ** (neg[-1] + 1)), -(10.0 ** neg[0]), self.config.bins, integer)
-        if "0" in released:
-            bins.append([0.0, 0.0])
-        if pos:
-            bins += _range_bins(10.0 ** pos[0], 10.0 ** (pos[-1] + 1), self.config.bins, integer)
-        nan = NAN in released
-        cells = ", ".join(sorted(released))
-        how = (f"released cells {{{cells}}} of the public grid (signed decades, 0, missing) by noisy counts "
-               f"(largest, and any above σ·Φ⁻¹(1 − 1%/cells)), {len(bins)} bins" if released
-               else "no budget for domains: sampled as missing")
-        return Codec(col.name, "numeric", bins=bins, nan=nan or not bins, integer=integer, datetime=datetime, how=how), None
+            codec = Codec(col.name, "numeric", bins=bins, nan=nullable, integer=integer, datetime=datetime,
+                          how=f"public bounds {list(spec.bounds)} (public_domains), {len(bins)} bins")
+            x = np.bincount(codec.encode(series), minlength=codec.size).astype(float)
+            return codec, x + rng.normal(0, sigma, x.size), _Weighted(tuple([1.0] * codec.size))
+        # the public grid: every cell gets noise, empty or not (a plain Gaussian mechanism, no δ)
+        grid = _Grid(integer)
+        idx = grid.index(values)
+        x = np.bincount(idx[idx >= 0], minlength=grid.size).astype(float)
+        noisy = x + rng.normal(0, sigma, grid.size)
+        noisy_nan = float(np.isnan(values).sum()) + rng.normal(0, sigma)
+        # post-processing of the noisy counts: seeds are cells above σ·Φ⁻¹(1 − 0.1%/cells) and whole decades
+        # whose sum clears the same test at σ·√cells. Seeds less than a decade apart form clusters; the range is the
+        # cluster of most noisy mass among those that clear the decade test (a lone false seed far away neither
+        # stretches nor makes it), its empty-looking ends (below σ) trimmed, grown by neighbours above 2σ;
+        # adjacent cells merge until each bin holds ≥ max(3σ, n̂/bins). Exact 0, when a seed outside the range,
+        # keeps a point bin of its own.
+        seeds = set(np.flatnonzero(noisy >= sigma * norm.isf(0.001 / grid.size)).tolist())
+        decades = grid.decades()
+        bar = sigma * math.sqrt(len(R10)) * norm.isf(0.001 / len(decades))
+        for cells in decades:
+            if noisy[cells].sum() >= sigma * math.sqrt(len(cells)) * norm.isf(0.001 / len(decades)):
+                seeds.update(cells)
+        seeds = sorted(seeds) or [int(np.argmax(noisy))]
+        clusters = [[seeds[0]]]
+        for i in seeds[1:]:
+            if i - clusters[-1][-1] > len(R10):
+                clusters.append([])
+            clusters[-1].append(i)
+        mass = [noisy[cl[0]:cl[-1] + 1].sum() for cl in clusters]
+        best = max(range(len(clusters)), key=lambda j: (mass[j] >= bar and clusters[j] != [grid.p], mass[j]))
+        zero = grid.p in seeds
+        first, last = clusters[best][0], clusters[best][-1]
+        while first < last and noisy[first] < sigma:
+            first += 1
+        while last > first and noisy[last] < sigma:
+            last -= 1
+        while first > 0 and noisy[first - 1] >= 2 * sigma:
+            first -= 1
+        while last < grid.size - 1 and noisy[last + 1] >= 2 * sigma:
+            last += 1
+        inside = noisy[first:last + 1]
+        target = max(3 * sigma, np.clip(inside, 0, None).sum() / self.config.bins)
+        groups: list[list[int]] = []
+        acc = 0.0
+        for i in range(first, last + 1):
+            if not groups or acc >= target:
+                groups.append([])
+                acc = 0.0
+            groups[-1].append(i)
+            acc += noisy[i]
+        if len(groups) > 1 and acc < target:
+            tail = groups.pop()
+            groups[-1] += tail
+        if zero and not first <= grid.p <= last:
+            groups.insert(0 if grid.p < first else len(groups), [grid.p])
+        bins = [[min(grid.cell(i)[0] for i in g), max(grid.cell(i)[1] for i in g)] for g in groups]
+        nan = noisy_nan >= 3 * sigma
+        y = [float(noisy[g].sum()) for g in groups] + ([noisy_nan] if nan else [])
+        w = [1 / math.sqrt(len(g)) for g in groups] + ([1.0] if nan else [])
+        how = (f"{len(bins)} bins in [{bins[0][0]:g}, {bins[-1][1]:g}) merged from the public R10 grid by noisy counts"
+               + (", missing released" if nan else ""))
+        codec = Codec(col.name, "numeric", bins=bins, nan=nan, integer=integer, datetime=datetime, how=how)
+        return codec, np.array(y), _Weighted(tuple(w))
 
-    def _mst(self, data, domain, rho: float, reuse: list, rng, estimation):
-        """MST (McKenna, Sheldon & Miklau 2021; private-pgm mechanisms/mst.py) with mbi 2.0.
+    def _mst(self, data, domain, rho: float, oneway: dict[str, np.ndarray], measurements: list, n: int, rng,
+             estimation):
+        """MST (McKenna, Sheldon & Miklau 2021; private-pgm mechanisms/mst.py) with mbi 2.0, after the 1-ways.
 
-        A third of ρ measures every 1-way marginal, a third picks a maximum spanning tree of pairs (d−1
-        exponential-mechanism draws, each among the pairs joining two components, quality = L1 distance between
-        the pair's counts and the independent estimate, sensitivity 1), a third measures the tree's pairs.
+        ρ·select_share picks a maximum spanning tree of pairs (d−1 exponential-mechanism draws, each among the
+        pairs joining two components; quality = L1 distance between the pair's counts and the independent model
+        of the noisy 1-ways, sensitivity 1, minus the pair's expected measurement error √(2/π)·σ₂·cells as in
+        AIM, so a large pair must earn its noise); the rest of ρ measures the tree's pairs.
         """
         import mbi
 
         c = self.config
         names = list(domain.attributes)
         d = len(names)
-        sigma1 = math.sqrt(3 * d / (2 * rho))  # d measurements share ρ/3
-        measurements = list(reuse)
-        for name in names:
-            x = data.project((name,))
-            measurements.append(mbi.LinearMeasurement(x + rng.normal(0, sigma1, x.size), (name,), stddev=sigma1))
-        md = estimation.MirrorDescent()
-        rho_used = rho / 3
+        rho_used = 0.0
         edges: list[tuple[str, str]] = []
+        sigma2 = None
         if d > 1:
-            model = md.estimate(domain, measurements, iters=c.iters)
-            oneway = {a: np.clip(_marginal(model, a), 0, None) for a in names}
-            total = float(model.total)
+            rho_sel = rho * c.select_share
+            rho2 = rho * (1 - c.oneway_share - c.select_share)
+            sigma2 = math.sqrt((d - 1) / (2 * rho2))  # d−1 measurements share rho2
             scores = {}
             for a, b in itertools.combinations(names, 2):  # the independent model's pair marginal is an outer product
                 x = data.project((a, b))
-                est = np.outer(oneway[a], oneway[b]).ravel() / max(total, 1e-9)
-                scores[(a, b)] = float(np.abs(x - est).sum())
-            eps_sel = math.sqrt(8 * (rho / 3) / (d - 1))  # d−1 draws, each ε²/8-zCDP
+                est = n * np.outer(oneway[a], oneway[b]).ravel()
+                scores[(a, b)] = float(np.abs(x - est).sum()) - math.sqrt(2 / math.pi) * sigma2 * x.size
+            eps_sel = math.sqrt(8 * rho_sel / (d - 1))  # d−1 draws, each ε²/8-zCDP
             parent = {a: a for a in names}
 
             def find(a):
@@ -504,21 +596,17 @@ class FinanceMarginalDP(Generator):
             for _ in range(d - 1):
                 keys = [e for e in scores if find(e[0]) != find(e[1])]
                 q = np.array([scores[e] for e in keys])
-                logits = 0.5 * eps_sel * (q - q.max())
-                p = np.exp(logits)
+                p = np.exp(0.5 * eps_sel * (q - q.max()))
                 a, b = keys[rng.choice(len(keys), p=p / p.sum())]
                 parent[find(a)] = find(b)
                 edges.append((a, b))
-            rho_used += rho / 3
-            sigma2 = math.sqrt(3 * (d - 1) / (2 * rho))  # d−1 measurements share ρ/3
             for cl in edges:
                 x = data.project(cl)
                 measurements.append(mbi.LinearMeasurement(x + rng.normal(0, sigma2, x.size), cl, stddev=sigma2))
-            rho_used += rho / 3
-        model = md.estimate(domain, measurements, iters=c.final_iters)
-        return model, {"rho_spent": rho_used, "sigma_1way": round(sigma1, 4),
-                       "sigma_2way": round(sigma2, 4) if edges else None, "tree": [list(e) for e in edges],
-                       "measurements": len(measurements)}
+            rho_used = rho_sel + rho2
+        model = estimation.MirrorDescent().estimate(domain, measurements, known_total=float(n), iters=c.final_iters)
+        return model, {"rho_spent": rho_used, "sigma_2way": round(sigma2, 4) if edges else None,
+                       "tree": [list(e) for e in edges], "measurements": len(measurements)}
 
     # ------------------------------------------------------------------ model state
 

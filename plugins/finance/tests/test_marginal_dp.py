@@ -1,17 +1,19 @@
-"""finance-mst: the budget adds up, types come back, a bad config is refused, and it learns a planted dependence."""
+"""finance-mst: the budget adds up, types come back, a bad config is refused, domains come from the public grid
+or a DP threshold, and it learns a planted dependence. Two fits in all (mbi compiles each new shape, ~5 s)."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import synthguard as sg
-from synthguard_finance.marginal_dp import FinanceMarginalDP, cdp_delta, cdp_eps, cdp_rho
+from synthguard_finance.marginal_dp import R10, FinanceMarginalDP, cdp_delta, cdp_eps, cdp_rho
 
 warnings.filterwarnings("ignore", category=UserWarning)
-FAST = {"iters": 50, "final_iters": 100}
+FAST = {"final_iters": 60}
 
 
 def _table(n: int = 400, seed: int = 0) -> sg.Table:
@@ -23,9 +25,23 @@ def _table(n: int = 400, seed: int = 0) -> sg.Table:
         "amount": rng.integers(1000, 9000, size=n),
         "rate": np.round(rng.uniform(5, 25, size=n), 2),
         "home": pd.Series(rng.choice(["own", "rent", None], size=n, p=[0.5, 0.4, 0.1]), dtype=object),
+        "city": rng.choice(["x", "y", *[f"r{i}" for i in range(40)]], size=n, p=[0.5, 0.3, *[0.2 / 40] * 40]),
         "status": np.where(bad, "bad", "good"),
     })
     return sg.Table.from_frame(frame, name="planted")
+
+
+@pytest.fixture(scope="module")
+def small_eps():
+    data = _table()
+    grade = {"grade": {"categories": ["A", "B", "C", "D"]}}  # public: no budget, no threshold
+    return data, FinanceMarginalDP(epsilon=0.5, public_domains=grade, **FAST).fit(data, seed=1, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def large_eps():
+    data = _table(800)
+    return data, FinanceMarginalDP(epsilon=30.0, **FAST).fit(data, seed=0, device="cpu")
 
 
 def test_zcdp_conversion_round_trips_and_never_overstates():
@@ -37,25 +53,41 @@ def test_zcdp_conversion_round_trips_and_never_overstates():
     assert cdp_eps(rho, 1e-5) < rho + 2 * np.sqrt(rho * np.log(1e5))
 
 
-def test_fit_at_small_epsilon_spends_at_most_what_was_asked_and_keeps_types():
-    data = _table()
-    gen = FinanceMarginalDP(epsilon=0.5, **FAST).fit(data, seed=1, device="cpu")
+def test_fit_at_small_epsilon_spends_at_most_what_was_asked_and_keeps_types(small_eps):
+    data, gen = small_eps
     ledger = gen.fit_info_["privacy"]["dp"]
     assert ledger["epsilon_spent"] <= 0.5 and ledger["epsilon_spent"] > 0.45
     assert ledger["delta"] == pytest.approx(1 / (10 * len(data)))
     assert ledger["rho_spent"] <= ledger["rho"] * (1 + 1e-9)
+    assert ledger["rho_oneway"] == pytest.approx(ledger["rho"] / 3)
     assert ledger["delta_conversion"] + ledger["delta_thresholds"] == pytest.approx(ledger["delta"])
     assert ledger["unit"].startswith("record") and set(ledger["columns"]) == set(data.meta.names)
+    assert len(ledger["tree"]) == len(data.meta.names) - 1
     assert gen.fit_info_["privacy"]["non_private"]
     out = gen.sample(300, seed=2).frame
     assert out["amount"].dtype == np.int64 and out["rate"].dtype == np.float64
-    assert set(out["grade"].dropna()) <= {"A", "B", "C"} and set(out["status"]) <= {"good", "bad"}
+    assert set(out["grade"].dropna()) <= {"A", "B", "C", "D"} and set(out["status"]) <= {"good", "bad"}
     assert out["home"].map(lambda v: v is None or isinstance(v, str)).all()
 
 
-def test_missing_values_are_a_cell_and_a_bundle_samples_the_same(tmp_path):
-    data = _table()
-    gen = FinanceMarginalDP(epsilon=20.0, **FAST).fit(data, seed=0, device="cpu")
+def test_a_column_that_keeps_few_values_still_samples_valid_rows(small_eps):
+    """At a small ε the rare categories stay below the threshold: sampled rows carry released values, never None."""
+    _, gen = small_eps
+    codec = next(cd for cd in gen.codecs_ if cd.name == "city")
+    assert codec.labels and set(codec.labels) <= {"x", "y"}  # no rare value released
+    out = gen.sample(300, seed=1).frame
+    assert out["city"].isin(codec.labels).all()
+
+
+def test_a_category_no_value_of_which_is_released_fails_at_fit_naming_the_column():
+    """Every value unique to one record: releasing any would break DP, so fit stops with one clear error."""
+    frame = _table(200).frame.assign(ref=[f"id{i}" for i in range(200)])
+    with pytest.raises(sg.DataError, match=r"no value of column\(s\) \['ref'\] cleared the DP release threshold"):
+        FinanceMarginalDP(epsilon=1.0, **FAST).fit(sg.Table.from_frame(frame, name="ids"), seed=0, device="cpu")
+
+
+def test_missing_values_are_a_cell_and_a_bundle_samples_the_same(large_eps, tmp_path):
+    _, gen = large_eps
     out = gen.sample(500, seed=3).frame
     assert 0.03 < out["home"].isna().mean() < 0.2  # 10% missing in the real column
     gen.save(tmp_path / "bundle")
@@ -63,27 +95,40 @@ def test_missing_values_are_a_cell_and_a_bundle_samples_the_same(tmp_path):
     pd.testing.assert_frame_equal(loaded.sample(50, seed=4).frame, gen.sample(50, seed=4).frame)
 
 
+def test_numeric_bins_come_from_the_public_grid_not_the_data_range(large_eps):
+    """Bin edges are edges of the public R10 grid: the observed extremes (e.g. 8999) are never an edge."""
+    data, gen = large_eps
+    codec = next(cd for cd in gen.codecs_ if cd.name == "amount")
+    edges = {e for b in codec.bins for e in b}
+    grid = {float(math.ceil(m * 10.0 ** k)) for k in range(0, 6) for m in R10}
+    assert edges <= grid, edges - grid
+    assert 4 <= len(codec.bins) <= 16
+    assert data.frame["amount"].max() not in edges
+
+
 def test_without_epsilon_or_with_a_bad_option_it_is_refused():
     with pytest.raises(sg.ConfigError, match="needs a privacy budget"):
         FinanceMarginalDP(**FAST).fit(_table(60), seed=0, device="cpu")
-    with pytest.raises(sg.ConfigError, match="domain_share"):
-        FinanceMarginalDP(epsilon=1.0, domain_share=1.5)
+    with pytest.raises(sg.ConfigError, match="oneway_share"):
+        FinanceMarginalDP(epsilon=1.0, oneway_share=1.5)
+    with pytest.raises(sg.ConfigError, match="expected below 1"):
+        FinanceMarginalDP(epsilon=1.0, oneway_share=0.6, select_share=0.5)
     with pytest.raises(sg.ConfigError, match="unknown column"):
-        FinanceMarginalDP(epsilon=1.0, public_domains={"nope": {"categories": ["x"]}}).fit(_table(60), seed=0, device="cpu")
+        FinanceMarginalDP(epsilon=1.0, public_domains={"nope": {"categories": ["x"]}}).fit(_table(60), seed=0,
+                                                                                          device="cpu")
 
 
-def test_public_domains_spend_nothing_on_those_columns():
-    data = _table()
-    gen = FinanceMarginalDP(epsilon=1.0, public_domains={"grade": {"categories": ["A", "B", "C", "D"]}},
-                            **FAST).fit(data, seed=0, device="cpu")
-    assert gen.fit_info_["privacy"]["dp"]["columns"]["grade"].startswith("public")
+def test_public_domains_spend_nothing_on_those_columns(small_eps):
+    _, gen = small_eps
+    assert gen.fit_info_["privacy"]["dp"]["columns"]["grade"] == "public (public_domains)"
+    assert gen.fit_info_["privacy"]["dp"]["columns"]["city"].startswith("released")
     assert [cd.labels for cd in gen.codecs_ if cd.name == "grade"] == [["A", "B", "C", "D"]]
 
 
-def test_it_learns_a_planted_dependence_that_independent_columns_miss():
+def test_it_learns_a_planted_dependence_that_independent_columns_miss(large_eps):
     """At a large ε the tree links status to grade: P(bad | C) stays near 0.9, P(bad | not C) near 0.1."""
-    data = _table(800)
-    out = FinanceMarginalDP(epsilon=30.0, **FAST).fit(data, seed=0, device="cpu").sample(2000, seed=0).frame
+    _, gen = large_eps
+    out = gen.sample(2000, seed=0).frame
     bad = out["status"] == "bad"
     c = out["grade"] == "C"
     gap = bad[c].mean() - bad[~c].mean()  # independent columns give 0
