@@ -49,7 +49,7 @@ def main() -> None:
             "quality": rep["metrics"]["core.quality"]["score"], "ceiling": rep["metrics"]["core.quality"]["ceiling"],
             "tstr": rep["metrics"]["core.tstr"]["tstr"], "trtr": rep["metrics"]["core.tstr"]["trtr"],
             "tstr_ratio": rep["metrics"]["core.tstr"]["ratio"], "dcr_share": rep["audit"]["dcr"]["share_closer_to_train"],
-            "worst_mia_auc": mia["worst_auc"], "worst_tpr_at_1pct_fpr": mia["worst_tpr_at_1pct_fpr"],
+            "worst_mia_auc": mia["worst_auc"], "worst_tpr": mia["worst_tpr"], "tpr_fpr": mia["fpr"],
             "rejected": rep["sampling"]["rejected"], "run_seconds": round(seconds, 1),
         })
         print(rows[-1], flush=True)

@@ -162,7 +162,7 @@ def test_parquet_input_and_generator_settings(cli, tmp_path, loans_csv):
     proc = cli("generate", "finance", "--data", str(data), "--rows", "20", "--epochs", "1",
                "--set", "d_model=32", "--out", str(tmp_path / "o"))
     assert proc.returncode == 0, proc.stderr
-    assert "TPR@1%FPR not read (too few non-members" in proc.stdout  # 60 held-out rows: said, not printed as None
+    assert "CANNOT TELL" in proc.stdout and "non-members" in proc.stdout  # 60 held-out rows: too few to judge, said so
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["generator"]["config"]["d_model"] == 32 and report["lineage"]["data_source"]["source"] == "file:loans.parquet"
     proc = cli("generate", "finance", "--data", str(data), "--rows", "5", "--set", "wings=2", "--out", str(tmp_path / "p"))
@@ -198,10 +198,11 @@ def test_audit_scores_any_synthetic_table_against_its_training_data(cli, tmp_pat
     audit = json.loads(proc.stdout)
     assert audit["exact_copies"]["count"] == 500 and audit["exact_copies"]["share"] == 1.0
     mia = audit["membership_inference"]
-    assert not mia["meets_target"] and mia["worst_auc"] > 0.7 and mia["valid"]
+    assert mia["worst_auc"] > 0.7 and mia["valid"] and audit["release"]["decision"] == "fail"
     assert audit["wp29"]["linkability"]["risk"] > 0.3
     proc = cli("audit", "--real", str(paths["train"]), "--synthetic", str(paths["leaky"]))
-    assert proc.returncode == 0 and "500 exact copies" in proc.stdout and "audit skipped" in proc.stdout
+    # without a holdout only the copies can be judged; 500 of 500 is far beyond a 1% chance rate
+    assert proc.returncode == 0 and "500 exact copies" in proc.stdout and "FAILS its targets" in proc.stdout
 
 
 def test_evaluate_writes_a_report_for_any_pair(cli, tmp_path):

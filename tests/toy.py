@@ -13,6 +13,8 @@ class CopycatConfig(sg.GeneratorConfig):
     copy_share: float = 0.3     # share of sampled rows that are verbatim training rows
     negative_share: float = 0.0  # share of rows whose first numeric column is made negative
     nudge: bool = False          # non-copied rows: a real row with its first numeric column + 1 (a near copy)
+    noise: float = 0.0           # > 0: non-copied rows are a real row with numeric noise of this many std (a leak
+    #                              beyond the near-copy gate that membership attacks see)
 
 
 class Copycat(sg.Generator):
@@ -35,6 +37,11 @@ class Copycat(sg.Generator):
         num = [c.name for c in self.meta_.columns if c.kind is sg.ColumnKind.numeric and not c.nullable]
         if self.config.nudge:
             frame.loc[mixed, num[0]] = frame.loc[mixed, num[0]] + 1
+        elif self.config.noise > 0:
+            for col in num:
+                scale = self.config.noise * float(self.rows_[col].std())
+                frame[col] = frame[col].astype("float64")
+                frame.loc[mixed, col] = frame.loc[mixed, col] + rng.normal(0, scale, int(mixed.sum()))
         else:
             for col in frame.columns:  # mixed rows: every column from an independent random row
                 donors = self.rows_[col].iloc[rng.integers(0, len(self.rows_), n)].reset_index(drop=True)

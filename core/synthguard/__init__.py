@@ -24,7 +24,7 @@ from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator,
 from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, holdout_split, longest_runs,
                    numeric_values, restore_types)
 from .engine import Engine, default_engine
-from .errors import BundleError, ConfigError, DataError, PluginError, SamplingError, SynthGuardError
+from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
 from .hookspecs import hookimpl
 from .pipeline import Result, RunOptions
 from .privacy import NearestRecords
@@ -88,7 +88,7 @@ __all__ = [
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet", "NearestRecords",
     "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "restore_types", "longest_runs",
     "holdout_split",
-    # errors: each is one `error:` line and exit code 2 at the command line
-    "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError",
+    # errors: each is one `error:` line at the command line, exit code 2 (ReleaseRefused: 3)
+    "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError", "ReleaseRefused",
     "__version__", "PUBLIC_MODULES",
 ]

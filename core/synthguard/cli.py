@@ -70,8 +70,12 @@ def _bounds(pairs: tuple[str, ...]) -> dict[str, tuple[float | None, float | Non
 
 
 def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=None, no_audit=False,
-             bounds=()) -> dict[str, Any]:
-    opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable)}
+             bounds=(), secrets=(), override_audit=None, near_copy_quantile=None) -> dict[str, Any]:
+    opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable), "secrets": list(secrets)}
+    if override_audit is not None:
+        opts["override_audit"] = override_audit
+    if near_copy_quantile is not None:
+        opts["near_copy_quantile"] = near_copy_quantile
     if bounds:
         opts["bounds"] = _bounds(bounds)
     if max_rounds is not None:
@@ -86,16 +90,15 @@ def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=Non
 
 
 def _audit_line(audit: dict) -> str:
-    if "membership_inference" not in audit:
-        return f"privacy audit skipped: {audit.get('skipped', 'no holdout')}"
-    mia, dcr = audit["membership_inference"], audit["dcr"]
-    verdict = "meets target" if mia["meets_target"] else "MISSES target"
-    valid = "" if mia.get("valid", True) else " (positive controls NOT flagged: audit invalid)"
-    tpr = mia["worst_tpr_at_1pct_fpr"]
-    tpr = f"TPR@1%FPR {tpr}" if tpr is not None else f"TPR@1%FPR not read ({mia.get('tpr_note', 'no attack scored it')})"
-    return (f"privacy audit: worst attack AUC {mia['worst_auc']} ({mia['worst_auc_attack']}), "
-            f"{tpr} — {verdict}{valid}; "
-            f"DCR share {dcr['share_closer_to_train']}")
+    from .privacy.release import headline, judge
+
+    line = headline(audit.get("release") or judge(audit))
+    if "dcr" in audit:
+        line += f"; DCR share {audit['dcr']['share_closer_to_train']}"
+    mia = audit.get("membership_inference") or {}
+    if not mia.get("valid", True):
+        line += " (positive controls NOT flagged: audit invalid)"
+    return line
 
 
 def _summary(result, out) -> None:
@@ -108,7 +111,15 @@ def _summary(result, out) -> None:
         f"fit {t['fit_seconds']:.1f}s" if t.get("fit_seconds") is not None else "bundle")
     click.echo(f"wrote {rep['rows']} records to {str(out).rstrip('/')}/ ({fit}, sample {t['sample_seconds']:.2f}s, "
                f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
+    vp = ((rep.get("generator") or {}).get("fit") or {}).get("value_protection")
+    if vp:
+        dropped = ", ".join(d["column"] for d in vp["dropped"])
+        click.echo(f"value protection: {vp['summary']['cells_replaced']} rare values replaced, "
+                   f"{vp['summary']['cells_clipped']} extreme values clipped before training"
+                   + (f"; identifier columns not modelled: {dropped}" if dropped else ""))
     click.echo(_audit_line(rep.get("audit") or {}))
+    if (rep.get("release") or {}).get("delivered_despite_failure"):
+        click.echo(f"delivered despite the failed audit, as asked: {rep['release']['override']}")
 
 
 run_options = [
@@ -122,7 +133,13 @@ run_options = [
     click.option("--quasi-identifiers", default=None, metavar="COL,COL",
                  help="columns an attacker could know; rare combinations are rejected (k-anonymity)"),
     click.option("--k-anonymity", type=int, default=None, help="fewest real records a released QI combination needs (default 5)"),
-    click.option("--no-audit", is_flag=True, help="skip the privacy audit (the gate still runs)"),
+    click.option("--no-audit", is_flag=True, help="skip the privacy audit (the gate still runs; output is unverified)"),
+    click.option("--secret", "secrets", multiple=True, metavar="COL",
+                 help="a sensitive column whose WP29 inference risk must stay below target (repeatable)"),
+    click.option("--near-copy-quantile", type=float, default=None,
+                 help="holdout DCR quantile below which a record is rejected as a near copy (default 0.01; higher = stricter)"),
+    click.option("--override-audit", metavar="REASON", default=None,
+                 help="deliver even if the privacy audit fails its targets; REASON is recorded in the report"),
     click.option("--bound", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
                  help="declared limits of a column/channel, e.g. speed=0:70, flow=:2200 (repeatable)"),
 ]
@@ -130,7 +147,9 @@ run_options = [
 
 sequence_options = [
     click.option("--entity-column", default=None, metavar="COL",
-                 help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream)"),
+                 help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream); "
+                      "tables: column naming whose record each row is (a customer with several loans) — the split, "
+                      "value protection and audit then count people, not rows, and the column is not modelled"),
     click.option("--time-column", default=None, metavar="COL",
                  help="sensor logs: column with each reading's time (default 'timestamp'; 'none' = rows in order)"),
     click.option("--window", type=int, default=None, help="sensor logs: cut streams into records of this many steps"),
@@ -237,27 +256,32 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
-@click.option("--epsilon", type=float, default=None, help="train with DP-SGD to this privacy budget ε (forces training)")
+@click.option("--epsilon", type=float, default=None, help="train with differential privacy to this budget ε (the domain's DP generator, else DP-SGD; forces training)")
 @click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=0.2, show_default=True,
               help="share of real records kept away from training, to measure against")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
+@click.option("--no-value-protection", is_flag=True,
+              help="tables: keep rare categories, extreme values and identifier columns in training (off by default)")
 @with_options(run_options)
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target, seed,
+def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target,
+                 no_value_protection, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
-                 bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+                 secrets, near_copy_quantile, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_config(settings, epsilon, delta),
         conditions=_parse_pairs(conditions, "condition"),
-        options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds), out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
+        options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds, secrets,
+                         override_audit, near_copy_quantile),
+        out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
-        image_format=_image_format(image_size, channels, labels))
+        image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection)
     _summary(result, out)
 
 
@@ -270,22 +294,24 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (generator default otherwise)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (repeatable)")
-@click.option("--epsilon", type=float, default=None, help="train with DP-SGD to this privacy budget ε (forces training)")
+@click.option("--epsilon", type=float, default=None, help="train with differential privacy to this budget ε (the domain's DP generator, else DP-SGD; forces training)")
 @click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--overwrite", is_flag=True, help="replace an existing bundle directory")
 @click.option("--resume", type=click.Path(), default=None, metavar="BUNDLE",
               help="continue training this bundle on --data (new records) instead of starting afresh")
+@click.option("--no-value-protection", is_flag=True,
+              help="tables: keep rare categories, extreme values and identifier columns in training (off by default)")
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
 def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
-            entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+            no_value_protection, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
 
     engine = _engine(ctx)
-    cls = engine.registry.generator(generator)
+    cls = engine.registry.generator(generator, dp=epsilon is not None)
     if not cls.supports_save:
         raise ConfigError(f"generator {generator!r} cannot be saved as a bundle: use 'synthguard generate' instead")
     check_writable_target(out, overwrite)
@@ -294,7 +320,8 @@ def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, 
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
                        progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta), resume=resume,
                        sequence_format=_sequence_format(entity_column, time_column, window, stride),
-                       image_format=_image_format(image_size, channels, labels))
+                       image_format=_image_format(image_size, channels, labels),
+                       value_protection=not no_value_protection)
     digest = save_bundle(model, out, overwrite=overwrite)
     info = model.fit_info_
     if resume is not None:
@@ -375,12 +402,13 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @with_options(run_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
-               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, bounds) -> None:
+               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, override_audit,
+               bounds) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=reference, holdout=holdout_data, target=target,
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
-                                                  bounds),
+                                                  bounds, secrets, override_audit, near_copy_quantile),
                                  out=out, fmt=fmt, overwrite=overwrite)
     _summary(result, out)
 
@@ -397,12 +425,28 @@ pair_options = [
 @main.command("audit")
 @with_options(pair_options)
 @click.option("--quasi-identifiers", default=None, metavar="COL,COL", help="report output uniqueness on these columns")
+@click.option("--secret", "secrets", multiple=True, metavar="COL",
+              help="a sensitive column whose WP29 inference risk is judged (repeatable)")
+@click.option("--thorough", is_flag=True, help="also refit --generator on shadow training sets and attack it "
+              "(shadow-model membership inference; slow: --shadows fits)")
+@click.option("--generator", default=None, metavar="NAME", help="the generator that made --synthetic (--thorough)")
+@click.option("--shadows", type=int, default=100, show_default=True, help="generator fits of --thorough")
 @click.option("--json", "as_json", is_flag=True, help="print the whole audit as JSON")
 @click.pass_context
-def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, as_json) -> None:
+def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, secrets, thorough, generator, shadows,
+              as_json) -> None:
     """Privacy audit of any synthetic table against its real training table (and a holdout)."""
+    if thorough and not generator:  # before the audit: fail in a second, not after it
+        raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
-                             quasi_identifiers=_columns(quasi_identifiers) or None)
+                             quasi_identifiers=_columns(quasi_identifiers) or None, secrets=list(secrets) or None)
+    if thorough:
+        from .privacy.thorough import thorough_audit
+
+        with click.progressbar(length=shadows, label="shadow fits", file=sys.stderr) as bar:
+            out["thorough"] = thorough_audit(_engine(ctx), generator, real, holdout_data, shadows=shadows,
+                                             seed=seed, rows=out["records"]["synthetic"],
+                                             progress=lambda done, total: bar.update(1))
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -415,6 +459,10 @@ def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, as_js
     if "singling_out" in wp:
         click.echo("WP29 risks: " + ", ".join(f"{k.replace('_', '-')} {wp[k]['risk']} {wp[k].get('risk_ci')}"
                                               for k in ("singling_out", "linkability", "inference")))
+    if thorough:
+        from .privacy.thorough import describe
+
+        click.echo(describe(out["thorough"]))
 
 
 @main.command("evaluate")
@@ -452,10 +500,14 @@ def run() -> None:
         main(standalone_mode=False)
     except SynthGuardError as err:
         click.echo(f"error: {err}", err=True)
-        sys.exit(2)
+        sys.exit(err.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as err:  # one line, like every other user error
+        where = f"{err.ctx.command_path}: " if err.ctx is not None else ""
+        click.echo(f"error: {where}{err.format_message()}", err=True)
+        sys.exit(2)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)

@@ -49,7 +49,7 @@ from .models import resolve_device, seed_everything
 
 #: What a generator is for: ``generate DOMAIN`` uses the domain's one ``default``; an ``alternative`` is a
 #: documented trade-off (its description says which, in one line); a ``baseline`` is a peer's method, for comparison.
-ROLES = ("default", "alternative", "baseline")
+ROLES = ("default", "dp", "alternative", "baseline")
 
 
 class Scoped:
@@ -111,7 +111,9 @@ class Generator:
         modality: ``"table"``, ``"sequence"`` or ``"image"``.
         domain: which domain's validators run behind it (``"finance"``), or None.
         role: one of :data:`ROLES` — ``"default"`` (what ``synthguard generate DOMAIN`` uses; one per domain),
-            ``"alternative"`` (a documented trade-off) or ``"baseline"`` (a peer's method, for comparison).
+            ``"dp"`` (what ``synthguard generate DOMAIN --epsilon E`` uses; at most one per domain; without one the
+            default trains with DP-SGD), ``"alternative"`` (a documented trade-off) or ``"baseline"`` (a peer's
+            method, for comparison).
         description: one line saying what it is; an alternative's says its trade-off.
         Config: its :class:`GeneratorConfig` subclass.
         default_dataset: dataset used by ``synthguard generate NAME`` without ``--data``.
@@ -135,6 +137,9 @@ class Generator:
     Config: ClassVar[type[GeneratorConfig]] = GeneratorConfig
     default_dataset: ClassVar[str | None] = None
     supports_save: ClassVar[bool] = True
+    #: True when the generator keeps rare values out of its output itself (k-anonymous cells, DP domains):
+    #: the engine then skips value protection (:mod:`synthguard.privacy.value_protection`) for it.
+    protects_values: ClassVar[bool] = False
     supports_conditions: ClassVar[bool] = False
     supports_dp: ClassVar[bool] = False
     supports_resume: ClassVar[bool] = False

@@ -71,6 +71,22 @@ def numeric_values(series: pd.Series, kind: "ColumnKind | str") -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+#: Fewer distinct groups than this (one long stream cut into days) and records are their own units.
+MIN_GROUPS = 5
+
+
+def entity_groups(records: Records) -> np.ndarray | None:
+    """The entity of each record when records group into at least :data:`MIN_GROUPS` entities, else None.
+
+    The one rule for the holdout split and the audit: with fewer groups (one long stream cut into days)
+    each record is its own unit.
+    """
+    groups = records.groups()
+    if groups is None or len(np.unique(groups)) < MIN_GROUPS:
+        return None
+    return np.asarray(groups)
+
+
 def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Records, Records | None]:
     """Split off ``fraction`` of the records (seeded) as real data the generator never sees.
 
@@ -86,8 +102,8 @@ def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Rec
     if len(records) - n_hold < 2:
         raise DataError(f"{len(records)} records are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
     rng = np.random.default_rng(seed)
-    groups = records.groups()
-    if groups is not None and len(np.unique(groups)) >= 5:
+    groups = entity_groups(records)
+    if groups is not None:
         # windows of one stream overlap and resemble each other: a stream goes wholly to one side
         names, inverse = np.unique(groups, return_inverse=True)
         held_groups, count = [], 0
@@ -215,16 +231,40 @@ def restore_types(frame: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
 
 
 class Table(Records):
-    """A single table: a pandas DataFrame plus its :class:`TableMeta`."""
+    """A single table: a pandas DataFrame plus its :class:`TableMeta`.
+
+    ``entities`` (optional, one id per row, not a modelled column) says whose record each row is —
+    a customer with several loans. The holdout split, value protection and the audit then count
+    people, not rows (:meth:`groups`).
+    """
 
     modality = "table"
 
-    def __init__(self, frame: pd.DataFrame, meta: TableMeta):
+    def __init__(self, frame: pd.DataFrame, meta: TableMeta, entities: np.ndarray | None = None):
         missing = [n for n in meta.names if n not in frame.columns]
         if missing:
             raise DataError(f"table {meta.name!r} lacks column(s) {missing}: expected columns {meta.names}")
         self.frame = frame[meta.names].reset_index(drop=True)
         self._meta = meta
+        if entities is not None:
+            entities = np.asarray(entities)
+            if len(entities) != len(self.frame):
+                raise DataError(f"table {meta.name!r}: {len(entities)} entity ids for {len(self.frame)} rows: expected one per row")
+            if pd.isna(pd.Series(entities)).any():
+                raise DataError(f"table {meta.name!r}: some rows have no entity id: expected one for every row")
+        self.entities = entities
+
+    def groups(self) -> np.ndarray | None:
+        return self.entities
+
+    def with_entities(self, column: str) -> "Table":
+        """This table with ``column`` taken out of the modelled columns and used as the entity id of each row."""
+        self.meta.column(column)  # names an unknown column
+        frame = self.frame.drop(columns=column)
+        if frame.shape[1] == 0:
+            raise DataError(f"table {self.meta.name!r}: the entity column {column!r} is its only column: expected others")
+        meta = TableMeta(name=self.meta.name, columns=[c for c in self.meta.columns if c.name != column])
+        return Table(frame, meta, self.frame[column].to_numpy())
 
     @property
     def meta(self) -> TableMeta:
@@ -255,13 +295,16 @@ class Table(Records):
         return f"Table({self.meta.name!r}, rows={len(self)}, columns={len(self.meta.columns)})"
 
     def take(self, indices) -> "Table":
-        return Table(self.frame.iloc[np.asarray(indices, dtype=int)], self.meta)
+        idx = np.asarray(indices, dtype=int)
+        return Table(self.frame.iloc[idx], self.meta, None if self.entities is None else self.entities[idx])
 
     @classmethod
     def concat(cls, parts: Sequence["Table"]) -> "Table":
         if not parts:
             raise ValueError("concat needs at least one table")
-        return cls(pd.concat([p.frame for p in parts], ignore_index=True), parts[0].meta)
+        entities = (np.concatenate([p.entities for p in parts]) if all(p.entities is not None for p in parts)
+                    else None)
+        return cls(pd.concat([p.frame for p in parts], ignore_index=True), parts[0].meta, entities)
 
     def canonical(self) -> pd.DataFrame:
         """Values in one comparable form per kind (float64 / int64 ns / str), used for equality."""

@@ -54,8 +54,9 @@ class Engine:
     # ------------------------------------------------------------------ lookup
 
     def generator(self, name: str, config: Mapping[str, Any] | None = None, **params: Any) -> Generator:
-        """A new, unfitted generator by registry name (or a domain's name: its default generator)."""
-        cls = self.registry.generator(name)
+        """A new, unfitted generator by registry name (or a domain's name: its default generator, or with
+        ``epsilon`` in ``config`` its ``"dp"`` generator when it has one)."""
+        cls = self.registry.generator(name, dp=_wants_dp(config))
         return cls(config, **params)
 
     def active(self, kind: str, modality: str, domain: str | None, skip: Iterable[str] = ()) -> list:
@@ -94,9 +95,10 @@ class Engine:
                 return read_sequences(data, fmt)
         elif isinstance(data, (str, Path)):
             path = Path(data)
-            return Table.from_frame(read_table(path), name=path.name.split(".")[0] or name), {}
+            return _with_entities(Table.from_frame(read_table(path), name=path.name.split(".")[0] or name),
+                                  sequence_format), {}
         elif isinstance(data, pd.DataFrame):
-            return Table.from_frame(data, name=name), {}
+            return _with_entities(Table.from_frame(data, name=name), sequence_format), {}
         raise DataError(f"data of type {type(data).__name__}: expected a DataFrame, a file path or a synthguard container")
 
     def _generator_class(self, generator: str | Generator | type[Generator]) -> type[Generator]:
@@ -129,12 +131,15 @@ class Engine:
             seed: int = 0, device: str = "auto", epochs: int | None = None, progress: bool = False,
             config: Mapping[str, Any] | None = None, resume: str | Path | Generator | None = None,
             sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-            image_format: ImageFormat | Mapping[str, Any] | None = None) -> Generator:
+            image_format: ImageFormat | Mapping[str, Any] | None = None,
+            value_protection: bool = True) -> Generator:
         """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator.
 
         ``resume`` (a bundle path or fitted generator of the same name) continues
         training that model on ``data`` instead of starting afresh; the bundle's
-        own config is kept (``epochs`` may change).
+        own config is kept (``epochs`` may change). ``value_protection`` (tables, on by default):
+        rare categories, extreme values and identifier columns leave the training table first
+        (:mod:`synthguard.privacy.value_protection`); DP training does its own and skips it.
         """
         check_seed(seed)
         if resume is not None:
@@ -150,19 +155,32 @@ class Engine:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
         records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
-        return self._fit(model, records, source, seed=seed, device=device, progress=progress, resume=resume is not None)
+        return self._fit(model, records, source, seed=seed, device=device, progress=progress, resume=resume is not None,
+                         value_protection=value_protection)
 
     def fit_records(self, generator: str, records: Records, *, source: dict[str, Any], seed: int = 0,
                     device: str = "auto", epochs: int | None = None, progress: bool = False,
-                    config: Mapping[str, Any] | None = None) -> Generator:
+                    config: Mapping[str, Any] | None = None, value_protection: bool = True) -> Generator:
         """Fit a new ``generator`` on records already read, recording where they came from (``source``)."""
         model = self.generator(generator, config, **({"epochs": epochs} if epochs is not None else {}))
-        return self._fit(model, records, source, seed=seed, device=device, progress=progress)
+        return self._fit(model, records, source, seed=seed, device=device, progress=progress,
+                         value_protection=value_protection)
 
     @staticmethod
-    def _fit(model: Generator, records: Records, source: dict[str, Any], **kwargs: Any) -> Generator:
+    def _fit(model: Generator, records: Records, source: dict[str, Any], *, value_protection: bool = True,
+             **kwargs: Any) -> Generator:
+        protection = None
+        if (value_protection and isinstance(records, Table) and not model.protects_values
+                and not _wants_dp(model.config.model_dump())):
+            from .privacy.value_protection import protect
+
+            source_fingerprint = records.fingerprint()
+            records, protection = protect(records, entities=records.groups(), seed=kwargs.get("seed", 0))
         model.fit(records, **kwargs)
         model.fit_info_["source"] = source
+        if protection is not None:
+            model.fit_info_["value_protection"] = protection
+            model.fit_info_["source_fingerprint"] = source_fingerprint  # the real records, before protection
         return model
 
     def pretrain(self, generator: str, dataset: str, out: str | Path, *, seed: int = 0, device: str = "auto",
@@ -213,7 +231,7 @@ class Engine:
                  overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
                  holdout: float = HOLDOUT, target: str | None = None,
                  sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-                 image_format: ImageFormat | Mapping[str, Any] | None = None) -> Result:
+                 image_format: ImageFormat | Mapping[str, Any] | None = None, value_protection: bool = True) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
@@ -224,7 +242,7 @@ class Engine:
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, holdout=holdout, target=target, options=options,
                           out=out, fmt=fmt, overwrite=overwrite)
-        cls = self.registry.generator(generator)
+        cls = self.registry.generator(generator, dp=_wants_dp(config))
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         if data is None:  # a reference dataset brings its outcome column and quasi-identifiers
             ds = self.dataset(source["dataset"])
@@ -232,7 +250,8 @@ class Engine:
             if not spec.options.quasi_identifiers and ds.quasi_identifiers:
                 update["options"] = spec.options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
             spec = spec.model_copy(update=update)
-        fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model)
+        fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model,
+                         value_protection=value_protection)
         return Run(self, spec).generate(cls, records, source, fit)
 
     def distance_for(self, modality: str, domain: str | None = None) -> type:
@@ -266,7 +285,8 @@ class Engine:
         return real_r, syn_r, hold_r
 
     def audit(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, domain: str | None = None,
-              seed: int = 0, quasi_identifiers: list[str] | None = None) -> dict[str, Any]:
+              seed: int = 0, quasi_identifiers: list[str] | None = None,
+              secrets: list[str] | None = None) -> dict[str, Any]:
         """Privacy audit of any synthetic data (from any tool) against the real records it was trained on.
 
         ``holdout`` are real records the generator never saw; without them only
@@ -280,9 +300,10 @@ class Engine:
         if quasi_identifiers and isinstance(real_r, Table):
             for col in quasi_identifiers:
                 real_r.meta.column(col)
-        out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers)
-        copies = np.isin(syn_r.record_hashes(), real_r.record_hashes())
-        out["exact_copies"] = {"count": int(copies.sum()), "share": round(float(copies.mean()), 6)}
+        for col in (secrets or []) if isinstance(real_r, Table) else ():
+            real_r.meta.column(col)
+        out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers,
+                        secrets=secrets)
         if "dcr" in out:
             out["synthetic_to_train"] = out["dcr"]["synthetic_to_train"]
         else:  # no holdout: the distance quantiles are all that can be measured
@@ -318,3 +339,14 @@ def default_engine() -> Engine:
     if _default is None:
         _default = Engine()
     return _default
+
+
+def _with_entities(table: Table, fmt: SequenceFormat | Mapping[str, Any] | None) -> Table:
+    """A table whose rows belong to people (``--entity-column``): that column becomes the rows' entity ids."""
+    column = fmt.get("entity") if isinstance(fmt, Mapping) else None
+    return table.with_entities(column) if column else table
+
+
+def _wants_dp(config: Mapping[str, Any] | None) -> bool:
+    """Whether the user asked for differential privacy (``--epsilon``): a domain then resolves to its "dp" generator."""
+    return bool(config) and config.get("epsilon") is not None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 
 class SynthGuardError(Exception):
-    """Base class: a one-line message meant for the user."""
+    """Base class: a one-line message meant for the user; the CLI exits with ``exit_code``."""
+
+    exit_code = 2
 
 
 class DataError(SynthGuardError):
@@ -35,3 +37,9 @@ class SamplingError(SynthGuardError):
 
 class OutputError(SynthGuardError):
     """The output location cannot be written."""
+
+
+class ReleaseRefused(SynthGuardError):
+    """The privacy audit failed its targets, so nothing was delivered (override: ``--override-audit REASON``)."""
+
+    exit_code = 3

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricContext, PrivacyFilter, Validator, Verdict,
                        config_error, validated)
-from .data import Records, SequenceSet, TableMeta, holdout_split
-from .errors import ConfigError, SamplingError
+from .data import Records, SequenceSet, Table, TableMeta, holdout_split
+from .errors import ConfigError, ReleaseRefused, SamplingError
 from .io.atomic import check_writable_target
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
 from .result import REPORT_VERSION, Result, write_report
@@ -60,6 +60,10 @@ class RunOptions(BaseModel):
     k_anonymity: int = Field(K_ANONYMITY, ge=2, le=1000, description="fewest real records a released QI combination needs")
     qi_bins: int = Field(QI_BINS, ge=2, le=1000, description="quantile bins numeric quasi-identifiers are generalised into")
     audit: bool = Field(True, description="run the privacy audit (DCR, membership inference, WP29) when a holdout is at hand")
+    secrets: list[str] = Field(default_factory=list, description=(
+        "sensitive columns whose WP29 inference risk the release decision judges (others are reported)"))
+    override_audit: str | None = Field(None, min_length=1, description=(
+        "deliver even when the privacy audit fails its targets; the reason is recorded in the report"))
 
 
 class RunSpec(BaseModel):
@@ -118,11 +122,12 @@ class FitRequest:
     config: Mapping[str, Any] | None = None
     progress: bool = False
     save_model: str | Path | None = None
+    value_protection: bool = True
 
     @property
     def forces_training(self) -> bool:
         """A pretrained bundle was trained with the defaults: asking for anything else means training."""
-        return self.epochs is not None or bool(self.config)
+        return self.epochs is not None or bool(self.config) or not self.value_protection
 
 
 @dataclass
@@ -149,16 +154,18 @@ class Run:
         if model is None:
             start = time.perf_counter()
             model = self.engine.fit_records(generator.name, train, source=source, seed=spec.seed, device=fit.device,
-                                            epochs=fit.epochs, progress=fit.progress, config=fit.config)
+                                            epochs=fit.epochs, progress=fit.progress, config=fit.config,
+                                            value_protection=fit.value_protection)
             model.fit_info_["holdout"] = split
             self.lineage.update(pretrained=False, fit_seconds=round(time.perf_counter() - start, 3))
-            if fit.save_model is not None:
-                model.bundle_sha256_ = model.save(fit.save_model)
-            elif model.supports_save:
+            if model.supports_save:
                 from .bundle import serialize
 
                 model.bundle_sha256_ = serialize(model)[1]["bundle_sha256"]  # same hash a saved bundle would get
-        return self.deliver(model, train, hold)
+        result = self.deliver(model, train, hold)
+        if fit.save_model is not None and not result.report["lineage"].get("pretrained"):
+            model.save(fit.save_model)  # only a model whose output passed the release decision is kept
+        return result
 
     def pretrained(self, generator: type[Generator], source: dict[str, Any], train: Records) -> Generator | None:
         """The dataset's shipped bundle for ``generator``, if it was trained on exactly this training split."""
@@ -168,8 +175,12 @@ class Run:
         if bundle is None:
             return None
         model = self.engine.load(bundle)
-        if model.fit_info_.get("data_fingerprint") != train.fingerprint():
+        trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
+        if trained_on != train.fingerprint():
             self.lineage["pretrained_skipped"] = "bundle was trained on other records than this training split"
+            return None
+        if isinstance(train, Table) and not generator.protects_values and "value_protection" not in model.fit_info_:
+            self.lineage["pretrained_skipped"] = "bundle was trained without value protection"
             return None
         self.lineage.update(pretrained=True, fit_seconds=None, pretrained_fit_seconds=model.fit_info_.get("seconds"))
         return model
@@ -181,10 +192,14 @@ class Run:
         spec = self.spec
         if spec.out is not None:
             check_writable_target(spec.out, spec.overwrite)  # fail before spending time on sampling
+        reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
         options = self.options_for(model)
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
-        context = CheckContext(meta=model.meta_, reference_hashes=model.reference_hashes_, reference=reference,
+        known = model.reference_hashes_  # plus the real rows, where value protection made the model's differ
+        if reference is not None and known is not None:
+            known = np.union1d(known, reference.record_hashes())
+        context = CheckContext(meta=model.meta_, reference_hashes=known, reference=reference,
                                holdout=holdout, domain=model.domain, options=options.model_dump(),
                                distance=self.engine.distance_for(model.modality, model.domain))
         for check in (*validators, *privacy_filters):
@@ -206,6 +221,7 @@ class Run:
         t0 = time.perf_counter()
         audit = self.audit(reference, holdout, sampled.records, model.modality, model.domain, options, context.distance)
         audit_seconds = time.perf_counter() - t0
+        release = self.release(audit, options)
 
         report = {
             "report_version": REPORT_VERSION,
@@ -226,6 +242,7 @@ class Run:
             "privacy": {c.name: {"rejected": sampled.tally[c.name], **c.summary()} for c in privacy_filters},
             "metrics": metrics,
             "audit": audit,
+            "release": release,
             "privacy_ledger": privacy_ledger(model),
             "timings": {
                 "fit_seconds": self.lineage.get("fit_seconds"),
@@ -290,11 +307,43 @@ class Run:
 
         return audit(reference, holdout, records, distance, seed=self.spec.seed,
                      quasi_identifiers=options.quasi_identifiers or None, k_anonymity=options.k_anonymity,
-                     qi_bins=options.qi_bins)
+                     qi_bins=options.qi_bins, secrets=self.secrets(options))
+
+    @staticmethod
+    def secrets(options: RunOptions) -> list[str]:
+        """Columns whose inference risk the release decision judges: the ones the user declared sensitive."""
+        return list(options.secrets)
+
+    @staticmethod
+    def release(audit: dict[str, Any], options: RunOptions) -> dict[str, Any]:
+        """Deliver, or refuse with the reason: the audit's decision, and the user's recorded override if any."""
+        from .privacy.release import FAIL, judge
+
+        decision = audit.get("release") or judge(audit)
+        out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
+        if decision["decision"] == FAIL:
+            if not options.override_audit:
+                raise ReleaseRefused(
+                    f"privacy audit failed, nothing written: {decision['reason']}; to fix: more training data, "
+                    "--epsilon (differential privacy), a stricter gate (--near-copy-quantile 0.05), "
+                    "or --override-audit REASON to deliver anyway (recorded in the report)")
+            out["delivered_despite_failure"] = True
+        return out
 
     def _data_section(self, reference: Records | None, holdout: Records | None) -> dict[str, Any]:
         return {"training_records": len(reference) if reference is not None else None,
                 "holdout_records": len(holdout) if holdout is not None else None, "target": self.spec.target}
+
+
+def _columns_of(model: Generator, records: Records | None) -> Records | None:
+    """Real records as the model sees them: a table without the columns value protection dropped (identifiers)."""
+    if not isinstance(records, Table) or not isinstance(model.meta_, TableMeta):
+        return records
+    kept = model.meta_.names
+    if records.meta.names == kept or not set(kept) < set(records.meta.names):
+        return records
+    meta = TableMeta(name=records.meta.name, columns=[records.meta.column(c) for c in kept])
+    return Table(records.frame[kept], meta, records.entities)
 
 
 # --------------------------------------------------------------------------- sampling with the gate

@@ -71,25 +71,30 @@ class Registry:
         if not cls.description:
             raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} without a description: "
                               "expected one line saying what it is (and, for an alternative, its trade-off)")
-        if cls.role == "default":
+        if cls.role in ("default", "dp"):
             if cls.domain is None:
-                raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} as a default without a domain: "
-                                  "expected a domain it is the default of")
-            other = self.defaults().get(cls.domain)
+                raise PluginError(f"plugin {plugin!r} registered generator {cls.name!r} as role {cls.role!r} without a "
+                                  "domain: expected the domain it serves")
+            other = self.defaults(cls.role).get(cls.domain)
             if other is not None:
-                raise PluginError(f"domain {cls.domain!r} has two default generators, {other.name!r} "
+                raise PluginError(f"domain {cls.domain!r} has two {cls.role} generators, {other.name!r} "
                                   f"({self.generators[other.name].plugin}) and {cls.name!r} ({plugin}): expected one")
 
-    def defaults(self) -> dict[str, type[Generator]]:
-        """Each domain's default generator (what ``generate DOMAIN`` uses), by domain."""
-        return {e.obj.domain: e.obj for e in self.generators.values() if e.obj.role == "default"}
+    def defaults(self, role: str = "default") -> dict[str, type[Generator]]:
+        """Each domain's generator of ``role`` by domain: ``"default"`` for ``generate DOMAIN``, ``"dp"`` for ``--epsilon``."""
+        return {e.obj.domain: e.obj for e in self.generators.values() if e.obj.role == role}
 
-    def generator(self, name: str) -> type[Generator]:
-        """A generator class by its name, or a domain's default by the domain's name."""
-        if name not in self.generators:
-            default = self.defaults().get(name)
-            if default is not None:
-                return default
+    def generator(self, name: str, dp: bool = False) -> type[Generator]:
+        """A generator class by its name, or a domain's default by the domain's name.
+
+        With ``dp`` (the user asked for ``--epsilon``), a domain's name resolves to the domain's ``"dp"``
+        generator when it has one; an explicit generator name is always taken as given.
+        """
+        domain_dp = self.defaults("dp").get(name) if dp else None
+        if domain_dp is not None:  # a domain named like its default generator (finance) still routes --epsilon
+            return domain_dp
+        if name not in self.generators and name in self.defaults():
+            return self.defaults()[name]
         return self.get("generators", name)
 
     def get(self, kind: str, name: str) -> Any:

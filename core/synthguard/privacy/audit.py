@@ -5,11 +5,15 @@ never saw (the holdout), never asserted:
 
 * DCR — share of synthetic records closer to the training data than to the
   holdout (0.5 = no preference) and the DCR distributions beside the holdout's.
-* membership inference — several attacks (:mod:`.attacks`), AUC and TPR at 1%
-  FPR with intervals, the worst case as headline, and positive controls (an
-  exact copy and a half copy of the training data, attacked the same way in the
-  same run) that must be flagged for the audit to count as valid.
+* membership inference — several attacks (:mod:`.attacks`) on every holdout unit
+  (entity or record) against as many training units: AUC and TPR at the
+  false-positive rate that size can read, with intervals, the smallest excess
+  the audit could have detected, the worst case as headline, and positive
+  controls (an exact copy and a half copy of the training data, attacked the
+  same way in the same run) that must be flagged for the audit to count as valid.
 * WP29 singling-out, linkability and inference risks (tables, :mod:`.wp29`).
+
+:func:`synthguard.privacy.release.judge` turns these into the release decision.
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..data import Records, Table
-from .attacks import AttackSetup, evaluate_attacks, positive_controls
+from .attacks import (FPR_TARGETS, AttackSetup, detectable_auc_excess, detectable_tpr_excess, evaluate_attacks,
+                      positive_controls, readable_fpr)
 from .distance import Distance, NearestRecords
 from .filters import K_ANONYMITY, QI_BINS, QuasiIdentifiers
+from .release import TARGET_AUC, judge
 from .wp29 import wp29_risks
 
-#: Targets the audit is judged against (issue "privacy gate"): worst attack AUC and TPR at 1% FPR.
-TARGET_AUC = 0.55
-TARGET_TPR = 0.02
 #: A positive control is "flagged" when its worst attack AUC reaches this.
 CONTROL_FLAG_AUC = 0.6
 MIN_HOLDOUT = 20
@@ -74,26 +77,39 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
 
 def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
           seed: int = 0, controls: bool = True, quasi_identifiers: list[str] | None = None,
-          k_anonymity: int = K_ANONYMITY, qi_bins: int = QI_BINS) -> dict[str, Any]:
-    """Every privacy measurement for ``synthetic`` made from ``train``; ``holdout`` = real records never trained on."""
+          k_anonymity: int = K_ANONYMITY, qi_bins: int = QI_BINS, secrets: list[str] | None = None) -> dict[str, Any]:
+    """Every privacy measurement for ``synthetic`` made from ``train``; ``holdout`` = real records never trained on.
+
+    ``secrets`` are the columns whose WP29 inference risk the release decision judges (others are reported).
+    """
     out: dict[str, Any] = {"distance": distance.name, "unit": "record",
-                           "targets": {"worst_auc_max": TARGET_AUC, "worst_tpr_at_1pct_fpr_max": TARGET_TPR}}
+                           "targets": {"worst_auc_max": TARGET_AUC,
+                                       "worst_tpr_max": {f"{f:.0%} FPR": t for f, t in FPR_TARGETS.items()}}}
+    out["exact_copies"] = exact_copies(train, holdout, synthetic)
     if holdout is None or len(holdout) < MIN_HOLDOUT:
         out["skipped"] = (f"membership inference and DCR share need at least {MIN_HOLDOUT} holdout records "
                           "(real records the generator never saw): got " + str(0 if holdout is None else len(holdout)))
+        out["release"] = judge(out, secrets)
         return out
     out["dcr"] = dcr_share(train, holdout, synthetic, distance, seed=seed)
     setup = AttackSetup.draw(train, holdout, seed=seed)
-    mia = evaluate_attacks(setup, synthetic, distance, seed=seed)
-    mia["members"], mia["non_members"], mia["population"] = len(setup.members), len(setup.non_members), len(setup.population)
+    n1, n0 = setup.n_members, setup.n_non_members
+    if n0 < MIN_HOLDOUT:
+        out["skipped"] = (f"membership inference needs at least {MIN_HOLDOUT} unseen {setup.unit}s: the holdout "
+                          f"holds {n0}")
+        out["release"] = judge(out, secrets)
+        return out
+    fpr, fpr_readable = readable_fpr(n1, n0)
+    mia = evaluate_attacks(setup, synthetic, distance, fpr, seed=seed)
+    out["unit"] = setup.unit
+    mia.update(members=n1, non_members=n0, unit=setup.unit, fpr_readable=fpr_readable,
+               detectable_auc_excess=round(detectable_auc_excess(n1, n0), 4),
+               detectable_tpr_excess=round(detectable_tpr_excess(n1, n0, fpr), 4),
+               population="cross-fitted: each half of the holdout is the attacker's reference for the other half")
     # attacks whose AUC interval lies above 0.5: a signal, not the luck of the worst draw
     mia["above_chance"] = [k for k, v in mia["attacks"].items() if v.get("auc_ci") and v["auc_ci"][0] > 0.5]
-    tpr = mia["worst_tpr_at_1pct_fpr"]
-    mia["meets_target"] = bool(mia["worst_auc"] <= TARGET_AUC and (tpr is None or tpr <= TARGET_TPR))
-    if tpr is None:
-        mia["tpr_note"] = "too few non-members to read TPR at 1% FPR (needs 100: a holdout of 200+ records)"
     if controls:
-        mia["controls"] = positive_controls(setup, train, synthetic, distance, seed=seed)
+        mia["controls"] = positive_controls(setup, train, synthetic, distance, fpr, seed=seed)
         flagged = {k: v["worst_auc"] >= CONTROL_FLAG_AUC for k, v in mia["controls"].items()}
         mia["controls_flagged"] = flagged
         mia["valid"] = all(flagged.values())
@@ -102,11 +118,41 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
                               "so a low score here is no evidence of privacy")
     out["membership_inference"] = mia
     if isinstance(synthetic, Table):
-        out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed)
+        out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed,
+                                 secrets=_secrets_first(synthetic, secrets, seed))
         if quasi_identifiers:
             out["quasi_identifiers"] = output_uniqueness(train, holdout, synthetic, quasi_identifiers,
                                                          k=k_anonymity, bins=qi_bins)
+    out["release"] = judge(out, secrets)
     return out
+
+
+def exact_copies(train: Records, holdout: Records | None, synthetic: Records) -> dict[str, Any]:
+    """Synthetic records identical to a training record, beside how often an unseen real record is one.
+
+    Some tables repeat naturally (few, coarse columns), so a copy is judged against the holdout's own
+    rate of coinciding with a training record, not against zero.
+    """
+    train_hashes = train.record_hashes()
+    copies = np.isin(synthetic.record_hashes(), train_hashes)
+    out = {"count": int(copies.sum()), "share": round(float(copies.mean()), 6), "synthetic": len(synthetic)}
+    if holdout is not None and len(holdout):
+        natural = np.isin(holdout.record_hashes(), train_hashes)
+        out.update(holdout_count=int(natural.sum()), holdout_share=round(float(natural.mean()), 6),
+                   holdout=len(holdout))
+    return out
+
+
+def _secrets_first(synthetic: Table, secrets: list[str] | None, seed: int) -> list[str] | None:
+    """The WP29 inference attack's columns: the declared secrets, then a seeded sample of the others."""
+    if not secrets:
+        return None
+    from .wp29 import MAX_SECRETS
+
+    others = [c for c in synthetic.meta.names if c not in secrets]
+    rng = np.random.default_rng(seed)
+    extra = max(0, MAX_SECRETS - len(secrets))
+    return list(secrets) + [others[i] for i in sorted(rng.choice(len(others), size=min(extra, len(others)), replace=False))]
 
 
 def output_uniqueness(train: Table, holdout: Table, synthetic: Table, columns: list[str], k: int = K_ANONYMITY,

@@ -8,8 +8,8 @@ patent-pending. Each attack is run twice with the same synthetic data: on
 training records (the people at risk) and on an equal number of holdout records
 (people never shown to the generator: what the attack gets from population
 patterns alone). The risk is the excess success on training records,
-``(r_train - r_control) / (1 - r_control)``, with a 95% interval from the
-Wilson interval of ``r_train``.
+``(r_train - r_control) / (1 - r_control)``, with a 95% interval for the
+difference of the two rates (Newcombe's, from both Wilson intervals).
 """
 
 from __future__ import annotations
@@ -39,15 +39,22 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
 
 
 def risk(train_hits: int, control_hits: int, n: int) -> dict[str, Any]:
-    """Excess success on training records over control records, with an interval."""
+    """Excess success on training records over control records, with a 95% interval for the difference.
+
+    The interval is Newcombe's (1998, method 10) from the two Wilson intervals, so the control rate's
+    own noise widens it too, then scaled like the risk.
+    """
     if n == 0:
         return {"risk": None, "skipped": "no valid attacks"}
     rt, rc = train_hits / n, control_hits / n
-    lo, hi = wilson(train_hits, n)
+    lt, ut = wilson(train_hits, n)
+    lc, uc = wilson(control_hits, n)
+    diff = rt - rc
+    lo, hi = diff - np.sqrt((rt - lt) ** 2 + (uc - rc) ** 2), diff + np.sqrt((ut - rt) ** 2 + (rc - lc) ** 2)
     scale = max(1 - rc, 1e-9)
-    value = (rt - rc) / scale
-    return {"risk": round(max(0.0, value), 4), "risk_ci": [round(max(0.0, (lo - rc) / scale), 4),
-                                                           round(max(0.0, (hi - rc) / scale), 4)],
+    lo, hi = float(lo), float(hi)
+    return {"risk": round(max(0.0, diff / scale), 4), "risk_ci": [round(max(0.0, lo / scale), 4),
+                                                                  round(min(1.0, max(0.0, hi / scale)), 4)],
             "train_success_rate": round(rt, 4), "control_success_rate": round(rc, 4), "attacks": n}
 
 

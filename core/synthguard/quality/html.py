@@ -14,6 +14,8 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px 
 .card b{display:block;font-size:1.4rem} .card span{color:#5a6275;font-size:.85rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem} td,th{border-bottom:1px solid #eef;padding:.35rem .5rem;text-align:left}
 th{background:#f5f6fa} .num{text-align:right;font-variant-numeric:tabular-nums} .bad{color:#b3261e;font-weight:600}
+.release{padding:10px 14px;border-radius:6px;margin:12px 0;border:1px solid} .release.ok{background:#e8f5e9;border-color:#2e7d32}
+.release.bad{background:#fdecea;border-color:#b3261e;color:inherit;font-weight:normal} .release.warn{background:#fff8e1;border-color:#b26a00}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.5rem} code{font-size:.85rem}
 """
 
@@ -166,6 +168,31 @@ def _plugin_metrics_section(metrics: dict) -> str:
     return "\n".join(parts)
 
 
+def _release_section(release: dict, audit: dict) -> str:
+    """The release decision, first on the page: what was judged, and any override the user recorded."""
+    if not release:
+        return ""
+    decision = release.get("decision")
+    style = {"pass": "ok", "fail": "bad"}.get(decision, "warn")
+    words = {"pass": "passed its targets", "fail": "FAILED its targets",
+             "cannot tell": "could not tell (too little data or no audit)"}.get(decision, str(decision))
+    html = [f"<div class='release {style}'><b>Privacy audit {_esc(words)}.</b>"]
+    if release.get("reason"):
+        html.append(f" {_esc(release['reason'])}.")
+    if release.get("override"):
+        html.append(f"<br><b>Delivered by override despite the failed audit.</b> Reason given: "
+                    f"<q>{_esc(release['override'])}</q>")
+    html.append("</div>")
+    figures = (audit.get("release") or {}).get("figures") or []
+    if figures:
+        rows = "".join(f"<tr><td>{_esc(f['figure'])}</td><td class='num'>{_esc(f['value'])}</td>"
+                       f"<td class='num'>{_esc(f.get('interval', ''))}</td><td class='num'>{_esc(f['target'])}</td>"
+                       f"<td>{_esc(f['verdict'])}</td></tr>" for f in figures)
+        html.append("<table><tr><th>figure</th><th class='num'>value</th><th class='num'>95% CI</th>"
+                    f"<th class='num'>target</th><th>verdict</th></tr>{rows}</table>")
+    return "".join(html)
+
+
 def _ci(row: dict, key: str) -> str:
     if row.get(key) is None:
         return "n/a (too few non-members)"
@@ -190,20 +217,22 @@ def _audit_section(audit: dict) -> str:
             f"{dcr['holdout_to_train']['p5']}, {dcr['holdout_to_train']['median']}.</p>")
     mia = audit.get("membership_inference") or {}
     if mia:
-        verdict = "meets" if mia.get("meets_target") else "<span class='bad'>misses</span>"
+        fpr = mia.get("fpr", 0.01)
         parts.append(
-            f"<h3>Membership inference</h3><p>{mia.get('members')} training records (members) vs {mia.get('non_members')} "
-            f"holdout records (non-members); the attacker also holds {mia.get('population')} other real records. Worst "
-            f"AUC <b>{mia.get('worst_auc')}</b> ({_esc(mia.get('worst_auc_attack'))}), worst TPR at 1% FPR "
-            f"<b>{mia.get('worst_tpr_at_1pct_fpr')}</b> ({_esc(mia.get('worst_tpr_attack'))}): {verdict} the target "
-            f"(AUC ≤ {audit['targets']['worst_auc_max']}, TPR ≤ {audit['targets']['worst_tpr_at_1pct_fpr_max']}).</p>")
+            f"<h3>Membership inference</h3><p>{mia.get('members')} training {_esc(mia.get('unit', 'record'))}s (members) "
+            f"vs {mia.get('non_members')} holdout {_esc(mia.get('unit', 'record'))}s (non-members: all of the holdout); "
+            "the attacker's reference population is the other half of the holdout (cross-fitted). Worst "
+            f"AUC <b>{_esc(mia.get('worst_auc'))}</b> ({_esc(mia.get('worst_auc_attack'))}), worst TPR at {fpr:.0%} FPR "
+            f"<b>{_esc(mia.get('worst_tpr'))}</b> ({_esc(mia.get('worst_tpr_attack'))}). At this size the audit detects "
+            f"an AUC excess of {_esc(mia.get('detectable_auc_excess'))} and a TPR excess of "
+            f"{_esc(mia.get('detectable_tpr_excess'))} (80% power, 5% level).</p>")
         if mia.get("warning"):
             parts.append(f"<p class='bad'>{_esc(mia['warning'])}</p>")
         rows = "".join(f"<tr><td><code>{_esc(k)}</code></td><td class='num'>{_esc(_ci(v, 'auc'))}</td>"
-                       f"<td class='num'>{_esc(_ci(v, 'tpr_at_1pct_fpr'))}</td><td class='num'>{v.get('targets', '')}</td></tr>"
+                       f"<td class='num'>{_esc(_ci(v, 'tpr'))}</td><td class='num'>{v.get('targets', '')}</td></tr>"
                        for k, v in mia.get("attacks", {}).items() if "auc" in v)
-        parts.append("<table><tr><th>attack</th><th class='num'>AUC [95% CI]</th><th class='num'>TPR @ 1% FPR [95% CI]</th>"
-                     f"<th class='num'>records scored</th></tr>{rows}</table>")
+        parts.append("<table><tr><th>attack</th><th class='num'>AUC [95% CI]</th>"
+                     f"<th class='num'>TPR @ {fpr:.0%} FPR [95% CI]</th><th class='num'>units scored</th></tr>{rows}</table>")
         controls = mia.get("controls") or {}
         if controls:
             names = ["this output"] + list(controls)
@@ -237,12 +266,18 @@ def _ledger_section(ledger: dict) -> str:
         return ""
     dp = ledger.get("dp")
     if dp:
-        head = (f"<p>Trained with {_esc(dp['mechanism'])}: <b>ε = {dp['epsilon_spent']}</b> spent of {dp['epsilon_target']}, "
-                f"δ = {dp['delta']:.2e}, accountant {_esc(dp['accountant'])}, noise multiplier {dp['noise_multiplier']}, "
-                f"clipping {dp['max_grad_norm']}, sample rate {dp['sample_rate']}, {dp['steps']} steps; unit of "
-                f"privacy: {_esc(dp['unit'])}.</p>")
+        # mechanism-specific fields (DP-SGD: noise multiplier, clipping...; marginal methods: their own) as listed
+        known = {"mechanism", "epsilon_spent", "epsilon_target", "delta", "accountant", "unit"}
+        extra = ", ".join(f"{_esc(str(k).replace('_', ' '))} {_esc(v)}" for k, v in dp.items()
+                          if k not in known and isinstance(v, (int, float, str)) and not isinstance(v, bool))
+        delta = dp.get("delta")
+        head = (f"<p>Trained with {_esc(dp.get('mechanism', 'differential privacy'))}: <b>ε = {_esc(dp.get('epsilon_spent'))}"
+                f"</b> spent of {_esc(dp.get('epsilon_target'))}, δ = "
+                f"{f'{delta:.2e}' if isinstance(delta, (int, float)) else _esc(delta)}, accountant "
+                f"{_esc(dp.get('accountant'))}" + (f", {extra}" if extra else "") +
+                f"; unit of privacy: {_esc(dp.get('unit', 'record'))}.</p>")
     else:
-        head = "<p>No differential privacy in this run (train with <code>--epsilon</code> for DP-SGD).</p>"
+        head = "<p>No differential privacy in this run (train with <code>--epsilon</code> for a DP generator).</p>"
     items = "".join(f"<li>{_esc(x)}</li>" for x in ledger.get("non_private", []))
     return f"<h3>Privacy ledger</h3>{head}<p>Steps not covered by ε:</p><ul>{items}</ul>"
 
@@ -282,6 +317,7 @@ def render_html(report: dict[str, Any]) -> str:
         f"<p class='sub'>{_esc(report.get('rows'))} records, seed {_esc(report.get('seed'))}, "
         f"source {_esc((lineage.get('data_source') or {}).get('source', fit.get('source', '')))}, "
         f"bundle <code>{_esc((gen.get('bundle_sha256') or 'none')[:16])}</code></p>",
+        _release_section(report.get("release") or {}, audit),
         "<div class='cards'>" + "".join(cards) + "</div>",
         "<h2>Safety and privacy checks</h2>",
         "<p>Every record passed every check below; rejected records were written to <code>rejected.*</code> with "

@@ -356,6 +356,7 @@ class FinanceMarginalDP(Generator):
 
     name = "finance-mst"
     role = "dp"
+    protects_values = True  # its domains are released under DP; value protection would spend privacy for free
     modality = "table"
     domain = "finance"
     description = ("MST marginal-based DP synthesizer (mbi graphical model): the finance generator for --epsilon, "

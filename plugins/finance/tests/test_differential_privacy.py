@@ -1,10 +1,15 @@
-"""--epsilon trains the finance generator with DP-SGD, and the run says exactly what ε covers."""
+"""DP-SGD training of the finance transformer spends exactly its ε, and the run says exactly what ε covers.
+
+``generate finance --epsilon`` uses the domain's "dp" generator (finance-mst, see test_marginal_dp.py);
+DP-SGD on the transformer is the alternative a Python user reaches by fitting the class with ``epsilon``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import synthguard as sg
+from synthguard_finance import FinanceGenerator
 
 TINY = {"epochs": 2, "d_model": 16, "n_layers": 1, "n_heads": 2}
 
@@ -16,7 +21,7 @@ def credit():
 
 def test_dp_training_spends_exactly_the_budget_and_records_it(credit, tmp_path):
     engine = sg.Engine()
-    model = engine.fit("finance", credit, config={**TINY, "epsilon": 1.0})
+    model = engine.fit(FinanceGenerator({**TINY, "epsilon": 1.0}), credit)
     dp = model.fit_info_["privacy"]["dp"]
     assert dp["epsilon_target"] == 1.0 and 0.9 <= dp["epsilon_spent"] <= 1.0  # spent, never exceeded
     assert dp["delta"] == pytest.approx(1 / 4000) and dp["accountant"] == "prv" and dp["noise_multiplier"] > 0.5
@@ -31,13 +36,16 @@ def test_dp_training_spends_exactly_the_budget_and_records_it(credit, tmp_path):
 
 def test_more_budget_means_less_noise(credit):
     engine = sg.Engine()
-    noise = [engine.fit("finance", credit, config={**TINY, "epsilon": e}).fit_info_["privacy"]["dp"]["noise_multiplier"]
+    noise = [engine.fit(FinanceGenerator({**TINY, "epsilon": e}), credit).fit_info_["privacy"]["dp"]["noise_multiplier"]
              for e in (0.5, 8.0)]
     assert noise[0] > 2 * noise[1]
 
 
 def test_the_report_carries_the_ledger(credit, tmp_path):
-    result = sg.Engine().generate("finance", 100, data=credit.frame, config={**TINY, "epsilon": 2.0}, out=tmp_path / "o")
+    """What `generate finance --epsilon 2` does: the domain's DP generator, its ledger in the report."""
+    result = sg.Engine().generate("finance", 100, data=credit.frame, config={"epsilon": 2.0, "final_iters": 200},
+                                  out=tmp_path / "o", options={"override_audit": "ledger test: the audit is not under test"})
+    assert result.report["generator"]["name"] == "finance-mst"
     ledger = result.report["privacy_ledger"]
     assert ledger["epsilon"] == result.report["generator"]["fit"]["privacy"]["dp"]["epsilon_spent"] <= 2.0
     assert any("gate" in s for s in ledger["non_private"])

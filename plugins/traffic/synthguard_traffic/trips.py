@@ -166,6 +166,7 @@ class TripGenerator(Generator):
     modality = "table"
     domain = "traffic"
     role = "alternative"
+    protects_values = True  # releases only k-anonymous cells: no rare zone or time survives
     description = ("trip tables (origin/destination records) rather than detector series: k-anonymous OD x "
                    "departure-hour cells + column-autoregressive network for the rest (PyTorch)")
     Config = TripConfig

@@ -1,0 +1,180 @@
+"""The release decision: each audit figure against its target, read only as far as the audit's size allows.
+
+A figure is judged one of three ways:
+
+* ``pass`` — the audit could have seen a breach of the target (its size detects that excess with 80%
+  power) and did not; for the WP29 risks, the whole 95% interval lies below the target.
+* ``fail`` — the figure breaches its target where the audit could read it; or, where it could not (an
+  attack on the outlier subset, a small holdout), the figure is beyond its target *and* lies above
+  chance by more than luck allows: one-sided 5% over all the attacks together (Bonferroni over the
+  k attacks scored, from each attack's bootstrap standard error), so that an honest generator is not
+  refused one time in k·40 by whichever attack got lucky.
+* ``cannot tell`` — too few records to read the target either way; the report says how many it needs.
+
+Each attack is judged at its own size: the outlier attacks score a fifth of the units, so they can
+fail a release on clear evidence but cannot pass one on their own.
+
+The run's decision is ``fail`` when any figure fails, ``pass`` when every judged figure passes, and
+``cannot tell`` otherwise. ``generate`` and ``sample`` deliver on ``pass`` and ``cannot tell`` (saying
+so), and refuse on ``fail`` unless the user overrides with a recorded reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scipy.stats import binom, norm
+
+from .attacks import FPR_TARGETS, detectable_auc_excess, detectable_tpr_excess
+
+#: Worst membership-inference AUC a release may show; the WP29 targets of issue 21 (upper 95% bounds).
+TARGET_AUC = 0.55
+TARGET_SINGLING_OUT = 0.05
+TARGET_LINKABILITY = 0.05
+TARGET_INFERENCE = 0.10
+#: Share of synthetic records that may copy a training record when there is no holdout to measure the
+#: table's natural rate of coinciding records; with one, copies are tested against the holdout's rate.
+COPY_RATE_WITHOUT_HOLDOUT = 0.01
+
+PASS, FAIL, CANNOT_TELL = "pass", "fail", "cannot tell"
+
+
+def _judge_attacks(attacks: dict[str, dict[str, Any]], key: str, chance: float, target: float,
+                   readable) -> tuple[str, dict[str, Any] | None]:
+    """Verdict over attacks on ``key`` (``"auc"`` or ``"tpr"``) and the attack that decided it.
+
+    ``readable(attack)`` says whether that attack's size can read ``target``.
+    """
+    scored = {name: a for name, a in attacks.items() if key in a}
+    z = norm.ppf(1 - 0.05 / max(len(scored), 1))
+
+    def above_chance(a: dict[str, Any]) -> bool:
+        if a.get(f"{key}_se") is not None:
+            return a[key] - z * a[f"{key}_se"] > chance
+        return bool(a.get(f"{key}_ci")) and a[f"{key}_ci"][0] > chance
+
+    failed = [(name, a) for name, a in scored.items() if a[key] > target and (readable(a) or above_chance(a))]
+    if failed:
+        name, a = max(failed, key=lambda item: item[1][key])
+        return FAIL, {"attack": name, **a}
+    read = {name: a for name, a in scored.items() if readable(a)}
+    if not read:
+        return CANNOT_TELL, None
+    name = max(read, key=lambda n: read[n][key])
+    return PASS, {"attack": name, **read[name]}
+
+
+def _judge_bound(entry: dict[str, Any] | None, target: float) -> str | None:
+    if not entry or entry.get("risk") is None or not entry.get("risk_ci"):
+        return None
+    lo, hi = entry["risk_ci"]
+    return PASS if hi < target else FAIL if lo > target else CANNOT_TELL
+
+
+def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, Any]:
+    """The release decision for one audit (see the module docstring); ``secrets`` are declared sensitive columns."""
+    figures: list[dict[str, Any]] = [_judge_copies(audit["exact_copies"])] if "exact_copies" in audit else []
+    mia = audit.get("membership_inference")
+    if mia is None:
+        reason = audit.get("skipped", "no holdout: nothing to compare the synthetic records with")
+        if figures and figures[0]["verdict"] == FAIL:
+            return {"decision": FAIL, "figures": figures, "reason": _describe(figures[0])}
+        return {"decision": CANNOT_TELL, "figures": figures, "reason": f"no membership audit ({reason})"}
+    attacks = {name: a for name, a in mia["attacks"].items() if "auc" in a}
+    n1, n0 = mia["members"], mia["non_members"]
+    fpr, tpr_target = mia["fpr"], FPR_TARGETS[mia["fpr"]]
+
+    def auc_readable(a: dict[str, Any]) -> bool:
+        return detectable_auc_excess(*_sides(a, n1, n0)) <= TARGET_AUC - 0.5
+
+    def tpr_readable(a: dict[str, Any]) -> bool:
+        return detectable_tpr_excess(*_sides(a, n1, n0), fpr) <= tpr_target - fpr
+
+    for key, name, chance, target, readable, needs in (
+            ("auc", "worst membership AUC", 0.5, TARGET_AUC, auc_readable, "about 530 units a side to read AUC 0.55"),
+            ("tpr", f"worst TPR at {fpr:.0%} FPR", fpr, tpr_target, tpr_readable,
+             "about 600 units a side to read TPR at 10% FPR")):
+        verdict, decided = _judge_attacks(attacks, key, chance, target, readable)
+        worst = max(attacks, key=lambda n: attacks[n][key])
+        shown = decided or {"attack": worst, **attacks[worst]}
+        figures.append({"figure": name, "value": shown[key], "attack": shown["attack"],
+                        "interval": shown.get(f"{key}_ci"), "target": target, "verdict": verdict,
+                        "needs": needs if verdict == CANNOT_TELL else None})
+    wp29 = audit.get("wp29") or {}
+    for key, name, target in (("singling_out", "WP29 singling-out risk", TARGET_SINGLING_OUT),
+                              ("linkability", "WP29 linkability risk", TARGET_LINKABILITY)):
+        verdict = _judge_bound(wp29.get(key), target)
+        if verdict is not None:
+            figures.append({"figure": name, "value": wp29[key]["risk"], "interval": wp29[key]["risk_ci"],
+                            "target": target, "verdict": verdict})
+    inference = (wp29.get("inference") or {}).get("secrets") or {}
+    for secret in secrets or []:
+        verdict = _judge_bound(inference.get(secret), TARGET_INFERENCE)
+        if verdict is not None:
+            figures.append({"figure": f"WP29 inference risk of {secret}", "value": inference[secret]["risk"],
+                            "interval": inference[secret]["risk_ci"], "target": TARGET_INFERENCE, "verdict": verdict})
+    if not mia.get("valid", True):
+        for f in figures:
+            if f["verdict"] == PASS:
+                f["verdict"], f["why"] = CANNOT_TELL, "positive controls not flagged: the attacks cannot see leaks here"
+    verdicts = [f["verdict"] for f in figures]
+    decision = FAIL if FAIL in verdicts else PASS if all(v == PASS for v in verdicts) else CANNOT_TELL
+    out: dict[str, Any] = {"decision": decision, "figures": figures, "unit": mia.get("unit", "record"),
+                           "members": n1, "non_members": n0}
+    if decision != PASS:
+        out["reason"] = "; ".join(_describe(f) for f in figures if f["verdict"] == decision)
+    if not secrets:
+        out["inference_note"] = ("no secret column declared: WP29 inference risks are reported, not judged "
+                                 "(declare the sensitive columns with --secret)")
+    return out
+
+
+def _judge_copies(copies: dict[str, Any]) -> dict[str, Any]:
+    """Exact copies fail when there are more than the table's natural rate explains (one-sided binomial, 1%)."""
+    if "holdout" in copies:  # add-one smoothing: a holdout with no coinciding record does not make the rate 0
+        rate = (copies["holdout_count"] + 1) / (copies["holdout"] + 2)
+    else:
+        rate = COPY_RATE_WITHOUT_HOLDOUT
+    p = float(binom.sf(copies["count"] - 1, copies["synthetic"], rate)) if copies["count"] else 1.0
+    return {"figure": "exact copies of training records", "value": copies["count"], "target": round(rate, 6),
+            "target_is": "expected share", "p_value": round(p, 6), "verdict": FAIL if p < 0.01 else PASS}
+
+
+def _sides(attack: dict[str, Any], members: int, non_members: int) -> tuple[int, int]:
+    """Members and non-members an attack scored (a subset attack scores fewer; split in the audit's proportion)."""
+    n = attack.get("targets") or members + non_members
+    share = members / (members + non_members)
+    return max(1, round(n * share)), max(1, n - round(n * share))
+
+
+def _describe(f: dict[str, Any]) -> str:
+    if f["figure"].startswith("exact copies"):
+        return (f"{f['value']} exact copies of training records, more than the {f['target']:.2%} of records that "
+                f"coincide by chance (p = {f['p_value']:.2g})")
+    if f["verdict"] == CANNOT_TELL:
+        return f"{f['figure']} {f['value']} cannot be read against {f['target']}" + (
+            f" ({f['needs']})" if f.get("needs") else f" (interval {f.get('interval')})" if f.get("interval") else "")
+    return f"{f['figure']} {f['value']}" + (f" ({f['attack']})" if f.get("attack") else "") + \
+        (f" interval {f['interval']}" if f.get("interval") else "") + f" > target {f['target']}"
+
+
+def headline(release: dict[str, Any]) -> str:
+    """One line for the terminal: the decision and what drove it."""
+    figs = {f["figure"]: f for f in release.get("figures", [])}
+    auc = next((f for name, f in figs.items() if name == "worst membership AUC"), None)
+    tpr = next((f for name, f in figs.items() if name.startswith("worst TPR")), None)
+    parts = []
+    if auc:
+        parts.append(f"worst attack AUC {auc['value']} ({auc['attack']})")
+    if tpr:
+        parts.append(f"{tpr['figure'].replace('worst ', '')} {tpr['value']}")
+    unit = f"{release.get('members')} members vs {release.get('non_members')} non-members ({release.get('unit')}s)"
+    decision = {PASS: "PASSES its targets", FAIL: "FAILS its targets", CANNOT_TELL: "CANNOT TELL"}[release["decision"]]
+    line = f"privacy audit: {', '.join(parts)}; {unit} — {decision}" if parts else f"privacy audit: {decision}"
+    if release["decision"] != PASS and release.get("reason"):
+        line += f": {release['reason']}"
+    return line
+
+
+__all__ = ["judge", "headline", "TARGET_AUC", "TARGET_SINGLING_OUT", "TARGET_LINKABILITY", "TARGET_INFERENCE",
+           "PASS", "FAIL", "CANNOT_TELL"]

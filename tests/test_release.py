@@ -1,0 +1,66 @@
+"""A run delivers only when its privacy audit passes; a leak is refused with one line and nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import synthguard as sg
+
+from toy import toy_plugin
+
+LEAKY = {"copy_share": 0.0, "noise": 0.25}  # every record a real one plus a little noise: past the gate, not private
+
+
+@pytest.fixture(scope="module")
+def credit():
+    return sg.Engine().dataset("credit_data").load().frame.iloc[:1500]
+
+
+def test_a_leaky_generator_is_refused_and_nothing_is_written(credit, tmp_path):
+    engine = sg.Engine(plugins=[toy_plugin])
+    out = tmp_path / "out"
+    with pytest.raises(sg.ReleaseRefused, match="privacy audit failed, nothing written: worst membership AUC") as err:
+        engine.generate("test-copycat", 300, data=credit, config=LEAKY, out=out)
+    assert "--override-audit REASON" in str(err.value) and "--epsilon" in str(err.value)
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_an_override_delivers_and_is_recorded_on_the_first_screen(credit, tmp_path):
+    engine = sg.Engine(plugins=[toy_plugin])
+    reason = "internal test environment <only>"
+    result = engine.generate("test-copycat", 300, data=credit, config=LEAKY, out=tmp_path / "out",
+                             options={"override_audit": reason})
+    release = json.loads((tmp_path / "out" / "report.json").read_text())["release"]
+    assert release["decision"] == "fail" and release["override"] == reason and release["delivered_despite_failure"]
+    assert len(result.data) == 300
+    page = (tmp_path / "out" / "report.html").read_text()
+    banner = page.index("Delivered by override despite the failed audit")
+    assert banner < page.index("Safety and privacy checks")  # before anything else in the body
+    assert "internal test environment &lt;only&gt;" in page
+
+
+def test_an_honest_generator_is_delivered(credit, tmp_path):
+    """Each column drawn from a different real row: no record is anyone's. The audit passes or says it cannot tell."""
+    engine = sg.Engine(plugins=[toy_plugin])
+    result = engine.generate("test-copycat", 300, data=credit, config={"copy_share": 0.0}, out=tmp_path / "out")
+    assert result.report["release"]["decision"] in ("pass", "cannot tell")
+    assert (tmp_path / "out" / "synthetic.parquet").exists()
+
+
+def test_the_command_line_exits_3_with_one_error_line(credit, tmp_path):
+    data = tmp_path / "credit.csv"
+    credit.to_csv(data, index=False)
+    here = Path(__file__).parent
+    script = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import synthguard as sg, synthguard.cli as cli, toy; "
+              "cli.Engine = lambda: sg.Engine(plugins=[toy.toy_plugin]); sys.argv[0] = 'synthguard'; cli.run()")
+    proc = subprocess.run([sys.executable, "-c", script, str(here), "generate", "test-copycat", "--data", str(data),
+                           "--rows", "300", "--set", "copy_share=0", "--set", "noise=0.25", "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: privacy audit failed, nothing written")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
