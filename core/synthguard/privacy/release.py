@@ -99,7 +99,8 @@ def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, 
         shown = decided or {"attack": worst, **attacks[worst]}
         figures.append({"figure": name, "value": shown[key], "attack": shown["attack"],
                         "interval": shown.get(f"{key}_ci"), "target": target, "verdict": verdict,
-                        "needs": needs if verdict == CANNOT_TELL else None})
+                        "needs": needs if verdict == CANNOT_TELL else None,
+                        "worst_of_all": {"attack": worst, "value": attacks[worst][key]}})
     wp29 = audit.get("wp29") or {}
     for key, name, target in (("singling_out", "WP29 singling-out risk", TARGET_SINGLING_OUT),
                               ("linkability", "WP29 linkability risk", TARGET_LINKABILITY)):
@@ -166,6 +167,9 @@ def headline(release: dict[str, Any]) -> str:
     parts = []
     if auc:
         parts.append(f"worst attack AUC {auc['value']} ({auc['attack']})")
+        other = auc.get("worst_of_all") or {}
+        if other and other["attack"] != auc["attack"]:  # a subset attack above it: shown, though it cannot pass alone
+            parts[-1] += f" [{other['attack']}: {other['value']}]"
     if tpr:
         parts.append(f"{tpr['figure'].replace('worst ', '')} {tpr['value']}")
     unit = f"{release.get('members')} members vs {release.get('non_members')} non-members ({release.get('unit')}s)"
