@@ -171,7 +171,7 @@ class Engine:
              **kwargs: Any) -> Generator:
         protection = None
         if (value_protection and isinstance(records, Table) and not model.protects_values
-                and not _wants_dp(model.config.model_dump())):
+                and getattr(model.config, "epsilon", None) is None):
             from .privacy.value_protection import protect
 
             source_fingerprint = records.fingerprint()
@@ -297,11 +297,9 @@ class Engine:
 
         real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
         distance = self.distance_for(real_r.modality, domain)
-        if quasi_identifiers and isinstance(real_r, Table):
-            for col in quasi_identifiers:
-                real_r.meta.column(col)
-        for col in (secrets or []) if isinstance(real_r, Table) else ():
-            real_r.meta.column(col)
+        if isinstance(real_r, Table):
+            for col in [*(quasi_identifiers or []), *(secrets or [])]:
+                real_r.meta.column(col)  # names an unknown column
         out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers,
                         secrets=secrets)
         if "dcr" in out:

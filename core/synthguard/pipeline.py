@@ -307,12 +307,7 @@ class Run:
 
         return audit(reference, holdout, records, distance, seed=self.spec.seed,
                      quasi_identifiers=options.quasi_identifiers or None, k_anonymity=options.k_anonymity,
-                     qi_bins=options.qi_bins, secrets=self.secrets(options))
-
-    @staticmethod
-    def secrets(options: RunOptions) -> list[str]:
-        """Columns whose inference risk the release decision judges: the ones the user declared sensitive."""
-        return list(options.secrets)
+                     qi_bins=options.qi_bins, secrets=list(options.secrets))
 
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions) -> dict[str, Any]:

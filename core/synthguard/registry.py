@@ -88,14 +88,14 @@ class Registry:
         """A generator class by its name, or a domain's default by the domain's name.
 
         With ``dp`` (the user asked for ``--epsilon``), a domain's name resolves to the domain's ``"dp"``
-        generator when it has one; an explicit generator name is always taken as given.
+        generator when it has one — even where a generator shares the domain's name (``finance``); any
+        other generator name is taken as given.
         """
         domain_dp = self.defaults("dp").get(name) if dp else None
-        if domain_dp is not None:  # a domain named like its default generator (finance) still routes --epsilon
+        if domain_dp is not None:
             return domain_dp
-        if name not in self.generators and name in self.defaults():
-            return self.defaults()[name]
-        return self.get("generators", name)
+        default = None if name in self.generators else self.defaults().get(name)
+        return default if default is not None else self.get("generators", name)
 
     def get(self, kind: str, name: str) -> Any:
         table = getattr(self, kind)
