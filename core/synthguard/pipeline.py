@@ -285,7 +285,7 @@ class Run:
         if not options.quasi_identifiers and model.quasi_identifiers():
             options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
         if isinstance(model.meta_, TableMeta):
-            for col in options.quasi_identifiers + ([self.spec.target] if self.spec.target else []):
+            for col in options.quasi_identifiers + options.secrets + ([self.spec.target] if self.spec.target else []):
                 model.meta_.column(col)  # names an unknown column
         return options
 
