@@ -231,19 +231,23 @@ class Engine:
                  overwrite: bool = False, progress: bool = False, save_model: str | Path | None = None,
                  holdout: float = HOLDOUT, target: str | None = None,
                  sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-                 image_format: ImageFormat | Mapping[str, Any] | None = None, value_protection: bool = True) -> Result:
+                 image_format: ImageFormat | Mapping[str, Any] | None = None, value_protection: bool = True,
+                 canaries: pd.DataFrame | Table | str | Path | None = None) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
         real records (seeded split, seed 0) are never shown to the generator; metrics and privacy
         measurements compare against them. A pretrained bundle is used only when the user asked for
         nothing it was not trained with (no ``data``, ``epochs`` or ``config``) and it was trained on
-        exactly this training split (checked by fingerprint).
+        exactly this training split (checked by fingerprint). ``canaries`` (tables; a table with an optional
+        ``copies`` column) are planted in the training split only, each as one entity, and the audit judges
+        whether the output gives them away (:mod:`synthguard.privacy.canaries`); they force training.
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, holdout=holdout, target=target, options=options,
                           out=out, fmt=fmt, overwrite=overwrite)
         cls = self.registry.generator(generator, dp=_wants_dp(config))
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
+        planted = self._canaries(canaries, records)  # checked before any training
         if data is None:  # a reference dataset brings its outcome column and quasi-identifiers
             ds = self.dataset(source["dataset"])
             update: dict[str, Any] = {"target": spec.target or ds.target}
@@ -252,7 +256,7 @@ class Engine:
             spec = spec.model_copy(update=update)
         fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model,
                          value_protection=value_protection)
-        return Run(self, spec).generate(cls, records, source, fit)
+        return Run(self, spec, canaries=planted).generate(cls, records, source, fit)
 
     def distance_for(self, modality: str, domain: str | None = None) -> type:
         """The record distance the gate and audit use for this modality/domain (a domain's own wins)."""
@@ -286,11 +290,14 @@ class Engine:
 
     def audit(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, domain: str | None = None,
               seed: int = 0, quasi_identifiers: list[str] | None = None,
-              secrets: list[str] | None = None) -> dict[str, Any]:
+              secrets: list[str] | None = None, canaries: pd.DataFrame | Table | str | Path | None = None
+              ) -> dict[str, Any]:
         """Privacy audit of any synthetic data (from any tool) against the real records it was trained on.
 
         ``holdout`` are real records the generator never saw; without them only
-        exact copies and DCR quantiles can be measured (the report says so).
+        exact copies and DCR quantiles can be measured (the report says so). ``canaries`` (tables) are
+        records planted in ``real`` on purpose (:mod:`synthguard.privacy.canaries`): each is reported as
+        copied, nearly copied or exposed, and the release decision judges them.
         """
         from .privacy.audit import audit as run_audit
         from .privacy.distance import NearestRecords
@@ -300,8 +307,9 @@ class Engine:
         if isinstance(real_r, Table):
             for col in [*(quasi_identifiers or []), *(secrets or [])]:
                 real_r.meta.column(col)  # names an unknown column
+        planted = self._canaries(canaries, real_r)
         out = run_audit(real_r, hold_r, syn_r, distance, seed=seed, quasi_identifiers=quasi_identifiers,
-                        secrets=secrets)
+                        secrets=secrets, canaries=planted)
         if "dcr" in out:
             out["synthetic_to_train"] = out["dcr"]["synthetic_to_train"]
         else:  # no holdout: the distance quantiles are all that can be measured
@@ -309,6 +317,17 @@ class Engine:
             out["synthetic_to_train"] = {"p5": round(float(np.quantile(d, 0.05)), 5), "median": round(float(np.median(d)), 5)}
         out["records"] = {"real": len(real_r), "synthetic": len(syn_r), "holdout": len(hold_r) if hold_r is not None else 0}
         return out
+
+    @staticmethod
+    def _canaries(canaries: pd.DataFrame | Table | str | Path | None, real: Records):
+        """Canary records checked against the real table's schema (None: none planted)."""
+        if canaries is None:
+            return None
+        if not isinstance(real, Table):
+            raise DataError(f"canaries apply to tables: the real data is {real.modality} data")
+        from .privacy.canaries import read_canaries
+
+        return read_canaries(canaries, real.meta)
 
     def evaluate(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, target: str | None = None,
                  domain: str | None = None, seed: int = 0, out: str | Path | None = None,

@@ -137,6 +137,8 @@ class Run:
     engine: "Engine"
     spec: RunSpec
     lineage: dict[str, Any] = field(default_factory=lambda: {"fit_seconds": None})
+    #: records planted in the training split (:class:`synthguard.privacy.canaries.Canaries`), judged by the audit
+    canaries: Any = None
 
     # ------------------------------------------------------------------ the main job
 
@@ -150,7 +152,12 @@ class Run:
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
         split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         self.lineage.update(data_source=source, holdout=split)
-        model = None if fit.forces_training else self.pretrained(generator, source, train)
+        if self.canaries is not None:  # into training only, after the split: never a holdout record
+            from .privacy.canaries import plant
+
+            train = plant(train, self.canaries)
+            self.lineage["canaries"] = self.canaries.summary()
+        model = None if fit.forces_training or self.canaries is not None else self.pretrained(generator, source, train)
         if model is None:
             start = time.perf_counter()
             model = self.engine.fit_records(generator.name, train, source=source, seed=spec.seed, device=fit.device,
@@ -307,7 +314,8 @@ class Run:
 
         return audit(reference, holdout, records, distance, seed=self.spec.seed,
                      quasi_identifiers=options.quasi_identifiers or None, k_anonymity=options.k_anonymity,
-                     qi_bins=options.qi_bins, secrets=list(options.secrets))
+                     qi_bins=options.qi_bins, secrets=list(options.secrets), canaries=self.canaries,
+                     near_copy_quantile=options.near_copy_quantile)
 
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions) -> dict[str, Any]:

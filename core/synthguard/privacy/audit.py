@@ -25,8 +25,9 @@ import numpy as np
 from ..data import Records, Table
 from .attacks import (FPR_TARGETS, AttackSetup, detectable_auc_excess, detectable_tpr_excess, evaluate_attacks,
                       positive_controls, readable_fpr)
+from .canaries import Canaries, audit_canaries
 from .distance import Distance, NearestRecords
-from .filters import K_ANONYMITY, QI_BINS, QuasiIdentifiers
+from .filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS, QuasiIdentifiers
 from .release import TARGET_AUC, judge
 from .wp29 import wp29_risks
 
@@ -77,15 +78,20 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
 
 def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
           seed: int = 0, controls: bool = True, quasi_identifiers: list[str] | None = None,
-          k_anonymity: int = K_ANONYMITY, qi_bins: int = QI_BINS, secrets: list[str] | None = None) -> dict[str, Any]:
+          k_anonymity: int = K_ANONYMITY, qi_bins: int = QI_BINS, secrets: list[str] | None = None,
+          canaries: Canaries | None = None, near_copy_quantile: float = NEAR_COPY_QUANTILE) -> dict[str, Any]:
     """Every privacy measurement for ``synthetic`` made from ``train``; ``holdout`` = real records never trained on.
 
     ``secrets`` are the columns whose WP29 inference risk the release decision judges (others are reported).
+    ``canaries`` (tables) are records planted in ``train``: each is checked for copies, near copies (at the
+    gate's ``near_copy_quantile``) and membership exposure (:mod:`.canaries`).
     """
     out: dict[str, Any] = {"distance": distance.name, "unit": "record",
                            "targets": {"worst_auc_max": TARGET_AUC,
                                        "worst_tpr_max": {f"{f:.0%} FPR": t for f, t in FPR_TARGETS.items()}}}
     out["exact_copies"] = exact_copies(train, holdout, synthetic)
+    if canaries is not None:  # exact copies only, unless the membership audit below can run
+        out["canaries"] = audit_canaries(train, None, synthetic, canaries, distance)
     if holdout is None or len(holdout) < MIN_HOLDOUT:
         out["skipped"] = (f"membership inference and DCR share need at least {MIN_HOLDOUT} holdout records "
                           "(real records the generator never saw): got " + str(0 if holdout is None else len(holdout)))
@@ -117,6 +123,9 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
             mia["warning"] = ("a positive control was not flagged: these attacks cannot see leaks in this data, "
                               "so a low score here is no evidence of privacy")
     out["membership_inference"] = mia
+    if canaries is not None:
+        out["canaries"] = audit_canaries(train, holdout, synthetic, canaries, distance, setup=setup,
+                                         near_copy_quantile=near_copy_quantile)
     if isinstance(synthetic, Table):
         out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed,
                                  secrets=_secrets_first(synthetic, secrets, seed))

@@ -74,11 +74,14 @@ def _judge_bound(entry: dict[str, Any] | None, target: float) -> str | None:
 def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, Any]:
     """The release decision for one audit (see the module docstring); ``secrets`` are declared sensitive columns."""
     figures: list[dict[str, Any]] = [_judge_copies(audit["exact_copies"])] if "exact_copies" in audit else []
+    if "canaries" in audit:  # planted canaries (synthguard.privacy.canaries): judged there, against chance
+        figures.append(audit["canaries"]["figure"])
     mia = audit.get("membership_inference")
     if mia is None:
         reason = audit.get("skipped", "no holdout: nothing to compare the synthetic records with")
-        if figures and figures[0]["verdict"] == FAIL:
-            return {"decision": FAIL, "figures": figures, "reason": _describe(figures[0])}
+        failed = [f for f in figures if f["verdict"] == FAIL]
+        if failed:
+            return {"decision": FAIL, "figures": figures, "reason": "; ".join(_describe(f) for f in failed)}
         return {"decision": CANNOT_TELL, "figures": figures, "reason": f"no membership audit ({reason})"}
     attacks = {name: a for name, a in mia["attacks"].items() if "auc" in a}
     n1, n0 = mia["members"], mia["non_members"]
@@ -149,6 +152,8 @@ def _sides(attack: dict[str, Any], members: int, non_members: int) -> tuple[int,
 
 
 def _describe(f: dict[str, Any]) -> str:
+    if f.get("description"):  # a figure that words itself (planted canaries)
+        return f["description"]
     if f["figure"].startswith("exact copies"):
         return (f"{f['value']} exact copies of training records, more than the {f['target']:.2%} of records that "
                 f"coincide by chance (p = {f['p_value']:.2g})")
