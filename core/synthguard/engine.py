@@ -21,6 +21,7 @@ from .bundle import load_bundle
 from .contract import Dataset, Generator, validated
 from .data import Records, Table, holdout_split
 from .errors import ConfigError, DataError
+from .io.database import Database, as_source
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
 from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec, check_seed
@@ -29,7 +30,7 @@ from .registry import Registry, build_registry
 from .result import Result
 from .sequences import SequenceFormat, from_long_frame
 
-DataLike = pd.DataFrame | Records | str | Path
+DataLike = pd.DataFrame | Records | Database | str | Path
 
 
 class Engine:
@@ -84,6 +85,9 @@ class Engine:
               image_format: ImageFormat | Mapping[str, Any] | None = None) -> tuple[Records, dict]:
         if isinstance(data, Records):
             return data, {}
+        data = as_source(data)  # a database URL names its table or query: Database(url, table=...)
+        if isinstance(data, Database):
+            data, name = data.read(), data.name
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
             return read_images(data, validated(ImageFormat, image_format, "image format"))
         is_npz = isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")
@@ -123,6 +127,8 @@ class Engine:
         records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format,
                                     image_format)
         source = f"file:{Path(data).name}" if isinstance(data, (str, Path)) else f"{type(data).__name__}"
+        if isinstance(data, Database):
+            return records, {**data.lineage(), **({"preparation": notes} if notes else {})}
         return records, {"source": source, **({"preparation": notes} if notes else {})}
 
     # ------------------------------------------------------------------ verbs

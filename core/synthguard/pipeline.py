@@ -26,7 +26,8 @@ from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricCont
                        config_error, validated)
 from .data import Records, SequenceSet, Table, TableMeta, holdout_split
 from .errors import ConfigError, ReleaseRefused, SamplingError
-from .io.atomic import check_writable_target
+from .io.database import Database, as_target, check_output, write_result
+from .io.database import write_report as write_database_report
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
 from .result import REPORT_VERSION, Result, write_report
 
@@ -73,14 +74,14 @@ class RunSpec(BaseModel):
     ``out`` None keeps the result in memory.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     rows: int
     seed: int = 0
     conditions: dict[str, Any] = Field(default_factory=dict)
     holdout: float = HOLDOUT
     target: str | None = None
-    out: Path | None = None
+    out: Path | Database | None = None  # a directory, or database tables (io.database)
     fmt: Literal["parquet", "csv"] = "parquet"
     overwrite: bool = False
     options: RunOptions = Field(default_factory=RunOptions)
@@ -95,6 +96,8 @@ class RunSpec(BaseModel):
         if not 0 <= holdout < 1:
             raise ConfigError(f"holdout fraction {holdout}: expected a number in [0, 1)")
         fields = {k: v for k, v in fields.items() if v is not None}
+        if "out" in fields:
+            fields["out"] = as_target(fields["out"])
         fields["conditions"] = dict(fields.get("conditions") or {})
         try:
             return cls(rows=rows, options=run_options(options), **fields)
@@ -148,7 +151,7 @@ class Run:
         spec = self.spec
         for target_dir in (spec.out, fit.save_model):  # fail before any training
             if target_dir is not None:
-                check_writable_target(target_dir, spec.overwrite)
+                check_output(target_dir, spec.overwrite)
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
         split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         self.lineage.update(data_source=source, holdout=split)
@@ -198,7 +201,7 @@ class Run:
         """``rows`` records from a fitted ``model`` that passed every check, measured against the real data at hand."""
         spec = self.spec
         if spec.out is not None:
-            check_writable_target(spec.out, spec.overwrite)  # fail before spending time on sampling
+            check_output(spec.out, spec.overwrite)  # fail before spending time on sampling
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
         options = self.options_for(model)
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
@@ -263,7 +266,9 @@ class Run:
         }
         result = Result(sampled.records, sampled.rejected, sampled.rejected_info, report,
                         writers=self.engine.active("writers", model.modality, model.domain), context=context)
-        if spec.out is not None:
+        if isinstance(spec.out, Database):
+            result.report = write_result(result, spec.out, overwrite=spec.overwrite)
+        elif spec.out is not None:
             result.save(spec.out, fmt=spec.fmt, overwrite=spec.overwrite)
         return result
 
@@ -271,13 +276,15 @@ class Run:
         """Metrics and audit of records made elsewhere: the same steps :meth:`deliver` measures with."""
         spec = self.spec
         if spec.out is not None:
-            check_writable_target(spec.out, spec.overwrite)
+            check_output(spec.out, spec.overwrite)
         report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(synthetic), "modality": real.modality,
                   "data": self._data_section(real, holdout),
                   "generator": {"name": "external"},
                   "metrics": self.measure(real, synthetic, holdout, real.modality, domain),
                   "audit": self.engine.audit(real, synthetic, holdout=holdout, domain=domain, seed=spec.seed)}
-        if spec.out is not None:
+        if isinstance(spec.out, Database):
+            report = write_database_report(report, spec.out, overwrite=spec.overwrite)
+        elif spec.out is not None:
             write_report(spec.out, report, overwrite=spec.overwrite)
         return report
 
