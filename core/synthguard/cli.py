@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .engine import Engine
+from .io.database import Database, as_source, as_target
 from .errors import ConfigError, SynthGuardError
 
 DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
@@ -109,7 +110,8 @@ def _summary(result, out) -> None:
     t = rep["timings"]
     fit = "pretrained" if rep["lineage"].get("pretrained") else (
         f"fit {t['fit_seconds']:.1f}s" if t.get("fit_seconds") is not None else "bundle")
-    click.echo(f"wrote {rep['rows']} records to {str(out).rstrip('/')}/ ({fit}, sample {t['sample_seconds']:.2f}s, "
+    where = f"{out}" if isinstance(out, Database) else f"{str(out).rstrip('/')}/"  # never shows a password
+    click.echo(f"wrote {rep['rows']} records to {where} ({fit}, sample {t['sample_seconds']:.2f}s, "
                f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
     vp = ((rep.get("generator") or {}).get("fit") or {}).get("value_protection")
     if vp:
@@ -191,6 +193,19 @@ def _sequence_format(entity_column, time_column, window, stride) -> dict[str, An
     return fmt or None
 
 
+database_options = [
+    click.option("--table", default=None, metavar="NAME",
+                 help="with a database URL as --data/--real: the table to read (schema.table for another schema)"),
+    click.option("--query", default=None, metavar="SQL",
+                 help="with a database URL as --data/--real: one read-only SELECT to read instead of a table"),
+]
+
+out_table_option = click.option(
+    "--out-table", default=None, metavar="NAME",
+    help="with a database URL as --out: the synthetic table's name (default 'synthetic'; NAME_rejected and "
+         "NAME_report beside it)")
+
+
 def with_options(options):
     def deco(f):
         for opt in reversed(options):
@@ -249,10 +264,14 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @main.command("generate")
 @click.argument("generator")
 @click.option("--rows", type=int, default=1000, show_default=True, help="records to deliver")
-@click.option("--out", type=click.Path(), required=True, help="output directory")
+@click.option("--out", type=click.Path(), required=True,
+              help="output directory, or a database URL (sqlite:///out.db, postgresql://user@host/db)")
+@out_table_option
 @click.option("--dataset", default=None, help="reference dataset (see 'synthguard datasets')")
 @click.option("--data", type=click.Path(), default=None,
-              help="your own data: CSV/Parquet table or sensor log, or a folder of DICOM/PNG/JPEG images (or NPZ)")
+              help="your own data: CSV/Parquet table or sensor log, a folder of DICOM/PNG/JPEG images (or NPZ), "
+                   "or a database URL with --table/--query")
+@with_options(database_options)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
@@ -268,11 +287,12 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, settings, epsilon, delta, save_model, holdout, target,
+def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
                  secrets, near_copy_quantile, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
+    data, out = as_source(data, table, query), as_target(out, out_table)
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_config(settings, epsilon, delta),
@@ -288,7 +308,9 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @main.command("fit")
 @click.argument("generator")
 @click.option("--out", type=click.Path(), required=True, help="bundle directory to write")
-@click.option("--data", type=click.Path(), default=None, help="CSV/Parquet table to learn from")
+@click.option("--data", type=click.Path(), default=None,
+              help="CSV/Parquet table to learn from, or a database URL with --table/--query")
+@with_options(database_options)
 @click.option("--dataset", default=None, help="reference dataset instead of --data")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
@@ -304,13 +326,14 @@ def generate_cmd(ctx, generator, rows, out, dataset, data, device, epochs, setti
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
+def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
             no_value_protection, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
 
     engine = _engine(ctx)
+    data = as_source(data, table, query)
     cls = engine.registry.generator(generator, dp=epsilon is not None)
     if not cls.supports_save:
         raise ConfigError(f"generator {generator!r} cannot be saved as a bundle: use 'synthguard generate' instead")
@@ -393,7 +416,9 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @main.command("sample")
 @click.argument("model", type=click.Path())
 @click.option("--rows", type=int, default=1000, show_default=True, help="records to deliver")
-@click.option("--out", type=click.Path(), required=True, help="output directory")
+@click.option("--out", type=click.Path(), required=True,
+              help="output directory, or a database URL (sqlite:///out.db, postgresql://user@host/db)")
+@out_table_option
 @click.option("--reference", type=click.Path(), default=None,
               help="the real training table, to compute metrics (the exact-copy gate works without it)")
 @click.option("--holdout", "holdout_data", type=click.Path(), default=None,
@@ -401,10 +426,11 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @with_options(run_options)
 @click.pass_context
-def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
+def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
                fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, override_audit,
                bounds) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
+    out = as_target(out, out_table)
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=reference, holdout=holdout_data, target=target,
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
@@ -414,12 +440,24 @@ def sample_cmd(ctx, model, rows, out, reference, holdout_data, target, seed, con
 
 
 pair_options = [
-    click.option("--real", type=click.Path(), required=True, help="the real table the synthetic data was made from"),
+    click.option("--real", type=click.Path(), required=True,
+                 help="the real table the synthetic data was made from (a file, or a database URL with --table/--query)"),
+    *database_options,
     click.option("--synthetic", type=click.Path(), required=True, help="the synthetic table (from any tool)"),
+    click.option("--synthetic-table", default=None, metavar="NAME", help="with a database URL as --synthetic: its table"),
     click.option("--holdout", "holdout_data", type=click.Path(), default=None,
                  help="real records the generator never saw (needed for membership inference and DCR share)"),
+    click.option("--holdout-table", default=None, metavar="NAME", help="with a database URL as --holdout: its table"),
     click.option("--seed", type=int, default=0, show_default=True),
 ]
+
+
+def _pair_sources(real, table, query, synthetic, synthetic_table, holdout, holdout_table):
+    """--real/--synthetic/--holdout as given, or as databases where they are database URLs."""
+    if holdout is None and holdout_table is not None:
+        raise ConfigError("--holdout-table names a table in a database: expected --holdout URL")
+    return (as_source(real, table, query), as_source(synthetic, synthetic_table),
+            as_source(holdout, holdout_table) if holdout is not None else None)
 
 
 @main.command("audit")
@@ -433,11 +471,13 @@ pair_options = [
 @click.option("--shadows", type=int, default=100, show_default=True, help="generator fits of --thorough")
 @click.option("--json", "as_json", is_flag=True, help="print the whole audit as JSON")
 @click.pass_context
-def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, secrets, thorough, generator, shadows,
+def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, seed, quasi_identifiers, secrets, thorough, generator, shadows,
               as_json) -> None:
     """Privacy audit of any synthetic table against its real training table (and a holdout)."""
     if thorough and not generator:  # before the audit: fail in a second, not after it
         raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
+    real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
+                                                  holdout_table)
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
                              quasi_identifiers=_columns(quasi_identifiers) or None, secrets=list(secrets) or None)
     if thorough:
@@ -468,11 +508,17 @@ def audit_cmd(ctx, real, synthetic, holdout_data, seed, quasi_identifiers, secre
 @main.command("evaluate")
 @with_options(pair_options)
 @click.option("--target", default=None, help="column a downstream model predicts (TSTR)")
-@click.option("--out", type=click.Path(), default=None, help="write report.json and report.html here")
+@click.option("--out", type=click.Path(), default=None,
+              help="write report.json and report.html here (or the report row to a database URL: NAME_report)")
+@out_table_option
 @click.option("--overwrite", is_flag=True, help="replace a non-empty --out directory")
 @click.pass_context
-def evaluate_cmd(ctx, real, synthetic, holdout_data, seed, target, out, overwrite) -> None:
+def evaluate_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, seed, target, out,
+                 out_table, overwrite) -> None:
     """Score any real/synthetic pair: quality, utility, privacy audit (report.json + report.html with --out)."""
+    real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
+                                                  holdout_table)
+    out = as_target(out, out_table) if out is not None else None
     rep = _engine(ctx).evaluate(real, synthetic, holdout=holdout_data, target=target, seed=seed, out=out,
                                 overwrite=overwrite)
     m = rep["metrics"]
@@ -480,7 +526,9 @@ def evaluate_cmd(ctx, real, synthetic, holdout_data, seed, target, out, overwrit
     click.echo(f"quality {q.get('score', q.get('skipped', q.get('error')))}"
                + (f", TSTR/TRTR {t['ratio']} ({t['metric']})" if "ratio" in t else ""))
     click.echo(_audit_line(rep["audit"]))
-    if out:
+    if isinstance(out, Database):
+        click.echo(f"wrote the report to table {rep['tables']['report']!r} in {out.display_url}")
+    elif out:
         click.echo(f"wrote {str(out).rstrip('/')}/report.json and report.html")
 
 
