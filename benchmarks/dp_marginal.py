@@ -33,25 +33,37 @@ def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict) 
     warnings.filterwarnings("ignore")
     import synthguard as sg
 
+    from synthguard.data import holdout_split
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+
+    ds = sg.datasets()[dataset]
+    if rows == 0:  # as many synthetic rows as real training rows (the usual TSTR protocol)
+        rows = len(holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)[0])
+    config = {"epsilon": epsilon, **settings}
+    if config.get("target") == "auto":  # the dataset's declared outcome column (public: named by the user)
+        config["target"] = ds.target
     t0 = time.perf_counter()
-    result = sg.Engine().generate("finance-mst", rows, dataset=dataset, seed=seed,
-                                  config={"epsilon": epsilon, **settings}, options={"audit": False})
+    result = sg.Engine().generate("finance-mst", rows, dataset=dataset, seed=seed, config=config,
+                                  options={"audit": False})
     rep = result.report
     dp = rep["privacy_ledger"]["dp"]
     tstr = rep["metrics"]["core.tstr"]
     return {"dataset": dataset, "epsilon": epsilon, "seed": seed, "epsilon_spent": dp["epsilon_spent"],
             "delta": dp["delta"], "fit_seconds": rep["timings"]["fit_seconds"],
             "quality": rep["metrics"]["core.quality"]["score"], "tstr": tstr["tstr"], "trtr": tstr["trtr"],
-            "tstr_ratio": tstr["ratio"], "rejected": rep["sampling"]["rejected"],
-            "columns": dp["columns"], "tree": dp["tree"], "run_seconds": round(time.perf_counter() - t0, 1)}
+            "tstr_ratio": tstr["ratio"], "rows": rows, "rejected": rep["sampling"]["rejected"],
+            "rejected_by": {k: v["rejected"] for k, v in {**rep["validators"], **rep["privacy"]}.items()
+                            if v["rejected"]},
+            "structure": dp.get("structure"), "columns": dp["columns"], "tree": dp["tree"],
+            "run_seconds": round(time.perf_counter() - t0, 1)}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", nargs="+", default=["german_credit", "credit_data", "lending_club"])
     ap.add_argument("--epsilons", nargs="+", type=float, default=[1.0, 3.0])
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--rows", type=int, default=0, help="synthetic rows (0: as many as the training split)")
     ap.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--out", default=str(RESULTS / "dp_marginal.json"))
     args = ap.parse_args()

@@ -60,6 +60,7 @@ bin (whole numbers stay whole), then gives the columns their real dtypes back.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import warnings
@@ -147,6 +148,8 @@ class MarginalDPConfig(GeneratorConfig):
                                 "release the columns' domains (categories, numeric ranges) the schema does not give")
     select_share: float = Field(0.1, gt=0, lt=1, description="share of ρ for choosing the tree of pairs "
                                 "(the rest measures the chosen pairs)")
+    total_share: float = Field(0.02, gt=0, lt=0.5, description="share of ρ for a noisy record count, the model's "
+                               "total (the count n itself is not released)")
     threshold_delta_share: float = Field(0.5, gt=0, lt=1, description="share of δ spent by the category thresholds "
                                          "(the rest converts ρ to ε)")
     bins: int = Field(16, ge=2, le=256, description="most bins per numeric column (fewer when the noisy counts "
@@ -154,11 +157,15 @@ class MarginalDPConfig(GeneratorConfig):
     public_domains: dict[str, ColumnSchema] = Field(default_factory=dict, description="public column domains by column "
                                                     "(no budget spent on them)")
     final_iters: int = Field(1000, ge=10, description="mirror-descent iterations of the model fit")
+    target: str | None = Field(None, description="the column a downstream model predicts (public: the user names it): "
+                               "every chosen pair is measured jointly with it, a tree-augmented naive Bayes structure "
+                               "(3-way marginals); None: MST's tree of pairs")
 
     @model_validator(mode="after")
     def _shares_leave_budget_for_pairs(self):
-        if self.oneway_share + self.select_share >= 1:
-            raise ValueError(f"oneway_share + select_share = {self.oneway_share + self.select_share:g}: "
+        used = self.oneway_share + self.select_share + self.total_share
+        if used >= 1:
+            raise ValueError(f"oneway_share + select_share + total_share = {used:g}: "
                              "expected below 1 (the rest measures the pairs)")
         return self
 
@@ -247,6 +254,10 @@ class Codec:
     integer: bool = False
     datetime: bool = False
     how: str = ""  # for the ledger
+    # numeric: each bin's public grid cells [lo, hi) and their clipped noisy counts (post-processing), so a bin
+    # merged from cells of unequal mass is decoded in proportion to them; empty: uniform over the bin
+    cells: list[list[list[float]]] = dataclasses.field(default_factory=list)
+    weights: list[list[float]] = dataclasses.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -300,16 +311,34 @@ class Codec:
             at = np.flatnonzero(codes == i)
             if not len(at):
                 continue
-            if lo == hi:
-                values[at] = lo
-            elif self.integer:
-                top = max(math.ceil(lo), math.ceil(hi) - 1)
-                values[at] = rng.integers(math.ceil(lo), top + 1, size=len(at))
-            else:
-                values[at] = rng.uniform(lo, hi, size=len(at))
+            if self.cells and len(self.cells[i]) > 1 and sum(self.weights[i]) > 0:
+                w = np.asarray(self.weights[i], dtype=float)
+                part = rng.choice(len(w), size=len(at), p=w / w.sum())
+                for j, (a, b) in enumerate(self.cells[i]):
+                    values[at[part == j]] = self._uniform(a, b, int((part == j).sum()), rng)
+                continue
+            values[at] = self._uniform(lo, hi, len(at), rng)
         if self.datetime:
             return pd.Series(pd.to_datetime(values, unit="ns"))
         return pd.Series(values)
+
+    def _uniform(self, lo: float, hi: float, m: int, rng: np.random.Generator) -> np.ndarray:
+        """``m`` values drawn uniformly in [lo, hi) (whole numbers: ceil(lo) .. ceil(hi) − 1; a point: lo)."""
+        if lo == hi:
+            return np.full(m, lo)
+        if self.integer:
+            top = max(math.ceil(lo), math.ceil(hi) - 1)
+            return rng.integers(math.ceil(lo), top + 1, size=m).astype(float)
+        return rng.uniform(lo, hi, size=m)
+
+    def value_range(self) -> tuple[float, float] | None:
+        """The smallest and largest value :meth:`decode` can produce (None: no bins)."""
+        if not self.bins:
+            return None
+        lo, hi = self.bins[0][0], self.bins[-1][1]
+        if self.integer:
+            return float(math.ceil(lo)), float(max(math.ceil(self.bins[-1][0]), math.ceil(hi) - 1))
+        return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------- the generator
@@ -369,6 +398,39 @@ class FinanceMarginalDP(Generator):
 
     # ------------------------------------------------------------------ fit
 
+    def fit(self, data: Table, *args, **kwargs) -> "FinanceMarginalDP":
+        """The core's fit, then the model's column metadata replaced by what was released under DP (see
+        :meth:`_released_meta`): the bundle carries no observed range or category list, and the validators check
+        the output against the domain it is sampled from."""
+        super().fit(data, *args, **kwargs)
+        self.meta_ = self._released_meta(self.meta_)
+        return self
+
+    def _released_meta(self, meta):
+        """``meta`` with each column's domain as released: a numeric column's [min, max] is the range its bins
+        decode to, a category column's values are the released ones (in their real type), ``nullable`` is whether
+        missing values were released, ``n_unique`` the released cells. Names, kinds, dtypes and the whole-number
+        flag are the schema (public, as the ledger says)."""
+        codecs = {cd.name: cd for cd in self.codecs_}
+        columns = []
+        for col in meta.columns:
+            cd = codecs[col.name]
+            if cd.kind == "categorical":
+                spec = self.config.public_domains.get(col.name)
+                known = list(spec.categories) if spec is not None and spec.categories is not None else []
+                known += [False, True] if col.kind is ColumnKind.boolean else []
+                known += list(col.categories or [])
+                typed: dict[str, Any] = {}
+                for v in known:
+                    typed.setdefault(str(v), v)
+                cats = [typed[label] for label in cd.labels]
+                update = {"categories": cats, "n_unique": len(cats), "nullable": cd.nan}
+            else:
+                lo, hi = cd.value_range() or (None, None)
+                update = {"minimum": lo, "maximum": hi, "n_unique": len(cd.bins), "nullable": cd.nan}
+            columns.append(col.model_copy(update=update))
+        return meta.model_copy(update={"columns": columns})
+
     def _fit(self, data: Table, *, device, seed: int, progress: bool) -> dict[str, Any]:
         c = self.config
         if c.epsilon is None:
@@ -384,8 +446,23 @@ class FinanceMarginalDP(Generator):
         if unknown:
             raise ConfigError(f"{self.name}: schema names unknown column(s) {unknown}: "
                               f"expected some of {data.meta.names}")
+        if c.target is not None and c.target not in data.meta.names:
+            raise ConfigError(f"{self.name}: target {c.target!r} is not a column: expected one of {data.meta.names}")
         mbi, estimation = _mbi()
         rng = np.random.default_rng(seed)
+        codecs, domain, measurements, total, info = self._measure(data, delta, rng)
+        self.codecs_ = codecs
+        model = estimation.MirrorDescent().estimate(domain, measurements, known_total=total, iters=c.final_iters)
+        self._set_model(model)
+        return self._ledger(info)
+
+    def _measure(self, data: Table, delta: float, rng: np.random.Generator):
+        """Every step that reads the private table, in order: the noisy total, the 1-way marginals (which release the
+        domains), the selection of the structure and its measurements. Returns the codecs, the mbi domain, the noisy
+        measurements, the noisy total and the accounting. What follows (estimation, sampling) is post-processing."""
+        mbi, _ = _mbi()
+        c = self.config
+        n = len(data)
         delta_thr = delta * c.threshold_delta_share
         delta_conv = delta - delta_thr
         rho = cdp_rho(c.epsilon, delta_conv)
@@ -403,12 +480,15 @@ class FinanceMarginalDP(Generator):
             codec, y, query = self._oneway(col, frame[col.name], rng, sigma1, tau)
             codecs.append(codec)
             released.append((y, query))
+        # the record count, noised (add/remove adjacency: n is not public); the model's total and the selection's n
+        rho_n = rho * c.total_share
+        sigma_n = math.sqrt(1 / (2 * rho_n))
+        total = max(1.0, n + float(rng.normal(0, sigma_n)))
         empty = [cd.name for cd in codecs if cd.kind == "categorical" and not cd.labels]
         if empty:
             raise DataError(f"{self.name}: no value of column(s) {empty} cleared the DP release threshold "
                             f"(noisy count ≥ {tau:.0f} at ε = {c.epsilon:g}): expected its categories in the "
                             "public_domains option, a larger epsilon, or the column(s) dropped")
-        self.codecs_ = codecs
         names = [cd.name for cd in codecs]
         domain = mbi.Domain(names, [cd.size for cd in codecs])
         dataset = _Counts({cd.name: cd.encode(frame[cd.name]) for cd in codecs}, {cd.name: cd.size for cd in codecs})
@@ -417,15 +497,24 @@ class FinanceMarginalDP(Generator):
             p = np.zeros(cd.size)
             p[: len(y)] = np.clip(y, 0, None)  # the released cells
             if cd.kind == "categorical":  # "other": what the released cells leave of n
-                p[-1] = max(0.0, n - p.sum())
+                p[-1] = max(0.0, total - p.sum())
             oneway[cd.name] = p / p.sum() if p.sum() > 0 else np.full(cd.size, 1 / cd.size)
             measurements.append(mbi.LinearMeasurement(np.asarray(y * np.asarray(query.w), dtype=float), (cd.name,),
                                                       stddev=sigma1, query=query))
 
         # 2. MST on the rest of the budget
-        model, info = self._mst(dataset, domain, rho, oneway, measurements, n, rng, estimation)
-        self._set_model(model)
-        rho_spent = rho1 + info.pop("rho_spent")
+        info = self._mst(dataset, rho, oneway, measurements, total, rng)
+        rho_spent = rho_n + rho1 + info.pop("rho_spent")
+        info.update(rho=rho, rho_spent=rho_spent, rho1=rho1, rho_n=rho_n, sigma_n=sigma_n, sigma1=sigma1, tau=tau,
+                    delta=delta, delta_conv=delta_conv, delta_thr=delta_thr, codecs=codecs)
+        return codecs, domain, measurements, total, info
+
+    def _ledger(self, info: dict[str, Any]) -> dict[str, Any]:
+        c = self.config
+        codecs = info.pop("codecs")
+        rho, rho_spent, rho1, delta, delta_conv, delta_thr, sigma1, tau = (info.pop(k) for k in (
+            "rho", "rho_spent", "rho1", "delta", "delta_conv", "delta_thr", "sigma1", "tau"))
+        rho_n, sigma_n = info.pop("rho_n"), info.pop("sigma_n")
         eps_spent = cdp_eps(rho_spent, delta_conv)
         ledger = {
             "mechanism": "MST (McKenna et al. 2021) on mbi 2.0 (Private-PGM): Gaussian 1-way marginals that also "
@@ -436,21 +525,24 @@ class FinanceMarginalDP(Generator):
                           "Prop. 12; "
                           "the category thresholds are δ-approximate zCDP and spend δ·threshold_delta_share",
             "rho": round(rho, 8), "rho_spent": round(rho_spent, 8), "rho_oneway": round(rho1, 8),
+            "rho_total": round(rho_n, 8), "sigma_total": round(sigma_n, 4),
             "delta_conversion": delta_conv, "delta_thresholds": delta_thr,
             "sigma_1way": round(sigma1, 4), "category_threshold": round(float(tau), 4),
             "columns": {cd.name: cd.how for cd in codecs},
             **info,
-            "unit": "record (one table row = one person; rows are not grouped by entity)",
+            "unit": "record (one table row = one person; rows are not grouped by entity); neighbouring tables differ "
+                    "by adding or removing one record",
             "noise_rng": "NumPy's seeded PCG64 (reproducible; not cryptographically secure)",
         }
         non_private = [
             "schema: column names, order and kinds (numeric, whole-number, categorical, boolean, datetime) are "
-            "treated as public; so is the record count n (the default δ = 1/(10·n), and the model's total)",
-            "bundle metadata: the core stores the training table's column metadata (observed ranges and category "
-            "lists) with every model; this generator does not use it, but a saved bundle carries it",
-            "privacy gate and validators: near-copy/NNDR/k-anonymity filtering and the finance bounds/categories "
-            "checks compare the output with training records or their ranges; the released records are "
-            "therefore not covered by ε, only the model is",
+            "treated as public; the model's total is a noisy count, but the default δ = 1/(10·n) and the core's "
+            "fit record (records, data fingerprint) state n",
+            "bundle metadata: the model's column metadata is replaced after fit by the released domains (bin range, "
+            "released categories), so the finance bounds/categories checks test the output against those; the core "
+            "still stores hashes of the training records with every model (for the exact-copy filter)",
+            "privacy gate: exact-copy/near-copy/NNDR/k-anonymity filtering compares the output with the training "
+            "records; the released records are therefore not covered by ε, only the model is",
         ]
         return {"privacy": {"dp": ledger, "non_private": non_private}}
 
@@ -556,37 +648,50 @@ class FinanceMarginalDP(Generator):
         w = [1 / math.sqrt(len(g)) for g in groups] + ([1.0] if nan else [])
         how = (f"{len(bins)} bins in [{bins[0][0]:g}, {bins[-1][1]:g}) merged from the public R10 grid by noisy counts"
                + (", missing released" if nan else ""))
-        codec = Codec(col.name, "numeric", bins=bins, nan=nan, integer=integer, datetime=datetime, how=how)
+        cells = [[grid.cell(i) for i in g] for g in groups]
+        weights = [[round(max(0.0, float(noisy[i])), 4) for i in g] for g in groups]
+        codec = Codec(col.name, "numeric", bins=bins, nan=nan, integer=integer, datetime=datetime, how=how,
+                      cells=cells, weights=weights)
         return codec, np.array(y), _Weighted(tuple(w))
 
-    def _mst(self, data, domain, rho: float, oneway: dict[str, np.ndarray], measurements: list, n: int, rng,
-             estimation):
+    def _mst(self, data, rho: float, oneway: dict[str, np.ndarray], measurements: list, n: float, rng) -> dict:
         """MST (McKenna, Sheldon & Miklau 2021; private-pgm mechanisms/mst.py) with mbi 2.0, after the 1-ways.
 
-        ρ·select_share picks a maximum spanning tree of pairs (d−1 exponential-mechanism draws, each among the
-        pairs joining two components; quality = L1 distance between the pair's counts and the independent model
-        of the noisy 1-ways, sensitivity 1, minus the pair's expected measurement error √(2/π)·σ₂·cells as in
-        AIM, so a large pair must earn its noise); the rest of ρ measures the tree's pairs.
+        ρ·select_share picks a maximum spanning tree (d−1 exponential-mechanism draws, each among the pairs joining
+        two components; quality = L1 distance between the pair's counts and the independent model of the noisy
+        1-ways, sensitivity 1, minus the measurement's expected error √(2/π)·σ₂·cells as in AIM, so a large
+        marginal must earn its noise); the rest of ρ measures the tree's edges.
+
+        With a ``target`` the tree spans the other columns and every edge (a, b) is measured as the 3-way marginal
+        (target, a, b), scored the same way: a tree-augmented naive Bayes (Friedman, Geiger & Goldszmidt 1997), so
+        the target keeps its dependence on every column, and each pair's given the target. d−2 measurements instead
+        of d−1, each twice (or |target| times) as many cells.
         """
         import mbi
 
         c = self.config
-        names = list(domain.attributes)
-        d = len(names)
-        rho_used = 0.0
+        names = list(data.sizes)
+        t = c.target
+        nodes = [a for a in names if a != t]
         edges: list[tuple[str, str]] = []
-        sigma2 = None
-        if d > 1:
-            rho_sel = rho * c.select_share
-            rho2 = rho * (1 - c.oneway_share - c.select_share)
-            sigma2 = math.sqrt((d - 1) / (2 * rho2))  # d−1 measurements share rho2
+        cliques: list[tuple[str, ...]] = []
+        rho_used, sigma2, draws = 0.0, None, len(nodes) - 1
+        if t is not None and len(nodes) == 1:
+            cliques = [(t, nodes[0])]
+        m = max(draws, 0) if len(nodes) > 1 else len(cliques)
+        if m:
+            rho_sel = rho * c.select_share if draws > 0 else 0.0
+            rho2 = rho * (1 - c.oneway_share - c.select_share - c.total_share)
+            sigma2 = math.sqrt(m / (2 * rho2))  # m measurements share rho2
+        if draws > 0:
             scores = {}
-            for a, b in itertools.combinations(names, 2):  # the independent model's pair marginal is an outer product
-                x = data.project((a, b))
-                est = n * np.outer(oneway[a], oneway[b]).ravel()
+            for a, b in itertools.combinations(nodes, 2):  # the independent model is an outer product of the 1-ways
+                cl = (t, a, b) if t is not None else (a, b)
+                x = data.project(cl)
+                est = n * functools.reduce(np.multiply.outer, [oneway[v] for v in cl]).ravel()
                 scores[(a, b)] = float(np.abs(x - est).sum()) - math.sqrt(2 / math.pi) * sigma2 * x.size
-            eps_sel = math.sqrt(8 * rho_sel / (d - 1))  # d−1 draws, each ε²/8-zCDP
-            parent = {a: a for a in names}
+            eps_sel = math.sqrt(8 * rho_sel / draws)  # draws, each ε²/8-zCDP
+            parent = {a: a for a in nodes}
 
             def find(a):
                 while parent[a] != a:
@@ -594,66 +699,83 @@ class FinanceMarginalDP(Generator):
                     a = parent[a]
                 return a
 
-            for _ in range(d - 1):
+            for _ in range(draws):
                 keys = [e for e in scores if find(e[0]) != find(e[1])]
                 q = np.array([scores[e] for e in keys])
                 p = np.exp(0.5 * eps_sel * (q - q.max()))
                 a, b = keys[rng.choice(len(keys), p=p / p.sum())]
                 parent[find(a)] = find(b)
                 edges.append((a, b))
-            for cl in edges:
-                x = data.project(cl)
-                measurements.append(mbi.LinearMeasurement(x + rng.normal(0, sigma2, x.size), cl, stddev=sigma2))
+            cliques = [(t, a, b) if t is not None else (a, b) for a, b in edges]
+        for cl in cliques:
+            x = data.project(cl)
+            measurements.append(mbi.LinearMeasurement(x + rng.normal(0, sigma2, x.size), cl, stddev=sigma2))
+        if m:
             rho_used = rho_sel + rho2
-        model = estimation.MirrorDescent().estimate(domain, measurements, known_total=float(n), iters=c.final_iters)
-        return model, {"rho_spent": rho_used, "sigma_2way": round(sigma2, 4) if edges else None,
-                       "tree": [list(e) for e in edges], "measurements": len(measurements)}
+        return {"rho_spent": rho_used, "sigma_measured": round(sigma2, 4) if cliques else None,
+                       "structure": "tree-augmented naive Bayes on the target" if t is not None else "tree of pairs",
+                       "tree": [list(e) for e in edges], "measured": [list(cl) for cl in cliques],
+                       "measurements": len(measurements)}
 
     # ------------------------------------------------------------------ model state
 
     def _set_model(self, model) -> None:
-        """Keep the model's clique marginals (a tree's edges: its junction tree) and sample from them in NumPy."""
-        self.cliques_ = [tuple(cl) for cl in model.marginals.cliques]
-        self.marginals_ = [np.clip(np.asarray(model.marginals.tables[cl].values, dtype=np.float64), 0, None)
-                           for cl in self.cliques_]
-        names = [cd.name for cd in self.codecs_]
+        """Keep the marginals of the model's junction-tree cliques (a tree's pairs; TAN's triples) and sample from
+        them in NumPy."""
+        from mbi import junction_tree
+
+        jtree, _ = junction_tree.make_junction_tree(model.domain, [tuple(cl) for cl in model.cliques])
+        self.cliques_, self.marginals_ = [], []
+        for cl in jtree.nodes:
+            factor = model.project(tuple(cl))
+            self.cliques_.append(tuple(factor.domain.attributes))
+            self.marginals_.append(np.clip(np.asarray(factor.datavector(flatten=False), dtype=np.float64), 0, None))
         covered = {a for cl in self.cliques_ for a in cl}
-        if covered != set(names) or any(len(cl) > 2 for cl in self.cliques_):
-            raise RuntimeError(f"{self.name}: expected a model over pairs covering every column, got {self.cliques_}")
+        if covered != {cd.name for cd in self.codecs_}:
+            raise RuntimeError(f"{self.name}: expected a model covering every column, got {self.cliques_}")
+
+    def _order(self) -> list[int]:
+        """A sampling order of the cliques: Prim's maximum spanning tree of the clique graph weighted by shared
+        columns (for a junction tree's cliques, a junction tree: each clique's already-sampled columns lie in one
+        earlier clique)."""
+        left = list(range(len(self.cliques_)))
+        order: list[int] = []
+        seen: set[str] = set()
+        while left:
+            best = max(left, key=lambda i: (max((len(set(self.cliques_[i]) & set(self.cliques_[j]))
+                                                for j in order), default=0), -i))
+            left.remove(best)
+            order.append(best)
+            seen.update(self.cliques_[best])
+        return order
 
     def _sample_codes(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Ancestral sampling over the tree: a root from its 1-way marginal, each neighbour given its parent."""
+        """Ancestral sampling along the junction tree: each clique's new columns given its already-sampled ones."""
         sizes = {cd.name: cd.size for cd in self.codecs_}
-        tables = dict(zip(self.cliques_, self.marginals_))
-        neighbours: dict[str, list[tuple[str, tuple]]] = {a: [] for a in sizes}
-        for cl in self.cliques_:
-            if len(cl) == 2:
-                neighbours[cl[0]].append((cl[1], cl))
-                neighbours[cl[1]].append((cl[0], cl))
         codes: dict[str, np.ndarray] = {}
-
-        def draw(p: np.ndarray, m: int) -> np.ndarray:
-            p = p / p.sum() if p.sum() > 0 else np.full(len(p), 1 / len(p))
-            return np.minimum((rng.random(m)[:, None] > np.cumsum(p)[None, :]).sum(1), len(p) - 1)
-
-        for root in sizes:  # every column, in column order; each component from its first column
-            if root in codes:
+        for i in self._order():
+            cl, table = self.cliques_[i], self.marginals_[i]
+            sep = [k for k, a in enumerate(cl) if a in codes]
+            new = [k for k, a in enumerate(cl) if a not in codes]
+            if not new:
                 continue
-            cl = next(c for c in self.cliques_ if root in c)
-            table = tables[cl]
-            codes[root] = draw(table.sum(axis=tuple(i for i, a in enumerate(cl) if a != root)), n)
-            queue = [root]
-            while queue:
-                parent = queue.pop(0)
-                for child, edge in neighbours[parent]:
-                    if child in codes:
-                        continue
-                    joint = tables[edge] if edge[0] == parent else tables[edge].T  # (parent, child)
-                    rows = joint.sum(axis=1, keepdims=True)
-                    cond = np.where(rows > 0, joint / np.where(rows > 0, rows, 1), 1.0 / joint.shape[1])
-                    cdf = np.cumsum(cond, axis=1)[codes[parent]]
-                    codes[child] = np.minimum((rng.random(n)[:, None] > cdf).sum(1), joint.shape[1] - 1)
-                    queue.append(child)
+            t = np.transpose(table, sep + new)
+            sep_shape, new_shape = t.shape[: len(sep)], t.shape[len(sep):]
+            t = t.reshape(int(np.prod(sep_shape)), int(np.prod(new_shape)))
+            rows = t.sum(axis=1, keepdims=True)
+            cdf = np.cumsum(np.where(rows > 0, t / np.where(rows > 0, rows, 1), 1.0 / t.shape[1]), axis=1)
+            parent = (np.ravel_multi_index([codes[cl[k]] for k in sep], sep_shape) if sep
+                      else np.zeros(n, dtype=np.int64))
+            u = rng.random(n)
+            pick = np.empty(n, dtype=np.int64)
+            for start in range(0, n, 4096):  # chunks keep the (rows x cells) comparison small
+                part = slice(start, start + 4096)
+                pick[part] = (u[part, None] > cdf[parent[part]]).sum(axis=1)
+            pick = np.minimum(pick, t.shape[1] - 1)
+            for k, v in zip(new, np.unravel_index(pick, new_shape)):
+                codes[cl[k]] = v.astype(np.int64)
+        for name, size in sizes.items():  # a column in no clique (cannot happen for a fitted model): uniform
+            codes.setdefault(name, rng.integers(0, size, n))
         return codes
 
     def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Table:
