@@ -26,6 +26,7 @@ from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table
 from .engine import Engine, default_engine
 from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
 from .hookspecs import hookimpl
+from .io.database import Database
 from .pipeline import Result, RunOptions
 from .privacy import NearestRecords
 from .sequences import SequenceFormat, from_long_frame, to_long_frame
@@ -81,6 +82,7 @@ def datasets() -> Mapping[str, Dataset]:
 __all__ = [
     # what users call
     "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets", "Result", "RunOptions",
+    "Database",
     # the plugin contract (synthguard.contract, synthguard.hookspecs)
     "hookimpl", "ROLES", "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext",
     "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",

@@ -147,7 +147,7 @@ class Database:
         msg = _driver_message(err, self.url)
         if self.query is None:
             return f"reading table {self.table!r} from database {self.display_url} failed: {msg}"
-        if "read-only" in msg or "readonly" in msg:
+        if any(s in msg for s in ("read-only", "readonly", "data-modifying")):
             return f"query {_short(self.query)!r} is not a read: the database refused it read-only ({msg})"
         return f"query {_short(self.query)!r} failed in database {self.display_url}: {msg}"
 
@@ -174,20 +174,21 @@ class Database:
                                   f"{str(parent)!r} is not a writable directory")
             return
         with _connect(self.url, read_only=False, error=OutputError) as conn:
-            taken = self._existing(conn)
-            if taken and not overwrite:
-                raise OutputError(f"table {taken[0]!r} already exists in {self.display_url}: choose another "
-                                  "--out-table or pass --overwrite")
+            tx = conn.begin()
             try:
-                with conn.begin() as tx:  # may we create tables here? (rolled back)
-                    schema, _ = _split(name)
-                    probe = sa.Table(f"_synthguard_probe_{secrets.token_hex(4)}", sa.MetaData(),
-                                     sa.Column("x", sa.Integer), schema=schema)
-                    probe.create(conn)
-                    tx.rollback()
+                taken = self._existing(conn)
+                if taken and not overwrite:
+                    raise OutputError(f"table {taken[0]!r} already exists in {self.display_url}: choose another "
+                                      "--out-table or pass --overwrite")
+                schema, _ = _split(name)  # may we create tables here? (a probe, rolled back)
+                probe = sa.Table(f"_synthguard_probe_{secrets.token_hex(4)}", sa.MetaData(),
+                                 sa.Column("x", sa.Integer), schema=schema)
+                probe.create(conn)
             except sa_exc.DBAPIError as err:
                 raise OutputError(f"output database {self.display_url} cannot be written: "
                                   f"{_driver_message(err, self.url)}") from None
+            finally:
+                tx.rollback()
 
     def _existing(self, conn: sa.Connection) -> list[str]:
         inspector = sa.inspect(conn)
