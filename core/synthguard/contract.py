@@ -103,6 +103,55 @@ def validated(cls: type[BaseModel], value: BaseModel | Mapping[str, Any] | None,
         raise config_error(owner, err) from None
 
 
+def check_conditions(meta: Any, conditions: Mapping[str, Any], extra: Iterable[str] = ()) -> None:
+    """Each condition names a column (or a sequence's static attribute, or one of ``extra``) and a value it can take.
+
+    A category or flag the data never held is refused listing the known values (the closest first when there
+    are many); a numeric or date column needs a number. Called before training (``generate``) and sampling.
+    """
+    table = meta.static if isinstance(meta, META_TYPES["sequence"]) else meta
+    if isinstance(meta, META_TYPES["sequence"]):
+        known = (table.names if table is not None else []) + list(extra)
+        for col in conditions:
+            if col not in known:
+                raise DataError(f"cannot condition on {col!r}: expected one of the static attributes "
+                                f"or conditions {known}")
+    elif not isinstance(meta, META_TYPES["table"]):
+        return
+    for col, value in conditions.items():
+        if table is None or col not in table.names:
+            if isinstance(meta, META_TYPES["table"]):
+                raise DataError(f"condition {col}={value!r}: unknown column {col!r}: expected one of "
+                                f"{', '.join(meta.names)}")
+            continue
+        column = table.column(col)
+        if column.kind.value in ("categorical", "boolean"):
+            values = [str(v) for v in column.categories or []]
+            if str(value) not in values:
+                raise ConfigError(f"condition {col}={value!r}: value {str(value)!r} is unknown in column {col!r}: "
+                                  f"expected {_known_values(str(value), values)}")
+        elif column.kind.value == "numeric" and (isinstance(value, bool) or not _is_number(value)):
+            raise ConfigError(f"condition {col}={value!r}: column {col!r} is numeric: expected a number "
+                              f"between {column.minimum:g} and {column.maximum:g}")
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        return bool(np.isfinite(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _known_values(value: str, values: list[str], shown: int = 10) -> str:
+    """'one of a, b, c' — all of them when few, else the closest to ``value`` and how many there are."""
+    if len(values) <= shown:
+        return "one of " + ", ".join(repr(v) for v in values)
+    import difflib
+
+    close = difflib.get_close_matches(value, values, n=5, cutoff=0.0)
+    return f"one of the {len(values)} values seen in training, the closest: " + ", ".join(repr(v) for v in close)
+
+
 class Generator:
     """Base class of all generators. Register subclasses through ``register_generators``.
 
@@ -232,15 +281,7 @@ class Generator:
         if conditions:
             if not self.supports_conditions:
                 raise ConfigError(f"generator {self.name!r} does not support conditional sampling")
-            if isinstance(self.meta_, META_TYPES["table"]):
-                for col in conditions:
-                    self.meta_.column(col)  # raises DataError naming the unknown column
-            elif isinstance(self.meta_, META_TYPES["sequence"]):
-                known = (self.meta_.static.names if self.meta_.static is not None else []) + list(self.extra_conditions)
-                for col in conditions:
-                    if col not in known:
-                        raise DataError(f"cannot condition on {col!r}: expected one of the static attributes "
-                                        f"or conditions {known}")
+            check_conditions(self.meta_, conditions, self.extra_conditions)
         seed_everything(seed)
         return self._sample(n, seed=seed, conditions=conditions)
 
@@ -551,6 +592,6 @@ class Distance(Scoped):
         raise NotImplementedError
 
 
-__all__ = ["ROLES", "Scoped", "Generator", "GeneratorConfig", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
+__all__ = ["ROLES", "Scoped", "check_conditions", "Generator", "GeneratorConfig", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
            "Check", "Validator", "PrivacyFilter", "Dataset", "pretrained_bundles", "Metric", "MetricContext", "Writer",
            "Distance"]

@@ -308,6 +308,8 @@ class Engine:
         from .privacy.audit import audit as run_audit
         from .privacy.distance import NearestRecords
 
+        check_seed(seed)
+
         real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
         distance = self.distance_for(real_r.modality, domain)
         if isinstance(real_r, Table):

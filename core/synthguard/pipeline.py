@@ -23,9 +23,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricContext, PrivacyFilter, Validator, Verdict,
-                       config_error, validated)
-from .data import Records, SequenceSet, Table, TableMeta, holdout_split
-from .errors import ConfigError, ReleaseRefused, SamplingError
+                       check_conditions, config_error, validated)
+from .data import ImageMeta, Records, SequenceMeta, SequenceSet, Table, TableMeta, check_protectable, holdout_split
+from .errors import ConfigError, DataError, ReleaseRefused, SamplingError, SynthGuardError
 from .io.database import Database, as_target, check_output, write_result
 from .io.database import write_report as write_database_report
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Share of real records ``generate`` keeps away from the generator, and the seed of that split.
 HOLDOUT = 0.2
 SPLIT_SEED = 0
+#: Most records one run delivers, and most values (records x fields, pixels or readings) it holds: every record
+#: sits in memory until written (there is no streaming yet), so more is refused at once rather than attempted.
+MAX_ROWS = 10_000_000
+MAX_VALUES = 500_000_000
 
 
 class RunOptions(BaseModel):
@@ -91,6 +95,9 @@ class RunSpec(BaseModel):
         """The spec for these arguments, or one :class:`ConfigError` naming the first bad one."""
         if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
             raise ConfigError(f"rows must be a positive integer: got {rows!r}")
+        if rows > MAX_ROWS:
+            raise ConfigError(f"rows {rows:,} is more than one run delivers: expected at most {MAX_ROWS:,} "
+                              "(every record is held in memory; split the request into several runs with other seeds)")
         check_seed(fields.get("seed", 0))
         holdout = fields.get("holdout", HOLDOUT)
         if not 0 <= holdout < 1:
@@ -114,6 +121,22 @@ def check_seed(seed: Any) -> None:
     """A seed is a non-negative integer (numpy's seeding refuses anything else, with a traceback)."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer: got {seed!r}")
+
+
+def check_values(rows: int, meta: Any) -> None:
+    """Refuse at once a request whose records could not be held in memory (:data:`MAX_VALUES` values)."""
+    if isinstance(meta, TableMeta):
+        per, unit = len(meta.columns), "columns"
+    elif isinstance(meta, SequenceMeta):
+        per, unit = meta.length * len(meta.channels), "readings"
+    elif isinstance(meta, ImageMeta):
+        per, unit = int(np.prod(meta.shape)), "pixels"
+    else:
+        return
+    if rows * max(per, 1) > MAX_VALUES:
+        raise ConfigError(f"rows {rows:,} of {per:,} {unit} each is {rows * per:,} values: expected at most "
+                          f"{MAX_VALUES:,} in one run, i.e. at most {MAX_VALUES // max(per, 1):,} rows "
+                          "(every record is held in memory; split the request into several runs with other seeds)")
 
 
 @dataclass
@@ -140,6 +163,8 @@ class Run:
     engine: "Engine"
     spec: RunSpec
     lineage: dict[str, Any] = field(default_factory=lambda: {"fit_seconds": None})
+    #: print each step (split, fit, sample, metrics, audit) and its time on stderr
+    progress: bool = False
     #: records planted in the training split (:class:`synthguard.privacy.canaries.Canaries`), judged by the audit
     canaries: Any = None
 
@@ -152,7 +177,12 @@ class Run:
         for target_dir in (spec.out, fit.save_model):  # fail before any training
             if target_dir is not None:
                 check_output(target_dir, spec.overwrite)
+        self.progress = self.progress or fit.progress
+        self.step(f"checking the options against {len(records):,} {records.modality} records")
+        self.preflight(generator, records.meta, generator.domain)  # every option against the data: before training
+        check_values(spec.rows, records.meta)
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
+        check_protectable(records, train, hold, spec.holdout)
         split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         self.lineage.update(data_source=source, holdout=split)
         if self.canaries is not None:  # into training only, after the split: never a holdout record
@@ -162,6 +192,8 @@ class Run:
             self.lineage["canaries"] = self.canaries.summary()
         model = None if fit.forces_training or self.canaries is not None else self.pretrained(generator, source, train)
         if model is None:
+            self.step(f"fitting {generator.name} on {len(train):,} records"
+                      + (" (value protection first)" if isinstance(train, Table) and fit.value_protection else ""))
             start = time.perf_counter()
             model = self.engine.fit_records(generator.name, train, source=source, seed=spec.seed, device=fit.device,
                                             epochs=fit.epochs, progress=fit.progress, config=fit.config,
@@ -202,8 +234,11 @@ class Run:
         spec = self.spec
         if spec.out is not None:
             check_output(spec.out, spec.overwrite)  # fail before spending time on sampling
+        check_values(spec.rows, model.meta_)
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
         options = self.options_for(model)
+        if spec.conditions and model.supports_conditions:
+            check_conditions(model.meta_, spec.conditions, model.extra_conditions)
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
         known = model.reference_hashes_  # plus the real rows, where value protection made the model's differ
@@ -215,11 +250,14 @@ class Run:
         for check in (*validators, *privacy_filters):
             check.prepare(context)
 
+        self.step(f"sampling {spec.rows:,} records through {len(validators)} validators and "
+                  f"{len(privacy_filters)} privacy filters")
         start = time.perf_counter()
         sampled = sample_checked(model, spec.rows, validators, privacy_filters, context, options, spec.seed,
                                  spec.conditions)
 
         t0 = time.perf_counter()
+        self.step("measuring quality against the real records")
         metrics, compared_with = {}, None
         if reference is not None and options.metrics:  # conditioned sequences: against the real ones that match
             real, held = _matching(reference, spec.conditions, 10), _matching(holdout, spec.conditions, 1)
@@ -229,6 +267,7 @@ class Run:
         metric_seconds = time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        self.step("privacy audit")
         audit = self.audit(reference, holdout, sampled.records, model.modality, model.domain, options, context.distance)
         audit_seconds = time.perf_counter() - t0
         release = self.release(audit, options)
@@ -264,6 +303,7 @@ class Run:
             },
             "lineage": self.lineage,
         }
+        report = finite(report)  # report.json is JSON: NaN/inf (a metric that could not be computed) become null
         result = Result(sampled.records, sampled.rejected, sampled.rejected_info, report,
                         writers=self.engine.active("writers", model.modality, model.domain), context=context)
         if isinstance(spec.out, Database):
@@ -282,6 +322,7 @@ class Run:
                   "generator": {"name": "external"},
                   "metrics": self.measure(real, synthetic, holdout, real.modality, domain),
                   "audit": self.engine.audit(real, synthetic, holdout=holdout, domain=domain, seed=spec.seed)}
+        report = finite(report)
         if isinstance(spec.out, Database):
             report = write_database_report(report, spec.out, overwrite=spec.overwrite)
         elif spec.out is not None:
@@ -293,15 +334,52 @@ class Run:
     def options_for(self, model: Generator) -> RunOptions:
         """The spec's options, checked against the model, with the model's quasi-identifiers when the user named none."""
         options = self.spec.options
+        if not options.quasi_identifiers and model.quasi_identifiers():
+            options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
+        self._check_names(options, model.meta_)
+        return options
+
+    def step(self, what: str) -> None:
+        """One progress line on stderr (with ``progress``): what the run does now, and the time so far."""
+        if self.progress:
+            import sys
+
+            if not hasattr(self, "_started"):
+                self._started = time.perf_counter()
+            print(f"[{time.perf_counter() - self._started:7.1f}s] {what}", file=sys.stderr, flush=True)
+
+    def preflight(self, generator: type[Generator], meta: Any, domain: str | None) -> None:
+        """Every option of the run checked against the data's schema before any training: conditions (columns and
+        values), target, quasi-identifiers, secrets, and what the validators accept (rules, bounds) — one
+        ConfigError/DataError naming the first bad one, in seconds rather than after the fit."""
+        spec = self.spec
+        if spec.conditions:
+            if not generator.supports_conditions:
+                raise ConfigError(f"generator {generator.name!r} does not support conditional sampling: "
+                                  "expected no --condition")
+            check_conditions(meta, spec.conditions, generator.extra_conditions)
+        self._check_names(spec.options, meta)
+        def context(options: RunOptions) -> CheckContext:
+            return CheckContext(meta=meta, reference_hashes=np.array([], dtype=np.uint64), domain=domain,
+                                options=options.model_dump())
+
+        for check in self.engine.active("validators", generator.modality, domain, skip=spec.options.disable):
+            try:
+                check.prepare(context(RunOptions()))
+            except SynthGuardError:
+                continue  # the data itself, not an option: judged where it always was, on what the model learned
+            check.prepare(context(spec.options))  # a rule or bound the validator cannot apply (unknown column...)
+
+    def _check_names(self, options: RunOptions, meta: Any) -> None:
         unknown = set(options.disable) - set(self.engine.registry.validators)
         if unknown:
             raise ConfigError(f"cannot disable unknown validator(s) {sorted(unknown)}: expected names from 'synthguard plugins'")
-        if not options.quasi_identifiers and model.quasi_identifiers():
-            options = options.model_copy(update={"quasi_identifiers": model.quasi_identifiers()})
-        if isinstance(model.meta_, TableMeta):
-            for col in options.quasi_identifiers + options.secrets + ([self.spec.target] if self.spec.target else []):
-                model.meta_.column(col)  # names an unknown column
-        return options
+        if isinstance(meta, TableMeta):
+            named = [("--quasi-identifiers", c) for c in options.quasi_identifiers] + [
+                ("--secret", c) for c in options.secrets] + ([("--target", self.spec.target)] if self.spec.target else [])
+            for option, col in named:
+                if col not in meta.names:
+                    raise DataError(f"{option} {col}: unknown column {col!r}: expected one of {', '.join(meta.names)}")
 
     def measure(self, real: Records, synthetic: Records, holdout: Records | None, modality: str,
                 domain: str | None) -> dict[str, Any]:
@@ -489,6 +567,17 @@ def compute_metrics(metrics: Sequence[Metric], real: Records, synthetic: Records
     return values
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (in dicts, lists and tuples) replaced by None: JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(finite(v) for v in value)
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        return None
+    return value
+
+
 def privacy_ledger(generator: Generator) -> dict[str, Any]:
     """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not."""
     fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
@@ -499,5 +588,5 @@ def privacy_ledger(generator: Generator) -> dict[str, Any]:
     return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "non_private": steps}
 
 
-__all__ = ["RunSpec", "RunOptions", "Run", "FitRequest", "Sampled", "sample_checked", "gate", "round_seed",
+__all__ = ["RunSpec", "RunOptions", "Run", "FitRequest", "MAX_ROWS", "MAX_VALUES", "check_values", "Sampled", "sample_checked", "gate", "round_seed",
            "compute_metrics", "privacy_ledger", "HOLDOUT", "SPLIT_SEED"]

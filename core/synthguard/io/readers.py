@@ -10,6 +10,14 @@ import pandas as pd
 from ..errors import DataError
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$")
+#: Numbers written with thousands separators: "1,169", "-12,345.50" (plain numbers may sit beside them).
+_GROUPED = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+#: Text that reads as a calendar date in some other form than ISO 8601: 05/01/2020, 5.1.2020, Jan 5 2020, 5 Jan 2020.
+_DATE_LIKE = re.compile(r"^(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{2,4}|"
+                        r"[A-Za-z]{3,9}[ .-]\d{1,2},?[ ]\d{2,4})([ T]\d{1,2}:\d{2}(:\d{2})?)?$")
+#: Non-ISO date layouts read when a column uses exactly one of them unambiguously.
+_DATE_FORMATS = ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d", "%d-%m-%Y", "%m-%d-%Y", "%b %d %Y", "%b %d, %Y",
+                 "%d %b %Y", "%d-%b-%Y", "%m/%d/%y", "%d/%m/%y")
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 
@@ -30,11 +38,17 @@ def read_table(path: str | Path) -> pd.DataFrame:
         frame = _read_csv(path)
     else:
         raise DataError(f"data file {str(path)!r} has an unknown type: expected one of {', '.join(SUFFIXES)}")
-    return _parse_dates(frame)
+    return _parse_dates(_parse_grouped_numbers(frame, path), path)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
+        names = [str(v).strip() for v in header.iloc[0]] if len(header) else []
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:  # pandas would rename the second one 'name.1' and model it as another column
+            raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
+                            "header: expected each column named once")
         return pd.read_csv(path, encoding="utf-8", encoding_errors="strict", low_memory=False)
     except UnicodeDecodeError as err:
         raise DataError(
@@ -47,19 +61,67 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"data file {str(path)!r} is not valid CSV: {str(err).strip()}") from None
 
 
-def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
+def _text_values(series: pd.Series) -> pd.Series | None:
+    """The non-missing values of a text column, stripped; None when the column is not all text."""
+    if series.dtype != object:
+        return None
+    values = series.dropna()
+    if not len(values) or not values.map(lambda v: isinstance(v, str)).all():
+        return None
+    return values.str.strip()
+
+
+def _parse_grouped_numbers(frame: pd.DataFrame, path: Path | None = None) -> pd.DataFrame:
+    """Text columns of numbers with thousands separators ("1,169") become numbers, not categories."""
+    for col in frame.columns:
+        values = _text_values(frame[col])
+        if values is None or not values.str.contains(",", regex=False).any():
+            continue
+        if values.map(lambda v: bool(_GROUPED.match(v))).all():
+            numbers = pd.to_numeric(values.str.replace(",", "", regex=False))
+            frame[col] = numbers.reindex(frame.index)
+    return frame
+
+
+def _parse_dates(frame: pd.DataFrame, path: Path | None = None) -> pd.DataFrame:
+    """ISO-date text columns become datetimes; other date layouts too when one layout reads every value
+    unambiguously. Dates in mixed or ambiguous layouts are refused: read as text they would become
+    categories that replay exact real dates."""
     for col in frame.columns:
         s = frame[col]
-        if s.dtype != object:
+        values = _text_values(s)
+        if values is None:
             continue
-        values = s.dropna()
-        if len(values) and values.map(lambda v: isinstance(v, str) and bool(_ISO_DATE.match(v))).all():
+        if values.map(lambda v: bool(_ISO_DATE.match(v))).all():
             mixed = values.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any()
             try:  # UTC offsets (a log across a daylight-saving change: +01:00, then +02:00) are exact instants
                 frame[col] = pd.to_datetime(s, format="ISO8601", utc=bool(mixed))
             except (ValueError, TypeError):
                 pass  # looks like a date but is not one: keep it as text
+        elif values.map(lambda v: bool(_DATE_LIKE.match(v) or _ISO_DATE.match(v))).all():
+            frame[col] = _one_date_layout(col, s, values, path)
     return frame
+
+
+def _one_date_layout(col: str, series: pd.Series, values: pd.Series, path: Path | None) -> pd.Series:
+    where = f"data file {str(path)!r}, column {col!r}" if path is not None else f"column {col!r}"
+    fits, readable = [], values.map(lambda v: bool(_ISO_DATE.match(v))).to_numpy()
+    for fmt in _DATE_FORMATS:
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+        readable |= parsed.notna().to_numpy()
+        if parsed.notna().all():
+            fits.append((fmt, parsed))
+    if not readable.all():
+        return series  # some value is no date in any layout (a version number, a code): text
+    distinct = {tuple(p.to_numpy()) for _, p in fits}
+    if len(distinct) == 1:
+        return fits[0][1].reindex(series.index)
+    example = ", ".join(repr(v) for v in values.drop_duplicates().iloc[:2])
+    if fits:
+        raise DataError(f"{where} holds dates whose day and month order is ambiguous (e.g. {example}: "
+                        f"{' or '.join(f for f, _ in fits[:2])}): expected ISO 8601 dates (YYYY-MM-DD)")
+    raise DataError(f"{where} holds dates in more than one layout (e.g. {example}): expected one layout, "
+                    "ideally ISO 8601 (YYYY-MM-DD)")
 
 
 def read_sequences(path: str | Path, fmt=None):

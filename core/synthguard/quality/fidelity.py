@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ..data import ColumnKind, Table, TableMeta
 from ..contract import Metric, MetricContext
@@ -17,21 +21,63 @@ def sdv_metadata(meta: TableMeta) -> dict[str, Any]:
     return {"columns": {c.name: {"sdtype": _SDTYPE[c.kind]} for c in meta.columns}}
 
 
+def _as_kinds(table: Table) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The frame with numeric and date columns coerced to their kind, and per column how many values were not
+    of it (junk text in a numeric column): SDMetrics would score such a column NaN and drop it from the mean."""
+    frame, invalid = table.frame.copy(), {}
+    for col in table.meta.columns:
+        if col.kind not in (ColumnKind.numeric, ColumnKind.datetime):
+            continue
+        s = frame[col.name]
+        coerced = (pd.to_numeric(s, errors="coerce") if col.kind is ColumnKind.numeric
+                   else pd.to_datetime(s, errors="coerce"))
+        bad = int((s.notna() & coerced.isna()).sum())
+        if bad:
+            frame[col.name], invalid[col.name] = coerced, bad
+    return frame, invalid
+
+
 def quality_score(real: Table, synthetic: Table) -> dict[str, Any]:
+    """SDMetrics' QualityReport, with no column left out of the average.
+
+    Values that are not of their column's kind count as wrong: such a column scores SDMetrics' score on its
+    valid values times their share, and a column SDMetrics cannot score (NaN) scores 0, named in
+    ``unscored``. Without either, the figures are SDMetrics' own.
+    """
+    synthetic_frame, invalid = _as_kinds(synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SDMetrics 0.32 marks the single-table report deprecated; it is still the one for one table
         from sdmetrics.reports.single_table import QualityReport
 
         report = QualityReport()
-        report.generate(real.frame, synthetic.frame, sdv_metadata(real.meta), verbose=False)
+        report.generate(real.frame, synthetic_frame, sdv_metadata(real.meta), verbose=False)
     props = report.get_properties().set_index("Property")["Score"]
     shapes = report.get_details("Column Shapes")
-    return {
-        "score": round(float(report.get_score()), 4),
-        "column_shapes": round(float(props["Column Shapes"]), 4),
-        "column_pair_trends": round(float(props["Column Pair Trends"]), 4),
-        "columns": {row["Column"]: round(float(row["Score"]), 4) for _, row in shapes.iterrows()},
+    scored = {row["Column"]: float(row["Score"]) for _, row in shapes.iterrows()}
+    columns, unscored = {}, {}
+    for name in real.meta.names:
+        value = scored.get(name, math.nan)
+        if name in invalid:
+            n = len(synthetic_frame)
+            unscored[name] = f"{invalid[name]} of {n} synthetic values are not of the column's kind (counted as wrong)"
+            value = value * (1 - invalid[name] / n) if math.isfinite(value) else 0.0
+        if not math.isfinite(value):
+            unscored.setdefault(name, "SDMetrics could not score the column (scored 0)")
+            value = 0.0
+        columns[name] = value
+    column_shapes = float(np.mean(list(columns.values())))
+    pairs = float(props["Column Pair Trends"])
+    pairs = pairs if math.isfinite(pairs) else None  # one column: no pairs
+    score = (column_shapes + pairs) / 2 if pairs is not None else column_shapes
+    out = {
+        "score": round(score, 4),
+        "column_shapes": round(column_shapes, 4),
+        "column_pair_trends": round(pairs, 4) if pairs is not None else None,
+        "columns": {name: round(v, 4) for name, v in columns.items()},
     }
+    if unscored:
+        out["unscored"] = unscored
+    return out
 
 
 class QualityMetric(Metric):

@@ -1,0 +1,200 @@
+"""Hostile and careless input at the command line (issue 24): one `error:` line, exit code 2, nothing written —
+and at once, before any training, not after it.
+
+Each case runs the `synthguard` command's own entry point (`synthguard.cli.run`) in this process, so the matrix
+takes seconds; tests/test_cli.py runs the installed console script in a subprocess for the same promise.
+Options that would train for hours (`--epochs 100000`) show a check comes before the fit: a late check would
+time the test out instead of failing in a second.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+from synthguard.cli import run
+from synthguard.io.readers import read_table
+
+FOREVER = ["--epochs", "100000", "--device", "cpu"]  # hours of training: any check that waits for it times out
+
+
+def synthguard(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """``synthguard ARGS`` as the console script runs it: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["synthguard", *args])
+    try:
+        run()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error(code: int, err: str, *expected: str) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def loans(tmp_path_factory) -> Path:
+    """300 real rows of credit_data (Home: owner, rent...; Debt, Assets) as a user's CSV."""
+    path = tmp_path_factory.mktemp("data") / "loans.csv"
+    sg.Engine().dataset("credit_data").load().frame.iloc[:300].to_csv(path, index=False)
+    return path
+
+
+BUNDLE = str(Path(sg.Engine().dataset("german_credit").bundles()["finance"]))
+
+
+def test_sample_refuses_zero_rows_and_what_memory_cannot_hold_at_once(monkeypatch, capsys, tmp_path):
+    for rows, expected in [("0", "rows must be a positive integer: got 0"),
+                           (str(10**12), "expected at most 10,000,000"),
+                           (str(2**63), "expected at most 10,000,000")]:
+        start = time.perf_counter()
+        code, _, err = synthguard(monkeypatch, capsys, "sample", BUNDLE, "--rows", rows, "--out", str(tmp_path / "o"))
+        one_error(code, err, expected)
+        assert time.perf_counter() - start < 60  # refused, not attempted (it sat for minutes before)
+        assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "finance", "--rows", "5", "--out", "{out}"],
+    ["audit", "--real", "{loans}", "--synthetic", "{loans}"],
+    ["evaluate", "--real", "{loans}", "--synthetic", "{loans}", "--out", "{out}"],
+], ids=["generate", "audit", "evaluate"])
+def test_a_negative_seed_is_one_line(monkeypatch, capsys, tmp_path, loans, command):
+    args = [a.format(loans=loans, out=tmp_path / "o") for a in command]
+    code, out, err = synthguard(monkeypatch, capsys, *args, "--seed", "-1")
+    one_error(code, err, "seed must be a non-negative integer: got -1")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--condition", "Home=ownr"], "value 'ownr' is unknown in column 'Home': expected one of 'ignore', 'other', "
+                                   "'owner', 'parents', 'priv', 'rent'"),
+    (["--condition", "Hme=owner"], "unknown column 'Hme'"),
+    (["--condition", "Age=old"], "column 'Age' is numeric: expected a number"),
+    (["--target", "Stats"], "--target Stats: unknown column 'Stats'"),
+    (["--rule", "Debt <= Asets"], "names unknown column 'Asets'"),
+    (["--quasi-identifiers", "Age,Jobb"], "--quasi-identifiers Jobb: unknown column 'Jobb'"),
+    (["--secret", "Incme"], "--secret Incme: unknown column 'Incme'"),
+    (["--bound", "Amout=0:10"], "unknown column 'Amout'"),
+], ids=["condition value", "condition column", "condition type", "target", "rule", "quasi-identifier", "secret",
+        "bound"])
+def test_a_typo_in_an_option_is_refused_before_training(monkeypatch, capsys, tmp_path, loans, option, expected):
+    start = time.perf_counter()
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(loans), "--rows", "5",
+                              "--out", str(tmp_path / "o"), *FOREVER, *option)
+    one_error(code, err, expected)
+    assert time.perf_counter() - start < 120 and not (tmp_path / "o").exists()
+
+
+def test_an_unknown_category_lists_the_closest_values_when_there_are_many(monkeypatch, capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    cities = [f"city_{i:02d}" for i in range(40)]
+    pd.DataFrame({"city": rng.choice(cities, 400), "amount": rng.gamma(2, 100, 400).round(2)}).to_csv(
+        tmp_path / "t.csv", index=False)
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "t.csv"),
+                              "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER, "--condition", "city=city_7")
+    one_error(code, err, "one of the 40 values seen in training, the closest:", "'city_07'")
+
+
+@pytest.mark.parametrize("frame, expected", [
+    (pd.DataFrame({"age": [30], "income": [1000.0]}), "has 1 records, 1 of them distinct: too few to protect"),
+    (pd.DataFrame({"age": [30, 41], "income": [1000.0, 2500.0]}), "has 2 records, 2 of them distinct"),
+    (pd.DataFrame({"age": [30] * 200, "income": [1000.0] * 200}), "has 200 records, 1 of them distinct"),
+    (pd.DataFrame({"age": range(20), "income": np.arange(20) * 10.0}), "expected at least 23 distinct records"),
+], ids=["one row", "two rows", "all identical", "twenty rows"])
+def test_a_table_too_small_to_protect_is_refused_before_training(monkeypatch, capsys, tmp_path, frame, expected):
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "t.csv"),
+                              "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, expected, "held out")
+    assert not (tmp_path / "o").exists()
+
+
+def test_too_few_people_for_a_holdout_is_refused(monkeypatch, capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"customer": np.repeat(["a", "b", "c"], 40), "amount": rng.gamma(2, 100, 120).round(2),
+                          "term": rng.choice([12, 24, 36], 120)})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "t.csv"),
+                              "--entity-column", "customer", "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "holds 3 distinct entities: too few")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_table_wider_than_the_limit_is_refused_with_the_limit(monkeypatch, capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(50, 500)).round(2), columns=[f"c{i}" for i in range(500)]).to_csv(
+        tmp_path / "wide.csv", index=False)
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "wide.csv"),
+                              "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "has 500 columns: expected at most 200")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_repeated_header_is_refused_naming_the_column(monkeypatch, capsys, tmp_path):
+    (tmp_path / "t.csv").write_text("credit_amount,age,credit_amount\n" + "1169,67,1169\n" * 30)
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "t.csv"),
+                              "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "repeats column name(s) 'credit_amount'")
+    assert not (tmp_path / "o").exists()
+
+
+def test_dates_in_mixed_or_ambiguous_layouts_are_refused(monkeypatch, capsys, tmp_path):
+    for dates, expected in [(["2020-05-01", "12/01/2021", "Jan 5 2020"] * 10, "dates in more than one layout"),
+                            (["05/01/2020", "12/01/2021", "03/04/2019"] * 10, "day and month order is ambiguous")]:
+        pd.DataFrame({"opened": dates, "amount": np.arange(30.0)}).to_csv(tmp_path / "t.csv", index=False)
+        code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(tmp_path / "t.csv"),
+                                  "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+        one_error(code, err, "column 'opened'", expected, "YYYY-MM-DD")
+        assert not (tmp_path / "o").exists()
+
+
+def test_thousands_separators_and_one_date_layout_are_read_as_numbers_and_dates(tmp_path):
+    (tmp_path / "t.csv").write_text('amount,opened\n"1,169",05/31/2020\n950,12/01/2021\n"12,345.50",\n')
+    frame = read_table(tmp_path / "t.csv")
+    assert frame["amount"].tolist() == [1169.0, 950.0, 12345.5]
+    assert frame["opened"].iloc[0] == pd.Timestamp("2020-05-31") and frame["opened"].isna().iloc[2]
+    table = sg.Table.from_frame(frame)
+    assert table.meta.column("amount").kind is sg.ColumnKind.numeric  # not categories that replay real values
+    assert table.meta.column("opened").kind is sg.ColumnKind.datetime
+
+
+def test_evaluate_scores_a_junk_column_and_writes_valid_json(monkeypatch, capsys, tmp_path, loans):
+    synthetic = pd.read_csv(loans).sample(frac=1, random_state=1)
+    synthetic["Amount"] = synthetic["Amount"].astype(object)
+    synthetic.iloc[::3, synthetic.columns.get_loc("Amount")] = "junk"  # one third junk text
+    synthetic.to_csv(tmp_path / "syn.csv", index=False)
+    code, out, err = synthguard(monkeypatch, capsys, "evaluate", "--real", str(loans), "--synthetic",
+                                str(tmp_path / "syn.csv"), "--out", str(tmp_path / "o"))
+    assert code == 0, err
+
+    def no_nan(token):
+        raise AssertionError(f"report.json holds a bare {token}")
+
+    report = json.loads((tmp_path / "o" / "report.json").read_text(), parse_constant=no_nan)
+    quality = report["metrics"]["core.quality"]
+    assert quality["columns"]["Amount"] < 0.7 and "Amount" in quality["unscored"]
+    assert quality["score"] < 1.0 and f"quality {quality['score']}" in out  # it printed 1.0 before
+
+
+def test_a_single_sensor_series_is_one_clear_error_in_seconds(monkeypatch, capsys, tmp_path):
+    t = pd.date_range("2026-01-01", periods=200, freq="10ms")
+    frame = pd.DataFrame({"entity": "only", "timestamp": t, "acc_x": np.sin(np.arange(200) / 5)})
+    frame.to_csv(tmp_path / "one.csv", index=False)
+    start = time.perf_counter()
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", str(tmp_path / "one.csv"),
+                              "--rows", "3", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "too few to protect")
+    assert time.perf_counter() - start < 120 and not (tmp_path / "o").exists()
