@@ -90,6 +90,28 @@ def engine():
     return sg.Engine()
 
 
+@pytest.fixture
+def shell(capsys, monkeypatch):
+    """``synthguard ARGS`` in this process (as the console script runs it: errors are one line, exit 2);
+    returns (exit code, stdout, stderr). The first story runs the real console script in a subprocess."""
+    from types import SimpleNamespace
+
+    from synthguard import cli
+
+    def run(*args: str) -> SimpleNamespace:
+        capsys.readouterr()
+        monkeypatch.setattr("sys.argv", ["synthguard", *args])
+        try:
+            cli.run()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
+
+
 # --------------------------------------------------------------------------- the main story
 
 
@@ -159,20 +181,20 @@ def test_reading_keeps_nulls_integers_and_dates(tmp_path, postgres_url):
 # --------------------------------------------------------------------------- all or nothing
 
 
-def test_existing_target_table_is_refused_unless_overwrite(tmp_path, cli):
+def test_existing_target_table_is_refused_unless_overwrite(tmp_path, shell):
     bank = sqlite_bank(tmp_path / "bank.db")
     out = f"sqlite:///{tmp_path / 'out.db'}"
-    first = cli("generate", GEN, "--data", bank, "--table", "loans", "--rows", "30", "--out", out, "--no-audit")
+    first = shell("generate", GEN, "--data", bank, "--table", "loans", "--rows", "30", "--out", out, "--no-audit")
     assert first.returncode == 0, first.stderr
     before = sqlite3.connect(tmp_path / "out.db").execute("select * from synthetic").fetchall()
 
-    again = cli("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", out, "--no-audit")
+    again = shell("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", out, "--no-audit")
     assert again.returncode == 2
     assert again.stderr.strip() == (f"error: table 'synthetic' already exists in {out}: choose another --out-table "
                                     "or pass --overwrite")
     assert sqlite3.connect(tmp_path / "out.db").execute("select * from synthetic").fetchall() == before
 
-    replaced = cli("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", out, "--no-audit",
+    replaced = shell("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", out, "--no-audit",
                    "--overwrite")
     assert replaced.returncode == 0, replaced.stderr
     assert sqlite3.connect(tmp_path / "out.db").execute("select count(*) from synthetic").fetchone() == (20,)
@@ -199,9 +221,9 @@ def test_a_failing_write_leaves_the_old_target_as_it_was(tmp_path, engine, monke
     assert tables(out) == before_tables  # no staging table left behind
 
 
-def test_a_view_on_the_target_stops_overwrite_and_keeps_everything(tmp_path, cli, postgres_url):
+def test_a_view_on_the_target_stops_overwrite_and_keeps_everything(tmp_path, shell, postgres_url):
     bank = sqlite_bank(tmp_path / "bank.db")
-    assert cli("generate", GEN, "--data", bank, "--table", "loans", "--rows", "30", "--out", postgres_url,
+    assert shell("generate", GEN, "--data", bank, "--table", "loans", "--rows", "30", "--out", postgres_url,
                "--no-audit").returncode == 0
     sql_engine = sa.create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://"))
     with sql_engine.begin() as conn:  # an analyst's view depends on the table: dropping it must not cascade
@@ -209,7 +231,7 @@ def test_a_view_on_the_target_stops_overwrite_and_keeps_everything(tmp_path, cli
     sql_engine.dispose()
     before = sql(postgres_url, "select * from synthetic order by age, income")
 
-    proc = cli("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", postgres_url,
+    proc = shell("generate", GEN, "--data", bank, "--table", "loans", "--rows", "20", "--out", postgres_url,
                "--no-audit", "--overwrite")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: writing to postgresql+psycopg://synthguard:***@127.0.0.1")
@@ -222,7 +244,7 @@ def test_a_view_on_the_target_stops_overwrite_and_keeps_everything(tmp_path, cli
 # --------------------------------------------------------------------------- bad input
 
 
-def test_bad_input_is_one_error_line_before_training_and_changes_nothing(tmp_path, cli, postgres_url,
+def test_bad_input_is_one_error_line_before_training_and_changes_nothing(tmp_path, shell, postgres_url,
                                                                           postgres_server):
     postgres_bank(postgres_url)
     wrong = postgres_url.replace(postgres_server.password, "not-the-password")
@@ -241,7 +263,7 @@ def test_bad_input_is_one_error_line_before_training_and_changes_nothing(tmp_pat
         (["--data", "loans.csv", "--table", "loans"], "error: --table reads from a database"),
     ]
     for args, expected in cases:
-        proc = cli("generate", GEN, *args, "--rows", "10", "--out", str(out))
+        proc = shell("generate", GEN, *args, "--rows", "10", "--out", str(out))
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2, (args, proc.stderr)
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], (args, proc.stderr)
@@ -274,10 +296,10 @@ def test_output_url_problems_are_found_before_training(tmp_path, engine, postgre
     assert not (tmp_path / "no").exists()
 
 
-def test_the_password_never_appears_in_the_report_or_repr(tmp_path, cli, postgres_url, postgres_server):
+def test_the_password_never_appears_in_the_report_or_repr(tmp_path, shell, postgres_url, postgres_server):
     postgres_bank(postgres_url)
     assert postgres_server.password not in repr(sg.Database(postgres_url, table="loans"))
-    proc = cli("generate", GEN, "--data", postgres_url, "--query", "select age, income, grade, opened from loans",
+    proc = shell("generate", GEN, "--data", postgres_url, "--query", "select age, income, grade, opened from loans",
                "--rows", "30", "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
     written = "".join(p.read_text() for p in (tmp_path / "out").glob("report.*"))
@@ -292,16 +314,16 @@ def test_the_password_never_appears_in_the_report_or_repr(tmp_path, cli, postgre
 # --------------------------------------------------------------------------- the other verbs
 
 
-def test_evaluate_and_audit_read_both_sides_from_databases(tmp_path, cli):
+def test_evaluate_and_audit_read_both_sides_from_databases(tmp_path, shell):
     bank = sqlite_bank(tmp_path / "bank.db", n=120)
     out = f"sqlite:///{tmp_path / 'out.db'}"
-    assert cli("generate", GEN, "--data", bank, "--query", "select age, income, term, grade, approved, opened from loans",
+    assert shell("generate", GEN, "--data", bank, "--query", "select age, income, term, grade, approved, opened from loans",
                "--rows", "50", "--out", out, "--no-audit").returncode == 0
-    audit = cli("audit", "--real", bank, "--query", "select age, income, term, grade, approved, opened from loans",
+    audit = shell("audit", "--real", bank, "--query", "select age, income, term, grade, approved, opened from loans",
                 "--synthetic", out, "--synthetic-table", "synthetic")
     assert audit.returncode == 0, audit.stderr
     assert "50 synthetic vs 120 real records" in audit.stdout
-    evaluate = cli("evaluate", "--real", bank, "--query", "select age, income, term, grade, approved, opened from loans",
+    evaluate = shell("evaluate", "--real", bank, "--query", "select age, income, term, grade, approved, opened from loans",
                    "--synthetic", out, "--synthetic-table", "synthetic", "--out", out, "--out-table", "evaluation")
     assert evaluate.returncode == 0, evaluate.stderr
     assert "wrote the report to table 'evaluation_report'" in evaluate.stdout
