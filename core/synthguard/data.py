@@ -462,7 +462,14 @@ class SequenceSet(Records):
 
     def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
                  entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None,
-                 sources: Sequence[Any] | None = None, start_times: Sequence[Any] | None = None):
+
+    ``entity_name`` says what the unit of privacy is ("recording", "device", "day"): a source when
+    records are windows of streams, else each record. Declared (not None), it is honoured however few
+    there are (``min_groups`` 1): windows of one recording never sit on both sides of the holdout split,
+    and the audit and report count these units by name. Undeclared, sources count only when there are
+    :data:`MIN_GROUPS` of them (the "entity" of older code).
+                 sources: Sequence[Any] | None = None, start_times: Sequence[Any] | None = None,
+                 entity_name: str | None = None):
         values = np.asarray(values)
         if values.ndim != 3:
             raise DataError(f"sequence values have shape {values.shape}: expected (entities, time, channels)")
@@ -500,6 +507,7 @@ class SequenceSet(Records):
     def meta(self) -> SequenceMeta:
         if self._meta is None:
             static = None
+        self.declared_unit = entity_name
             if self.statics.shape[1]:
                 static = Table.from_frame(self.statics, name="statics").meta
             self._meta = SequenceMeta(channels=self.channels, static=static, length=self.values.shape[1],
@@ -512,11 +520,21 @@ class SequenceSet(Records):
     def __len__(self) -> int:
         return self.values.shape[0]
 
+    @property
+    def entity_name(self) -> str:
+        return self.declared_unit or "entity"
+
+    @property
+    def min_groups(self) -> int | None:
+        return 1 if self.declared_unit else None
+
     def take(self, indices) -> "SequenceSet":
+        if self.sources is None and self.declared_unit:
+            return np.arange(len(self))  # each record is one unit (a day, a recording); positions keep the split's order
         idx = np.asarray(indices, dtype=int)
         return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx],
                            self.sampling_period, None if self.sources is None else self.sources[idx],
-                           None if self.start_times is None else self.start_times[idx])
+                           None if self.start_times is None else self.start_times[idx], self.declared_unit)
 
     @classmethod
     def concat(cls, parts: Sequence["SequenceSet"]) -> "SequenceSet":
@@ -528,7 +546,8 @@ class SequenceSet(Records):
             starts = np.concatenate([p.start_times for p in parts])
         return cls(np.concatenate([p.values for p in parts]), parts[0].channels,
                    pd.concat([p.statics for p in parts], ignore_index=True),
-                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period, sources, starts)
+                   np.concatenate([p.entity_ids for p in parts]), parts[0].sampling_period, sources, starts,
+                   parts[0].declared_unit)
 
     def record_hashes(self) -> np.ndarray:
         static_h = (pd.util.hash_pandas_object(self.statics.astype(str), index=False).to_numpy(dtype=np.uint64)
