@@ -456,18 +456,18 @@ class SequenceSet(Records):
     the holdout split keeps a stream's windows on one side. ``start_times``
     (datetime64, one per record) say when each record's first step was taken, so
     calendar-aware generators know each step's hour, weekday and holiday.
-    """
-
-    modality = "sequence"
-
-    def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
-                 entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None,
 
     ``entity_name`` says what the unit of privacy is ("recording", "device", "day"): a source when
     records are windows of streams, else each record. Declared (not None), it is honoured however few
     there are (``min_groups`` 1): windows of one recording never sit on both sides of the holdout split,
     and the audit and report count these units by name. Undeclared, sources count only when there are
     :data:`MIN_GROUPS` of them (the "entity" of older code).
+    """
+
+    modality = "sequence"
+
+    def __init__(self, values: np.ndarray, channels: Sequence[str], statics: pd.DataFrame | None = None,
+                 entity_ids: Sequence[Any] | None = None, sampling_period: float | None = None,
                  sources: Sequence[Any] | None = None, start_times: Sequence[Any] | None = None,
                  entity_name: str | None = None):
         values = np.asarray(values)
@@ -501,24 +501,18 @@ class SequenceSet(Records):
         self.start_times = None if start_times is None else np.asarray(start_times, dtype="datetime64[ns]")
         if self.start_times is not None and len(self.start_times) != n:
             raise DataError(f"{len(self.start_times)} start times for {n} entities: expected one per entity")
+        self.declared_unit = entity_name
         self._meta: SequenceMeta | None = None
 
     @property
     def meta(self) -> SequenceMeta:
         if self._meta is None:
             static = None
-        self.declared_unit = entity_name
             if self.statics.shape[1]:
                 static = Table.from_frame(self.statics, name="statics").meta
             self._meta = SequenceMeta(channels=self.channels, static=static, length=self.values.shape[1],
                                       sampling_period=self.sampling_period, channel_stats=channel_stats(self.values))
         return self._meta
-
-    def groups(self) -> np.ndarray | None:
-        return self.sources
-
-    def __len__(self) -> int:
-        return self.values.shape[0]
 
     @property
     def entity_name(self) -> str:
@@ -528,9 +522,15 @@ class SequenceSet(Records):
     def min_groups(self) -> int | None:
         return 1 if self.declared_unit else None
 
-    def take(self, indices) -> "SequenceSet":
+    def groups(self) -> np.ndarray | None:
         if self.sources is None and self.declared_unit:
             return np.arange(len(self))  # each record is one unit (a day, a recording); positions keep the split's order
+        return self.sources
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def take(self, indices) -> "SequenceSet":
         idx = np.asarray(indices, dtype=int)
         return SequenceSet(self.values[idx], self.channels, self.statics.iloc[idx], self.entity_ids[idx],
                            self.sampling_period, None if self.sources is None else self.sources[idx],
