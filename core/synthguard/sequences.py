@@ -120,8 +120,9 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
     if dated and getattr(frame[fmt.time].dt, "tz", None) is not None:
         notes["time_zone"] = (f"timestamps carry time zone {frame[fmt.time].dt.tz}: ordered and stored as UTC instants "
                               "(no daylight-saving gaps or repeats)")
+    # the entity column names the unit of privacy (a device, a recording): its windows stay on one side of the split
     records = SequenceSet(values, channels, static_frame, entity_ids=np.asarray(ids), sampling_period=sampling_period,
-                          start_times=start_times)
+                          start_times=start_times, entity_name=fmt.entity)
     records, windows = apply_window(records, fmt, lengths)
     return records, {**notes, **windows}
 
@@ -219,7 +220,8 @@ def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *,
 
     Each window keeps its stream's statics; ``entity_ids`` become ``"<entity>/<start>"``
     and ``sources`` the stream, so :func:`stitch_windows` can undo the cut and the
-    holdout split keeps a stream's windows together. Windows whose share of
+    holdout split keeps a stream's windows together (always, when the streams declare their
+    ``entity_name``; else from :data:`~synthguard.data.MIN_GROUPS` streams on). Windows whose share of
     missing readings exceeds ``max_missing`` are dropped. ``lengths`` are the
     streams' real lengths when ``values`` is padded.
     """
@@ -246,7 +248,8 @@ def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *,
                         "expected shorter windows or fewer gaps")
     return SequenceSet(np.stack(parts), records.channels, records.statics.iloc[rows].reset_index(drop=True),
                        entity_ids=np.asarray(ids), sampling_period=records.sampling_period, sources=np.asarray(sources),
-                       start_times=np.asarray(starts, dtype="datetime64[ns]") if starts else None)
+                       start_times=np.asarray(starts, dtype="datetime64[ns]") if starts else None,
+                       entity_name=records.declared_unit)
 
 
 def stitch_windows(windows: SequenceSet) -> SequenceSet:
@@ -274,7 +277,8 @@ def stitch_windows(windows: SequenceSet) -> SequenceSet:
         stream_starts = np.array([windows.start_times[i] - np.timedelta64(int(round(starts[i] * windows.sampling_period * 1e9)), "ns")
                                   for i in first], dtype="datetime64[ns]")
     return SequenceSet(values, windows.channels, windows.statics.iloc[first].reset_index(drop=True),
-                       entity_ids=np.asarray(names), sampling_period=windows.sampling_period, start_times=stream_starts)
+                       entity_ids=np.asarray(names), sampling_period=windows.sampling_period, start_times=stream_starts,
+                       entity_name=windows.declared_unit)
 
 
 __all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "apply_window", "cut_windows", "stitch_windows"]

@@ -36,7 +36,7 @@ def bikeshare_frame() -> pd.DataFrame:
 def load_bikeshare() -> sg.SequenceSet:
     """One record per day: 24 hourly counts of casual and registered riders, with the hour's weather."""
     records, _ = from_long_frame(bikeshare_frame(), SequenceFormat(entity=None, window=24, max_missing=0.25))
-    return records
+    return _units(records, "day")
 
 
 def chicago_frame() -> pd.DataFrame:
@@ -57,7 +57,17 @@ def load_chicago() -> sg.SequenceSet:
     frame = chicago_frame()
     first_monday = int(np.flatnonzero(frame["timestamp"].dt.dayofweek.to_numpy() == 0)[0])
     records, _ = from_long_frame(frame.iloc[first_monday:], SequenceFormat(entity=None, window=7))
-    return records
+    return _units(records, "week")
+
+
+def _units(records: sg.SequenceSet, name: str) -> sg.SequenceSet:
+    """The records of one system-wide stream, each its own unit of privacy (``name``: a day, a week).
+
+    The stream is an aggregate of everyone (no rider or passenger is in it), so the unit the holdout split
+    and the audit count, and the report names, is the record: which days the model saw, and their traffic.
+    """
+    return sg.SequenceSet(records.values, records.channels, records.statics, entity_ids=records.entity_ids,
+                          sampling_period=records.sampling_period, start_times=records.start_times, entity_name=name)
 
 
 def load_nyc_flights() -> sg.Table:
