@@ -112,7 +112,7 @@ def run(dataset: str, rows: int, epochs: int | None, value_protection: bool, see
                     "rejected_by_gate": bool(len(copies)) and not (copies < delivered_n).any(),
                     "nearest_sampled": round(float(dist[i][0]), 5),
                     "flagged_by_audit": row["flagged"], "audit": {k: row[k] for k in (
-                        "reproduced", "exposed", "membership_p", "attack", "nearest_synthetic")}})
+                        "reproduced", "exposed", "score_tail", "attack", "nearest_synthetic")}})
     mia = audit.get("membership_inference") or {}
     fig = audit["canaries"]["figure"]
     return {

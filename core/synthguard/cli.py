@@ -120,11 +120,23 @@ def _summary(result, out) -> None:
                    f"{vp['summary']['cells_clipped']} extreme values clipped before training"
                    + (f"; identifier columns not modelled: {dropped}" if dropped else ""))
     click.echo(_audit_line(rep.get("audit") or {}))
+    if "canaries" in (rep.get("audit") or {}):
+        click.echo(f"canaries: {rep['audit']['canaries']['figure']['description']}")
     if (rep.get("release") or {}).get("delivered_despite_failure"):
         click.echo(f"delivered despite the failed audit, as asked: {rep['release']['override']}")
 
 
+def _raw_csv_option(ctx: click.Context, param, value: bool) -> None:
+    if value:
+        from .io.writers import raw_csv
+
+        ctx.with_resource(raw_csv())  # for this command only
+
+
 run_options = [
+    click.option("--raw-csv", is_flag=True, expose_value=False, callback=_raw_csv_option,
+                 help="--format csv: keep text cells as they are (default: a cell starting with = + - @ gets a "
+                      "leading ' so a spreadsheet shows it as text instead of running it)"),
     click.option("--seed", type=int, default=0, show_default=True, help="makes the run reproducible"),
     click.option("--condition", "conditions", multiple=True, metavar="COL=VALUE", help="fix a column's value (repeatable)"),
     click.option("--rule", "rules", multiple=True, metavar="EXPR", help="inter-column rule, e.g. 'balance <= limit'"),
@@ -283,12 +295,15 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @click.option("--no-value-protection", is_flag=True,
               help="tables: keep rare categories, extreme values and identifier columns in training (off by default)")
+@click.option("--canaries", type=click.Path(), default=None, metavar="FILE",
+              help="tables: canary records (CSV/Parquet, optional 'copies' column) planted in training only; the "
+                   "audit judges whether the output gives them away (forces training)")
 @with_options(run_options)
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
 def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, epochs, settings, epsilon, delta, save_model, holdout, target,
-                 no_value_protection, seed,
+                 no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
                  secrets, near_copy_quantile, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
@@ -301,7 +316,8 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
                          override_audit, near_copy_quantile),
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
-        image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection)
+        image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection,
+        canaries=canaries)
     _summary(result, out)
 
 
@@ -350,7 +366,7 @@ def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, epoc
     if resume is not None:
         click.echo(f"resumed from {resume}: {info['resumed_from'][-1]['records']} earlier + {info['records']} new records")
     dp = (info.get("privacy") or {}).get("dp")
-    click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest[:12]}…; {info['records']} records, "
+    click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest}; {info['records']} records, "
                f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"
                + (f"; DP ε={dp['epsilon_spent']} δ={dp['delta']:.1e}" if dp else "") + ")")
 
@@ -381,6 +397,10 @@ def pretrain_cmd(ctx, plugin, datasets, generators, out, seed, device) -> None:
         model, digest = engine.pretrain(generator, dataset, bundle, seed=seed, device=device,
                                         progress=sys.stderr.isatty())
         info = model.fit_info_
+        if out is None:  # the plugin's own bundle folder: pin what was written (pretrained_pins.py)
+            from .bundle import write_pins
+
+            write_pins(bundle.parent)
         click.echo(f"{generator} on {dataset}: {info.get('epochs_run', '?')} epochs on {info['device']} in "
                    f"{info['seconds']:.1f}s -> {bundle} (sha256 {digest[:12]}…)")
 
@@ -424,12 +444,18 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.option("--holdout", "holdout_data", type=click.Path(), default=None,
               help="real records the model never saw, for utility/privacy metrics")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
+@click.option("--expect-sha256", default=None, metavar="HASH",
+              help="refuse MODEL unless its bundle_sha256 is HASH (printed by 'synthguard fit' when it was written)")
 @with_options(run_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
                fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, override_audit,
-               bounds) -> None:
+               bounds, expect_sha256) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
+    if expect_sha256 is not None:
+        from .bundle import load_bundle
+
+        model = load_bundle(model, _engine(ctx), expect_sha256=expect_sha256)
     out = as_target(out, out_table)
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=reference, holdout=holdout_data, target=target,
@@ -469,17 +495,20 @@ def _pair_sources(real, table, query, synthetic, synthetic_table, holdout, holdo
               "(shadow-model membership inference; slow: --shadows fits)")
 @click.option("--generator", default=None, metavar="NAME", help="the generator that made --synthetic (--thorough)")
 @click.option("--shadows", type=int, default=100, show_default=True, help="generator fits of --thorough")
+@click.option("--canaries", type=click.Path(), default=None, metavar="FILE",
+              help="canary records planted in --real (CSV/Parquet): is each copied, nearly copied or exposed?")
 @click.option("--json", "as_json", is_flag=True, help="print the whole audit as JSON")
 @click.pass_context
 def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, seed, quasi_identifiers, secrets, thorough, generator, shadows,
-              as_json) -> None:
+              canaries, as_json) -> None:
     """Privacy audit of any synthetic table against its real training table (and a holdout)."""
     if thorough and not generator:  # before the audit: fail in a second, not after it
         raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
     real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
                                                   holdout_table)
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
-                             quasi_identifiers=_columns(quasi_identifiers) or None, secrets=list(secrets) or None)
+                             quasi_identifiers=_columns(quasi_identifiers) or None, secrets=list(secrets) or None,
+                             canaries=canaries)
     if thorough:
         from .privacy.thorough import thorough_audit
 
@@ -499,6 +528,8 @@ def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data,
     if "singling_out" in wp:
         click.echo("WP29 risks: " + ", ".join(f"{k.replace('_', '-')} {wp[k]['risk']} {wp[k].get('risk_ci')}"
                                               for k in ("singling_out", "linkability", "inference")))
+    if "canaries" in out:
+        click.echo(f"canaries: {out['canaries']['figure']['description']}")
     if thorough:
         from .privacy.thorough import describe
 
@@ -536,9 +567,10 @@ def evaluate_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_da
 @click.argument("directory", type=click.Path())
 def report_cmd(directory) -> None:
     """Re-render DIRECTORY/report.html from its report.json (e.g. after upgrading synthguard)."""
+    from .quality.html import read_report
     from .result import write_html_report
 
-    path = write_html_report(directory)
+    path = write_html_report(directory, read_report(directory))
     click.echo(f"wrote {path}")
 
 
