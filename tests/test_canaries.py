@@ -123,13 +123,22 @@ def test_the_command_line_refuses_with_exit_3_and_writes_nothing(credit, canarie
     (lambda c: c.assign(Home="castle"), "column 'Home' has 3 value(s) the training data does not"),
 ])
 def test_a_bad_canaries_file_is_one_error_before_training(credit, canaries, tmp_path, change, expected):
-    credit.to_csv(tmp_path / "credit.csv", index=False)
     change(canaries).to_csv(tmp_path / "canaries.csv", index=False)
+    engine = sg.Engine(plugins=[memoriser_plugin])
+    with pytest.raises(sg.DataError, match="canaries file 'canaries.csv'") as err:
+        engine.generate("test-memoriser", 300, data=credit, canaries=tmp_path / "canaries.csv", out=tmp_path / "out")
+    assert expected in str(err.value) and not (tmp_path / "out").exists()
+
+
+def test_the_command_line_names_a_bad_canaries_file_with_exit_2(credit, canaries, tmp_path):
+    credit.to_csv(tmp_path / "credit.csv", index=False)
+    canaries.assign(copies=-1).to_csv(tmp_path / "canaries.csv", index=False)
     proc = _cli("generate", "test-memoriser", "--data", str(tmp_path / "credit.csv"), "--canaries",
                 str(tmp_path / "canaries.csv"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and expected in proc.stderr
-    assert "canaries file 'canaries.csv'" in proc.stderr and not (tmp_path / "out").exists()
+    assert proc.stderr.strip() == ("error: canaries file 'canaries.csv' column 'copies': expected a whole number "
+                                   "from 1 to 1000 in every row")
+    assert not (tmp_path / "out").exists()
 
 
 def test_audit_checks_canaries_in_any_pair_and_names_one_missing_from_training(credit, canaries, tmp_path):
