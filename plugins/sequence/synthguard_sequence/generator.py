@@ -20,6 +20,7 @@ import torch
 from pydantic import Field
 
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
+from synthguard.data import entity_groups
 from synthguard.models import torch_generator, train_loop
 
 from .encoding import SequenceEncoder
@@ -39,7 +40,8 @@ class SequenceTrainingConfig(GeneratorConfig):
     lr: float = Field(5e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
     components: int = Field(8, ge=1, le=64, description="mixture components per step")
-    val_fraction: float = Field(0.1, ge=0, lt=0.5, description="recordings held out for early stopping (0 = none)")
+    val_fraction: float = Field(0.1, ge=0, lt=0.5, description=(
+        "recordings held out for early stopping (0 = none); windows of one recording stay on one side"))
     temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
 
 
@@ -151,7 +153,8 @@ class MixtureSequenceGenerator(Generator):
         self.pool_ = _Pool.of(data, cov) if exo is not None else None
         self.model_ = self._build().to(device)
         return self._train(targets, *self.encoder_.encode_statics(data.statics), exo, device=device, seed=seed,
-                           progress=progress, description=f"fitting {self.name} on {device}")
+                           progress=progress, description=f"fitting {self.name} on {device}",
+                           groups=entity_groups(data))
 
     def _resume(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         e = self.encoder_
@@ -170,18 +173,18 @@ class MixtureSequenceGenerator(Generator):
             self.pool_ = _Pool.concat(self.pool_, _Pool.of(data, cov))
         self.model_ = self.model_.to(device)
         return self._train(targets, cats, nums, exo, device=device, seed=seed, progress=progress,
-                           description=f"resuming {self.name} on {device}")
+                           description=f"resuming {self.name} on {device}", groups=entity_groups(data))
 
     def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, exo: np.ndarray | None, *, device,
-               seed: int, progress: bool, description: str) -> dict[str, Any]:
+               seed: int, progress: bool, description: str, groups: np.ndarray | None = None) -> dict[str, Any]:
         c = self.config
         x = torch.from_numpy(self.encoder_.scale(data.values)).to(device)
         cats, nums = torch.from_numpy(cats).to(device), torch.from_numpy(nums).to(device)
         ex = None if exo is None else torch.from_numpy(exo).to(device)
         gen = torch_generator(seed)
-        perm = torch.randperm(len(x), generator=gen)
-        n_val = int(round(len(x) * c.val_fraction)) if len(x) >= 20 else 0
-        val, train = perm[:n_val].to(device), perm[n_val:].to(device)
+        val, train = validation_split(len(x), c.val_fraction, gen, groups)
+        n_val = len(val)
+        val, train = val.to(device), train.to(device)
         model = self.model_
 
         def loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -300,6 +303,28 @@ class MixtureSequenceGenerator(Generator):
         self.model_ = self._build()
         self.model_.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(_Pool.PREFIX)})
         self.model_.eval()
+
+
+def validation_split(n: int, fraction: float, generator: torch.Generator,
+                     groups: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Positions held out for early stopping, and those trained on: whole units (recordings) when ``groups`` names them.
+
+    Windows of one recording on both sides would reward the model for memorising that recording; so units
+    are drawn in a random order until ``fraction`` of the records is held out (none below 20 records, or when
+    that would leave no unit to train on). With one record per unit this is the plain random split, draw for draw.
+    """
+    n_val = int(round(n * fraction)) if n >= 20 else 0
+    if groups is None:
+        perm = torch.randperm(n, generator=generator)
+        return perm[:n_val], perm[n_val:]
+    _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    order = torch.randperm(int(inverse.max()) + 1, generator=generator).numpy()
+    members = [np.flatnonzero(inverse == g) for g in order]
+    sizes = np.cumsum([len(m) for m in members])
+    k = 0 if n_val == 0 else int(np.searchsorted(sizes, n_val)) + 1  # units until n_val records are held out
+    k = k if k < len(members) else 0  # never hold out every unit
+    val = np.concatenate(members[:k]) if k else np.zeros(0, dtype=int)
+    return torch.from_numpy(val.astype(np.int64)), torch.from_numpy(np.concatenate(members[k:]).astype(np.int64))
 
 
 class LatentSequenceGenerator(MixtureSequenceGenerator):
