@@ -2,15 +2,64 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
 from ..data import ImageSet, Records, SequenceSet, Table
 from ..errors import ConfigError
+from .atomic import pause_point
 
 FORMATS = ("parquet", "csv")
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_RAW_CSV: ContextVar[bool] = ContextVar("synthguard_raw_csv", default=False)
+
+
+@contextmanager
+def raw_csv(raw: bool = True) -> Iterator[None]:
+    """Within the block, CSV output keeps text cells as they are (``--raw-csv``): formulas are not neutralised."""
+    token = _RAW_CSV.set(raw)
+    try:
+        yield
+    finally:
+        _RAW_CSV.reset(token)
+
+
+def neutralise_cell(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` (shown as text); anything else as is.
+
+    Plain numbers written as text (``-12.5``) are left alone: they cannot run anything.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with formula-like text cells and column names neutralised; numeric columns untouched."""
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_datetime64_any_dtype(out[col])):
+            if isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = out[col].astype(object)
+            out[col] = out[col].map(neutralise_cell, na_action="ignore")
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
+def free_name(name: str, taken) -> str:
+    """``name``, or ``_synthguard`` + name (repeated) where a user column already has it."""
+    while name in taken:
+        name = f"_synthguard{name}"
+    return name
 
 
 def json_default(obj):
@@ -37,18 +86,24 @@ def write_frame(frame: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
     if fmt == "parquet":
         frame.to_parquet(path, index=False)
     else:
-        frame.to_csv(path, index=False)
+        (frame if _RAW_CSV.get() else neutralise_formulas(frame)).to_csv(path, index=False)
     return path
 
 
 def write_records(records: Records, path_stem: Path, fmt: str, extra: dict[str, np.ndarray] | None = None) -> Path:
-    """Tables go to Parquet/CSV; sequences and images to NPZ (arrays + metadata columns)."""
+    """Tables go to Parquet/CSV; sequences and images to NPZ (arrays + metadata columns).
+
+    ``extra`` columns (the rejected records' ``_stage``, ``_checks``, ``_reason``) never overwrite a user's
+    column of the same name: they are written as ``_synthguard_stage``... instead.
+    """
     extra = extra or {}
     if isinstance(records, Table):
         frame = records.frame.copy()
         for key, values in extra.items():
-            frame[key] = values
-        return write_frame(frame, path_stem, fmt)
+            frame[free_name(key, frame.columns)] = values
+        path = write_frame(frame, path_stem, fmt)
+        pause_point("writing")
+        return path
     path = path_stem.with_suffix(".npz")
     if isinstance(records, SequenceSet):
         arrays = {"values": records.values, "channels": np.array(records.channels), "entity_ids": records.entity_ids,
@@ -63,4 +118,5 @@ def write_records(records: Records, path_stem: Path, fmt: str, extra: dict[str, 
         raise ConfigError(f"no writer for {type(records).__name__}")
     arrays.update({k: np.asarray(v) for k, v in extra.items()})
     np.savez_compressed(path, **{k: (v.astype(str) if v.dtype == object else v) for k, v in arrays.items()})
+    pause_point("writing")
     return path

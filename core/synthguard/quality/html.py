@@ -1,10 +1,21 @@
-"""report.json -> report.html: one self-contained file (plotly.js inlined, no CDN) a reviewer opens offline."""
+"""report.json -> report.html: one self-contained file (plotly.js inlined, no CDN) a reviewer opens offline.
+
+The page is a Jinja2 template with autoescaping (:mod:`synthguard.quality.report_page`): every value
+taken from report.json — column names, category values, check names and reasons, plugin metric titles,
+file names, DP ledger fields — reaches the page as text, never as markup. Text drawn inside a plotly
+figure is escaped for plotly's own HTML-like labels (:func:`plot_text`), and plotly embeds its data
+as JSON with ``<``, ``>`` and ``/`` escaped, so no value can close a ``<script>`` block.
+"""
 
 from __future__ import annotations
 
-import html
 import json
+from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
+
+from ..errors import DataError
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330;padding:0 1rem}
@@ -20,39 +31,60 @@ th{background:#f5f6fa} .num{text-align:right;font-variant-numeric:tabular-nums} 
 """
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x))
+#: Keys of a plotly figure whose strings are code, not text shown to the reader.
+_PLOT_CODE_KEYS = {"hovertemplate", "texttemplate", "type", "mode", "xaxis", "yaxis", "colorscale", "color", "xref",
+                   "yref", "anchor", "overlaying", "fill", "dash", "barmode", "tickformat", "hoverinfo", "textposition"}
 
 
-def _fig(fig) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
+def _obj(value: Any) -> dict:
+    """``value`` if it is a JSON object, else an empty one: a malformed section is shown as absent, never a crash."""
+    return value if isinstance(value, dict) else {}
 
 
-def _card(value: Any, label: str) -> str:
-    return f'<div class="card"><b>{_esc(value)}</b><span>{_esc(label)}</span></div>'
+def plot_text(value: Any) -> Any:
+    """A label for plotly, whose text understands a few HTML tags: ``&`` and ``<`` escaped so it stays text."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;")
+    return value
 
 
-def _checks_table(report: dict) -> str:
+def _plot_texts(value: Any, key: str = "") -> Any:
+    """Every shown string of a plugin's figure spec through :func:`plot_text` (code-like keys left alone)."""
+    if key in _PLOT_CODE_KEYS:
+        return value
+    if isinstance(value, dict):
+        return {k: _plot_texts(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plot_texts(v, key) for v in value]
+    return plot_text(value)
+
+
+def _fig(fig) -> Markup:
+    # plotly's JSON is script-safe (<, > and / escaped as \\u003c...): the div is markup we trust
+    return Markup(fig.to_html(full_html=False, include_plotlyjs=False,
+                              config={"displayModeBar": False, "responsive": True}))
+
+
+def _checks(report: dict) -> list[dict]:
     rows = []
     for stage in ("validators", "privacy"):
-        for name, info in report.get(stage, {}).items():
+        for name, info in _obj(report.get(stage)).items():
+            info = _obj(info)
             extra = {k: v for k, v in info.items() if k != "rejected"}
-            cls = ' class="num bad"' if info.get("rejected") else ' class="num"'
-            rows.append(f"<tr><td>{stage}</td><td><code>{_esc(name)}</code></td><td{cls}>{info.get('rejected', 0)}</td>"
-                        f"<td><code>{_esc(json.dumps(extra)[:300]) if extra else ''}</code></td></tr>")
-    return ("<table><tr><th>stage</th><th>check</th><th class='num'>rejected</th><th>settings</th></tr>"
-            + "".join(rows) + "</table>")
+            rows.append({"stage": stage, "name": name, "rejected": info.get("rejected", 0),
+                         "settings": json.dumps(extra)[:300] if extra else ""})
+    return rows
 
 
 def _short(label: str, width: int = 16) -> str:
     return label if len(label) <= width else label[:width - 1] + "…"
 
 
-def _column_figs(dist: dict) -> list[str]:
+def _column_figs(dist: dict) -> list[Markup]:
     import plotly.graph_objects as go
 
     out = []
-    for name, col in dist.get("columns", {}).items():
+    for name, col in _obj(dist.get("columns")).items():
         fig = go.Figure()
         if "edges" in col:
             mids = [(a + b) / 2 for a, b in zip(col["edges"][:-1], col["edges"][1:])]
@@ -65,51 +97,56 @@ def _column_figs(dist: dict) -> list[str]:
             # names that shorten alike stay two bars
             names = [str(c) for c in col["categories"]]
             at = list(range(len(names)))
-            fig.add_bar(x=at, y=col["real"], name="real", marker_color="#3b6fd8", hovertext=names)
-            fig.add_bar(x=at, y=col["synthetic"], name="synthetic", marker_color="#e07a1f", hovertext=names)
-            fig.update_xaxes(tickvals=at, ticktext=[_short(n) for n in names], tickangle=-30)
-        miss = col.get("missing", {})
+            shown = [plot_text(n) for n in names]
+            fig.add_bar(x=at, y=col["real"], name="real", marker_color="#3b6fd8", hovertext=shown)
+            fig.add_bar(x=at, y=col["synthetic"], name="synthetic", marker_color="#e07a1f", hovertext=shown)
+            fig.update_xaxes(tickvals=at, ticktext=[plot_text(_short(n)) for n in names], tickangle=-30)
+        miss = _obj(col.get("missing"))
         # the legend lives in the subtitle (a legend box collided with the axis labels or the title)
-        title = (f"<b>{name}</b><br><span style='color:#3b6fd8'>■ real</span> (missing {miss.get('real', 0):.1%}) "
-                 f"<span style='color:#e07a1f'>■ synthetic</span> (missing {miss.get('synthetic', 0):.1%})")
+        title = (f"<b>{plot_text(str(name))}</b><br><span style='color:#3b6fd8'>■ real</span> (missing "
+                 f"{miss.get('real', 0):.1%}) <span style='color:#e07a1f'>■ synthetic</span> "
+                 f"(missing {miss.get('synthetic', 0):.1%})")
         fig.update_layout(title=title, height=300, margin=dict(l=30, r=10, t=50, b=30), title_font_size=12,
                           showlegend=False)
         out.append(_fig(fig))
     return out
 
 
-def _correlation_fig(dist: dict) -> str:
+def _correlation_fig(dist: dict) -> Markup | None:
     import plotly.graph_objects as go
 
-    corr = dist.get("correlation") or {}
-    cols = corr.get("columns") or []
+    corr = _obj(dist.get("correlation"))
+    cols = [plot_text(str(c)) for c in corr.get("columns") or []]
     if len(cols) < 2:
-        return "<p>Fewer than two numeric columns: no correlation matrix.</p>"
+        return None
     diff = [[abs(s - r) for r, s in zip(rr, sr)] for rr, sr in zip(corr["real"], corr["synthetic"])]
     fig = go.Figure(go.Heatmap(z=diff, x=cols, y=cols, zmin=0, zmax=1, colorscale="Reds",
                                colorbar=dict(title="|Δρ|")))
-    fig.update_layout(title=f"|Spearman(synthetic) − Spearman(real)|, mean {corr.get('mean_abs_difference')}",
+    fig.update_layout(title=f"|Spearman(synthetic) − Spearman(real)|, mean {plot_text(corr.get('mean_abs_difference'))}",
                       height=520, margin=dict(l=10, r=10, t=50, b=10))
     return _fig(fig)
 
 
-def _loss_fig(history: dict | None) -> str:
+def _loss_fig(history: Any) -> Markup | str:
     import plotly.graph_objects as go
 
-    if not history or not history.get("train_loss"):
-        return "<p>No per-epoch losses recorded (pretrained bundle without history, or a generator without epochs).</p>"
+    history = _obj(history)
+    if not history.get("train_loss"):
+        return Markup("<p>No per-epoch losses recorded (pretrained bundle without history, or a generator without "
+                      "epochs).</p>")
     epochs = list(range(1, len(history["train_loss"]) + 1))
     fig = go.Figure()
     fig.add_scatter(x=epochs, y=history["train_loss"], name="train")
     if history.get("val_loss"):
         fig.add_scatter(x=history.get("val_epochs") or epochs, y=history["val_loss"], name="validation")
-    if history.get("best_epoch"):
+    if isinstance(history.get("best_epoch"), (int, float)):
         fig.add_vline(x=history["best_epoch"], line_dash="dot", annotation_text="kept weights")
-    fig.update_layout(title="training loss per epoch", xaxis_title="epoch", height=320, margin=dict(l=30, r=10, t=40, b=30))
+    fig.update_layout(title="training loss per epoch", xaxis_title="epoch", height=320,
+                      margin=dict(l=30, r=10, t=40, b=30))
     return _fig(fig)
 
 
-def _metric_figs(result: dict, wide: bool) -> list[str]:
+def _metric_figs(result: dict, wide: bool) -> list[Markup]:
     """Figures a metric returned as plotly JSON (``{"title", "data", "layout"}``) — how plugins plot.
 
     ``wide`` picks the figures with subplots (drawn full width) or the single-panel ones (in a grid).
@@ -118,12 +155,13 @@ def _metric_figs(result: dict, wide: bool) -> list[str]:
 
     out = []
     for spec in result.get("figures") or []:
-        if ("xaxis2" in (spec.get("layout") or {})) != wide:
+        spec = _plot_texts(_obj(spec))
+        if ("xaxis2" in _obj(spec.get("layout"))) != wide:
             continue
         try:
             fig = go.Figure(data=spec.get("data", []), layout=spec.get("layout", {}))
         except (ValueError, TypeError) as err:  # a plugin's malformed figure must not break the report
-            out.append(f"<p>figure {_esc(spec.get('title'))!s} could not be drawn: {_esc(err)}</p>")
+            out.append(Markup("<p>figure {} could not be drawn: {}</p>").format(spec.get("title"), str(err)))
             continue
         if spec.get("title") and not fig.layout.title.text:
             fig.update_layout(title=spec["title"])
@@ -132,7 +170,7 @@ def _metric_figs(result: dict, wide: bool) -> list[str]:
     return out
 
 
-def _flat_table(numbers: dict, limit: int = 60) -> str:
+def _flat_rows(numbers: dict, limit: int = 60) -> tuple[list[tuple[str, str]], int]:
     """Nested metric results as one row per leaf (``a.b.c``); lists inline and shortened."""
     rows: list[tuple[str, Any]] = []
 
@@ -147,214 +185,168 @@ def _flat_table(numbers: dict, limit: int = 60) -> str:
     cells = []
     for key, value in rows[:limit]:
         text = json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-        cells.append(f"<tr><td><code>{_esc(key)}</code></td><td class='num'>{_esc(text[:160] + ('…' if len(text) > 160 else ''))}</td></tr>")
-    more = f"<p>{len(rows) - limit} more values in report.json.</p>" if len(rows) > limit else ""
-    return "<table>" + "".join(cells) + "</table>" + more
+        cells.append((key, text[:160] + ("…" if len(text) > 160 else "")))
+    return cells, max(0, len(rows) - limit)
 
 
-def _plugin_metrics_section(metrics: dict) -> str:
-    if not metrics:
-        return ""
-    parts = ["<h2>Domain metrics</h2>"]
+def _plugin_metrics(metrics: dict) -> list[dict]:
+    out = []
     for name, result in metrics.items():
         if not isinstance(result, dict):
             continue
-        numbers = {k: v for k, v in result.items() if k != "figures"}
-        parts.append(f"<h3><code>{_esc(name)}</code></h3>{_flat_table(numbers)}")
-        small = _metric_figs(result, wide=False)
-        if small:
-            parts.append("<div class='grid'>" + "".join(small) + "</div>")
-        parts.extend(_metric_figs(result, wide=True))
-    return "\n".join(parts)
+        rows, more = _flat_rows({k: v for k, v in result.items() if k != "figures"})
+        out.append({"name": name, "rows": rows, "more": more, "small": _metric_figs(result, wide=False),
+                    "wide": _metric_figs(result, wide=True)})
+    return out
 
 
-def _release_section(release: dict, audit: dict) -> str:
+def _release(release: dict, audit: dict) -> dict | None:
     """The release decision, first on the page: what was judged, and any override the user recorded."""
     if not release:
-        return ""
+        return None
     decision = release.get("decision")
-    style = {"pass": "ok", "fail": "bad"}.get(decision, "warn")
     words = {"pass": "passed its targets", "fail": "FAILED its targets",
              "cannot tell": "could not tell (too little data or no audit)"}.get(decision, str(decision))
-    html = [f"<div class='release {style}'><b>Privacy audit {_esc(words)}.</b>"]
-    if release.get("reason"):
-        html.append(f" {_esc(release['reason'])}.")
-    if release.get("override"):
-        html.append(f"<br><b>Delivered by override despite the failed audit.</b> Reason given: "
-                    f"<q>{_esc(release['override'])}</q>")
-    html.append("</div>")
-    figures = (audit.get("release") or {}).get("figures") or []
-    if figures:
-        rows = "".join(f"<tr><td>{_esc(f['figure'])}</td><td class='num'>{_esc(f['value'])}</td>"
-                       f"<td class='num'>{_esc(f.get('interval', ''))}</td><td class='num'>{_esc(f['target'])}</td>"
-                       f"<td>{_esc(f['verdict'])}</td></tr>" for f in figures)
-        html.append("<table><tr><th>figure</th><th class='num'>value</th><th class='num'>95% CI</th>"
-                    f"<th class='num'>target</th><th>verdict</th></tr>{rows}</table>")
-    return "".join(html)
+    figures = [{"interval": "", **_obj(f)} for f in _obj(audit.get("release")).get("figures") or []]
+    return {"style": {"pass": "ok", "fail": "bad"}.get(decision, "warn"), "words": words,
+            "reason": release.get("reason"), "override": release.get("override"), "figures": figures}
 
 
 def _ci(row: dict, key: str) -> str:
     if row.get(key) is None:
         return "n/a (too few non-members)"
     ci = row.get(f"{key}_ci")
-    return f"{row.get(key)}" + (f" [{ci[0]}, {ci[1]}]" if ci else "")
+    return f"{row.get(key)}" + (f" [{ci[0]}, {ci[1]}]" if isinstance(ci, list) and len(ci) == 2 else "")
 
 
-def _audit_section(audit: dict) -> str:
+def _audit(audit: dict) -> dict:
     import plotly.graph_objects as go
 
-    parts = ["<h2 id='privacy-audit'>Privacy audit</h2>"]
-    if "skipped" in audit and "dcr" not in audit:
-        return parts[0] + f"<p>{_esc(audit['skipped'])}</p>"
-    dcr = audit.get("dcr", {})
+    out: dict[str, Any] = {"skipped": audit.get("skipped") if "dcr" not in audit else None,
+                           "distance": audit.get("distance")}
+    dcr = _obj(audit.get("dcr"))
     if dcr:
-        parts.append(
-            f"<p>Distance: <code>{_esc(audit.get('distance'))}</code>. Of the synthetic records, "
-            f"<b>{dcr['share_closer_to_train']:.1%}</b> are closer to (an equal-sized sample of) the training records "
-            f"than to the {dcr['holdout_records']} real holdout records — 50% means no preference for the records the "
-            f"generator learned from. Distance to the closest training record: synthetic 5th percentile "
-            f"{dcr['synthetic_to_train']['p5']}, median {dcr['synthetic_to_train']['median']}; real unseen records "
-            f"{dcr['holdout_to_train']['p5']}, {dcr['holdout_to_train']['median']}.</p>")
-    mia = audit.get("membership_inference") or {}
+        syn, hold = _obj(dcr.get("synthetic_to_train")), _obj(dcr.get("holdout_to_train"))
+        share = dcr.get("share_closer_to_train")
+        out["dcr"] = {"share": f"{share:.1%}" if isinstance(share, (int, float)) else share,
+                      "holdout_records": dcr.get("holdout_records"), "syn_p5": syn.get("p5"),
+                      "syn_median": syn.get("median"), "hold_p5": hold.get("p5"), "hold_median": hold.get("median")}
+    mia = _obj(audit.get("membership_inference"))
     if mia:
         fpr = mia.get("fpr", 0.01)
-        parts.append(
-            f"<h3>Membership inference</h3><p>{mia.get('members')} training {_esc(mia.get('unit', 'record'))}s (members) "
-            f"vs {mia.get('non_members')} holdout {_esc(mia.get('unit', 'record'))}s (non-members: all of the holdout); "
-            "the attacker's reference population is the other half of the holdout (cross-fitted). Worst "
-            f"AUC <b>{_esc(mia.get('worst_auc'))}</b> ({_esc(mia.get('worst_auc_attack'))}), worst TPR at {fpr:.0%} FPR "
-            f"<b>{_esc(mia.get('worst_tpr'))}</b> ({_esc(mia.get('worst_tpr_attack'))}). At this size the audit detects "
-            f"an AUC excess of {_esc(mia.get('detectable_auc_excess'))} and a TPR excess of "
-            f"{_esc(mia.get('detectable_tpr_excess'))} (80% power, 5% level).</p>")
-        if mia.get("warning"):
-            parts.append(f"<p class='bad'>{_esc(mia['warning'])}</p>")
-        rows = "".join(f"<tr><td><code>{_esc(k)}</code></td><td class='num'>{_esc(_ci(v, 'auc'))}</td>"
-                       f"<td class='num'>{_esc(_ci(v, 'tpr'))}</td><td class='num'>{v.get('targets', '')}</td></tr>"
-                       for k, v in mia.get("attacks", {}).items() if "auc" in v)
-        parts.append("<table><tr><th>attack</th><th class='num'>AUC [95% CI]</th>"
-                     f"<th class='num'>TPR @ {fpr:.0%} FPR [95% CI]</th><th class='num'>units scored</th></tr>{rows}</table>")
-        controls = mia.get("controls") or {}
+        m = {k: mia.get(k) for k in ("members", "non_members", "worst_auc", "worst_auc_attack", "worst_tpr",
+                                     "worst_tpr_attack", "detectable_auc_excess", "detectable_tpr_excess", "warning")}
+        m["unit"] = mia.get("unit", "record")
+        m["fpr"] = f"{fpr:.0%}" if isinstance(fpr, (int, float)) else fpr
+        m["attacks"] = [{"name": k, "auc": _ci(v, "auc"), "tpr": _ci(v, "tpr"), "targets": v.get("targets", "")}
+                        for k, v in _obj(mia.get("attacks")).items() if isinstance(v, dict) and "auc" in v]
+        controls = _obj(mia.get("controls"))
         if controls:
-            names = ["this output"] + list(controls)
-            aucs = [mia.get("worst_auc")] + [c["worst_auc"] for c in controls.values()]
+            names = ["this output"] + [plot_text(str(c)) for c in controls]
+            aucs = [mia.get("worst_auc")] + [_obj(c).get("worst_auc") for c in controls.values()]
             fig = go.Figure(go.Bar(x=names, y=aucs, marker_color=["#3b6fd8"] + ["#b3261e"] * len(controls),
                                    text=aucs, textposition="outside"))
-            fig.add_hline(y=audit["targets"]["worst_auc_max"], line_dash="dot", annotation_text="target")
+            target = _obj(audit.get("targets")).get("worst_auc_max")
+            if isinstance(target, (int, float)):
+                fig.add_hline(y=target, line_dash="dot", annotation_text="target")
             fig.update_layout(title="worst attack AUC: this output beside positive controls (leaky on purpose)",
                               yaxis_range=[0, 1.1], height=320, margin=dict(l=30, r=10, t=50, b=30))
-            parts.append(_fig(fig))
-    wp = audit.get("wp29") or {}
+            m["controls_fig"] = _fig(fig)
+        out["mia"] = m
+    wp = _obj(audit.get("wp29"))
     if wp and "skipped" not in wp:
-        rows = "".join(f"<tr><td>{_esc(k.replace('_', ' '))}</td><td class='num'>{_esc(v.get('risk'))}</td>"
-                       f"<td class='num'>{_esc(v.get('risk_ci'))}</td><td class='num'>{_esc(v.get('train_success_rate', ''))}</td>"
-                       f"<td class='num'>{_esc(v.get('control_success_rate', ''))}</td></tr>"
-                       for k, v in wp.items() if isinstance(v, dict))
-        parts.append(f"<h3>Re-identification risks (WP29)</h3><p>{wp.get('targets')} training records attacked, the same "
-                     "number of holdout records as control; risk = excess success on training records.</p>"
-                     "<table><tr><th>risk</th><th class='num'>value</th><th class='num'>95% CI</th>"
-                     f"<th class='num'>success (train)</th><th class='num'>success (control)</th></tr>{rows}</table>")
-    qi = audit.get("quasi_identifiers")
-    if qi:
-        parts.append(f"<p>Quasi-identifiers {_esc(qi['columns'])}: {qi['unique_in_output']} output records are unique "
-                     f"on them; {qi['unique_in_output_and_rare_in_real']} of those match a combination fewer than "
-                     f"{qi['k']} real records share.</p>")
-    return "\n".join(parts)
+        out["wp29_targets"] = wp.get("targets")
+        out["wp29"] = [{"name": k.replace("_", " "), "risk": v.get("risk"), "risk_ci": v.get("risk_ci"),
+                        "train": v.get("train_success_rate", ""), "control": v.get("control_success_rate", "")}
+                       for k, v in wp.items() if isinstance(v, dict)]
+    out["qi"] = _obj(audit.get("quasi_identifiers")) or None
+    return out
 
 
-def _ledger_section(ledger: dict) -> str:
+def _ledger(ledger: dict) -> dict | None:
     if not ledger:
-        return ""
-    dp = ledger.get("dp")
+        return None
+    dp = _obj(ledger.get("dp"))
+    view = None
     if dp:
         # mechanism-specific fields (DP-SGD: noise multiplier, clipping...; marginal methods: their own) as listed
-        known = {"mechanism", "epsilon_spent", "epsilon_target", "delta", "accountant", "unit"}
-        extra = ", ".join(f"{_esc(str(k).replace('_', ' '))} {_esc(v)}" for k, v in dp.items()
-                          if k not in known and isinstance(v, (int, float, str)) and not isinstance(v, bool))
+        known = {"mechanism", "epsilon_spent", "epsilon_target", "delta", "accountant", "unit", "verification"}
         delta = dp.get("delta")
-        head = (f"<p>Trained with {_esc(dp.get('mechanism', 'differential privacy'))}: <b>ε = {_esc(dp.get('epsilon_spent'))}"
-                f"</b> spent of {_esc(dp.get('epsilon_target'))}, δ = "
-                f"{f'{delta:.2e}' if isinstance(delta, (int, float)) else _esc(delta)}, accountant "
-                f"{_esc(dp.get('accountant'))}" + (f", {extra}" if extra else "") +
-                f"; unit of privacy: {_esc(dp.get('unit', 'record'))}.</p>")
-    else:
-        head = "<p>No differential privacy in this run (train with <code>--epsilon</code> for a DP generator).</p>"
-    items = "".join(f"<li>{_esc(x)}</li>" for x in ledger.get("non_private", []))
-    return f"<h3>Privacy ledger</h3>{head}<p>Steps not covered by ε:</p><ul>{items}</ul>"
+        verification = dp.get("verification")
+        view = {"mechanism": dp.get("mechanism", "differential privacy"), "epsilon_spent": dp.get("epsilon_spent"),
+                "epsilon_target": dp.get("epsilon_target"), "accountant": dp.get("accountant"),
+                "delta": f"{delta:.2e}" if isinstance(delta, (int, float)) else delta,
+                "unit": dp.get("unit", "record"),
+                "extra": [(str(k).replace("_", " "), v) for k, v in dp.items()
+                          if k not in known and isinstance(v, (int, float, str)) and not isinstance(v, bool)],
+                "verification": verification, "unverified": str(verification or "").startswith("unverified")}
+    steps = ledger.get("non_private")
+    return {"dp": view, "non_private": steps if isinstance(steps, list) else []}
+
+
+def read_report(directory: str | Path) -> dict[str, Any]:
+    """``DIRECTORY/report.json`` as a dict, or one :class:`DataError` saying what is wrong with it."""
+    path = Path(directory) / "report.json"
+    if not path.is_file():
+        raise DataError(f"{str(path)!r} not found: expected an output directory written by generate/sample")
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DataError(f"{str(path)!r} is corrupt: expected JSON written by generate/sample ({err})") from None
+    if not isinstance(report, dict):
+        raise DataError(f"{str(path)!r} holds a JSON {type(report).__name__}: expected an object written by "
+                        "generate/sample")
+    return report
 
 
 def render_html(report: dict[str, Any]) -> str:
     """The whole report page; every figure is drawn from ``report`` (report.json), nothing else."""
+    from jinja2 import Environment
     from plotly.offline import get_plotlyjs
 
-    gen = report.get("generator", {})
-    fit = gen.get("fit") or {}
-    metrics = report.get("metrics", {})
-    quality = metrics.get("core.quality", {})
-    tstr = metrics.get("core.tstr", {})
-    dist = metrics.get("core.distributions", {})
-    sampling = report.get("sampling", {})
-    audit = report.get("audit") or {}
-    mia = audit.get("membership_inference") or {}
-    copies = sum(v.get("rejected", 0) for k, v in report.get("privacy", {}).items() if k == "core.exact-copy")
+    from .report_page import PAGE
+
+    report = _obj(report)
+    gen = _obj(report.get("generator"))
+    fit = _obj(gen.get("fit"))
+    metrics = _obj(report.get("metrics"))
+    quality = _obj(metrics.get("core.quality"))
+    tstr = _obj(metrics.get("core.tstr"))
+    dist = _obj(metrics.get("core.distributions"))
+    sampling = _obj(report.get("sampling"))
+    audit = _obj(report.get("audit"))
+    mia = _obj(audit.get("membership_inference"))
+    lineage = _obj(report.get("lineage"))
+    copies = sum(_obj(v).get("rejected", 0) for k, v in _obj(report.get("privacy")).items() if k == "core.exact-copy")
+    share = _obj(audit.get("dcr")).get("share_closer_to_train")
     cards = [
-        _card(report.get("rows"), "records delivered"),
-        _card(quality.get("score", "—"), "quality (SDMetrics)"),
-        _card(quality.get("ceiling", "—"), "real holdout vs train (ceiling)"),
-        _card(tstr.get("ratio", "—"), f"TSTR / TRTR ({tstr.get('metric', 'n/a')})"),
-        _card(sampling.get("rejected", 0), "records rejected and resampled"),
-        _card(copies, "exact copies removed"),
-        _card(f"{audit['dcr']['share_closer_to_train']:.1%}" if "dcr" in audit else "—",
-              "closer to train than holdout (50% ideal)"),
-        _card(mia.get("worst_auc", "—"), "worst membership-attack AUC (0.5 ideal)"),
+        (report.get("rows"), "records delivered"),
+        (quality.get("score", "—"), "quality (SDMetrics)"),
+        (quality.get("ceiling", "—"), "real holdout vs train (ceiling)"),
+        (tstr.get("ratio", "—"), f"TSTR / TRTR ({tstr.get('metric', 'n/a')})"),
+        (sampling.get("rejected", 0), "records rejected and resampled"),
+        (copies, "exact copies removed"),
+        (f"{share:.1%}" if isinstance(share, (int, float)) else "—", "closer to train than holdout (50% ideal)"),
+        (mia.get("worst_auc", "—"), "worst membership-attack AUC (0.5 ideal)"),
     ]
-    timings = report.get("timings", {})
-    lineage = report.get("lineage", {})
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>SynthGuard report — {_esc(gen.get('name'))}</title><style>{_CSS}</style>",
-        f"<script>{get_plotlyjs()}</script></head><body>",
-        f"<h1>Synthetic data report — <code>{_esc(gen.get('name'))}</code></h1>",
-        f"<p class='sub'>{_esc(report.get('rows'))} records, seed {_esc(report.get('seed'))}, "
-        f"source {_esc((lineage.get('data_source') or {}).get('source', fit.get('source', '')))}, "
-        f"bundle <code>{_esc((gen.get('bundle_sha256') or 'none')[:16])}</code></p>",
-        _release_section(report.get("release") or {}, audit),
-        "<div class='cards'>" + "".join(cards) + "</div>",
-        "<h2>Safety and privacy checks</h2>",
-        "<p>Every record passed every check below; rejected records were written to <code>rejected.*</code> with "
-        "their reasons and replaced by new samples.</p>",
-        _checks_table(report),
-        "<h2>Fidelity</h2>",
-    ]
-    if quality:
-        parts.append(f"<p>Column shapes {quality.get('column_shapes')}, column-pair trends "
-                     f"{quality.get('column_pair_trends')} (SDMetrics QualityReport, synthetic vs training data).</p>")
     if dist:
-        parts.append(_correlation_fig(dist))
+        fidelity_note = "Fewer than two numeric columns: no correlation matrix."
     elif report.get("modality", "table") != "table" and len(metrics):
-        parts.append("<p>Fidelity of this modality is measured by the domain metrics below.</p>")
+        fidelity_note = "Fidelity of this modality is measured by the domain metrics below."
     else:
-        parts.append("<p>No real data at hand: fidelity not measured.</p>")
-    if dist:
-        parts.append("<div class='grid'>" + "".join(_column_figs(dist)) + "</div>")
-    parts.append(_audit_section(report.get("audit") or {}))
-    parts.append(_ledger_section(report.get("privacy_ledger") or {}))
-    parts.append("<h2>Utility</h2>")
-    if "tstr" in tstr:
-        parts.append(f"<p>Target <code>{_esc(tstr['target'])}</code> ({_esc(tstr['task'])}), gradient-boosted model "
-                     f"scored on {tstr.get('holdout_records')} real holdout records by {_esc(tstr['metric'])}: "
-                     f"trained on real (TRTR) <b>{tstr['trtr']}</b>, trained on synthetic (TSTR) <b>{tstr['tstr']}</b>, "
-                     f"ratio <b>{tstr['ratio']}</b>.</p>")
-    else:
-        parts.append(f"<p>{_esc(tstr.get('skipped', 'not measured'))}</p>")
-    parts += ["<h2>Training</h2>",
-              f"<p>Device {_esc(fit.get('device'))}, {_esc(fit.get('epochs_run', '—'))} epochs "
-              f"(best {_esc(fit.get('best_epoch', '—'))}), {_esc(fit.get('seconds', '—'))} s, seed {_esc(fit.get('seed'))}, "
-              f"{_esc(fit.get('records'))} training records.</p>",
-              _loss_fig(fit.get("history")),
-              *_metric_figs(fit, False), *_metric_figs(fit, True),  # a generator's own monitoring (e.g. sample grids)
-              "<h2>Timings and lineage</h2>",
-              f"<pre>{_esc(json.dumps({'timings': timings, 'lineage': lineage, 'sampling': sampling}, indent=2))}</pre>"]
+        fidelity_note = "No real data at hand: fidelity not measured."
+    source = _obj(lineage.get("data_source")).get("source", fit.get("source", ""))
+    bundle = gen.get("bundle_sha256") or "none"
+    env = Environment(autoescape=True, keep_trailing_newline=True)
     other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}
-    parts.append(_plugin_metrics_section(other))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return env.from_string(PAGE).render(
+        css=Markup(_CSS), plotlyjs=Markup(get_plotlyjs()), report=report, gen=gen, fit=fit,
+        source=source if isinstance(source, str) else json.dumps(source),
+        bundle=str(bundle)[:16], release=_release(_obj(report.get("release")), audit), cards=cards,
+        checks=_checks(report), quality=quality, correlation=_correlation_fig(dist) if dist else None,
+        fidelity_note=fidelity_note, column_figs=_column_figs(dist) if dist else [], audit=_audit(audit),
+        ledger=_ledger(_obj(report.get("privacy_ledger"))), tstr=tstr,
+        loss_fig=_loss_fig(fit.get("history")), fit_figs=[*_metric_figs(fit, False), *_metric_figs(fit, True)],
+        lineage_json=json.dumps({"timings": _obj(report.get("timings")), "lineage": lineage, "sampling": sampling},
+                                indent=2),
+        plugin_metrics=_plugin_metrics(other))

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 from synthguard import Dataset, Table
+from synthguard.bundle import pin_pretrained
+
+from .pretrained_pins import PINS
 
 DATA = resources.files("synthguard_finance") / "data"
 PRETRAINED = Path(str(resources.files("synthguard_finance") / "pretrained"))
+pin_pretrained(PRETRAINED, PINS)  # the shipped bundles' sha256 (pretrained_pins.py), checked on every load
 
 
 def _loader(filename: str, name: str):

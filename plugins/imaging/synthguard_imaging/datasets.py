@@ -6,9 +6,13 @@ from pathlib import Path
 
 import synthguard as sg
 from synthguard.io import read_images
+from synthguard.bundle import pin_pretrained
+
+from .pretrained_pins import PINS
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+pin_pretrained(PRETRAINED, PINS)  # the shipped bundles' sha256 (pretrained_pins.py), checked on every load
 
 
 def load_brain_mri_slices() -> sg.ImageSet:

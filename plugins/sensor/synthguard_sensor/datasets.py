@@ -6,9 +6,13 @@ from pathlib import Path
 
 import synthguard as sg
 from synthguard import SequenceFormat, from_long_frame
+from synthguard.bundle import pin_pretrained
+
+from .pretrained_pins import PINS
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+pin_pretrained(PRETRAINED, PINS)  # the shipped bundles' sha256 (pretrained_pins.py), checked on every load
 
 #: Daphnet windows: 1 s at 64 Hz, not overlapping (holdout windows share no reading with training windows).
 DAPHNET_WINDOW = 64

@@ -8,9 +8,13 @@ import numpy as np
 import pandas as pd
 import synthguard as sg
 from synthguard import SequenceFormat, from_long_frame
+from synthguard.bundle import pin_pretrained
+
+from .pretrained_pins import PINS
 
 DATA = Path(__file__).resolve().parent / "data"
 PRETRAINED = Path(__file__).resolve().parent / "pretrained"
+pin_pretrained(PRETRAINED, PINS)  # the shipped bundles' sha256 (pretrained_pins.py), checked on every load
 
 #: ISLP codes the weather situation as text; the UCI original numbers it 1 (best) to 4 (worst).
 WEATHER_CODES = {"clear": 1, "cloudy/misty": 2, "light rain/snow": 3, "heavy rain/snow": 4}
