@@ -51,6 +51,11 @@ class Records(ABC):
     def record_hashes(self) -> np.ndarray:
         """One uint64 per record; equal records give equal hashes (used by exact-copy checks)."""
 
+    #: What one group of :meth:`groups` is, as the split, audit and report name it ("patient" for images).
+    entity_name: ClassVar[str] = "entity"
+    #: Fewest groups for :func:`entity_groups` to honour them; a container whose groups are always the unit says 1.
+    min_groups: ClassVar[int | None] = None
+
     def groups(self) -> np.ndarray | None:
         """Which records belong together (windows of one stream); None when each record stands alone."""
         return None
@@ -82,7 +87,8 @@ def entity_groups(records: Records) -> np.ndarray | None:
     each record is its own unit.
     """
     groups = records.groups()
-    if groups is None or len(np.unique(groups)) < MIN_GROUPS:
+    least = MIN_GROUPS if records.min_groups is None else records.min_groups
+    if groups is None or len(np.unique(groups)) < least:
         return None
     return np.asarray(groups)
 
@@ -114,7 +120,7 @@ def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Rec
             count += int((inverse == g).sum())
         held = np.isin(inverse, held_groups)
         if (~held).sum() < 2:
-            raise DataError(f"{len(names)} streams are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
+            raise DataError(f"{len(names)} {records.entity_name}s are too few to hold out {fraction:.0%}: expected more data or --holdout 0")
         return records.take(np.flatnonzero(~held)), records.take(np.flatnonzero(held))
     perm = rng.permutation(len(records))
     return records.take(np.sort(perm[n_hold:])), records.take(np.sort(perm[:n_hold]))
@@ -575,11 +581,17 @@ class ImageSet(Records):
 
     NaN may appear only in what a generator produced (a failed pixel): ``core.finite`` rejects
     such images with a reason. Readers refuse NaN in real images, and so do image generators' ``fit``.
+
+    ``entities`` (optional, one id per image, never modelled or written) says whose image each is —
+    slices of one patient's volume. The holdout split and the audit then count these units (``entity_name``,
+    "patient"), however few: slices of one patient never sit on both sides of the split.
     """
 
     modality = "image"
+    min_groups = 1
 
-    def __init__(self, images: np.ndarray, metadata: pd.DataFrame | None = None):
+    def __init__(self, images: np.ndarray, metadata: pd.DataFrame | None = None, entities: np.ndarray | None = None,
+                 entity_name: str = "patient"):
         images = np.asarray(images)
         if images.ndim != 4:
             raise DataError(f"images have shape {images.shape}: expected (N, channels, height, width)")
@@ -592,8 +604,19 @@ class ImageSet(Records):
         metadata = pd.DataFrame(index=range(len(images))) if metadata is None else metadata.reset_index(drop=True)
         if len(metadata) != len(images):
             raise DataError(f"{len(metadata)} metadata rows for {len(images)} images: expected one per image")
+        if entities is not None:
+            entities = np.asarray(entities)
+            if len(entities) != len(images):
+                raise DataError(f"{len(entities)} {entity_name} ids for {len(images)} images: expected one per image")
+            if pd.isna(pd.Series(entities)).any():
+                raise DataError(f"some images have no {entity_name} id: expected one for every image")
         self.images = images
         self.metadata = metadata
+        self.entities = entities
+        self.entity_name = entity_name
+
+    def groups(self) -> np.ndarray | None:
+        return self.entities
 
     @property
     def meta(self) -> "ImageMeta":
@@ -606,11 +629,16 @@ class ImageSet(Records):
 
     def take(self, indices) -> "ImageSet":
         idx = np.asarray(indices, dtype=int)
-        return ImageSet(self.images[idx], self.metadata.iloc[idx])
+        return ImageSet(self.images[idx], self.metadata.iloc[idx],
+                        None if self.entities is None else self.entities[idx], self.entity_name)
 
     @classmethod
     def concat(cls, parts: Sequence["ImageSet"]) -> "ImageSet":
-        return cls(np.concatenate([p.images for p in parts]), pd.concat([p.metadata for p in parts], ignore_index=True))
+        entities = None  # kept only when every part names its patients (real images; generated ones have none)
+        if all(p.entities is not None for p in parts):
+            entities = np.concatenate([p.entities.astype(object) for p in parts])
+        return cls(np.concatenate([p.images for p in parts]), pd.concat([p.metadata for p in parts], ignore_index=True),
+                   entities, parts[0].entity_name)
 
     def record_hashes(self) -> np.ndarray:
         return np.array([_hash_bytes(np.ascontiguousarray(im).tobytes()) for im in self.images], dtype=np.uint64)

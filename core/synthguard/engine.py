@@ -89,6 +89,8 @@ class Engine:
         if isinstance(data, Database):
             data, name = data.read(), data.name
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
+            if isinstance(sequence_format, Mapping) and sequence_format.get("entity"):  # --entity-column: the patient
+                image_format = {**(dict(image_format or {})), "entity": sequence_format["entity"]}
             return read_images(data, validated(ImageFormat, image_format, "image format"))
         is_npz = isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")
         if modality == "sequence" or is_npz:

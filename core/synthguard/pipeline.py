@@ -292,7 +292,7 @@ class Run:
             "metrics": metrics,
             "audit": audit,
             "release": release,
-            "privacy_ledger": privacy_ledger(model),
+            "privacy_ledger": privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None),
             "timings": {
                 "fit_seconds": self.lineage.get("fit_seconds"),
                 "sample_seconds": round(sampled.sample_seconds, 4),
@@ -419,8 +419,20 @@ class Run:
         return out
 
     def _data_section(self, reference: Records | None, holdout: Records | None) -> dict[str, Any]:
-        return {"training_records": len(reference) if reference is not None else None,
-                "holdout_records": len(holdout) if holdout is not None else None, "target": self.spec.target}
+        out = {"training_records": len(reference) if reference is not None else None,
+               "holdout_records": len(holdout) if holdout is not None else None, "target": self.spec.target}
+        if reference is not None:  # the unit of privacy the split and the audit count (a patient, a person, a record)
+            out["unit"], out["training_units"] = unit_of(reference)
+            out["holdout_units"] = unit_of(holdout)[1] if holdout is not None else None
+        return out
+
+
+def unit_of(records: Records) -> tuple[str, int]:
+    """The unit of privacy of ``records`` (what the holdout split keeps on one side) and how many there are."""
+    from .data import entity_groups
+
+    groups = entity_groups(records)
+    return ("record", len(records)) if groups is None else (records.entity_name, len(np.unique(groups)))
 
 
 def _columns_of(model: Generator, records: Records | None) -> Records | None:
@@ -578,14 +590,17 @@ def finite(value: Any) -> Any:
     return value
 
 
-def privacy_ledger(generator: Generator) -> dict[str, Any]:
-    """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not."""
+def privacy_ledger(generator: Generator, unit: str | None = None) -> dict[str, Any]:
+    """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not.
+
+    ``unit`` is the unit of privacy the holdout split and the audit counted (``"patient"``, ``"record"``).
+    """
     fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
     dp = fit.get("dp")
     steps = list(fit.get("non_private") or ([NO_DP] if dp is None else []))
     steps.append("privacy audit: attack scores and DCR computed on training and holdout records "
                  "(a measurement shown in this report, not a release of records)")
-    return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "non_private": steps}
+    return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "unit": unit, "non_private": steps}
 
 
 __all__ = ["RunSpec", "RunOptions", "Run", "FitRequest", "MAX_ROWS", "MAX_VALUES", "check_values", "Sampled", "sample_checked", "gate", "round_seed",

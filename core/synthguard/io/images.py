@@ -9,7 +9,7 @@ What a folder becomes:
   values (nothing is squeezed into 8 bits). ``MONOCHROME1`` is inverted so that brighter
   always means more signal. Each frame of a multi-frame file is one image. The DICOM
   ``Modality`` is kept as a ``modality`` column when the files carry it; no other header
-  value is read (names, IDs and dates never enter the container).
+  value is read (names, IDs and dates never enter the container) but the patient, below.
 * ``.png``/``.jpg``/``.jpeg``/``.bmp``/``.tif``/``.tiff`` files are read with Pillow;
   16-bit PNGs keep their 0–65535 values.
 * An ``.npz`` holds ``images`` (N, H, W), (N, C, H, W) or (N, H, W, C) and optional
@@ -23,6 +23,18 @@ a folder mixing both is refused unless ``channels`` says what to make of it (1: 
 folder, every other column becomes a label) or, without one, from sub-folder names
 (``label``) when every image sits in a first-level sub-folder.
 
+The unit of privacy is the patient: the holdout split and the audit put all images of one
+patient on the same side (:class:`~synthguard.ImageSet` ``entities``). Who the patient is:
+
+* DICOM: ``PatientID``, else ``StudyInstanceUID``, else the file (a multi-frame file is one
+  volume). Only a salted hash of the ID enters the container, never the ID itself.
+* ``entity="folder"`` (``--entity-column folder``): all images in one folder are one patient
+  (``patient_017/slice_001.png``; ``label/patient/slice.png`` also takes ``label`` from the first level).
+* ``entity="COLUMN"``: that column of the labels CSV names each image's patient (it is not a label).
+* an NPZ: its ``entity`` array, one id per image.
+* otherwise each picture is its own unit, and the notes say so (slices of one patient would then
+  straddle the split: declare the patient).
+
 Bad input is a :class:`~synthguard.DataError` naming the file and what was expected: a
 corrupt or pixel-less DICOM, a compressed transfer syntax without a decoder, an unreadable
 image, a folder with no images, a labels CSV naming files that are missing (or missing
@@ -31,6 +43,7 @@ files that are there).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +66,9 @@ class ImageFormat(BaseModel):
     size: int = Field(64, ge=8, le=1024, description="every image is resized to size x size")
     channels: int | None = Field(None, description="1 or 3; None = what the files are (a mix is refused)")
     labels: str | None = Field(None, description="CSV with a 'file' column (relative to the folder) and label columns")
+    entity: str | None = Field(None, description="who each image belongs to (the unit of privacy): 'folder' = the image's "
+                                                 "folder, or a column of the labels CSV; None = DICOM PatientID/StudyInstanceUID, "
+                                                 "else each image alone")
 
     def model_post_init(self, _context) -> None:
         if self.channels not in (None, 1, 3):
@@ -66,9 +82,9 @@ def read_images(path: str | Path, fmt: ImageFormat | None = None):
     fmt = fmt or ImageFormat()
     path = Path(path)
     if path.is_file() and path.name.lower().endswith(".npz"):
-        images, meta, notes = _read_npz(path)
+        images, meta, entities, notes = _read_npz(path, fmt)
     elif path.is_dir():
-        images, meta, notes = _read_folder(path, fmt)
+        images, meta, entities, notes = _read_folder(path, fmt)
     elif path.is_file():
         raise DataError(f"data {str(path)!r} is a single file: expected a folder of DICOM/PNG/JPEG images or an .npz")
     else:
@@ -78,13 +94,13 @@ def read_images(path: str | Path, fmt: ImageFormat | None = None):
         raise DataError(f"{len(bad)} image(s) in {str(path)!r} hold NaN or inf pixels (first: image {bad[0]}): "
                         "expected finite pixel values")
     images, more = _harmonise(images, fmt)
-    return ImageSet(np.stack(images).astype(np.float32), meta), [*notes, *more]
+    return ImageSet(np.stack(images).astype(np.float32), meta, entities), [*notes, *more]
 
 
 # --------------------------------------------------------------------------- NPZ
 
 
-def _read_npz(path: Path):
+def _read_npz(path: Path, fmt: ImageFormat):
     arrays = load_npz(path)
     if "images" not in arrays:
         raise DataError(f"NPZ {str(path)!r} has arrays {sorted(arrays)}: expected 'images' (N, H, W) or (N, C, H, W)")
@@ -105,7 +121,21 @@ def _read_npz(path: Path):
         if len(v) != len(x):
             raise DataError(f"NPZ {str(path)!r} column meta__{k} has {len(v)} values for {len(x)} images: expected one per image")
     frame = pd.DataFrame(meta) if meta else None
-    return [im.astype(np.float64) for im in x], frame, []
+    entities, notes = None, []
+    if fmt.entity is not None:
+        if frame is None or fmt.entity not in frame.columns:
+            raise DataError(f"entity {fmt.entity!r}: NPZ {str(path)!r} has no column meta__{fmt.entity}: expected one "
+                            f"of {sorted(meta)} or an 'entity' array")
+        entities = frame.pop(fmt.entity).astype(str).to_numpy()
+        frame = frame if frame.shape[1] else None
+    elif "entity" in arrays:
+        entities = np.asarray(arrays["entity"]).astype(str)
+        if entities.shape != (len(x),):
+            raise DataError(f"NPZ {str(path)!r} entity array has shape {arrays['entity'].shape}: expected one id per image "
+                            f"({len(x)})")
+    else:
+        notes.append(_ALONE)
+    return [im.astype(np.float64) for im in x], frame, entities, notes
 
 
 # --------------------------------------------------------------------------- folders
@@ -139,24 +169,71 @@ def _read_folder(root: Path, fmt: ImageFormat):
                         f"{'/'.join(s.lstrip('.') for s in PICTURE_SUFFIXES)} files")
     rel = [p.relative_to(root).as_posix() for p in files]
     labels = _labels(root, rel, fmt)
-    images, rows, modalities, notes = [], [], [], set()
+    declared = _declared_entities(rel, labels, fmt)
+    if declared is not None and fmt.entity != "folder":
+        labels = labels.drop(columns=fmt.entity)
+        labels = labels if labels.shape[1] else None
+    images, rows, modalities, owners, notes = [], [], [], [], set()
     for i, p in enumerate(files):
         if _is_dicom(p):
-            frames, modality, note = _read_dicom(p)
+            frames, modality, note, owner = _read_dicom(p)
         else:
-            frames, modality, note = [_read_picture(p)], None, None
+            frames, modality, note, owner = [_read_picture(p)], None, None, None
         if note:
             notes.add(note)
         images += frames
         rows += [i] * len(frames)
         modalities += [modality] * len(frames)
+        owners += [owner or ("file", rel[i])] * len(frames)
     meta = labels.iloc[rows].reset_index(drop=True) if labels is not None else pd.DataFrame(index=range(len(images)))
     if any(m is not None for m in modalities) and "modality" not in meta.columns:
         meta["modality"] = [m or "unknown" for m in modalities]
     n_dicom = sum(_is_dicom(p) for p in files)
     out_notes = [f"read {len(files)} files ({n_dicom} DICOM, {len(files) - n_dicom} pictures) as {len(images)} images",
                  *sorted(notes)]
-    return images, (meta if meta.shape[1] else None), out_notes
+    if declared is not None:
+        entities = declared[rows]
+        out_notes.append(f"unit of privacy: {len(set(entities))} patients ({'folders' if fmt.entity == 'folder' else repr(fmt.entity)})")
+    else:
+        entities, note = _dicom_entities(owners)
+        out_notes.append(note)
+    return images, (meta if meta.shape[1] else None), entities, out_notes
+
+
+_ALONE = ("unit of privacy: each image alone (no patient declared): slices of one patient may sit on both sides of "
+          "the holdout split; declare the patient (--entity-column folder, or a column of --labels)")
+
+
+def _declared_entities(rel: list[str], labels: pd.DataFrame | None, fmt: ImageFormat) -> np.ndarray | None:
+    """Each file's patient as the user declared it (``folder``, or a labels column), or None."""
+    if fmt.entity is None:
+        return None
+    if fmt.entity == "folder":
+        parents = [r.rsplit("/", 1)[0] if "/" in r else "" for r in rel]
+        if "" in parents:
+            raise DataError(f"entity 'folder': image {rel[parents.index('')]!r} sits in the top folder: expected every "
+                            "image in a folder per patient (patient_017/slice_001.png)")
+        return np.array(parents, dtype=object)
+    if labels is None or fmt.entity not in labels.columns:
+        have = [] if labels is None else [c for c in labels.columns]
+        raise DataError(f"entity column {fmt.entity!r} is not in the labels CSV (columns {have}): expected 'folder' or "
+                        "a column naming each image's patient (--labels FILE)")
+    ids = labels[fmt.entity]
+    if ids.isna().any():
+        raise DataError(f"entity column {fmt.entity!r}: image {rel[int(np.flatnonzero(ids.isna())[0])]!r} has no "
+                        "patient: expected one for every image")
+    return ids.astype(str).to_numpy(dtype=object)
+
+
+def _dicom_entities(owners: list[tuple[str, str]]) -> tuple[np.ndarray | None, str]:
+    """Each image's unit from its DICOM header (PatientID, else StudyInstanceUID) or its file, and a note saying which."""
+    kinds = pd.Series([k for k, _ in owners]).value_counts().to_dict()
+    if set(kinds) == {"file"}:
+        return None, _ALONE
+    salt = hashlib.sha256(b"".join(v.encode() + b"\x00" for _, v in owners)).digest()  # per data set: no rainbow table
+    entities = np.array([hashlib.sha256(salt + f"{k}:{v}".encode()).hexdigest()[:16] for k, v in owners], dtype=object)
+    said = ", ".join(f"{n} image(s) by {k}" for k, n in sorted(kinds.items()))
+    return entities, f"unit of privacy: {len(set(entities))} patients from the DICOM headers ({said})"
 
 
 def _labels(root: Path, rel: list[str], fmt: ImageFormat) -> pd.DataFrame | None:
@@ -185,7 +262,7 @@ def _labels(root: Path, rel: list[str], fmt: ImageFormat) -> pd.DataFrame | None
         frame = frame.assign(file=names).set_index("file")
         return frame.loc[rel].reset_index(drop=True)
     depth = {r.count("/") for r in rel}
-    if depth == {1}:
+    if depth == {1 + (fmt.entity == "folder")}:  # label/slice.png, or label/patient/slice.png with entity "folder"
         return pd.DataFrame({"label": [r.split("/")[0] for r in rel]})
     return None
 
@@ -212,7 +289,7 @@ def _read_picture(path: Path) -> np.ndarray:
     raise DataError(f"image {str(path)!r} has shape {arr.shape}: expected grayscale or RGB")
 
 
-def _read_dicom(path: Path) -> tuple[list[np.ndarray], str | None, str | None]:
+def _read_dicom(path: Path) -> tuple[list[np.ndarray], str | None, str | None, tuple[str, str] | None]:
     try:
         import pydicom
         from pydicom.errors import InvalidDicomError
@@ -264,7 +341,16 @@ def _read_dicom(path: Path) -> tuple[list[np.ndarray], str | None, str | None]:
         note = "MONOCHROME1 images inverted so brighter means more signal"
     images = [np.moveaxis(f, -1, 0) if samples == 3 else f[None] for f in arr]
     modality = str(ds.Modality) if "Modality" in ds and ds.Modality else None
-    return images, modality, note
+    return images, modality, note, _owner(ds)
+
+
+def _owner(ds) -> tuple[str, str] | None:
+    """Whose scan this is: ("PatientID", id), else ("StudyInstanceUID", uid); None when the header names neither."""
+    for key in ("PatientID", "StudyInstanceUID"):
+        value = str(ds.get(key, "") or "").strip()
+        if value:
+            return key, value
+    return None
 
 
 # --------------------------------------------------------------------------- one size, one channel count

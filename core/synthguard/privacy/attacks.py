@@ -115,7 +115,7 @@ def _units(records: Records) -> tuple[np.ndarray, str]:
     groups = entity_groups(records)
     if groups is None:
         return np.arange(len(records)), "record"
-    return np.asarray(groups), "entity"
+    return np.asarray(groups), records.entity_name  # "entity", or what the data names it ("patient")
 
 
 @dataclass
@@ -139,7 +139,7 @@ class AttackSetup:
         rng = np.random.default_rng(seed)
         t_units, unit = _units(train)
         h_units, h_unit = _units(holdout)
-        unit = "entity" if "entity" in (unit, h_unit) else "record"
+        unit = unit if unit != "record" else h_unit
         t_names, t_inv = np.unique(t_units, return_inverse=True)
         h_names, h_inv = np.unique(h_units, return_inverse=True)
         n = min(len(t_names), len(h_names))

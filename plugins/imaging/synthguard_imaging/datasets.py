@@ -1,11 +1,17 @@
-"""The real images this plugin ships (offline; see data/README.md for provenance, licences and how few people they show)."""
+"""The real images this plugin ships (offline; see data/README.md for provenance, licences and how few people they show).
+
+Each image carries its patient (``ImageSet.entities``): the brain slices their volume (``ch2`` is one
+scanned person, ``mni152_2009a`` a template), the DICOM patches their source scan. The holdout split and
+the privacy audit count patients, so slices of one patient never sit on both sides of the split.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import synthguard as sg
-from synthguard.io import read_images
+from synthguard.io import ImageFormat, read_images
+from synthguard.io.readers import load_npz
 from synthguard.bundle import pin_pretrained
 
 from .pretrained_pins import PINS
@@ -16,11 +22,14 @@ pin_pretrained(PRETRAINED, PINS)  # the shipped bundles' sha256 (pretrained_pins
 
 
 def load_brain_mri_slices() -> sg.ImageSet:
-    return read_images(DATA / "brain_mri_slices.npz")[0]
+    """302 slices; the patient is the volume each was cut from (not a label: a patient is not a class to sample)."""
+    return read_images(DATA / "brain_mri_slices.npz", ImageFormat(entity="volume"))[0]
 
 
 def load_dicom_patches() -> sg.ImageSet:
-    return read_images(DATA / "dicom_patches.npz")[0]
+    """333 patches; the patient is the scan each was cut from (the NPZ's ``scan`` array)."""
+    images = read_images(DATA / "dicom_patches.npz")[0]
+    return sg.ImageSet(images.images, images.metadata, load_npz(DATA / "dicom_patches.npz")["scan"].astype(str))
 
 
 DATASETS = [

@@ -18,7 +18,7 @@ def test_both_reference_sets_load_offline_with_labels(cli):
     brain = engine.dataset("brain_mri_slices").load()
     assert brain.images.shape == (302, 1, 64, 64) and 0 <= brain.images.min() and brain.images.max() <= 255
     assert brain.metadata["orientation"].value_counts().to_dict() == {"coronal": 113, "sagittal": 96, "axial": 93}
-    assert set(brain.metadata["volume"]) == {"ch2", "mni152_2009a"}
+    assert set(brain.entities) == {"ch2", "mni152_2009a"} and list(brain.metadata.columns) == ["orientation"]
     patches = engine.dataset("dicom_patches").load()
     assert patches.images.shape == (333, 1, 64, 64)
     assert patches.metadata["modality"].value_counts().to_dict() == {"CT": 110, "CR": 109, "MR": 71, "US": 43}
