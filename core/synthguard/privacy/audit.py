@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data import Records, Table
+from ..data import Records, Table, entity_groups
 from .attacks import (FPR_TARGETS, AttackSetup, detectable_auc_excess, detectable_tpr_excess, evaluate_attacks,
                       positive_controls, readable_fpr)
 from .canaries import Canaries, audit_canaries
@@ -86,7 +86,9 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     ``canaries`` (tables) are records planted in ``train``: each is checked for copies, near copies (at the
     gate's ``near_copy_quantile``) and membership exposure (:mod:`.canaries`).
     """
-    out: dict[str, Any] = {"distance": distance.name, "unit": "record",
+    # the unit of privacy the data declares (a recording, a patient), named even when the audit is skipped
+    unit = train.entity_name if entity_groups(train) is not None else "record"
+    out: dict[str, Any] = {"distance": distance.name, "unit": unit,
                            "targets": {"worst_auc_max": TARGET_AUC,
                                        "worst_tpr_max": {f"{f:.0%} FPR": t for f, t in FPR_TARGETS.items()}}}
     out["exact_copies"] = exact_copies(train, holdout, synthetic)
