@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/canaries.py                        # credit_data, default epochs, 3000 rows
     .venv/bin/python benchmarks/canaries.py --dataset lending_club --epochs 60
+    .venv/bin/python benchmarks/canaries.py --table                # the README tables from the results
 
 What a user runs as `synthguard generate finance --data TABLE --canaries canaries.csv`: the table is split
 80/20 (seed 0) as `generate` splits it, 12 canaries are planted in the training part only (4 each 1x, 5x and
@@ -129,7 +130,37 @@ def run(dataset: str, rows: int, epochs: int | None, value_protection: bool, see
     }
 
 
+def table(data: dict) -> str:
+    """The README's Markdown tables from a results file: one summary row per run, then one row per canary."""
+    runs = data["results"]
+    lines = ["| value protection | epochs run | canaries reproduced before the gate | of them rejected by the gate | "
+             "flagged by the audit (chance rate) | canary figure | worst AUC (attack) | quality | release decision |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        per = r["per_canary"]
+        before = [c for c in per if c["reproduced_before_gate"]]
+        lines.append(
+            f"| {'on' if r['value_protection'] else 'off'} | {r['epochs_run']} | {len(before)} of {len(per)} | "
+            f"{sum(c['rejected_by_gate'] for c in before)} | {sum(c['flagged_by_audit'] for c in per)} "
+            f"({r['natural']['rate']:.1%}) | {r['canary_figure']['verdict']} (p = {r['canary_figure']['p_value']:.2g}) "
+            f"| {r['worst_auc']} ({r['worst_auc_attack']}) | {r['quality']:.4f} | {r['decision']} |")
+    lines += ["", "| canary | copies | " + " | ".join(
+        f"VP {'on' if r['value_protection'] else 'off'}: before gate / rejected / audit flag (nearest sampled)"
+        for r in runs) + " |", "|---|---|" + "---|" * len(runs)]
+    for i, c in enumerate(runs[0]["per_canary"]):
+        cells = []
+        for r in runs:
+            x = r["per_canary"][i]
+            cells.append(f"{x['reproduced_before_gate'] or '—'} / {'yes' if x['rejected_by_gate'] else '—'} / "
+                         f"{'**flagged**' if x['flagged_by_audit'] else '—'} ({x['nearest_sampled']})")
+        lines.append(f"| {i} | {c['copies']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if "--table" in os.sys.argv:
+        print(table(json.loads((RESULTS / "canaries.json").read_text())))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="credit_data")
     ap.add_argument("--rows", type=int, default=3000)

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/thorough_audit.py                         # finance, 15 epochs, 20 shadows
     .venv/bin/python benchmarks/thorough_audit.py --epochs 0 --shadows 100  # the default config (hours on 2 cores)
+    .venv/bin/python benchmarks/thorough_audit.py --table                  # the README table from the results
 
 For each table (german_credit; credit_data), 1,000 records (german_credit: all; credit_data: a seeded
 sample) are split 500 / 500 into train and holdout (`holdout_split(..., 0.5, seed=0)`). Then:
@@ -84,7 +85,28 @@ def run(dataset: str, generator: str, config: dict, shadows: int, seed: int) -> 
     }
 
 
+def table(data: dict) -> str:
+    """The README's Markdown table from a results file."""
+    lines = ["| dataset | per-run audit: worst AUC [95% CI] (attack), decision | thorough: worst target AUC / no-leak p95 "
+             "(p) | pooled AUC [95% CI] / no-leak p95 | cheap scores on the same runs: worst / mean AUC (dcr; "
+             "density-ratio) | verdict | fits s |", "|---|---|---|---|---|---|---|"]
+    for r in data["results"]:
+        c, t = r["per_run_audit"], r["thorough"]
+        cheap = t["cheap_on_same_runs"]
+        lines.append(
+            f"| {r['dataset']} ({r['train']} + {r['holdout']}) | {c['worst_auc']} {c['worst_auc_ci']} "
+            f"({c['worst_auc_attack']}), {c['decision']} | {t['worst_auc']} / {t['worst_auc_null_p95']} "
+            f"(p={t['worst_p_value']}) | {t['pooled_auc']} {t['pooled_auc_ci']} / {t['pooled_auc_null_p95']}"
+            f"{' (significant)' if t['pooled_auc_significant'] else ''} | {cheap['dcr']['worst_auc']} / "
+            f"{cheap['dcr']['mean_auc']}; {cheap['density-ratio']['worst_auc']} / {cheap['density-ratio']['mean_auc']} "
+            f"| {t['verdict']} | {t['fit_seconds']:.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if "--table" in os.sys.argv:
+        print(table(json.loads((RESULTS / "thorough_audit.json").read_text())))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", nargs="+", default=["german_credit", "credit_data"])
     ap.add_argument("--generator", default="finance")
