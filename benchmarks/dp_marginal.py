@@ -40,6 +40,8 @@ def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict) 
     if rows == 0:  # as many synthetic rows as real training rows (the usual TSTR protocol)
         rows = len(holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)[0])
     config = {"epsilon": epsilon, **settings}
+    if config.get("public_domains") == "codebook":  # the dataset's published category lists (public knowledge)
+        config["public_domains"] = "@" + dataset
     if config.get("target") == "auto":  # the dataset's declared outcome column (public: named by the user)
         config["target"] = ds.target
     t0 = time.perf_counter()

@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy.stats import norm
 from synthguard import (ColumnKind, ConfigError, DataError, Generator, GeneratorConfig, Table, numeric_values,
                         restore_types)
@@ -89,7 +89,7 @@ def cdp_delta(rho: float, eps: float) -> float:
     if eps < 0:
         return 1.0
     amin, amax = 1.01, (eps + 1) / (2 * rho) + 2
-    for _ in range(1000):  # the optimal order α by bisection on the derivative
+    for _ in range(200):  # the optimal order α by bisection on the derivative (2^-200: past float precision)
         alpha = (amin + amax) / 2
         derivative = (2 * alpha - 1) * rho - eps + math.log1p(-1.0 / alpha)
         if derivative < 0:
@@ -105,7 +105,7 @@ def cdp_eps(rho: float, delta: float) -> float:
     if rho <= 0:
         return 0.0
     lo, hi = 0.0, rho + 2 * math.sqrt(rho * math.log(1 / delta))  # Bun & Steinke's bound is an upper bound
-    for _ in range(1000):
+    for _ in range(200):
         mid = (lo + hi) / 2
         if cdp_delta(rho, mid) <= delta:
             hi = mid
@@ -117,7 +117,7 @@ def cdp_eps(rho: float, delta: float) -> float:
 def cdp_rho(eps: float, delta: float) -> float:
     """Largest ρ whose zCDP gives (ε, δ)-DP (lower end of the bisection: never overstates ρ)."""
     lo, hi = 0.0, eps + 1
-    for _ in range(1000):
+    for _ in range(200):
         mid = (lo + hi) / 2
         if cdp_delta(mid, eps) <= delta:
             lo = mid
@@ -155,11 +155,25 @@ class MarginalDPConfig(GeneratorConfig):
     bins: int = Field(16, ge=2, le=256, description="most bins per numeric column (fewer when the noisy counts "
                       "are small)")
     public_domains: dict[str, ColumnSchema] = Field(default_factory=dict, description="public column domains by column "
-                                                    "(no budget spent on them)")
+                                                    "(no budget spent on them), or '@NAME' for a reference dataset's "
+                                                    "codebook (synthguard_finance.codebooks)")
     final_iters: int = Field(1000, ge=10, description="mirror-descent iterations of the model fit")
     target: str | None = Field(None, description="the column a downstream model predicts (public: the user names it): "
                                "every chosen pair is measured jointly with it, a tree-augmented naive Bayes structure "
                                "(3-way marginals); None: MST's tree of pairs")
+
+    @field_validator("public_domains", mode="before")
+    @classmethod
+    def _codebook(cls, value):
+        if isinstance(value, str):
+            from .codebooks import CODEBOOKS
+
+            name = value.removeprefix("@")
+            if not value.startswith("@") or name not in CODEBOOKS:
+                raise ValueError(f"{value!r}: expected a mapping of columns or one of "
+                                 f"{['@' + k for k in CODEBOOKS]}")
+            return CODEBOOKS[name]
+        return value
 
     @model_validator(mode="after")
     def _shares_leave_budget_for_pairs(self):
@@ -433,6 +447,29 @@ class FinanceMarginalDP(Generator):
 
     def _fit(self, data: Table, *, device, seed: int, progress: bool) -> dict[str, Any]:
         c = self.config
+        delta = self._checked_delta(data)
+        mbi, estimation = _mbi()
+        rng = np.random.default_rng(seed)
+        codecs, domain, measurements, total, info = self._measure(data, delta, rng)
+        self.codecs_ = codecs
+        model = estimation.MirrorDescent().estimate(domain, measurements, known_total=total, iters=c.final_iters)
+        self._set_model(model)
+        return self._ledger(info)
+
+    def measure(self, data: Table, *, seed: int = 0) -> dict[str, Any]:
+        """What the mechanism releases from ``data`` before estimation, the part the ε guarantee is about (the model
+        and its samples are post-processing of it): ``codecs`` (the released domains), ``measurements`` (mbi
+        ``LinearMeasurement``: clique, noisy values, σ, query), ``total`` (the noisy record count, σ ``sigma_total``)
+        and the ``ledger``. Same seed, same release as :meth:`fit`. For audits (``benchmarks/dp_audit.py``)."""
+        delta = self._checked_delta(data)
+        codecs, _, measurements, total, info = self._measure(data, delta, np.random.default_rng(seed))
+        sigma_total = info["sigma_n"]
+        return {"codecs": codecs, "measurements": measurements, "total": total, "sigma_total": sigma_total,
+                "ledger": self._ledger(info)["privacy"]["dp"]}
+
+    def _checked_delta(self, data: Table) -> float:
+        """δ for this table, after refusing a missing ε, a δ not below 1/n and unknown column names."""
+        c = self.config
         if c.epsilon is None:
             raise ConfigError(f"generator {self.name!r} needs a privacy budget: expected epsilon > 0 "
                               "(--epsilon E); for a model without DP use 'finance'")
@@ -448,13 +485,7 @@ class FinanceMarginalDP(Generator):
                               f"expected some of {data.meta.names}")
         if c.target is not None and c.target not in data.meta.names:
             raise ConfigError(f"{self.name}: target {c.target!r} is not a column: expected one of {data.meta.names}")
-        mbi, estimation = _mbi()
-        rng = np.random.default_rng(seed)
-        codecs, domain, measurements, total, info = self._measure(data, delta, rng)
-        self.codecs_ = codecs
-        model = estimation.MirrorDescent().estimate(domain, measurements, known_total=total, iters=c.final_iters)
-        self._set_model(model)
-        return self._ledger(info)
+        return delta
 
     def _measure(self, data: Table, delta: float, rng: np.random.Generator):
         """Every step that reads the private table, in order: the noisy total, the 1-way marginals (which release the
