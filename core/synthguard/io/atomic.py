@@ -177,7 +177,11 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:  # pragma: no cover - no flock (Windows): runs are not serialised
         yield
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # an unreadable folder: no lock to take (writing there fails with its own error)
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
