@@ -163,7 +163,9 @@ sequence_options = [
     click.option("--entity-column", default=None, metavar="COL",
                  help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream); "
                       "tables: column naming whose record each row is (a customer with several loans) — the split, "
-                      "value protection and audit then count people, not rows, and the column is not modelled"),
+                      "value protection and audit then count people, not rows, and the column is not modelled; "
+                      "images: 'folder' (a folder per patient) or a --labels column naming each image's patient "
+                      "(DICOM: PatientID, then StudyInstanceUID, without this)"),
     click.option("--time-column", default=None, metavar="COL",
                  help="sensor logs: column with each reading's time (default 'timestamp'; 'none' = rows in order)"),
     click.option("--window", type=int, default=None, help="sensor logs: cut streams into records of this many steps"),
