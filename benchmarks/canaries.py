@@ -177,16 +177,15 @@ def main() -> None:
         for c in r["per_canary"]:
             print("   ", json.dumps({k: c[k] for k in ("canary", "copies", "reproduced_before_gate", "rejected_by_gate",
                                                         "flagged_by_audit", "nearest_sampled")}), flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "canaries.json").write_text(json.dumps({
-        "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/canaries.py " + " ".join(
-            f"--{k} {v}" for k, v in vars(args).items() if v is not None),
-        "canaries": {"copies": COPIES, "rare_columns": RARE_COLUMNS,
-                     "how": "a random training record with 3 random columns set to that column's rarest real value "
-                            "(least frequent category, or the 99.5th-percentile training value)"},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "results": results}, indent=2))
-
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "canaries.json").write_text(json.dumps({  # after each run: a partial result survives a stop
+            "date": datetime.date.today().isoformat(),
+            "command": "python benchmarks/canaries.py " + " ".join(
+                f"--{k} {v}" for k, v in vars(args).items() if v is not None),
+            "canaries": {"copies": COPIES, "rare_columns": RARE_COLUMNS,
+                         "how": "a random training record with 3 random columns set to that column's rarest real "
+                                "value (least frequent category, or the 99.5th-percentile training value)"},
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "results": results}, indent=2))
 
 if __name__ == "__main__":
     main()
