@@ -87,8 +87,8 @@ def run(dataset: str, generator: str, config: dict, shadows: int, seed: int) -> 
 
 def table(data: dict) -> str:
     """The README's Markdown table from a results file."""
-    lines = ["| dataset | per-run audit: worst AUC [95% CI] (attack), decision | thorough: worst target AUC / no-leak p95 "
-             "(p) | pooled AUC [95% CI] / no-leak p95 | cheap scores on the same runs: worst / mean AUC (dcr; "
+    lines = ["| dataset | per-run audit: worst AUC [95% CI] (attack), decision | thorough: worst target AUC / "
+             "no-leak p95 (p) | pooled AUC [95% CI] / no-leak p95 | cheap scores on the same runs: worst / mean AUC (dcr; "
              "density-ratio) | verdict | fits s |", "|---|---|---|---|---|---|---|"]
     for r in data["results"]:
         c, t = r["per_run_audit"], r["thorough"]

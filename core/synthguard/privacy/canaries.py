@@ -104,7 +104,8 @@ def read_canaries(data: pd.DataFrame | Table | str | Path, meta: TableMeta, what
                         f"(expected the training columns, and optionally {COPIES!r})")
     if COPIES in frame.columns:
         copies = pd.to_numeric(frame[COPIES], errors="coerce").to_numpy(dtype=float)
-        if np.isnan(copies).any() or (copies != np.round(copies)).any() or (copies < 1).any() or (copies > MAX_COPIES).any():
+        if np.isnan(copies).any() or (copies != np.round(copies)).any() or not (1 <= copies).all() \
+                or (copies > MAX_COPIES).any():
             raise DataError(f"{what} column {COPIES!r}: expected a whole number from 1 to {MAX_COPIES} in every row")
         copies = copies.astype(int)
     else:
@@ -278,6 +279,12 @@ def audit_canaries(train: Table, holdout: Table | None, synthetic: Table, canari
     return out
 
 
+def _exposure(row: dict[str, Any]) -> str:
+    if row["score_tail"] == 0:
+        return f"membership score above every unseen record's ({row['attack']})"
+    return f"membership score in the top {row['score_tail']:.1%} of unseen records ({row['attack']})"
+
+
 def judge_canaries(report: dict[str, Any]) -> dict[str, Any]:
     """The release figure: flagged canaries against the non-members' natural flag rate (one-sided binomial, 1%)."""
     n, k, rate = report["canaries"], report["flagged"], report["natural"]["rate"]
@@ -285,9 +292,7 @@ def judge_canaries(report: dict[str, Any]) -> dict[str, Any]:
     readable = float(binom.sf(n - 1, n, rate)) < LEVEL  # could even all n flagged fail?
     verdict = "fail" if p < LEVEL else "pass" if readable else "cannot tell"
     flagged = [r for r in report["per_canary"] if r["flagged"]]
-    how = ", ".join(f"canary {r['canary']} ({r['copies']}x): "
-                    + (r["reproduced"] or (f"membership score above every unseen record's ({r['attack']})" if r["score_tail"] == 0 else
-                       f"membership score in the top {r['score_tail']:.1%} of unseen records ({r['attack']})")) for r in flagged[:4])
+    how = ", ".join(f"canary {r['canary']} ({r['copies']}x): {r['reproduced'] or _exposure(r)}" for r in flagged[:4])
     if len(flagged) > 4:
         how += f", and {len(flagged) - 4} more"
     if verdict == "fail":
