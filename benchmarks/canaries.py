@@ -158,18 +158,21 @@ def table(data: dict) -> str:
 
 
 def main() -> None:
-    if "--table" in os.sys.argv:
-        print(table(json.loads((RESULTS / "canaries.json").read_text())))
+    if "--table" in os.sys.argv:  # --table [FILE]
+        rest = os.sys.argv[os.sys.argv.index("--table") + 1:]
+        print(table(json.loads(Path(rest[0] if rest else RESULTS / "canaries.json").read_text())))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="credit_data")
     ap.add_argument("--rows", type=int, default=3000)
     ap.add_argument("--epochs", type=int, default=None, help="default: the generator's (early stopping)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--value-protection", choices=["both", "on", "off"], default="both")
+    ap.add_argument("--out", default=str(RESULTS / "canaries.json"))
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     results = []
-    for protection in (True, False):
+    for protection in {"both": (True, False), "on": (True,), "off": (False,)}[args.value_protection]:
         r = run(args.dataset, args.rows, args.epochs, protection, args.seed)
         results.append(r)
         summary = {k: r[k] for k in ("value_protection", "decision", "seconds", "epochs_run", "worst_auc")}
@@ -177,11 +180,11 @@ def main() -> None:
         for c in r["per_canary"]:
             print("   ", json.dumps({k: c[k] for k in ("canary", "copies", "reproduced_before_gate", "rejected_by_gate",
                                                         "flagged_by_audit", "nearest_sampled")}), flush=True)
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "canaries.json").write_text(json.dumps({  # after each run: a partial result survives a stop
+        Path(args.out).parent.mkdir(exist_ok=True)
+        Path(args.out).write_text(json.dumps({  # after each run: a partial result survives a stop
             "date": datetime.date.today().isoformat(),
             "command": "python benchmarks/canaries.py " + " ".join(
-                f"--{k} {v}" for k, v in vars(args).items() if v is not None),
+                f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None and k != "out"),
             "canaries": {"copies": COPIES, "rare_columns": RARE_COLUMNS,
                          "how": "a random training record with 3 random columns set to that column's rarest real "
                                 "value (least frequent category, or the 99.5th-percentile training value)"},
