@@ -14,11 +14,17 @@ Why MST and not AIM: AIM re-estimates the model after each of its rounds (16 x c
 every candidate marginal against the current model; mbi JIT-compiles (XLA) each new clique structure and each
 variable-elimination query, about 0.45 s a compile on this 2-core machine, and eager mode ran at 1.1 s per
 mirror-descent step. An AIM written here took 184-479 s for a 3-round fit of 60 rows of german_credit
-(2026-12-03); MST needs two estimates, and its tree selection is computed in NumPy.
+(2026-12-03); MST needs one estimate, and its selection is computed in NumPy. What AIM buys over MST on these
+tables is the outcome's dependences (its workload can weight them); a tree gave the outcome one or two neighbours
+(``benchmarks/README.md``). With ``target`` set, the structure is a tree-augmented naive Bayes instead (Friedman,
+Geiger & Goldszmidt 1997): the tree spans the other columns and each of its edges is measured as a 3-way marginal
+with the target, so the outcome is tied to every column at MST's cost (still one estimate, no rounds).
 
-What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``).
-The budget split follows MST: a third of ρ for the 1-way marginals, the rest for the pairs (``oneway_share``,
-``select_share``).
+What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``;
+:meth:`FinanceMarginalDP.measure` returns exactly this release, for audits). Neighbouring tables differ by one
+added or removed record. The budget split follows MST: a third of ρ for the 1-way marginals, 10% to select, 2% for
+a noisy record count (the model's total: n itself is not used), the rest for the chosen marginals
+(``oneway_share``, ``select_share``, ``total_share``).
 
 1. **1-way marginals, which also release the domains** (ρ·``oneway_share``, d equal parts, Gaussian noise σ₁).
    Nothing about a column's values is read from the data for free: the core's column metadata (observed
@@ -44,17 +50,22 @@ The budget split follows MST: a third of ρ for the 1-way marginals, the rest fo
    (ρ·``select_share``; each ε_r-DP, i.e. ε_r²/8-zCDP) scoring how far a pair's counts are from the independent
    model of the noisy 1-ways, less the pair's expected noise √(2/π)·σ₂·cells (AIM's penalty: a big pair must
    earn its noise); the tree's pairs are measured with the rest of ρ (Gaussian, a measurement of σ costs
-   1/(2σ²)). mbi's mirror descent fits the model to all measurements, with the record count n as its total
-   (n is treated as public, as in the default δ). Which pairs are chosen depends on the data alone: no column
-   (the downstream target included) is favoured.
+   1/(2σ²)). With ``target``, pairs of the other columns are scored and measured as (target, a, b). mbi's
+   mirror descent fits the model to all measurements, with the noisy record count as its total. Which pairs are
+   chosen depends on the data and, when given, the public choice of target alone.
 3. **Accounting**: the budget is zCDP throughout. ρ comes from (ε, δ_conv) by the conversion of Canonne,
    Kamath & Steinke 2020 (Prop. 12 of "The Discrete Gaussian for Differential Privacy", the one private-pgm's
    ``cdp_rho`` uses), with δ_conv = δ·(1 − ``threshold_delta_share``); the thresholds spend the rest of δ.
    Composition: Σρ and Σδ add, and δ'-approximate ρ-zCDP is (ε, δ_conv + δ')-DP with ε from the same
    conversion. ``epsilon_spent`` is that ε for the ρ actually spent, which never exceeds what was asked.
 
-Sampling decodes each cell back to a value: a category, NaN, a point (0) or a uniform draw inside the
-bin (whole numbers stay whole), then gives the columns their real dtypes back.
+Sampling goes along the junction tree of the measured cliques (each clique's new columns given those already
+drawn) and decodes each cell back to a value: a category, NaN, a point (0) or a draw inside the bin — among its
+public grid cells in proportion to their clipped noisy counts, uniform inside a cell (whole numbers stay whole) —
+then gives the columns their real dtypes back. After fit the model's column metadata is replaced by the released
+domains (a number's range is the range its bins decode to; a category column's values are the released ones), so
+a bundle carries no observed range or category list and the finance bounds/categories checks test the output
+against the domain it is sampled from.
 """
 
 from __future__ import annotations
