@@ -13,6 +13,10 @@ For each reference set, with no generator involved:
   (a neighbouring slice or an overlapping patch). The share of training images below the threshold
   predicts the share of faithful outputs the gate rejects.
 
+With ``--generate ROWS``, also what ``synthguard generate imaging --dataset D --rows ROWS`` does with the
+shipped bundle (only when it was trained on this split; otherwise it would train for 200 epochs first):
+the release decision with its reason, or the gate's refusal (``SamplingError``) after ``--max-rounds``.
+
 Prints one JSON object per dataset and writes them to ``--out`` (a JSON list) when given.
 """
 
@@ -61,6 +65,38 @@ def probe(name: str) -> dict:
     }
 
 
+def generate(name: str, rows: int, max_rounds: int) -> dict:
+    """The user's command on the shipped bundle: delivered with a release decision, or refused by the gate."""
+    import time
+
+    import synthguard as sg
+    from synthguard.data import holdout_split
+
+    engine = sg.Engine()
+    dataset = engine.dataset(name)
+    bundle = dataset.bundles().get("imaging")
+    train, _ = holdout_split(dataset.load(), 0.2, seed=0)
+    model = engine.load(bundle) if bundle else None
+    trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint")) if model else None
+    if trained_on != train.fingerprint():
+        return {"skipped": "the shipped bundle was trained on another split: run "
+                           f"'synthguard pretrain imaging --dataset {name}' first"}
+    start = time.perf_counter()
+    try:
+        rep = engine.generate("imaging", rows, dataset=name, options={
+            "max_rounds": max_rounds, "metrics": False, "override_audit": "measured: the decision is recorded"}).report
+    except sg.SynthGuardError as err:
+        return {"rows": rows, "max_rounds": max_rounds, "outcome": f"{type(err).__name__}: {err}",
+                "seconds": round(time.perf_counter() - start, 1)}
+    audit = rep["audit"]
+    return {"rows": rows, "max_rounds": max_rounds, "outcome": "delivered", "unit": rep["data"].get("unit"),
+            "training_units": rep["data"].get("training_units"), "holdout_units": rep["data"].get("holdout_units"),
+            "rejected": {k: v["rejected"] for k, v in rep["privacy"].items()}, "sampled": rep["sampling"],
+            "exact_copies": audit["exact_copies"], "dcr_share": (audit.get("dcr") or {}).get("share_closer_to_train"),
+            "decision": audit["release"]["decision"], "decision_reason": audit["release"].get("reason"),
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
 def _rows(data, part) -> np.ndarray:
     """Positions in ``data`` of ``part``'s images (matched by pixel hash; the sets hold no duplicate image)."""
     where = {h: i for i, h in enumerate(data.record_hashes())}
@@ -71,13 +107,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["brain_mri_slices", "dicom_patches"])
     ap.add_argument("--out", default=None)
+    ap.add_argument("--generate", type=int, default=0, metavar="ROWS", help="also run generate on the shipped bundle")
+    ap.add_argument("--max-rounds", type=int, default=2, help="sampling rounds before the gate's refusal")
+    ap.add_argument("--no-probe", action="store_true", help="skip the gate probe (only --generate)")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(1)
     rows = []
     for name in args.datasets:
-        rows.append(probe(name))
+        rows.append({"dataset": name} if args.no_probe else probe(name))
+        if args.generate:
+            rows[-1]["generate"] = generate(name, args.generate, args.max_rounds)
         print(json.dumps(rows[-1]), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2) + "\n")

@@ -63,11 +63,11 @@ def brain():
 
 @pytest.fixture(scope="session")
 def small_brain(brain):
-    """24 real slices at 16x16 (8 per orientation), with their patients: enough for tiny models to train in seconds."""
+    """48 real slices at 16x16 (8 per orientation and volume), with their patients: tiny models train in seconds."""
     import synthguard as sg
     from torch.nn import functional as F
 
-    keys = brain.metadata.astype(str).agg("/".join, axis=1)
+    keys = brain.metadata["orientation"].astype(str) + "/" + brain.entities.astype(str)
     idx = np.concatenate([np.flatnonzero(keys == k)[:8] for k in sorted(keys.unique())])
     x = F.interpolate(torch.from_numpy(brain.images[idx].astype(np.float32)), size=(16, 16), mode="area").numpy()
     return sg.ImageSet(x.round(), brain.metadata.iloc[idx], brain.entities[idx])

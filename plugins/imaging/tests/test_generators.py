@@ -36,7 +36,7 @@ def test_fit_reports_loss_per_epoch_and_sample_grids(small_brain):
     assert len(info["history"]["train_loss"]) == 3 and info["history"]["train_loss"][-1] < info["history"]["train_loss"][0]
     assert [g["epoch"] for g in info["figures"]] == [2, 3]  # rounded evenly over the epochs
     assert info["figures"][0]["data"][0]["source"].startswith("data:image/png;base64,")
-    assert info["working_resolution"] == 16 and info["classes"] == 6
+    assert info["working_resolution"] == 16 and info["classes"] == 3  # orientation; the volume is the patient
     gan = DCGANGenerator(TINY_GAN).fit(small_brain, device="cpu")
     assert len(gan.fit_info_["history"]["discriminator_loss"]) == 2
 
