@@ -63,7 +63,7 @@ class DCGANConfig(GeneratorConfig):
 class _ImageGenerator(Generator):
     modality = "image"
     domain = "imaging"
-    default_dataset = "dicom_patches"  # brain_mri_slices trains on one volume: the gate refuses its images
+    default_dataset = "brain_mri_slices"
     supports_conditions = True
     state_version = 1
 
