@@ -48,7 +48,7 @@ def test_the_brain_bundle_saw_one_volume_and_the_gate_refuses_most_of_its_slices
     assert (report["data"]["unit"], report["data"]["training_units"], report["data"]["holdout_units"]) == ("patient", 1, 1)
     assert report["privacy_ledger"]["unit"] == "patient"
     assert report["sampling"]["acceptance_rate"] < 0.5 and report["privacy"]["core.near-copy"]["rejected"] > 0
-    assert len(out.data) == 6
+    assert len(out.records) == 6
 
 
 def test_the_dicom_patch_set_has_its_own_bundle_conditioned_by_modality(tmp_path):
