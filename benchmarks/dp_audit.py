@@ -9,8 +9,8 @@ six columns, 800 records) and D' = D + one canary record (a rare profile whose e
 mechanism runs ``runs`` times on each, with fresh noise; an attacker who knows D and the canary scores every
 release; a threshold on the score turns that into a test with a false-positive rate on D and a true-positive rate
 on D'. (ε, δ)-DP forces TPR ≤ e^ε·FPR + δ and 1 − FPR ≤ e^ε·(1 − TPR) + δ, so
-ε ≥ max(ln((TPR − δ)/FPR), ln((1 − FPR − δ)/(1 − TPR))). With Clopper–Pearson intervals (each two-sided 95%,
-so the lower TPR end and the upper FPR end hold jointly with ≥ 95%), the bound holds with 95% confidence. The
+ε ≥ max(ln((TPR − δ)/FPR), ln((1 − FPR − δ)/(1 − TPR))). With Clopper–Pearson intervals (each two-sided
+95%, so the lower TPR end and the upper FPR end hold jointly with ≥ 95%), the bound holds with 95% confidence. The
 threshold (and its direction) is chosen on the first half of the runs and the bound read on the second half, so
 the choice does not inflate it.
 

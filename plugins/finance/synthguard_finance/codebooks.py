@@ -78,7 +78,9 @@ CODEBOOKS: dict[str, dict[str, dict]] = {
     "lending_club": {
         "term": {"categories": ["term_36", "term_60"]},
         "sub_grade": {"categories": [f"{g}{i}" for g in "ABCDEFG" for i in range(1, 6)]},
-        "addr_state": {"categories": ['AK', 'AL', 'AR', 'AZ', 'CA', 'CO', 'CT', 'DC', 'DE', 'FL', 'GA', 'HI', 'IA', 'ID', 'IL', 'IN', 'KS', 'KY', 'LA', 'MA', 'MD', 'ME', 'MI', 'MN', 'MO', 'MS', 'MT', 'NC', 'ND', 'NE', 'NH', 'NJ', 'NM', 'NV', 'NY', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VA', 'VT', 'WA', 'WI', 'WV', 'WY']},
+        "addr_state": {"categories": (
+            "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE "
+            "NH NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY ").split()},
         "verification_status": {"categories": ["Not_Verified", "Source_Verified", "Verified"]},
         "emp_length": {"categories": ["emp_lt_1", *[f"emp_{i}" for i in range(1, 10)], "emp_ge_10", "emp_unk"]},
         "Class": {"categories": ["bad", "good"]},
