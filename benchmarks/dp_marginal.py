@@ -1,9 +1,12 @@
 """finance-mst (marginal-based DP, MST on mbi) on the three finance reference tables at ε = 1 and 3, several seeds.
 
-    .venv/bin/python benchmarks/dp_marginal.py                                  # 3 datasets x ε {1, 3} x seeds {0, 1}
-    .venv/bin/python benchmarks/dp_marginal.py --datasets german_credit --epsilons 1 --seeds 0
+    .venv/bin/python benchmarks/dp_marginal.py --set target=auto --set public_domains=codebook  # 3 x ε {1, 3} x 3 seeds
+    .venv/bin/python benchmarks/dp_marginal.py --datasets german_credit --epsilons 1 --seeds 0  # MST's plain tree
 
-Each row is one `generate` (holdout 20%, split seed 0, the run's seed for the mechanism's noise and sampling),
+``--set target=auto`` gives the generator the dataset's declared outcome column (tree-augmented naive Bayes);
+``--set public_domains=codebook`` its published category lists (synthguard_finance.codebooks). ``--rows 0`` (the
+default) samples as many rows as the training split has. Each row is one `generate` (holdout 20%, split seed 0,
+the run's seed for the mechanism's noise and sampling),
 in a fresh process (harness.run_isolated), with the engine's own metrics: core.quality (SDV quality score on the
 training rows) and core.tstr (gradient boosting trained on the synthetic rows vs on the real training rows, AUC
 on the real holdout: TRTR is the non-DP reference of the same split). Writes benchmarks/results/dp_marginal.json
