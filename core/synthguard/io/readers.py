@@ -49,7 +49,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
         if repeated:  # pandas would rename the second one 'name.1' and model it as another column
             raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
                             "header: expected each column named once")
-        return pd.read_csv(path, encoding="utf-8", encoding_errors="strict", low_memory=False)
+        # in a one-column file a missing value is an empty line: keep it as a row (pandas would drop it)
+        return pd.read_csv(path, encoding="utf-8", encoding_errors="strict", low_memory=False,
+                           skip_blank_lines=len(names) != 1)
     except UnicodeDecodeError as err:
         raise DataError(
             f"data file {str(path)!r} is not UTF-8 (byte {err.object[err.start]:#04x} at offset {err.start}): "

@@ -1,0 +1,172 @@
+"""The finance default beside its peers, every output through the same privacy audit and the same metrics.
+
+    .venv/bin/python benchmarks/peers_privacy.py                                  # all tables, all models
+    .venv/bin/python benchmarks/peers_privacy.py --datasets credit_data --models finance sdv-tvae
+    MOSTLY_PYTHON=/path/to/venv/bin/python .venv/bin/python benchmarks/peers_privacy.py --models tabular-argn
+
+Protocol: `generate`'s own split of each reference table (80% training, 20% holdout, split seed 0).
+`finance` is exactly what `synthguard generate finance --dataset D --rows N` delivers (the pretrained,
+value-protected bundle, gated). Every peer is fitted on the same 80% with its defaults and sampled
+once, N rows, delivered as it comes (no gate: that is what its users get). Each synthetic table is then
+scored by `Engine.evaluate` (SDMetrics quality, TSTR against TRTR on the holdout) and `Engine.audit`
+(membership attacks with every holdout record as a non-member, WP29 risks, the release
+decision) — the same code for every model.
+
+TabularARGN (MOSTLY AI's open engine, `mostlyai-engine`, Apache-2.0) needs its own virtual environment
+(its torch and pandas pins differ): set MOSTLY_PYTHON to that environment's python (default
+/work/venv-mostly/bin/python; set it up with `python3 -m venv V && V/bin/pip install torch==2.13.0
+mostlyai-engine`; remove torchvision/torchaudio there if they break its import). It runs twice: with its
+value protection (its default) and without, each with its training capped at 10 minutes (its default cap is
+10 days; on 2 CPU cores a 300-row table took 19 minutes).
+Writes benchmarks/results/peers_privacy.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DATASETS = ["german_credit", "credit_data", "lending_club"]
+MODELS = ["finance", "sdv-gaussian-copula", "sdv-tvae", "sdv-ctgan", "tabular-argn", "tabular-argn-no-vp"]
+MOSTLY_PYTHON = os.environ.get("MOSTLY_PYTHON", "/work/venv-mostly/bin/python")
+
+
+def split(dataset: str):
+    """The training and holdout frames `generate` uses."""
+    import synthguard as sg
+    from synthguard.data import holdout_split
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+
+    train, hold = holdout_split(sg.Engine().dataset(dataset).load(), HOLDOUT, seed=SPLIT_SEED)
+    return train.frame.reset_index(drop=True), hold.frame.reset_index(drop=True)
+
+
+def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
+    """(synthetic frame, fit seconds or None for the pretrained bundle, notes)."""
+    import synthguard as sg
+
+    if model == "finance":
+        result = sg.Engine().generate("finance", rows, dataset=dataset,
+                                      options={"override_audit": "benchmark: scored by the same audit as the peers"})
+        return result.data, None, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()}}
+    start = time.perf_counter()
+    if model.startswith("sdv-"):
+        from sdv.metadata import Metadata
+        from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
+
+        cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-tvae": TVAESynthesizer,
+               "sdv-ctgan": CTGANSynthesizer}[model]
+        synth = cls(Metadata.detect_from_dataframes({"t": train}))  # SDV 2.0 defaults (TVAE/CTGAN: 300 epochs)
+        synth.fit({"t": train})
+        fit_s = time.perf_counter() - start
+        out = synth.sample(rows)
+        return (out["t"] if isinstance(out, dict) else out), fit_s, {}
+    if model.startswith("tabular-argn"):
+        if not Path(MOSTLY_PYTHON).exists():
+            raise RuntimeError(f"MOSTLY_PYTHON {MOSTLY_PYTHON} not found (see this script's docstring)")
+        src, dst = workdir / f"{model}-train.parquet", workdir / f"{model}-synthetic.parquet"
+        train.to_parquet(src)
+        proc = subprocess.run([MOSTLY_PYTHON, str(HERE / "peers_tabular_argn.py"), str(src), str(dst), str(rows),
+                               "off" if model.endswith("no-vp") else "on"], capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(proc.stderr[-2000:])
+        import pandas as pd
+
+        info = json.loads(proc.stdout.strip().splitlines()[-1])
+        return pd.read_parquet(dst), info["fit_seconds"], {"engine_version": info["version"]}
+    raise ValueError(f"unknown model {model!r}: expected one of {MODELS}")
+
+
+def score(dataset: str, train, hold, synthetic) -> dict:
+    import synthguard as sg
+
+    engine = sg.Engine()
+    target = engine.dataset(dataset).target
+    synthetic = synthetic[list(train.columns)].reset_index(drop=True)
+    metrics = engine.evaluate(train, synthetic, holdout=hold, target=target)["metrics"]
+    audit = engine.audit(train, synthetic, holdout=hold)  # the quasi-identifiers generate uses: none named
+    mia, wp = audit["membership_inference"], audit["wp29"]
+    tstr = metrics.get("core.tstr", {})
+    return {
+        "quality": metrics["core.quality"]["score"], "tstr": tstr.get("tstr"), "trtr": tstr.get("trtr"),
+        "tstr_ratio": tstr.get("ratio"),
+        "exact_copies": audit["exact_copies"]["count"] if "exact_copies" in audit else None,
+        "dcr_share": audit["dcr"]["share_closer_to_train"],
+        "members_scored": mia["members"], "non_members_scored": mia["non_members"],
+        "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
+        "worst_auc_ci": mia["attacks"][mia["worst_auc_attack"]]["auc_ci"],
+        "tpr_fpr": mia["fpr"], "worst_tpr": mia["worst_tpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
+        "above_chance": mia["above_chance"],
+        "singling_out": wp["singling_out"]["risk"], "linkability": wp["linkability"]["risk"],
+        "inference": wp["inference"]["risk"],
+        "decision": audit["release"]["decision"], "decision_reason": audit["release"].get("reason"),
+    }
+
+
+def run_one(model: str, dataset: str, rows: int) -> dict:
+    """One model on one table, in this (fresh) process."""
+    warnings.filterwarnings("ignore")
+    train, hold = split(dataset)
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic, fit_s, notes = synthesize(model, dataset, train, rows, Path(tmp))
+    return {"model": model, "dataset": dataset, "rows": len(synthetic),
+            "fit_seconds": None if fit_s is None else round(fit_s, 1), **notes,
+            **score(dataset, train, hold, synthetic)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", nargs="+", default=DATASETS)
+    ap.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--child", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_one(*args.child, args.rows)), flush=True)
+        return
+    path = RESULTS / "peers_privacy.json"
+    previous = json.loads(path.read_text())["results"] if path.exists() else []
+    rows = [r for r in previous if (r["model"], r["dataset"]) not in {(m, d) for m in args.models for d in args.datasets}]
+    for dataset in args.datasets:
+        for model in args.models:
+            print(f"{model} on {dataset} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run([sys.executable, __file__, "--child", model, dataset, "--rows", str(args.rows)],
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                rows.append({"model": model, "dataset": dataset, "error": proc.stderr.strip().splitlines()[-1][:300]})
+            else:
+                rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            RESULTS.mkdir(exist_ok=True)
+            path.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "machine": {
+                "cpus": os.cpu_count(), "python": platform.python_version()}, "results": rows}, indent=2) + "\n")
+    table(rows)
+
+
+def table(rows: list[dict]) -> None:
+    print("| dataset | model | fit s | quality | TSTR / TRTR | worst AUC [95% CI] (attack) | TPR @ FPR "
+          "| singling out / linkability / inference | decision |")
+    print("|---|---|---:|---:|---:|---|---|---|---|")
+    for r in sorted(rows, key=lambda r: (DATASETS.index(r["dataset"]) if r["dataset"] in DATASETS else 9,
+                                         MODELS.index(r["model"]))):
+        if "error" in r:
+            print(f"| {r['dataset']} | {r['model']} | failed: {r['error']} | | | | | | |")
+            continue
+        fit = "pretrained" if r["fit_seconds"] is None else r["fit_seconds"]
+        print(f"| {r['dataset']} | {r['model']} | {fit} | {r['quality']} | {r['tstr_ratio']} | {r['worst_auc']} "
+              f"{r['worst_auc_ci']} ({r['worst_auc_attack']}) | {r['worst_tpr']} @ {r['tpr_fpr']:.0%} | "
+              f"{r['singling_out']} / {r['linkability']} / {r['inference']} | {r['decision']} |")
+
+
+if __name__ == "__main__":
+    main()
