@@ -25,7 +25,8 @@ def test_generate_holds_out_real_records_the_model_never_saw(main_job):
     result, _ = main_job
     real = sg.Engine().dataset("german_credit").load()
     train, holdout = holdout_split(real, 0.2, seed=0)
-    assert result.report["data"] == {"training_records": 800, "holdout_records": 200, "target": "creditability"}
+    assert result.report["data"] == {"training_records": 800, "holdout_records": 200, "target": "creditability",
+                                     "unit": "record", "training_units": 800, "holdout_units": 200}
     model = sg.load(sg.Engine().dataset("german_credit").bundles()["finance"])
     assert not set(holdout.record_hashes()) & set(model.reference_hashes_)
     assert model.fit_info_["source_fingerprint"] == train.fingerprint()  # trained on value-protected records of it

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+__all__ = ["pin_pretrained"]  # what a plugin may call (tests/test_public_api.py); the rest serves the core
+
 from .errors import BundleError, SynthGuardError
 from .io.atomic import atomic_directory
 from .io.writers import json_default

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import synthguard as sg
 from synthguard.io import ImageFormat, read_images
-from synthguard.io.readers import load_npz
+from synthguard.io import load_npz
 from synthguard.bundle import pin_pretrained
 
 from .pretrained_pins import PINS

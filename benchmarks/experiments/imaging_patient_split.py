@@ -1,6 +1,6 @@
 """What the patient as the unit of privacy does to the imaging reference sets (run by hand, not a test).
 
-    OMP_NUM_THREADS=1 python plugins/imaging/scripts/patient_split.py [--datasets brain_mri_slices ...] [--out FILE]
+    OMP_NUM_THREADS=1 python benchmarks/experiments/imaging_patient_split.py [--datasets brain_mri_slices ...] [--out FILE]
 
 For each reference set, with no generator involved:
 

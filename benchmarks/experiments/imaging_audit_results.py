@@ -1,9 +1,9 @@
 """Merge the imaging privacy measurements into benchmarks/results/privacy_audit_imaging.json (no number typed by hand).
 
-    python plugins/imaging/scripts/audit_results.py --probe probe.json [--generate generate.json] \
+    python benchmarks/experiments/imaging_audit_results.py --probe probe.json [--generate generate.json] \
         [--before before.jsonl]
 
-``probe.json`` and ``generate.json`` are ``patient_split.py --out`` files; ``before.jsonl`` holds stdout lines of
+``probe.json`` and ``generate.json`` are ``imaging_patient_split.py --out`` files; ``before.jsonl`` holds stdout lines of
 ``benchmarks/privacy_audit.py --domain imaging`` from before the patient was the unit (images as units).
 """
 
@@ -15,7 +15,7 @@ import os
 import platform
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[3] / "benchmarks" / "results" / "privacy_audit_imaging.json"
+OUT = Path(__file__).resolve().parents[1] / "results" / "privacy_audit_imaging.json"
 
 
 def main() -> None:
@@ -36,8 +36,8 @@ def main() -> None:
     OUT.write_text(json.dumps({
         "domain": "imaging", "date": args.date, "unit": "patient",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "commands": {"probe": "OMP_NUM_THREADS=1 python plugins/imaging/scripts/patient_split.py --out probe.json",
-                     "generate": "OMP_NUM_THREADS=1 python plugins/imaging/scripts/patient_split.py --no-probe "
+        "commands": {"probe": "OMP_NUM_THREADS=1 python benchmarks/experiments/imaging_patient_split.py --out probe.json",
+                     "generate": "OMP_NUM_THREADS=1 python benchmarks/experiments/imaging_patient_split.py --no-probe "
                                  "--generate 20 --datasets brain_mri_slices --out generate.json",
                      "before": "python benchmarks/privacy_audit.py --domain imaging, images as units (former rule)"},
         "before_images_as_units": before, "results": rows}, indent=2) + "\n")
