@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import synthguard as sg
 from PIL import Image
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 from synthguard.io import ImageFormat, read_images
 
 

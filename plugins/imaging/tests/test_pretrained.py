@@ -11,7 +11,7 @@ import pydicom
 import synthguard as sg
 from click.testing import CliRunner
 from synthguard.cli import main
-from synthguard.data import holdout_split
+from synthguard import holdout_split
 
 
 def _trained_on_the_patient_split(name: str) -> None:
