@@ -110,7 +110,7 @@ def test_the_report_names_the_unit_patient(tmp_path):
 
 
 def test_the_audit_scores_patients_not_slices():
-    from synthguard.privacy.attacks import AttackSetup
+    from synthguard.privacy import AttackSetup
 
     rng = np.random.default_rng(0)
     x = rng.random((40, 1, 8, 8)).astype(np.float32)

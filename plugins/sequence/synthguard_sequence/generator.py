@@ -20,7 +20,7 @@ import torch
 from pydantic import Field
 
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
-from synthguard.data import entity_groups
+from synthguard import entity_groups
 from synthguard.models import torch_generator, train_loop
 
 from .encoding import SequenceEncoder
