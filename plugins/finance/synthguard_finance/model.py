@@ -120,3 +120,15 @@ class AnyOrderTabularTransformer(nn.Module):
             tokens[rows, col] = draw[rows]
             hidden[:, col] = False
         return tokens
+
+    @torch.no_grad()
+    def column_log_prob(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
+        """log p(tokens[:, col] | the columns not ``hidden``) per row (nats); ``col`` itself is always hidden.
+
+        What :mod:`synthguard.explain` scores with: the learned conditional of one column given any subset
+        of the others — the quantity the any-order objective trains.
+        """
+        hidden = hidden.clone()
+        hidden[:, col] = True
+        logits = self.column_logits(tokens, hidden, col).float()
+        return torch.log_softmax(logits, dim=-1).gather(1, tokens[:, col:col + 1]).squeeze(1)
