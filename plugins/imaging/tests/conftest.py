@@ -22,8 +22,11 @@ PHI = {
 
 
 def write_dicom(path: Path, pixels: np.ndarray, *, modality: str = "CT", slope: float = 1.0, intercept: float = -1024.0,
-                signed: bool = False, photometric: str = "MONOCHROME2", uids: dict | None = None, phi: bool = True) -> dict:
-    """A DICOM file with ``pixels`` (frames, rows, cols) stored as 16-bit; returns its UIDs."""
+                signed: bool = False, photometric: str = "MONOCHROME2", uids: dict | None = None, phi: bool = True,
+                patient: str = "") -> dict:
+    """A DICOM file with ``pixels`` (frames, rows, cols) stored as 16-bit; returns its UIDs.
+
+    ``patient`` is appended to the PHI PatientID (``MRN-4711-0815-3``), so a folder can hold several patients."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
@@ -40,6 +43,8 @@ def write_dicom(path: Path, pixels: np.ndarray, *, modality: str = "CT", slope: 
     if phi:
         for key, value in PHI.items():
             setattr(ds, key, value)
+        if patient:
+            ds.PatientID = f"{PHI['PatientID']}-{patient}"
     ds.Modality = modality
     frames = np.atleast_3d(pixels) if pixels.ndim == 3 else pixels[None]
     if len(frames) > 1:

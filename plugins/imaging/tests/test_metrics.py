@@ -12,7 +12,10 @@ from synthguard_imaging.metrics import (ClassifierTwoSampleMetric, ImageFidelity
 
 @pytest.fixture(scope="module")
 def parts(brain):
-    train, rest = holdout_split(brain, 0.4, seed=0)
+    # these tests calibrate the metrics on three real samples of one distribution, so the unit here is the slice
+    # (the brain set holds two subjects: a subject split cannot make three parts; the patient split is test_patients')
+    slices = sg.ImageSet(brain.images, brain.metadata)
+    train, rest = holdout_split(slices, 0.4, seed=0)
     fake_like, hold = holdout_split(rest, 0.5, seed=1)  # real images the "generator" never saw
     rng = np.random.default_rng(0)
     noise = sg.ImageSet(rng.uniform(0, 255, fake_like.images.shape), fake_like.metadata)
@@ -29,7 +32,6 @@ def test_frechet_and_precision_recall_on_known_sets():
     assert p == 0 and r == 0
 
 
-@pytest.mark.xfail(reason="issue 21 patient split: these fixtures hold one or two patients, now refused as too few to hold out; fixture to be rebuilt with several patients (stop note 2026-12-03)", strict=False)
 def test_real_unseen_images_score_near_the_floor_and_noise_far_from_it(parts):
     train, hold, fake_like, noise = parts
     ctx = sg.MetricContext(holdout=hold)
@@ -44,7 +46,6 @@ def test_real_unseen_images_score_near_the_floor_and_noise_far_from_it(parts):
     assert c2st_real["score"] < 0.2 and c2st_noise["accuracy"] == 1.0
 
 
-@pytest.mark.xfail(reason="issue 21 patient split: these fixtures hold one or two patients, now refused as too few to hold out; fixture to be rebuilt with several patients (stop note 2026-12-03)", strict=False)
 def test_tstr_on_real_images_matches_trtr_and_on_noise_it_does_not(parts):
     train, hold, fake_like, noise = parts
     ctx = sg.MetricContext(holdout=hold, target="orientation")

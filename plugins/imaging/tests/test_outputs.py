@@ -16,14 +16,16 @@ TINY_GAN = {"epochs": 2, "width": 8, "z_dim": 8, "monitor_grids": 1, "batch_size
 
 @pytest.fixture(scope="module")
 def dicom_run(tmp_path_factory, small_brain, dicom_writer):
-    """A user's DICOM folder (PHI in every header) -> generate imaging-dcgan -> output directory."""
+    """A user's DICOM folder (PHI in every header; 8 patients, one study of 5 slices each) -> generate imaging-dcgan."""
     root = tmp_path_factory.mktemp("dicom")
     scans, uids = root / "scans", []
     scans.mkdir()
     series = None
     for i, image in enumerate(small_brain.images[:40, 0]):
+        if i % 5 == 0:
+            series = None  # a new patient, a new study
         got = dicom_writer(scans / f"{i:03d}.dcm", (image * 8).astype(np.uint16), modality="MR", intercept=0.0,
-                          uids=series)
+                          uids=series, patient=str(i // 5))
         series = {k: got[k] for k in ("StudyInstanceUID", "SeriesInstanceUID")}
         uids.append(got)
     out = root / "out"
@@ -32,7 +34,6 @@ def dicom_run(tmp_path_factory, small_brain, dicom_writer):
     return out, uids, result
 
 
-@pytest.mark.xfail(reason="issue 21 patient split: these fixtures hold one or two patients, now refused as too few to hold out; fixture to be rebuilt with several patients (stop note 2026-12-03)", strict=False)
 def test_output_holds_npz_pngs_and_dicoms_listed_in_the_report(dicom_run):
     out, _, result = dicom_run
     report = json.loads((out / "report.json").read_text())
@@ -43,9 +44,9 @@ def test_output_holds_npz_pngs_and_dicoms_listed_in_the_report(dicom_run):
     png = np.asarray(Image.open(out / "images" / "00000.png"))
     assert png.shape == (16, 16) and png.dtype == np.uint8
     assert report["lineage"]["data_source"]["preparation"][0].startswith("read 40 files (40 DICOM")
+    assert report["data"]["unit"] == "patient" and report["data"]["training_units"] + report["data"]["holdout_units"] == 8
 
 
-@pytest.mark.xfail(reason="issue 21 patient split: these fixtures hold one or two patients, now refused as too few to hold out; fixture to be rebuilt with several patients (stop note 2026-12-03)", strict=False)
 def test_written_dicoms_are_marked_synthetic_with_fresh_uids_and_true_pixel_values(dicom_run):
     out, uids, result = dicom_run
     files = sorted((out / "dicom").glob("*.dcm"))
@@ -64,7 +65,6 @@ def test_written_dicoms_are_marked_synthetic_with_fresh_uids_and_true_pixel_valu
     assert len({ds.StudyInstanceUID for ds in datasets}) == 1  # one synthetic series per run
 
 
-@pytest.mark.xfail(reason="issue 21 patient split: these fixtures hold one or two patients, now refused as too few to hold out; fixture to be rebuilt with several patients (stop note 2026-12-03)", strict=False)
 def test_no_input_phi_value_appears_in_any_output_file(dicom_run, phi):
     out, uids, _ = dicom_run
     from plotly.offline import get_plotlyjs
