@@ -576,6 +576,11 @@ def report_cmd(directory) -> None:
     click.echo(f"wrote {path}")
 
 
+from .augment_cli import augment_cmd  # noqa: E402 - its own module; registered here
+
+main.add_command(augment_cmd)
+
+
 def run() -> None:
     """Console-script entry point: user errors become one line and exit code 2."""
     try:

@@ -1,0 +1,131 @@
+"""Downstream tasks: the model the augmentation measurement trains on real and on real + synthetic records.
+
+A task knows one modality (tables, sequences, images) and maybe one domain. It reads the target of each
+record (:meth:`DownstreamTask.labels`) and trains on some records to predict the target of others
+(:meth:`DownstreamTask.fit_predict`); the core does the rest — which records each arm trains on, the
+bootstrap on the holdout, the uplift (:mod:`synthguard.quality.augmentation`).
+
+The core ships :class:`TableTask` (scikit-learn's HistGradientBoosting with the encoding TSTR uses). A plugin
+brings its own by registering a :class:`DownstreamTask` subclass through the ``register_downstream_tasks`` hook;
+for a run the one whose ``domains`` names the domain wins over a generic one (like distances).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .data import ColumnKind, Records, Table
+from .errors import DataError
+
+#: A numeric target with more distinct values than this is a regression target (as TSTR decides).
+MAX_CLASSES = 10
+
+
+@dataclass
+class Prediction:
+    """What a downstream model said about each holdout record.
+
+    Classification: ``classes`` (as text) and ``proba`` (records x classes). Regression: ``values``.
+    """
+
+    classes: list[str] | None = None
+    proba: np.ndarray | None = None
+    values: np.ndarray | None = None
+
+
+class DownstreamTask(ABC):
+    """A downstream model to train on records and score on the real holdout.
+
+    Class attributes: ``name`` (unique), ``modalities`` it applies to, ``domains`` (None = any domain: the
+    fallback), ``description`` (one line, shown in the report).
+    """
+
+    name: ClassVar[str]
+    modalities: ClassVar[tuple[str, ...]] = ("table",)
+    domains: ClassVar[tuple[str, ...] | None] = None
+    description: ClassVar[str] = ""
+
+    def applies_to(self, modality: str, domain: str | None) -> bool:
+        return modality in self.modalities and (self.domains is None or domain in self.domains)
+
+    @abstractmethod
+    def kind(self, records: Records, target: str) -> Literal["classification", "regression"]:
+        """Whether predicting ``target`` is classification or regression."""
+
+    @abstractmethod
+    def labels(self, records: Records, target: str) -> np.ndarray:
+        """The target of each record (text for classes, float for regression); NaN/None where it is missing.
+
+        Raises :class:`~synthguard.DataError` naming ``target`` and what was expected when the records
+        have no such target.
+        """
+
+    @abstractmethod
+    def fit_predict(self, train: Records, holdout: Records, target: str, seed: int) -> Prediction:
+        """Train on ``train`` (records with a target), predict ``target`` for every ``holdout`` record."""
+
+
+class TableTask(DownstreamTask):
+    """Tables: gradient-boosted trees (scikit-learn's HistGradientBoosting), the model and encoding TSTR uses."""
+
+    name = "core.table"
+    modalities = ("table",)
+    description = "HistGradientBoosting on the table's columns (categories native), as the TSTR metric"
+
+    def kind(self, records: Table, target: str) -> Literal["classification", "regression"]:
+        col = _column(records, target)
+        return "regression" if col.kind is ColumnKind.numeric and col.n_unique > MAX_CLASSES else "classification"
+
+    def labels(self, records: Table, target: str) -> np.ndarray:
+        _column(records, target)
+        y = records.frame[target]
+        if self.kind(records, target) == "regression":
+            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
+        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
+
+    def fit_predict(self, train: Table, holdout: Table, target: str, seed: int) -> Prediction:
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        from .quality.utility import _features  # one encoding for TSTR and augmentation
+
+        x_train, x_hold = _features([train.frame, holdout.frame], train.meta, target)
+        y = self.labels(train, target)
+        if self.kind(train, target) == "regression":
+            model = HistGradientBoostingRegressor(random_state=seed, categorical_features="from_dtype")
+            model.fit(x_train, y)
+            return Prediction(values=model.predict(x_hold))
+        model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype")
+        model.fit(x_train, y.astype(str))
+        return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(x_hold))
+
+
+def _column(records: Records, target: str):
+    if not isinstance(records, Table):
+        raise DataError(f"target {target!r}: the data is {records.modality} data: expected a table")
+    if target not in records.meta.names:
+        raise DataError(f"--target {target}: unknown column {target!r}: expected one of {', '.join(records.meta.names)}")
+    return records.meta.column(target)
+
+
+def choose_task(tasks: Sequence[type[DownstreamTask]], modality: str, domain: str | None) -> DownstreamTask | None:
+    """The task for this modality/domain: one naming the domain beats a generic one; None when none applies."""
+    fitting = [t() for t in tasks]
+    fitting = [t for t in fitting if t.applies_to(modality, domain)]
+    fitting.sort(key=lambda t: t.domains is None)
+    return fitting[0] if fitting else None
+
+
+def builtin_tasks() -> list[type[DownstreamTask]]:
+    return [TableTask]
+
+
+def describe(task: DownstreamTask) -> dict[str, Any]:
+    return {"name": task.name, "description": task.description}
+
+
+__all__ = ["DownstreamTask", "Prediction", "TableTask", "choose_task", "MAX_CLASSES"]
