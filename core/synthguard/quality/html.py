@@ -305,6 +305,7 @@ def render_html(report: dict[str, Any]) -> str:
     from plotly.offline import get_plotlyjs
 
     from .report_page import PAGE
+    from .report_augmentation import augmentation_section  # synthguard augment's section
 
     report = _obj(report)
     gen = _obj(report.get("generator"))
@@ -349,4 +350,5 @@ def render_html(report: dict[str, Any]) -> str:
         loss_fig=_loss_fig(fit.get("history")), fit_figs=[*_metric_figs(fit, False), *_metric_figs(fit, True)],
         lineage_json=json.dumps({"timings": _obj(report.get("timings")), "lineage": lineage, "sampling": sampling},
                                 indent=2),
-        plugin_metrics=_plugin_metrics(other))
+        plugin_metrics=_plugin_metrics(other),
+        augmentation_section=augmentation_section(report))

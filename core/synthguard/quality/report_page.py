@@ -50,6 +50,7 @@ PAGE = r"""<!doctype html><html lang='en'><head><meta charset='utf-8'>
 <h2>Utility</h2>
 {% if tstr.tstr is defined %}<p>Target <code>{{ tstr.target }}</code> ({{ tstr.task }}), gradient-boosted model scored on {{ tstr.holdout_records }} real holdout records by {{ tstr.metric }}: trained on real (TRTR) <b>{{ tstr.trtr }}</b>, trained on synthetic (TSTR) <b>{{ tstr.tstr }}</b>, ratio <b>{{ tstr.ratio }}</b>.</p>
 {% else %}<p>{{ tstr.skipped or 'not measured' }}</p>{% endif %}
+{{ augmentation_section }}
 <h2>Training</h2>
 <p>Device {{ fit.device }}, {{ fit.epochs_run or '—' }} epochs (best {{ fit.best_epoch or '—' }}), {{ fit.seconds or '—' }} s, seed {{ fit.seed }}, {{ fit.records }} training records.</p>
 {{ loss_fig }}
