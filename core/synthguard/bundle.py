@@ -93,6 +93,14 @@ class History(_Open):
     best_epoch: int | None = None
 
 
+class Training(_Open):
+    """One training of the model (:mod:`synthguard.trainings`): ``fit``, then each ``fit --resume``."""
+
+    records: int | None = Field(None, ge=0)
+    data_fingerprint: str | None = Field(None, pattern=_HEX64)
+    source_fingerprint: str | None = Field(None, pattern=_HEX64)
+
+
 class FitFacts(_Open):
     """The fit facts the report, the CLI summary and ``generate``'s pretrained-bundle check read."""
 
@@ -108,6 +116,7 @@ class FitFacts(_Open):
     value_protection: dict[str, Any] | None = None
     data_fingerprint: str | None = None
     source_fingerprint: str | None = None
+    trainings: list[Training] | None = None  # absent in bundles written before 2026-12-03: one training, the above
 
 
 class Files(BaseModel):

@@ -441,8 +441,9 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.option("--out", type=click.Path(), required=True,
               help="output directory, or a database URL (sqlite:///out.db, postgresql://user@host/db)")
 @out_table_option
-@click.option("--reference", type=click.Path(), default=None,
-              help="the real training table, to compute metrics (the exact-copy gate works without it)")
+@click.option("--reference", type=click.Path(), multiple=True,
+              help="the real training table, to compute metrics (the exact-copy gate works without it); a model "
+                   "trained with --resume: repeat it, once per training's data")
 @click.option("--holdout", "holdout_data", type=click.Path(), default=None,
               help="real records the model never saw, for utility/privacy metrics")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
@@ -460,7 +461,7 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
         model = load_bundle(model, _engine(ctx), expect_sha256=expect_sha256)
     out = as_target(out, out_table)
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
-                                 reference=reference, holdout=holdout_data, target=target,
+                                 reference=list(reference) or None, holdout=holdout_data, target=target,
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
                                                   bounds, secrets, override_audit, near_copy_quantile),
                                  out=out, fmt=fmt, overwrite=overwrite)

@@ -184,11 +184,15 @@ class Engine:
 
             source_fingerprint = records.fingerprint()
             records, protection = protect(records, entities=records.groups(), seed=kwargs.get("seed", 0))
+        from .trainings import record, trainings
+
+        earlier = trainings(model.fit_info_) if kwargs.get("resume") else []
         model.fit(records, **kwargs)
         model.fit_info_["source"] = source
         if protection is not None:
             model.fit_info_["value_protection"] = protection
             model.fit_info_["source_fingerprint"] = source_fingerprint  # the real records, before protection
+        record(model.fit_info_, earlier)  # every training's data, for the manifest and the audit (trainings.py)
         return model
 
     def pretrain(self, generator: str, dataset: str, out: str | Path, *, seed: int = 0, device: str = "auto",
@@ -212,7 +216,7 @@ class Engine:
         return load_bundle(path, self)
 
     def sample(self, model: Generator | str | Path, rows: int, *, seed: int = 0,
-               conditions: Mapping[str, Any] | None = None, reference: DataLike | None = None,
+               conditions: Mapping[str, Any] | None = None, reference: DataLike | list[DataLike] | None = None,
                holdout: DataLike | None = None, target: str | None = None,
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
                fmt: str = "parquet", overwrite: bool = False,
@@ -220,7 +224,8 @@ class Engine:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given.
 
         ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
-        metrics, the near-copy filters and the privacy audit.
+        metrics, the near-copy filters and the privacy audit; a resumed model's ``reference`` is a list of every
+        training's data (or one table holding them all).
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, target=target, options=options, out=out, fmt=fmt,
                           overwrite=overwrite)
@@ -228,8 +233,15 @@ class Engine:
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
         img = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]} if model.modality == "image" else None
-        ref, hold = (self.to_records(d, modality=model.modality, sequence_format=sequence_format, image_format=img)
-                     if d is not None else None for d in (reference, holdout))
+        def read(d: DataLike) -> Records:
+            return self.to_records(d, modality=model.modality, sequence_format=sequence_format, image_format=img)
+
+        ref, hold = None, read(holdout) if holdout is not None else None
+        if reference is not None:  # every training's records are members, a resumed model's too (trainings.py)
+            from .trainings import members
+
+            ref = members(model.fit_info_, [read(d) for d in (reference if isinstance(reference, (list, tuple))
+                                                              else [reference])])
         return Run(self, spec).deliver(model, ref, hold)
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,

@@ -16,6 +16,7 @@ from synthguard.privacy import NearestRecords, TableDistance, nearer_share
 
 from .encoding import TableEncoder
 from .model import AnyOrderTabularTransformer
+from .resume import check_schema, in_vocabulary
 from .vae import OnePassTabularVAE
 
 #: finance-vae's memorization check needs this many training rows to compare sampled rows with.
@@ -63,6 +64,7 @@ class FinanceGenerator(Generator):
     default_dataset = "german_credit"
     supports_conditions = True
     supports_dp = True
+    supports_resume = True  # fit --resume BUNDLE: fine-tune on new rows of the same table (.resume)
     state_version = 2  # 2: column positions are a module (col_emb.weight), for DP-SGD
 
     def _build(self) -> AnyOrderTabularTransformer:
@@ -84,6 +86,25 @@ class FinanceGenerator(Generator):
         self.device_ = device
         info = self._train(train, val, data, perm[:n_val].numpy(), gen=gen, progress=progress)
         return {**info, "parameters": sum(p.numel() for p in self.model_.parameters())}
+
+    def _resume(self, data: Table, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        """Continue training the bundle's weights on new rows of the same table: the schema is checked first (a
+        changed one is refused before training) and the bundle's vocabulary kept (:mod:`.resume`)."""
+        dropped = {d["column"] for d in (self.fit_info_.get("value_protection") or {}).get("dropped", [])}
+        check_schema(self.encoder_.codecs, data, dropped)
+        frame, unseen = in_vocabulary(self.encoder_.codecs, data.frame, seed)
+        tokens = torch.from_numpy(self.encoder_.encode(frame))
+        gen = torch_generator(seed)
+        perm = torch.randperm(len(tokens), generator=gen)
+        n_val = int(round(len(tokens) * self.config.val_fraction)) if len(tokens) >= 20 else 0
+        val, train = tokens[perm[:n_val]].to(device), tokens[perm[n_val:]].to(device)
+        self.model_, self.device_ = self.model_.to(device), device  # no init_marginals: it would reset the head
+        info = self._train(train, val, data, perm[:n_val].numpy(), gen=gen, progress=progress)
+        return {**info, "unseen_categories": unseen, "parameters": sum(p.numel() for p in self.model_.parameters())}
+
+    def _resumed_meta(self, old, new):
+        """The bundle's columns and vocabulary: what the resumed model can emit and be conditioned on."""
+        return old
 
     def _batch_size(self, n: int) -> int:
         """Rows per step for ``n`` training rows: ``batch_size``, at most a quarter of the table (>= 4 steps an
@@ -274,6 +295,7 @@ class FinanceVAE(FinanceGenerator):
     supports_likelihood = False  # one pass per row: no conditionals to score with
     supports_conditions = False
     supports_dp = False
+    supports_resume = False  # its memorization-checked training is not resumable yet
     state_version = 1
 
     def _build(self) -> OnePassTabularVAE:
