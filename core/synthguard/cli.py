@@ -16,6 +16,7 @@ import click
 from .engine import Engine
 from .io.database import Database, as_source, as_target
 from .errors import ConfigError, SynthGuardError
+from .scale.cli import scale_from, scale_options
 
 DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
 FORMAT = click.Choice(["parquet", "csv"])
@@ -303,6 +304,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @with_options(run_options)
 @with_options(sequence_options)
 @with_options(image_options)
+@with_options(scale_options)
 @click.pass_context
 def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
@@ -319,7 +321,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
         image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection,
-        canaries=canaries)
+        canaries=canaries, scale=scale_from(ctx))
     _summary(result, out)
 
 
@@ -450,6 +452,7 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.option("--expect-sha256", default=None, metavar="HASH",
               help="refuse MODEL unless its bundle_sha256 is HASH (printed by 'synthguard fit' when it was written)")
 @with_options(run_options)
+@with_options(scale_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
                fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, override_audit,
@@ -464,7 +467,7 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
                                  reference=list(reference) or None, holdout=holdout_data, target=target,
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
                                                   bounds, secrets, override_audit, near_copy_quantile),
-                                 out=out, fmt=fmt, overwrite=overwrite)
+                                 out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx))
     _summary(result, out)
 
 

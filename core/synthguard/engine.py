@@ -220,7 +220,8 @@ class Engine:
                holdout: DataLike | None = None, target: str | None = None,
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
                fmt: str = "parquet", overwrite: bool = False,
-               sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Result:
+               sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
+               scale: Mapping[str, Any] | None = None) -> Result:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given.
 
         ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
@@ -228,7 +229,7 @@ class Engine:
         training's data (or one table holding them all).
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, target=target, options=options, out=out, fmt=fmt,
-                          overwrite=overwrite)
+                          overwrite=overwrite, scale=scale)
         if isinstance(model, (str, Path)):
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
@@ -252,7 +253,8 @@ class Engine:
                  holdout: float = HOLDOUT, target: str | None = None,
                  sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
                  image_format: ImageFormat | Mapping[str, Any] | None = None, value_protection: bool = True,
-                 canaries: pd.DataFrame | Table | str | Path | None = None) -> Result:
+                 canaries: pd.DataFrame | Table | str | Path | None = None,
+                 scale: Mapping[str, Any] | None = None) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
@@ -264,7 +266,7 @@ class Engine:
         whether the output gives them away (:mod:`synthguard.privacy.canaries`); they force training.
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, holdout=holdout, target=target, options=options,
-                          out=out, fmt=fmt, overwrite=overwrite)
+                          out=out, fmt=fmt, overwrite=overwrite, scale=scale)
         cls = self.registry.generator(generator, dp=_wants_dp(config))
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         planted = self._canaries(canaries, records)  # checked before any training

@@ -30,6 +30,7 @@ from .io.database import Database, as_target, check_output, write_result
 from .io.database import write_report as write_database_report
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
 from .result import REPORT_VERSION, Result, write_report
+from .scale.options import ScaleOptions, streaming_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine
@@ -89,22 +90,26 @@ class RunSpec(BaseModel):
     fmt: Literal["parquet", "csv"] = "parquet"
     overwrite: bool = False
     options: RunOptions = Field(default_factory=RunOptions)
+    scale: ScaleOptions | None = None  # chunked, partitioned output (synthguard.scale); None = in memory
 
     @classmethod
     def of(cls, rows: Any, *, options: RunOptions | Mapping[str, Any] | None = None, **fields: Any) -> "RunSpec":
         """The spec for these arguments, or one :class:`ConfigError` naming the first bad one."""
         if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
             raise ConfigError(f"rows must be a positive integer: got {rows!r}")
-        if rows > MAX_ROWS:
+        if fields.get("out") is not None:
+            fields["out"] = as_target(fields["out"])
+        fields["scale"] = streaming_for(rows, fields.get("scale"), fields.get("out"))
+        if fields["scale"] is None and rows > MAX_ROWS:
             raise ConfigError(f"rows {rows:,} is more than one run delivers: expected at most {MAX_ROWS:,} "
                               "(every record is held in memory; split the request into several runs with other seeds)")
+        if fields["scale"] is not None:
+            fields["scale"].check_rows(rows)
         check_seed(fields.get("seed", 0))
         holdout = fields.get("holdout", HOLDOUT)
         if not 0 <= holdout < 1:
             raise ConfigError(f"holdout fraction {holdout}: expected a number in [0, 1)")
         fields = {k: v for k, v in fields.items() if v is not None}
-        if "out" in fields:
-            fields["out"] = as_target(fields["out"])
         fields["conditions"] = dict(fields.get("conditions") or {})
         try:
             return cls(rows=rows, options=run_options(options), **fields)
@@ -177,10 +182,12 @@ class Run:
         for target_dir in (spec.out, fit.save_model):  # fail before any training
             if target_dir is not None:
                 check_output(target_dir, spec.overwrite)
+        if spec.scale is not None:
+            spec.scale.preflight()  # a Dask scheduler nothing listens at: refused before training
         self.progress = self.progress or fit.progress
         self.step(f"checking the options against {len(records):,} {records.modality} records")
         self.preflight(generator, records.meta, generator.domain)  # every option against the data: before training
-        check_values(spec.rows, records.meta)
+        check_values(self.held_rows(records.modality), records.meta)
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
         check_protectable(records, train, hold, spec.holdout)
         split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
@@ -234,7 +241,10 @@ class Run:
         spec = self.spec
         if spec.out is not None:
             check_output(spec.out, spec.overwrite)  # fail before spending time on sampling
-        check_values(spec.rows, model.meta_)
+        if spec.scale is not None:
+            spec.scale.preflight()
+        check_values(self.held_rows(model.modality), model.meta_)
+        spec = self.spec  # held_rows may have turned automatic streaming off (only tables stream)
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
         options = self.options_for(model)
         if spec.conditions and model.supports_conditions:
@@ -249,13 +259,32 @@ class Run:
                                distance=self.engine.distance_for(model.modality, model.domain))
         for check in (*validators, *privacy_filters):
             check.prepare(context)
+        if spec.scale is not None:  # chunks sampled, gated and written one partition each (Dask or in process)
+            from .scale.runner import deliver_streamed
+
+            return deliver_streamed(self, model, reference, holdout, options, validators, privacy_filters, context,
+                                    time.perf_counter())
 
         self.step(f"sampling {spec.rows:,} records through {len(validators)} validators and "
                   f"{len(privacy_filters)} privacy filters")
         start = time.perf_counter()
         sampled = sample_checked(model, spec.rows, validators, privacy_filters, context, options, spec.seed,
                                  spec.conditions)
+        report = self.build_report(model, sampled, reference, holdout, options, validators, privacy_filters, context,
+                                   start)
+        result = Result(sampled.records, sampled.rejected, sampled.rejected_info, report,
+                        writers=self.engine.active("writers", model.modality, model.domain), context=context)
+        if isinstance(spec.out, Database):
+            result.report = write_result(result, spec.out, overwrite=spec.overwrite)
+        elif spec.out is not None:
+            result.save(spec.out, fmt=spec.fmt, overwrite=spec.overwrite)
+        return result
 
+    def build_report(self, model: Generator, sampled: "Sampled", reference: Records | None, holdout: Records | None,
+                     options: RunOptions, validators: Sequence[Validator], privacy_filters: Sequence[PrivacyFilter],
+                     context: CheckContext, start: float) -> dict[str, Any]:
+        """Metrics, privacy audit and release decision on ``sampled.records``, and the report around them."""
+        spec = self.spec
         t0 = time.perf_counter()
         self.step("measuring quality against the real records")
         metrics, compared_with = {}, None
@@ -303,14 +332,19 @@ class Run:
             },
             "lineage": self.lineage,
         }
-        report = finite(report)  # report.json is JSON: NaN/inf (a metric that could not be computed) become null
-        result = Result(sampled.records, sampled.rejected, sampled.rejected_info, report,
-                        writers=self.engine.active("writers", model.modality, model.domain), context=context)
-        if isinstance(spec.out, Database):
-            result.report = write_result(result, spec.out, overwrite=spec.overwrite)
-        elif spec.out is not None:
-            result.save(spec.out, fmt=spec.fmt, overwrite=spec.overwrite)
-        return result
+        return finite(report)  # report.json is JSON: NaN/inf (a metric that could not be computed) become null
+
+    def held_rows(self, modality: str) -> int:
+        """Records held in memory at once: a chunk when streaming (tables), else all; automatic streaming is
+        turned off here for records that are not tables."""
+        scale = self.spec.scale
+        if scale is not None and modality != "table":
+            if not scale.auto:
+                raise ConfigError(f"--chunk-rows/--scheduler stream tables: expected a table generator, not {modality} "
+                                  "records (those are delivered in memory)")
+            self.spec = self.spec.model_copy(update={"scale": None})
+            scale = None
+        return self.spec.rows if scale is None else min(self.spec.rows, scale.chunk_rows)
 
     def evaluate(self, real: Records, synthetic: Records, holdout: Records | None, domain: str | None) -> dict[str, Any]:
         """Metrics and audit of records made elsewhere: the same steps :meth:`deliver` measures with."""

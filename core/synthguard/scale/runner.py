@@ -1,0 +1,235 @@
+"""A chunked run: every chunk sampled, validated, gated and written as one partition, on Dask or in process.
+
+::
+
+    prepare the gate once (thresholds from the holdout, exactly as in memory)  ->  shared faiss index
+      -> chunk i (any worker, any order): sample with chunk_seed(seed, i) -> validators -> privacy gate
+         -> synthetic/part-i.parquet (+ rejected/part-i.parquet) in the run's temporary directory
+      -> driver: counts and a uniform sample (bottom-k over all chunks)
+      -> metrics + privacy audit + release decision on that sample -> report.json/html -> the directory appears
+
+Peak memory is one chunk per worker plus the sample, whatever ``rows`` is.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..contract import CheckContext, Generator, PrivacyFilter, Validator
+from ..data import Table
+from ..errors import ConfigError, SynthGuardError
+from ..io.atomic import atomic_directory
+from ..io.partitioned import partition_name, write_partition
+from .chunks import ChunkPlan, UniformSample, chunk_seed, sample_keys
+from .options import CONNECT_TIMEOUT, ScaleOptions
+
+#: Times Dask runs a chunk again after it raised (a worker that dies is handled by Dask's own
+#: ``distributed.scheduler.allowed-failures``: its tasks are rerun elsewhere, up to that many deaths).
+RETRIES = 2
+
+
+@dataclass
+class ChunkJob:
+    """Everything a worker needs to deliver any chunk: shipped to each worker once (Dask ``scatter``)."""
+
+    model: Generator
+    validators: Sequence[Validator]
+    privacy_filters: Sequence[PrivacyFilter]
+    context: CheckContext
+    options: Any
+    conditions: dict[str, Any]
+    plan: ChunkPlan
+    seed: int
+    folder: str
+    fmt: str
+    sample_size: int
+
+
+@dataclass
+class ChunkOutcome:
+    """What a chunk tells the driver: counts, timings and its offer to the uniform sample (not its rows)."""
+
+    index: int
+    delivered: int
+    sampled: int
+    rejected: int
+    rounds: int
+    tally: dict[str, int]
+    rejected_by_stage: dict[str, int]
+    sample_seconds: float
+    check_seconds: float
+    offer: pd.DataFrame = field(repr=False)
+    keys: np.ndarray = field(repr=False)
+
+
+def run_chunk(job: ChunkJob, index: int) -> ChunkOutcome:
+    """Sample, validate, gate and write chunk ``index`` (what one Dask task does)."""
+    from ..pipeline import sample_checked
+
+    rows = job.plan.size(index)
+    got = sample_checked(job.model, rows, job.validators, job.privacy_filters, job.context, job.options,
+                         chunk_seed(job.seed, index), job.conditions or None)
+    folder = Path(job.folder)
+    write_partition(got.records, folder / "synthetic", index, job.fmt)
+    rejected = 0 if got.rejected is None else len(got.rejected)
+    if rejected:
+        extra = {f"_{c}": got.rejected_info[c].to_numpy() for c in got.rejected_info.columns}
+        write_partition(got.rejected, folder / "rejected", index, job.fmt, extra=extra)
+    offer, keys = UniformSample.offer(got.records.frame, sample_keys(job.seed, index, len(got.records)),
+                                      job.sample_size)
+    stages = got.rejected_info["stage"].value_counts().to_dict() if rejected else {}
+    return ChunkOutcome(index=index, delivered=len(got.records), sampled=got.sampled, rejected=rejected,
+                        rounds=got.rounds, tally=dict(got.tally), rejected_by_stage={str(k): int(v) for k, v in stages.items()},
+                        sample_seconds=got.sample_seconds, check_seconds=got.check_seconds, offer=offer, keys=keys)
+
+
+def execute(job: ChunkJob, scale: ScaleOptions) -> Iterator[ChunkOutcome]:
+    """Every chunk's outcome, in the order they finish (in process: in chunk order)."""
+    chunks = job.plan.chunks
+    if scale.scheduler is None:
+        for index in range(chunks):
+            yield run_chunk(job, index)
+        return
+    with connect(scale) as client:
+        [shared] = client.scatter([job], broadcast=True, hash=False)  # the model, gate and index: once per worker
+        from distributed import as_completed
+
+        window = max(2, 2 * len(client.scheduler_info(n_workers=-1).get("workers", {})) or 2)
+        pending = iter(range(chunks))
+
+        def submit(index: int):
+            return client.submit(run_chunk, shared, index, key=f"synthguard-chunk-{index}", pure=False,
+                                 retries=RETRIES)
+
+        running = as_completed([submit(i) for _, i in zip(range(window), pending)])
+        for future in running:
+            outcome = future.result()
+            future.release()
+            nxt = next(pending, None)
+            if nxt is not None:
+                running.add(submit(nxt))
+            yield outcome
+
+
+class connect:
+    """A Dask client for ``scale.scheduler``: a LocalCluster started (and stopped) here, or an existing cluster."""
+
+    def __init__(self, scale: ScaleOptions):
+        self.scale = scale
+        self.cluster = self.client = None
+
+    def __enter__(self):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError("--scheduler needs Dask: expected `pip install synthguard[scale]`") from None
+        import dask
+
+        try:
+            if self.scale.scheduler == "local":
+                workers = self.scale.workers or os.cpu_count() or 1
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+            else:
+                with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
+                    self.client = Client(self.scale.scheduler, timeout=f"{CONNECT_TIMEOUT}s")
+        except (OSError, TimeoutError) as err:
+            self.__exit__(None, None, None)
+            raise ConfigError(f"Dask scheduler {self.scale.scheduler} cannot be reached ({err}): expected a running "
+                              "scheduler (`dask scheduler` on that host) or --scheduler local") from None
+        return self.client
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def share_index(context: CheckContext, scale: ScaleOptions) -> dict[str, Any] | None:
+    """Put the shared faiss index where the near-copy/NNDR filters look for it (after they calibrated)."""
+    if context.reference is None or context.distance is None:
+        return None
+    from .index import SharedIndex
+
+    index = SharedIndex(context.nearest_reference(), kind=scale.index)
+    context._shared["nearest"] = index
+    context._shared.pop("last_search", None)  # the holdout's search: not needed by the chunks
+    return index.describe()
+
+
+def deliver_streamed(run, model: Generator, reference, holdout, options, validators: Sequence[Validator],
+                     privacy_filters: Sequence[PrivacyFilter], context: CheckContext, start: float):
+    """Deliver ``run.spec.rows`` records chunk by chunk into partitioned Parquet/CSV at ``run.spec.out``."""
+    from ..pipeline import Sampled
+    from ..result import Result, write_html_report
+    from ..io.writers import json_default
+
+    spec, scale = run.spec, run.spec.scale
+    plan = ChunkPlan(spec.rows, min(scale.chunk_rows, spec.rows))
+    index = share_index(context, scale)
+    run.step(f"streaming {spec.rows:,} records in {plan.chunks:,} chunks of {plan.chunk_rows:,} "
+             f"({scale.scheduler or 'in process'}), {len(validators)} validators, {len(privacy_filters)} privacy filters")
+    import json
+
+    with atomic_directory(spec.out, overwrite=spec.overwrite) as tmp:
+        job = ChunkJob(model=model, validators=list(validators), privacy_filters=list(privacy_filters),
+                       context=context, options=options, conditions=dict(spec.conditions), plan=plan, seed=spec.seed,
+                       folder=str(tmp), fmt=spec.fmt, sample_size=scale.report_sample)
+        sample = UniformSample(scale.report_sample)
+        tally = {c.name: 0 for c in (*validators, *privacy_filters)}
+        totals = {"delivered": 0, "sampled": 0, "rejected": 0, "rounds": 0, "sample_seconds": 0.0,
+                  "check_seconds": 0.0}
+        stages: dict[str, int] = {}
+        done = 0
+        for outcome in execute(job, scale):
+            sample.add(outcome.index, outcome.offer, outcome.keys)
+            for key in ("delivered", "sampled", "rejected", "sample_seconds", "check_seconds"):
+                totals[key] += getattr(outcome, key)
+            totals["rounds"] = max(totals["rounds"], outcome.rounds)
+            for name, n in outcome.tally.items():
+                tally[name] = tally.get(name, 0) + n
+            for name, n in outcome.rejected_by_stage.items():
+                stages[name] = stages.get(name, 0) + n
+            done += 1
+            run.step(f"chunk {outcome.index} done ({done}/{plan.chunks}, {totals['delivered']:,} records)")
+        if totals["delivered"] != spec.rows:  # pragma: no cover - every chunk raises rather than deliver fewer
+            raise SynthGuardError(f"delivered {totals['delivered']} of {spec.rows} records")
+        measured = Table(sample.frame(), model.meta_)
+        sampled = Sampled(records=measured, rejected=None, rejected_info=pd.DataFrame(columns=["stage", "checks", "reason"]),
+                          tally=tally, rounds=totals["rounds"], sampled=totals["sampled"],
+                          sample_seconds=totals["sample_seconds"], check_seconds=totals["check_seconds"])
+        report = run.build_report(model, sampled, reference, holdout, options, validators, privacy_filters, context,
+                                  start)
+        report["sampling"] = {"rounds": totals["rounds"], "sampled": totals["sampled"], "rejected": totals["rejected"],
+                              "acceptance_rate": round(totals["delivered"] / max(totals["sampled"], 1), 4),
+                              "rejected_by_stage": stages,
+                              "seconds_are": "summed over chunks (CPU-seconds of the workers)"}
+        report["measured_on"] = {
+            "what": "uniform sample of the delivered records",
+            "rows": len(measured), "of": spec.rows,
+            "method": "bottom-k: each record gets a uniform key from the run seed and its chunk; the rows with the "
+                      "smallest keys over all chunks (a reservoir sample that does not depend on the scheduling)",
+            "covers": ["metrics", "privacy audit", "release decision"],
+            "not_covered": "the gate (validators and privacy filters) ran on every sampled record",
+        }
+        report["scale"] = {"chunks": plan.chunks, "chunk_rows": plan.chunk_rows,
+                           "scheduler": scale.scheduler or "in process", "chunk_seeds": "chunk_seed(seed, chunk index)",
+                           "near_copy_index": index, "retries": RETRIES,
+                           "wall_seconds": round(time.perf_counter() - start, 3)}
+        report["files"] = {"synthetic": "synthetic/", "partitions": [partition_name(i, spec.fmt) for i in
+                                                                     range(min(plan.chunks, 3))]
+                           + (["..."] if plan.chunks > 3 else []),
+                           "rejected": "rejected/", "report": "report.json", "html": "report.html"}
+        (tmp / "rejected").mkdir(exist_ok=True)
+        (tmp / "report.json").write_text(json.dumps(report, indent=2, default=json_default))
+        write_html_report(tmp, report)
+    return Result(measured, None, sampled.rejected_info, report, context=context)
