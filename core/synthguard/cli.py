@@ -585,6 +585,10 @@ from .augment_cli import augment_cmd  # noqa: E402 - its own module; registered 
 main.add_command(augment_cmd)
 
 
+from .explain.command import explain_cmd  # noqa: E402
+main.add_command(explain_cmd)
+
+
 def run() -> None:
     """Console-script entry point: user errors become one line and exit code 2."""
     try:

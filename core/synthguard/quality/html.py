@@ -304,6 +304,7 @@ def render_html(report: dict[str, Any]) -> str:
     from jinja2 import Environment
     from plotly.offline import get_plotlyjs
 
+    from ..explain.page import explain_section  # synthguard explain's section, when the run was explained
     from .report_page import PAGE
     from .report_augmentation import augmentation_section  # synthguard augment's section
 
@@ -350,5 +351,5 @@ def render_html(report: dict[str, Any]) -> str:
         loss_fig=_loss_fig(fit.get("history")), fit_figs=[*_metric_figs(fit, False), *_metric_figs(fit, True)],
         lineage_json=json.dumps({"timings": _obj(report.get("timings")), "lineage": lineage, "sampling": sampling},
                                 indent=2),
-        plugin_metrics=_plugin_metrics(other),
+        plugin_metrics=_plugin_metrics(other), explain_section=explain_section(report.get("explain")),
         augmentation_section=augmentation_section(report))

@@ -55,6 +55,7 @@ PAGE = r"""<!doctype html><html lang='en'><head><meta charset='utf-8'>
 <p>Device {{ fit.device }}, {{ fit.epochs_run or '—' }} epochs (best {{ fit.best_epoch or '—' }}), {{ fit.seconds or '—' }} s, seed {{ fit.seed }}, {{ fit.records }} training records.</p>
 {{ loss_fig }}
 {% for f in fit_figs %}{{ f }}{% endfor %}
+{{ explain_section }}
 <h2>Timings and lineage</h2>
 <pre>{{ lineage_json }}</pre>
 {% if plugin_metrics %}<h2>Domain metrics</h2>
