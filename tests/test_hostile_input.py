@@ -198,3 +198,36 @@ def test_a_single_sensor_series_is_one_clear_error_in_seconds(monkeypatch, capsy
                               "--rows", "3", "--out", str(tmp_path / "o"), *FOREVER)
     one_error(code, err, "too few to protect")
     assert time.perf_counter() - start < 120 and not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def rare_home(loans, tmp_path_factory) -> Path:
+    """loans.csv where two people live in a 'houseboat': too few for value protection to release that value."""
+    frame = pd.read_csv(loans)
+    frame.loc[[5, 17], "Home"] = "houseboat"
+    path = tmp_path_factory.mktemp("rare") / "rare.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_condition_on_a_value_protection_replaces_is_refused_before_training(monkeypatch, capsys, tmp_path,
+                                                                                rare_home):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(rare_home), "--rows", "5",
+                              "--condition", "Home=houseboat", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "condition Home='houseboat'", "too few people", "expected one of 'other', 'owner'",
+              "--no-value-protection")
+    assert not (tmp_path / "o").exists()
+
+
+def test_sample_names_value_protection_when_a_condition_asks_for_a_replaced_value(monkeypatch, capsys, tmp_path,
+                                                                                   rare_home):
+    code, _, err = synthguard(monkeypatch, capsys, "fit", "finance", "--data", str(rare_home), "--out",
+                              str(tmp_path / "model"), "--epochs", "1", "--set", "d_model=16", "--set", "n_layers=1",
+                              "--set", "n_heads=2", "--device", "cpu")
+    assert code == 0, err
+    start = time.perf_counter()
+    code, _, err = synthguard(monkeypatch, capsys, "sample", str(tmp_path / "model"), "--rows", "5",
+                              "--condition", "Home=houseboat", "--out", str(tmp_path / "o"))
+    one_error(code, err, "value 'houseboat' is unknown in column 'Home'", "expected one of",
+              "value protection replaced the values fewer than 5 to 7 people hold")
+    assert time.perf_counter() - start < 30 and not (tmp_path / "o").exists()

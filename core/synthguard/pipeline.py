@@ -199,6 +199,9 @@ class Run:
             self.lineage["canaries"] = self.canaries.summary()
         model = None if fit.forces_training or self.canaries is not None else self.pretrained(generator, source, train)
         if model is None:
+            if (spec.conditions and isinstance(train, Table) and fit.value_protection and not generator.protects_values
+                    and (fit.config or {}).get("epsilon") is None):  # a value it replaces would fail after the fit
+                check_released_conditions(train, spec.conditions, spec.seed)
             self.step(f"fitting {generator.name} on {len(train):,} records"
                       + (" (value protection first)" if isinstance(train, Table) and fit.value_protection else ""))
             start = time.perf_counter()
@@ -248,7 +251,10 @@ class Run:
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
         options = self.options_for(model)
         if spec.conditions and model.supports_conditions:
-            check_conditions(model.meta_, spec.conditions, model.extra_conditions)
+            try:
+                check_conditions(model.meta_, spec.conditions, model.extra_conditions)
+            except ConfigError as err:  # say why a value of the real data is missing from the model's
+                raise ConfigError(f"{err}{protected_note(model.fit_info_)}") from None
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
         known = model.reference_hashes_  # plus the real rows, where value protection made the model's differ
@@ -459,6 +465,34 @@ class Run:
             out["unit"], out["training_units"] = unit_of(reference)
             out["holdout_units"] = unit_of(holdout)[1] if holdout is not None else None
         return out
+
+
+def protected_note(fit_info: Mapping[str, Any]) -> str:
+    """Why a category of the real data can be missing from a model trained with value protection ('' if not)."""
+    threshold = ((fit_info or {}).get("value_protection") or {}).get("threshold")
+    if not isinstance(threshold, dict):
+        return ""
+    return (f"; value protection replaced the values fewer than {threshold.get('low')} to {threshold.get('high')} "
+            "people hold before training, so they cannot be sampled (--no-value-protection keeps them)")
+
+
+def check_released_conditions(train: Table, conditions: Mapping[str, Any], seed: int) -> None:
+    """Conditions on values value protection would replace or drop (held by too few people, identifier columns),
+    refused before training: the fit would learn without them and sampling would fail after it."""
+    from .contract import _known_values
+    from .privacy.value_protection import protect
+
+    protected, report = protect(train, entities=train.groups(), seed=seed)  # as Engine.fit_records will, same seed
+    for col, value in conditions.items():
+        if col not in protected.meta.names:
+            raise DataError(f"condition {col}={value!r}: value protection drops column {col!r} (identifier-like: "
+                            f"nearly every value belongs to one person): expected a condition on a modelled column")
+        column = protected.meta.column(col)
+        values = [str(v) for v in column.categories or []]
+        if column.kind.value in ("categorical", "boolean") and str(value) not in values:
+            raise ConfigError(f"condition {col}={value!r}: value {str(value)!r} is held by too few people in column "
+                              f"{col!r} for value protection to release it: expected {_known_values(str(value), values)}"
+                              " (or --no-value-protection)")
 
 
 def unit_of(records: Records) -> tuple[str, int]:
