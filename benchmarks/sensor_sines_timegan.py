@@ -1,27 +1,31 @@
-"""The sensor generators on TimeGAN's Sines benchmark, scored with TimeGAN's own protocol (run by hand, not a test).
+"""The sensor generators on TimeGAN's protocol (Sines, and the shipped real panels cut the same way); run by hand.
 
-    python benchmarks/sensor_sines_timegan.py                 # 10,000 sequences x 24 steps x 5 features
-    python benchmarks/sensor_sines_timegan.py --rows 2000 --repeats 3 --generators sensor-conv-ar  # a quicker look
+    python benchmarks/sensor_sines_timegan.py --generators sensor-flow sensor --seeds 0 1 2   # Sines, 3 fits each
+    python benchmarks/sensor_sines_timegan.py --panel basic_motions --generators sensor-flow sensor --seeds 0 1 2 \
+        --out benchmarks/results/sensor_timegan_basic_motions.json
 
-The issue names TimeGAN's published scores as an anchor. They were measured on datasets this
-machine cannot fetch (Stocks: Yahoo; Energy: UCI) and on one it can rebuild exactly: Sines, a
-*simulated* panel (no real person or device behind it) that Yoon et al. (NeurIPS 2019) define in
-their code as, per sequence and feature, sin(f·t + φ) with f, φ ~ U(0, 0.1), t = 0..23, scaled to
-[0, 1]. This script draws it, fits each sensor generator (its defaults) on all of it, samples as
-many sequences, and scores them the way TimeGAN's ``metrics/`` do — re-implemented here in PyTorch
-because that code is TensorFlow 1 (the plugin's own scores use bigger classifiers and a holdout, so
-they are not comparable with the published table):
+The protocol is the one TimeGAN (Yoon et al., NeurIPS 2019, ``metrics/`` in its code) defined and Diffusion-TS
+(Yuan & Qiao, ICLR 2024, Table 1) reused, re-implemented here in PyTorch because that code is TensorFlow 1 (the
+plugin's own per-run scores use bigger classifiers and a holdout, so they are not comparable with the published table):
 
-* discriminative: a one-layer GRU with dim/2 units (2 here) reads each sequence, a linear output
-  on its last state says real or synthetic; 80% of each side trains it (2,000 Adam steps, lr 1e-3,
-  128 real + 128 synthetic a batch), the other 20% tests it; score |accuracy − 0.5|.
-* predictive: a one-layer GRU with dim/2 units trained on the synthetic sequences (5,000 steps,
-  batch 128, MAE) predicts the last feature one step ahead from the other features; score the
-  MAE on every real sequence.
+* data: Sines — per sequence and channel sin(f·t + φ) with f, φ ~ U(0, 0.1), t = 0..23, mapped to [0, 1]
+  (simulated: no real person or device behind it), 10,000 sequences × 24 steps × 5 channels; a real panel
+  (``--panel basic_motions|daphnet``) is MinMax-scaled to [0, 1] per channel over the whole panel and cut into
+  every 24-step window (stride 1), as TimeGAN's ``real_data_loading`` does for Stocks/Energy. The generator is
+  fitted on all of it (its defaults) and samples as many sequences.
+* discriminative: a ONE-layer GRU with dim/2 units (TimeGAN's ``GRUCell(num_units=hidden_dim)``; not two layers)
+  reads each sequence, a linear output on its last state says real or synthetic; 80% of each side trains it
+  (2,000 Adam steps, lr 1e-3, batches of 128 distinct real + 128 distinct synthetic), the other 20% tests it;
+  score |accuracy − 0.5|.
+* predictive: a one-layer GRU with dim/2 units trained on the synthetic sequences (5,000 steps, batch 128, MAE,
+  sigmoid output) predicts the last channel one step ahead from the other channels; score the MAE on every real
+  sequence.
 
-Each metric is repeated ``--repeats`` times (TimeGAN: 10) and reported as mean ± std; "real vs
-real" scores a second, independent draw of Sines in place of the synthetic data (what a perfect
-generator would get). Writes benchmarks/results/sensor_sines_timegan.json.
+Each metric is run ``--repeats`` times per fit (Diffusion-TS: 5; TimeGAN's paper: 10) and each generator is
+fitted once per ``--seeds`` seed; the table reports mean ± std over all runs, the JSON each fit's runs. "real vs
+real" scores a second, independent draw of Sines in place of the synthetic data (what a perfect generator would
+get); "real" predictive trains the predictor on the real panel itself (Diffusion-TS's "Original" row).
+Writes benchmarks/results/sensor_sines_timegan.json (or ``--out``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ import torch
 from torch import nn
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_sines_timegan.json"
+WINDOW = 24  # TimeGAN / Diffusion-TS: sequences of 24 steps
+PROTOCOL = ("TimeGAN (Yoon et al. 2019) metrics as Diffusion-TS (Yuan & Qiao 2024) runs them: data in [0, 1] (MinMax per "
+            "channel), 24-step windows (stride 1 on real panels), as many synthetic as real; discriminative: one-layer GRU "
+            "with dim/2 units + linear output, 80/20 split of each side, 2,000 Adam steps (lr 1e-3, 128 a side), "
+            "|accuracy - 0.5| on the 20%; predictive: one-layer GRU with dim/2 units trained on synthetic (5,000 steps, "
+            "batch 128, MAE) to predict the last channel one step ahead from the others, MAE on every real window; "
+            "each metric run 5 times per fit, mean ± std")
 #: Yoon et al. 2019, Table 2 (Sines): mean ± std over 10 metric runs.
 PUBLISHED = {"TimeGAN": {"discriminative": (0.011, 0.008), "predictive": (0.093, 0.019)}}
 
@@ -77,8 +88,8 @@ def discriminative(real: np.ndarray, syn: np.ndarray, seed: int, steps: int = 20
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     bce = nn.BCEWithLogitsLoss()
     for _ in range(steps):
-        r = real_train[torch.randint(len(real_train), (batch,), generator=gen)]
-        s = syn_train[torch.randint(len(syn_train), (batch,), generator=gen)]
+        r = real_train[torch.randperm(len(real_train), generator=gen)[:batch]]  # TimeGAN's batch_generator:
+        s = syn_train[torch.randperm(len(syn_train), generator=gen)[:batch]]    # 128 distinct rows a side
         logits = model(torch.cat([r, s]), every_step=False)[:, 0]
         loss = bce(logits, torch.cat([torch.ones(batch), torch.zeros(batch)]))
         opt.zero_grad()
@@ -98,7 +109,7 @@ def predictive(syn: np.ndarray, real: np.ndarray, seed: int, steps: int = 5000, 
     model = _Reader(dim - 1, max(1, dim // 2))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     for _ in range(steps):
-        x = s[torch.randint(len(s), (batch,), generator=gen)]
+        x = s[torch.randperm(len(s), generator=gen)[:batch]]
         pred = torch.sigmoid(model(x[:, :-1, :-1], every_step=True))
         loss = (pred - x[:, 1:, -1:]).abs().mean()
         opt.zero_grad()
@@ -117,42 +128,91 @@ def scores(real: np.ndarray, other: np.ndarray, repeats: int) -> dict:
             "discriminative_runs": [round(d, 4) for d in disc], "predictive_runs": [round(p, 4) for p in pred]}
 
 
+def windows(records, length: int = WINDOW):
+    """TimeGAN's real-data loading for a panel of recordings: per-channel MinMax to [0, 1] over the whole panel,
+    then every window of ``length`` steps (stride 1) of every recording; each window keeps its recording's statics
+    and id (so the generators' validation split keeps a recording's windows on one side)."""
+    import synthguard as sg
+
+    v = records.values
+    lo, hi = np.nanmin(v, axis=(0, 1)), np.nanmax(v, axis=(0, 1))
+    v = (v - lo) / np.where(hi > lo, hi - lo, 1.0)
+    starts = range(v.shape[1] - length + 1)
+    cut = np.stack([v[:, i:i + length] for i in starts], axis=1).reshape(-1, length, v.shape[2])
+    rec = np.repeat(np.arange(len(v)), len(starts))
+    statics = records.statics.iloc[rec].reset_index(drop=True) if records.statics.shape[1] else None
+    ids = np.asarray(records.entity_ids)[rec] if records.entity_ids is not None else rec.astype(str)
+    return sg.SequenceSet(cut, records.channels, statics, entity_ids=ids)
+
+
+def panel(name: str, rows: int, seed: int):
+    """(records to fit on, their values as the metrics read them) for ``sines`` or a shipped sensor dataset."""
+    import synthguard as sg
+
+    if name == "sines":
+        real = sines(rows, seed=seed)
+        return sg.SequenceSet(real, [f"sine_{i}" for i in range(real.shape[2])]), real
+    if name == "daphnet":  # the one long recording (110 s at 64 Hz) the dataset cuts into 1-s windows, whole again
+        recs = sg.datasets()[name].load()
+        whole = recs.values.reshape(1, -1, recs.values.shape[2])
+        recs = sg.SequenceSet(whole, recs.channels, entity_ids=np.array(["S06R02"]))
+    else:
+        recs = sg.datasets()[name].load()
+    cut = windows(recs)
+    return cut, cut.values
+
+
 def main() -> None:
     import synthguard as sg
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=10_000, help="sequences in the panel (TimeGAN: 10,000)")
-    ap.add_argument("--repeats", type=int, default=10, help="runs of each metric (TimeGAN: 10)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--panel", default="sines", choices=["sines", "basic_motions", "daphnet"],
+                    help="sines (simulated, 10,000 x 24 x 5) or a shipped real panel cut into 24-step windows")
+    ap.add_argument("--rows", type=int, default=10_000, help="sequences in the Sines panel (TimeGAN: 10,000)")
+    ap.add_argument("--repeats", type=int, default=5, help="runs of each metric per fit (Diffusion-TS: 5)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="fit seeds (each scored --repeats times)")
     ap.add_argument("--generators", nargs="+", default=["sensor", "sensor-conv-ar"])
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
-    real = sines(args.rows, seed=args.seed)
-    records = sg.SequenceSet(real, [f"sine_{i}" for i in range(real.shape[2])])
+    records, real = panel(args.panel, args.rows, seed=0)
+    n = len(real)
     rows = {}
     for generator in args.generators:
-        start = time.perf_counter()
-        model = sg.fit(generator, records, seed=args.seed, progress=True)
-        fit_s = time.perf_counter() - start
-        start = time.perf_counter()
-        syn = model.sample(args.rows, seed=args.seed).values
-        sample_s = time.perf_counter() - start
-        rows[generator] = {"fit_seconds": round(fit_s, 1), "epochs_run": model.fit_info_["epochs_run"],
-                           "sample_seconds": round(sample_s, 2), **scores(real, syn, args.repeats)}
-        print(generator, rows[generator], flush=True)
-    rows["real vs real (second draw)"] = scores(real, sines(args.rows, seed=args.seed + 1), args.repeats)
-    report = {"rows": args.rows, "shape": list(real.shape), "repeats": args.repeats, "seed": args.seed,
-              "published": {k: {m: list(v) for m, v in d.items()} for k, d in PUBLISHED.items()},
+        fits = []
+        for seed in args.seeds:
+            start = time.perf_counter()
+            model = sg.fit(generator, records, seed=seed, progress=False)
+            fit_s = time.perf_counter() - start
+            start = time.perf_counter()
+            syn = model.sample(n, seed=seed).values  # labelled panels: labels drawn by their training frequency
+            sample_s = time.perf_counter() - start
+            fits.append({"seed": seed, "fit_seconds": round(fit_s, 1), "epochs_run": model.fit_info_.get("epochs_run"),
+                         "sample_seconds": round(sample_s, 2), **scores(real, syn, args.repeats)})
+            print(generator, fits[-1], flush=True)
+        disc = [d for f in fits for d in f["discriminative_runs"]]
+        pred = [p for f in fits for p in f["predictive_runs"]]
+        rows[generator] = {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
+                           "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
+                           "discriminative_seed_means": [f["discriminative"][0] for f in fits],
+                           "fit_seconds": [f["fit_seconds"] for f in fits],
+                           "sample_seconds": [f["sample_seconds"] for f in fits], "fits": fits}
+    if args.panel == "sines":
+        rows["real vs real (second draw)"] = scores(real, sines(args.rows, seed=1), args.repeats)
+    rows["real (predictor trained on the real panel)"] = {
+        "predictive": scores(real, real, args.repeats)["predictive"]}
+    report = {"panel": args.panel, "shape": list(real.shape), "repeats": args.repeats, "seeds": args.seeds,
+              "protocol": PROTOCOL, "published": {k: {m: list(v) for m, v in d.items()} for k, d in PUBLISHED.items()},
               "results": rows, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
               "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print("| generator | fit s | discriminative ↓ | predictive MAE ↓ |\n|---|---:|---|---|")
-    for name, published in PUBLISHED.items():
-        (d, ds), (p, ps) = published["discriminative"], published["predictive"]
-        print(f"| {name} (published) | — | {d:.3f} ± {ds:.3f} | {p:.3f} ± {ps:.3f} |")
+    if args.panel == "sines":
+        for name, published in PUBLISHED.items():
+            (d, ds), (p, ps) = published["discriminative"], published["predictive"]
+            print(f"| {name} (published) | — | {d:.3f} ± {ds:.3f} | {p:.3f} ± {ps:.3f} |")
     for name, r in rows.items():
-        d, p = r["discriminative"], r["predictive"]
+        d, p = r.get("discriminative", (float("nan"),) * 2), r["predictive"]
         print(f"| {name} | {r.get('fit_seconds', '—')} | {d[0]:.3f} ± {d[1]:.3f} | {p[0]:.3f} ± {p[1]:.3f} |")
 
 
