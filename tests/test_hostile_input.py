@@ -231,3 +231,39 @@ def test_sample_names_value_protection_when_a_condition_asks_for_a_replaced_valu
     one_error(code, err, "value 'houseboat' is unknown in column 'Home'", "expected one of",
               "value protection replaced the values fewer than 5 to 7 people hold")
     assert time.perf_counter() - start < 30 and not (tmp_path / "o").exists()
+
+
+def sensor_log(entities: int = 20, steps: int = 60) -> pd.DataFrame:
+    t = pd.date_range("2026-01-01", periods=steps, freq="100ms")
+    return pd.concat([pd.DataFrame({"entity": f"e{e}", "timestamp": t, "acc_x": np.sin(np.arange(steps) / 5 + e),
+                                    "acc_y": np.cos(np.arange(steps) / 7 + e)}) for e in range(entities)],
+                     ignore_index=True)
+
+
+def test_sensor_time_that_restarts_within_an_entity_is_refused_before_training(monkeypatch, capsys, tmp_path):
+    frame = sensor_log()
+    rows = frame.index[frame["entity"] == "e3"]
+    restarted = frame.loc[rows, "timestamp"].to_numpy()
+    restarted[30:] = restarted[:30] + np.timedelta64(50, "ms")  # the clock restarts halfway, between old readings
+    frame.loc[rows, "timestamp"] = restarted
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    start = time.perf_counter()
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", str(tmp_path / "log.csv"),
+                              "--entity-column", "entity", "--time-column", "timestamp", "--rows", "3",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "entity 'e3': time 'timestamp' goes back from 2026-01-01 00:00:02.900000",
+              "29 later readings fall before it", "expected one timeline per entity")
+    assert time.perf_counter() - start < 120 and not (tmp_path / "o").exists()
+
+
+def test_sensor_rows_out_of_order_without_a_restart_are_still_sorted():
+    fmt = sg.SequenceFormat(entity="entity", time="timestamp")
+    frame = sensor_log(entities=2)
+    expected, _ = sg.from_long_frame(frame, fmt)
+    newest_first = frame.iloc[::-1]
+    swapped = frame.iloc[[1, 0, *range(2, len(frame))]]
+    for log in (newest_first, swapped):
+        records, notes = sg.from_long_frame(log, fmt)
+        order = [list(records.entity_ids).index(e) for e in expected.entity_ids]  # newest first: e1 comes first
+        np.testing.assert_array_equal(records.values[order], expected.values)
+        assert "sorted_by_time" in notes

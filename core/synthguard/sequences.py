@@ -67,6 +67,7 @@ def from_long_frame(frame: pd.DataFrame, fmt: SequenceFormat | None = None) -> t
             t = _times(part[fmt.time], fmt.time)
             if np.isnan(t).any():
                 raise DataError(f"time column {fmt.time!r} has missing values for entity {key!r}: expected a time on every reading")
+            _check_one_timeline(t, part[fmt.time], key)
             order = np.argsort(t, kind="stable")
             unordered += int((np.diff(t) < 0).any())
             t, part = t[order], part.iloc[order]
@@ -186,6 +187,27 @@ def _times(series: pd.Series, name: str) -> np.ndarray:
     if _numeric(series):
         return series.to_numpy(dtype=float)
     raise DataError(f"time column {name!r} has dtype {series.dtype}: expected datetimes or numbers (seconds)")
+
+
+#: Fewest readings that must fall back before an earlier time for a step back to be a restarted timeline.
+RESTART_READINGS = 3
+
+
+def _check_one_timeline(t: np.ndarray, times: pd.Series, key: Any) -> None:
+    """Rows out of order are sorted (shuffled rows, a newest-first export, a swapped pair); a timeline that
+    *restarts* — time steps back a few times and whole stretches of readings fall before readings already seen
+    (a clock reset, two recordings under one entity) — is refused here, before any training: sorting would
+    interleave two recordings into one series and the model would learn that."""
+    back = np.flatnonzero(np.diff(t) < 0)
+    if not len(back) or len(back) > max(1, len(t) // 10):  # no step back, or out of order throughout: sorted
+        return
+    for i in back:
+        fallen = int((t[i + 1:] < t[i]).sum())
+        if fallen >= RESTART_READINGS:
+            raise DataError(f"entity {key!r}: time {times.name!r} goes back from {times.iloc[i]} to {times.iloc[i + 1]} "
+                            f"(row {i + 2} of the entity) and {fallen} later readings fall before it: expected one "
+                            "timeline per entity (a clock reset or two recordings under one entity: give each its "
+                            "own entity, or fix the times)")
 
 
 def _resample(t: np.ndarray, values: np.ndarray, period: float) -> np.ndarray:
