@@ -267,3 +267,32 @@ def test_sensor_rows_out_of_order_without_a_restart_are_still_sorted():
         order = [list(records.entity_ids).index(e) for e in expected.entity_ids]  # newest first: e1 comes first
         np.testing.assert_array_equal(records.values[order], expected.values)
         assert "sorted_by_time" in notes
+
+
+@pytest.mark.parametrize("name", ["scan.png", "scan.dcm"])
+def test_one_image_file_is_one_error_before_training(monkeypatch, capsys, tmp_path, name):
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.fromarray(np.zeros((32, 32), dtype=np.uint8)).save(path, format="PNG")  # a .dcm that is not DICOM alike
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "imaging", "--data", str(path), "--rows", "2",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, f"data {str(path)!r} is a single file", "expected a folder of DICOM/PNG/JPEG images")
+    assert not (tmp_path / "o").exists()
+
+
+def test_images_of_mixed_sizes_are_resized_to_one_size_then_judged_before_training(monkeypatch, capsys, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        shape = (32, 32) if i % 2 else (48, 40)
+        Image.fromarray((rng.random(shape) * 255).astype(np.uint8)).save(folder / f"img{i:02d}.png")
+    images = sg.Engine().to_records(folder, modality="image")
+    assert len({im.shape for im in images.images}) == 1  # one size: the documented resize, not an error
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "imaging", "--data", str(folder), "--rows", "2",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "12 records", "too few to protect")
+    assert not (tmp_path / "o").exists()
