@@ -12,7 +12,7 @@ the recording's static attributes (activity, device type...).
 
 from __future__ import annotations
 
-from synthguard_sequence import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig,
+from synthguard_sequence import (FlowSequenceConfig, FlowSequenceGenerator, LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig,
                                  MixtureSequenceGenerator, PARGenerator)
 
 
@@ -49,6 +49,22 @@ class SensorConvAR(LatentSequenceGenerator):
     description = ("convolutional autoregressive mixture: fits 12-15x faster than SDV PAR and 2.7-4.5x faster than "
                    "the LSTM, for a worse discriminative score (PyTorch)")
     Config = SensorConvARConfig
+    default_dataset = "basic_motions"
+
+
+class SensorFlowConfig(FlowSequenceConfig):
+    """Defaults chosen on TimeGAN's Sines and BasicMotions (benchmarks/README.md, "Sensor: against published scores")."""
+
+
+class SensorFlow(FlowSequenceGenerator):
+    """Whole multivariate recordings at once: a rectified flow (noise carried to a recording by a transformer's
+    velocity over time patches), conditional on the recording's static attributes (activity, device...)."""
+
+    name = "sensor-flow"
+    domain = "sensor"
+    role = "alternative"
+    description = "rectified flow over whole recordings, transformer over time patches (PyTorch)"
+    Config = SensorFlowConfig
     default_dataset = "basic_motions"
 
 

@@ -4,7 +4,7 @@ from synthguard import hookimpl
 
 from .datasets import DATASETS
 from .distance import ShapeDistance
-from .generator import SensorConvAR, SensorGenerator, SensorPAR
+from .generator import SensorConvAR, SensorFlow, SensorGenerator, SensorPAR
 from .metrics import METRICS
 from .validators import VALIDATORS
 
@@ -13,6 +13,7 @@ from .validators import VALIDATORS
 def register_generators(register):
     register(SensorGenerator)
     register(SensorConvAR)
+    register(SensorFlow)
     register(SensorPAR)
 
 

@@ -32,7 +32,8 @@ def fitted(motions):
 def test_the_plugin_registers_its_generators_checks_distance_and_datasets():
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
     roles = {g["name"]: g["role"] for g in entry["generators"]}
-    assert roles == {"sensor": "default", "sensor-conv-ar": "alternative", "sensor-par": "baseline"}
+    assert roles == {"sensor": "default", "sensor-conv-ar": "alternative", "sensor-flow": "alternative",
+                     "sensor-par": "baseline"}
     assert {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike"} <= set(entry["validators"])
     assert "sensor.shape" in entry["distances"]
     assert {"basic_motions", "daphnet"} <= set(entry["datasets"])

@@ -4,6 +4,8 @@
   at every step (:class:`SequenceMixtureLSTM`);
 * :class:`LatentSequenceGenerator` — the same generator around :class:`SequenceLatentMixture`: convolutions give
   every step a state at once and each reading is drawn from a mixture given that state and its last readings;
+* :class:`FlowSequenceGenerator` — whole recordings at once: a rectified flow whose velocity a small transformer
+  over time patches predicts (:class:`SequenceFlow`);
 * :class:`PARGenerator` — SDV's PARSynthesizer behind the generator contract (the baseline);
 * :class:`SequenceEncoder` — the numbers those networks see (standardised channels, coded statics).
 
@@ -13,6 +15,8 @@ registers its subclasses. It imports only SynthGuard's public API.
 """
 
 from .encoding import SequenceEncoder
+from .flow import SequenceFlow
+from .flow_generator import FlowSequenceConfig, FlowSequenceGenerator
 from .generator import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig, MixtureSequenceGenerator,
                         SequenceTrainingConfig)
 from .latent import SequenceLatentMixture
@@ -21,4 +25,4 @@ from .par import PARConfig, PARGenerator
 
 __all__ = ["SequenceEncoder", "SequenceMixtureLSTM", "SequenceLatentMixture", "SequenceTrainingConfig",
            "MixtureSequenceConfig", "MixtureSequenceGenerator", "LatentSequenceConfig", "LatentSequenceGenerator",
-           "PARConfig", "PARGenerator"]
+           "PARConfig", "PARGenerator", "SequenceFlow", "FlowSequenceConfig", "FlowSequenceGenerator"]

@@ -1,0 +1,74 @@
+"""The rectified-flow sequence generator: whole recordings at once, conditional on statics, reproducible from a bundle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+import torch
+from synthguard_sequence import FlowSequenceGenerator, SequenceFlow
+
+TINY = {"steps": 30, "hidden": 16, "layers": 1, "heads": 2, "solver_steps": 4, "batch_size": 16}
+
+
+class _Flow(FlowSequenceGenerator):
+    name, domain, role = "test-flow", "test", "alternative"
+
+
+def _recordings(n: int = 40, length: int = 30) -> sg.SequenceSet:
+    rng = np.random.default_rng(0)
+    kind = np.array(["calm", "busy"])[np.arange(n) % 2]
+    t = np.arange(length)[:, None]
+    amp = np.where(kind == "busy", 5.0, 0.5)[:, None, None]
+    values = amp * np.sin(t / 3 + rng.uniform(0, 6, (n, 1, 1))) + rng.normal(0, 0.05, (n, length, 2))
+    return sg.SequenceSet(values, ["a", "b"], pd.DataFrame({"kind": kind}), entity_ids=np.array([f"r{i}" for i in range(n)]))
+
+
+def test_the_velocity_field_keeps_the_window_shape_and_patches_cover_it_all():
+    model = SequenceFlow(3, [2], 1, length=10, hidden=16, layers=1, heads=2, patch=4)  # 10 steps: 3 patches, 2 padded
+    v = model.velocity(torch.randn(5, 10, 3), torch.rand(5), model.condition(torch.zeros(5, 1, dtype=torch.long),
+                                                                                torch.zeros(5, 2)))
+    assert v.shape == (5, 10, 3) and model.tokens == 3
+
+
+def test_missing_readings_drop_out_of_the_loss():
+    torch.manual_seed(0)
+    model = SequenceFlow(2, [], 0, length=8, hidden=16, layers=1, heads=2)
+    x = torch.randn(4, 8, 2)
+    gap = x.clone()
+    gap[:, 3:5, 1] = float("nan")
+    cats, nums = torch.zeros(4, 0, dtype=torch.long), torch.zeros(4, 0)
+    loss = model.loss(gap, cats, nums, generator=torch.Generator().manual_seed(1))
+    assert torch.isfinite(loss)
+    for p in model.parameters():  # make the output depend on the input so a gap's value would matter
+        torch.nn.init.normal_(p, std=0.1)
+    a = model.loss(gap, cats, nums, generator=torch.Generator().manual_seed(1))
+    gap[:, 3:5, 1] = float("nan")
+    assert torch.equal(a, model.loss(gap, cats, nums, generator=torch.Generator().manual_seed(1)))
+
+
+def test_a_fitted_flow_samples_whole_recordings_of_the_asked_kind_and_a_bundle_samples_the_same(tmp_path):
+    data = _recordings()
+    model = _Flow(**TINY).fit(data, seed=0)
+    assert model.fit_info_["steps"] == 30 and model.fit_info_["tokens"] == 30  # 30 steps, patch 1
+    out = model.sample(6, seed=2, conditions={"kind": "busy"})
+    assert out.values.shape == (6, 30, 2) and np.isfinite(out.values).all()
+    assert set(out.statics["kind"]) == {"busy"}
+    tensors, state = model._get_state()
+    again = _Flow(**TINY)
+    again.meta_ = model.meta_
+    again._set_state(tensors, state)
+    np.testing.assert_allclose(again.sample(6, seed=2, conditions={"kind": "busy"}).values, out.values, rtol=1e-5)
+
+
+def test_long_recordings_are_cut_into_at_most_max_tokens_patches_not_windows():
+    data = _recordings(n=8, length=300)
+    model = _Flow(**{**TINY, "steps": 2, "max_tokens": 16}).fit(data, seed=0)
+    assert model.fit_info_["patch"] == 19 and model.fit_info_["tokens"] == 16
+    assert model.sample(2, seed=0).values.shape == (2, 300, 2)  # whole recordings, native length
+
+
+def test_heads_that_do_not_divide_the_width_are_one_config_error():
+    with pytest.raises(sg.ConfigError, match="hidden=18 is not a multiple of heads=4"):
+        _Flow(**{**TINY, "hidden": 18, "heads": 4}).fit(_recordings(n=4), seed=0)
