@@ -59,6 +59,11 @@ def generate(generator: str, rows: int, **kwargs: Any) -> Result:
     return default_engine().generate(generator, rows, **kwargs)
 
 
+def augment(generator: str | Path | Generator, **kwargs: Any) -> Result:
+    """Fit (or load), deliver rebalanced synthetic records, measure real vs real + synthetic. See :meth:`Engine.augment`."""
+    return default_engine().augment(generator, **kwargs)
+
+
 def audit(real, synthetic, **kwargs: Any) -> dict[str, Any]:
     """Privacy audit of any synthetic dataset against its real training data. See :meth:`Engine.audit`."""
     return default_engine().audit(real, synthetic, **kwargs)
@@ -81,8 +86,8 @@ def datasets() -> Mapping[str, Dataset]:
 
 __all__ = [
     # what users call
-    "Engine", "fit", "load", "sample", "generate", "audit", "evaluate", "plugins", "datasets", "Result", "RunOptions",
-    "Database",
+    "Engine", "fit", "load", "sample", "generate", "augment", "audit", "evaluate", "plugins", "datasets", "Result",
+    "RunOptions", "Database",
     # the plugin contract (synthguard.contract, synthguard.hookspecs)
     "hookimpl", "ROLES", "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext",
     "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",

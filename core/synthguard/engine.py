@@ -280,6 +280,12 @@ class Engine:
                          value_protection=value_protection)
         return Run(self, spec, canaries=planted).generate(cls, records, source, fit)
 
+    def augment(self, generator: str | Path | Generator, *, target: str | None = None, **kwargs: Any) -> Result:
+        """Synthetic records to train a better model, and whether they do: see :func:`synthguard.augment.augment`."""
+        from .augment import augment
+
+        return augment(self, generator, target=target, **kwargs)
+
     def distance_for(self, modality: str, domain: str | None = None) -> type:
         """The record distance the gate and audit use for this modality/domain (a domain's own wins)."""
         from .privacy.distance import choose_distance

@@ -141,28 +141,36 @@ def _scores(kind: str, y: np.ndarray, pred: Prediction, minority: str | None,
     if kind == "regression":
         err = np.abs(np.asarray(pred.values, dtype=float) - y.astype(float))
         return {"mae": float(err.mean())}, {"mae": err[draws].mean(axis=1)}
-    from sklearn.metrics import roc_auc_score
-
     classes = list(pred.classes or [])
     y = np.array([str(v) for v in y], dtype=object)
     predicted = np.array(classes, dtype=object)[np.argmax(pred.proba, axis=1)]
     present = [c for c in np.unique(y)]
     score_of = {c: (pred.proba[:, classes.index(c)] if c in classes else np.zeros(len(y))) for c in present}
-    binary = len(present) == 2
+    scored = [minority] if len(present) == 2 and minority in present else present  # binary: the minority's AUC
 
-    def auc(idx: np.ndarray) -> float:
-        yy = y[idx]
-        scored = [minority] if binary and minority in present else present
-        vals = [roc_auc_score(yy == c, score_of[c][idx]) for c in scored if 0 < (yy == c).sum() < len(yy)]
-        return float(np.mean(vals)) if vals else float("nan")
+    def auc(idx: np.ndarray) -> np.ndarray:
+        """ROC AUC (one class vs the rest, averaged over classes) of each row of ``idx``: Mann-Whitney U from ranks
+        (scipy's rankdata, ties averaged), vectorised over the bootstrap resamples."""
+        from scipy.stats import rankdata
 
-    def recall(idx: np.ndarray) -> float:
+        per_class = []
+        for c in scored:
+            pos = y[idx] == c
+            n1 = pos.sum(axis=1)
+            n0 = pos.shape[1] - n1
+            ranks = rankdata(score_of[c][idx], axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_class.append(((ranks * pos).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0))
+        return np.nanmean(np.vstack(per_class), axis=0) if per_class else np.full(len(idx), np.nan)
+
+    def recall(idx: np.ndarray) -> np.ndarray:
         pos = y[idx] == minority
-        return float((predicted[idx][pos] == minority).mean()) if pos.any() else float("nan")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (pos & (predicted[idx] == minority)).sum(axis=1) / pos.sum(axis=1)
 
     all_idx = np.arange(len(y))
-    point = {"roc_auc": auc(all_idx), "minority_recall": recall(all_idx)}
-    boots = {"roc_auc": np.array([auc(d) for d in draws]), "minority_recall": np.array([recall(d) for d in draws])}
+    point = {"roc_auc": float(auc(all_idx[None, :])[0]), "minority_recall": float(recall(all_idx[None, :])[0])}
+    boots = {"roc_auc": auc(draws), "minority_recall": recall(draws)}
     return point, boots
 
 

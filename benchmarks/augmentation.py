@@ -1,0 +1,156 @@
+"""Does augmenting with synthetic records help a downstream model? The finance default beside SDV's, one protocol.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py                      # the three reference tables
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --datasets credit_data --models finance
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --models sdv-ctgan --regimes 1
+
+Protocol (:mod:`synthguard.quality.augmentation`): `generate`'s split of each reference table (80% training,
+20% holdout, split seed 0). In each regime (10%, 25%, 100% of the training records, stratified, seed 0) a
+generator is fit on that regime's real records only; a gradient-boosted classifier (HistGradientBoosting, the
+TSTR model) is trained on the real records alone, on real + synthetic at 0.5, 1 and 2 synthetic records per
+real one, and on synthetic records alone (as many as the real ones); all are scored on the same real holdout
+(ROC AUC and the minority class's recall), with 95% percentile-bootstrap intervals over the holdout records
+(200 resamples, paired across arms). `finance` is exactly `synthguard augment finance --dataset D --rows 2N`
+(N training records): at 100% the pretrained bundle, gated and audited; smaller regimes refit the default
+config on the subset, gated. SDV's synthesizers (defaults) are fit the same way and their samples used as they
+come (no gate: that is what their users get). The intervals cover the holdout's sampling error, not which real
+records a regime drew: read a small regime's uplift with that in mind.
+Writes benchmarks/results/augmentation_<dataset>.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+DATASETS = ["german_credit", "credit_data", "lending_club"]
+MODELS = ["finance", "sdv-gaussian-copula", "sdv-ctgan"]
+
+
+def finance(dataset: str, regimes: list[float], ratios: list[float], rebalance: str | None) -> dict:
+    import synthguard as sg
+    from synthguard.augment import augment
+
+    engine = sg.Engine()
+    train_rows = round(len(engine.dataset(dataset).load()) * 0.8)
+    start = time.perf_counter()
+    result = augment(engine, "finance", dataset=dataset, rows=round(max(ratios) * train_rows) + 1, regimes=regimes,
+                     ratios=ratios, rebalance=rebalance,
+                     options={"override_audit": "benchmark: the measurement, not a release"})
+    section = result.report["augmentation"]
+    return {"model": "finance", "seconds": round(time.perf_counter() - start, 1),
+            "release": result.report["release"]["decision"], "pretrained": result.report["lineage"].get("pretrained"),
+            **({"rebalance": section["rebalance"]} if "rebalance" in section else {}),
+            "measurement": section["measurement"]}
+
+
+def sdv(model: str, dataset: str, regimes: list[float], ratios: list[float]) -> dict:
+    import math
+
+    import synthguard as sg
+    from sdv.metadata import Metadata
+    from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
+    from synthguard.augment_tasks import TableTask
+    from synthguard.data import Table, holdout_split
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+    from synthguard.quality.augmentation import Regime, measure, subsample
+
+    ds = sg.Engine().dataset(dataset)
+    train, hold = holdout_split(ds.load(), HOLDOUT, seed=SPLIT_SEED)
+    task = TableTask()
+    labels = task.labels(train, ds.target)
+    cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-ctgan": CTGANSynthesizer}[model]
+    start = time.perf_counter()
+    out = []
+    for fraction in regimes:
+        real = subsample(train, labels, fraction, seed=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            synth = cls(Metadata.detect_from_dataframes({"t": real.frame}))  # SDV defaults (CTGAN: 300 epochs)
+            synth.fit({"t": real.frame})
+            frame = synth.sample(math.ceil(max(ratios) * len(real)))
+        frame = frame["t"] if isinstance(frame, dict) else frame
+        out.append(Regime(fraction, real, Table(frame[train.meta.names].reset_index(drop=True), train.meta),
+                          f"SDV {cls.__name__} (defaults) fit on these {len(real)} records, ungated"))
+    return {"model": model, "seconds": round(time.perf_counter() - start, 1),
+            "measurement": measure(task, ds.target, hold, out, ratios=ratios, seed=0)}
+
+
+def run(model: str, dataset: str, regimes: list[float], ratios: list[float], rebalance: str | None) -> dict:
+    if model == "finance":
+        return finance(dataset, regimes, ratios, rebalance)
+    return sdv(model, dataset, regimes, ratios)
+
+
+def table(dataset: str, rows: list[dict]) -> None:
+    print(f"\n{dataset}: AUC on the real holdout [95% CI]; uplift = best real + synthetic mix minus real-only")
+    print("| regime | model | real-only AUC | best mix | uplift [95% CI] | synthetic-only AUC | minority recall: real / best mix |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        if "error" in row:
+            print(f"| | {row['model']} | error: {row['error'][:80]} | | | | |")
+            continue
+        for reg in row["measurement"]["regimes"]:
+            arms = {a["arm"]: a for a in reg["arms"]}
+            base = arms.get("real", {})
+            mixed = [a for a in reg["arms"] if "uplift" in a and a["arm"] != "synthetic"]
+            best = max(mixed, key=lambda a: a["uplift"]["roc_auc"]["value"]) if mixed else None
+            syn = arms.get("synthetic", {})
+            if best is None:
+                print(f"| {reg['fraction']:.0%} | {row['model']} | {base.get('roc_auc')} | not measured | | | |")
+                continue
+            u = best["uplift"]["roc_auc"]
+            mark = "**" if u["significant"] else ""
+            print(f"| {reg['fraction']:.0%} ({reg['real_records']}) | {row['model']} | {base.get('roc_auc')} "
+                  f"| ×{best['ratio']:g}: {best['roc_auc']} | {mark}{u['value']:+.4f}{mark} [{u['ci'][0]}, {u['ci'][1]}] "
+                  f"| {syn.get('roc_auc', '—')} | {base.get('minority_recall')} / {best.get('minority_recall')} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=DATASETS)
+    parser.add_argument("--models", nargs="+", default=["finance", "sdv-gaussian-copula"], choices=MODELS)
+    parser.add_argument("--regimes", type=float, nargs="+", default=[0.1, 0.25, 1.0])
+    parser.add_argument("--ratios", type=float, nargs="+", default=[0.5, 1.0, 2.0])
+    parser.add_argument("--rebalance", default=None, metavar="SHARE",
+                        help="finance: hold the target's minority class at SHARE of the synthetic records")
+    parser.add_argument("--suffix", default="", help="results file name suffix")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    import synthguard as sg
+
+    for dataset in args.datasets:
+        target = sg.Engine().dataset(dataset).target
+        rebalance = f"{target}={args.rebalance}" if args.rebalance else None
+        rows = []
+        for model in args.models:
+            try:
+                rows.append(run(model, dataset, args.regimes, args.ratios, rebalance))
+            except Exception as err:  # the table shows the failure instead of losing the other runs
+                rows.append({"model": model, "error": f"{type(err).__name__}: {err}"})
+            print(f"{dataset} {model}: {rows[-1].get('seconds', 'error')} s", flush=True)
+        out = {"dataset": dataset, "target": target, "date": datetime.date.today().isoformat(),
+               "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py "
+                          f"--datasets {dataset} --models {' '.join(args.models)}"
+                          + (f" --regimes {' '.join(map(str, args.regimes))}" if args.regimes != [0.1, 0.25, 1.0] else "")
+                          + (f" --rebalance {args.rebalance}" if args.rebalance else ""),
+               "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+                           "torch": torch.__version__},
+               "results": rows}
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / f"augmentation_{dataset}{args.suffix}.json"
+        path.write_text(json.dumps(out, indent=2, default=str))
+        table(dataset, rows)
+
+
+if __name__ == "__main__":
+    main()
