@@ -20,6 +20,7 @@ from synthguard_sensor.metrics import (
     PredictiveMetric,
     SensorFidelityMetric,
     chance_level,
+    detectable_score,
     discriminative_score,
 )
 
@@ -141,6 +142,25 @@ def test_the_chance_level_is_what_a_coin_flipping_classifier_scores():
         flips = np.abs(rng.binomial(n, 0.5, size=200_000) / n - 0.5).mean()
         assert abs(chance_level(n) - flips) < 0.002
     assert round(chance_level(26), 3) == 0.077 and chance_level(400) < 0.02
+
+
+def test_the_detectable_score_is_what_a_classifier_that_much_better_than_chance_shows_at_least_4_times_in_5():
+    rng = np.random.default_rng(0)
+    for n, most in ((16, 0.95), (26, 0.92), (200, 0.84)):
+        edge = detectable_score(n)
+        flagged = np.abs(rng.binomial(n, 0.5 + edge, size=100_000) / n - 0.5) > 1.96 * 0.5 / np.sqrt(n)
+        assert 0.78 < flagged.mean() < most  # >= 80% power; conservative on few recordings (the null's spread)
+    assert round(detectable_score(16), 2) == 0.35 and detectable_score(2000) < 0.035
+
+
+def test_a_small_job_says_its_discriminative_score_cannot_judge_the_target(halves):
+    first, second = halves
+    metric = DiscriminativeMetric()
+    metric.steps = 30
+    result = metric.compute(first, second, sg.MetricContext(domain="sensor"))
+    n = result["test_recordings"]
+    assert result["detectable_score"] == pytest.approx(detectable_score(n), abs=1e-3) and not result["can_judge_target"]
+    assert f"only detect scores above {result['detectable_score']:.2f}" in result["verdict"]
 
 
 def test_discriminative_score_is_deterministic_and_leaves_torch_seed_alone(halves):
