@@ -17,8 +17,10 @@ import pandas as pd
 from ..data import Table
 from ..quality.figures import round_matrix, round_value, round_values
 
-#: Real rows the importances are averaged over (a seeded sample beyond it): columns² model passes over them.
+#: Real rows the importances are averaged over (a seeded sample beyond it): columns² model passes over them...
 IMPORTANCE_ROWS = 500
+#: ...and at most this many row-passes in all (a wide table gets fewer rows, at least 50).
+IMPORTANCE_BUDGET = 250_000
 #: A delivered record below this percentile of the holdout's log-likelihood is flagged.
 OUTLIER_PERCENTILE = 1.0
 
@@ -59,7 +61,7 @@ def conditional_importance(model: LikelihoodScorer, real: Table, seed: int = 0,
                            rows: int = IMPORTANCE_ROWS) -> dict[str, Any]:
     """``importance[i][j]``: mean drop of log p(x_i | others) when x_j is hidden too (nats; None on the diagonal)."""
     names = real.meta.names
-    table = _sample(real, rows, seed)
+    table = _sample(real, max(50, min(rows, IMPORTANCE_BUDGET // max(len(names) ** 2, 1))), seed)
     matrix = np.full((len(names), len(names)), np.nan)
     base_mean = []
     for i, target in enumerate(names):

@@ -204,7 +204,7 @@ class FinanceGenerator(Generator):
         out = self._score(tokens, lambda t: self.model_.column_log_prob(t, hidden.to(t.device).expand_as(t).clone(), col))
         return np.where(known, out, np.nan)
 
-    def log_likelihood(self, records: Table | pd.DataFrame, orders: int = 4, seed: int = 0) -> np.ndarray:
+    def log_likelihood(self, records: Table | pd.DataFrame, orders: int = 2, seed: int = 0) -> np.ndarray:
         """log p(record) in nats (numbers at their quantile bin): the chain rule over the columns in a random
         order, averaged over ``orders`` orders (an any-order model's orders agree only approximately); NaN for a
         record holding a value the model never saw."""
