@@ -97,6 +97,15 @@ def test_hostile_column_names_reach_the_pages_as_text(run, engine, tmp_path):
         assert '"&lt;img src=x onerror=alert(1)\\u003e"' in page  # a figure's axis label
 
 
+def test_a_bundle_is_sampled_through_the_gate_then_explained(run, engine, tmp_path):
+    result = explain(run / "model", data=run / "planted.csv", out=tmp_path / "sampled", rows=100, engine=engine)
+    assert result["records"]["synthetic"] == 100
+    assert {"synthetic.parquet", "rejected.parquet", "report.json", "explain.json"} <= {
+        p.name for p in (tmp_path / "sampled").iterdir()}
+    assert "model: the given bundle" in result["notes"]
+    assert result["importance"]["top"]["b"][0] == "a"
+
+
 def test_near_copies_are_explained_by_column_names_never_by_values():
     train = sg.Table.from_frame(pd.DataFrame({
         "age": [23, 35, 47, 59, 61, 72], "income": [1.5e4, 2.2e4, 3.1e4, 4.4e4, 5.0e4, 6.3e4],
