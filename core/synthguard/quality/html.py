@@ -331,6 +331,10 @@ def render_html(report: dict[str, Any]) -> str:
         (f"{share:.1%}" if isinstance(share, (int, float)) else "—", "closer to train than holdout (50% ideal)"),
         (mia.get("worst_auc", "—"), "worst membership-attack AUC (0.5 ideal)"),
     ]
+    measured = _obj(report.get("measured_on"))  # a chunked run: metrics and audit on a stated uniform sample
+    if measured:
+        cards.append((f"{measured.get('rows', 0):,} of {measured.get('of', 0):,}",
+                      "records measured (uniform sample): quality, audit and release decision"))
     if dist:
         fidelity_note = "Fewer than two numeric columns: no correlation matrix."
     elif report.get("modality", "table") != "table" and len(metrics):

@@ -136,7 +136,7 @@ class connect:
             if self.scale.scheduler == "local":
                 workers = self.scale.workers or os.cpu_count() or 1
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None)
+                                            dashboard_address=":0")
                 self.client = Client(self.cluster)
             else:
                 with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):

@@ -1,0 +1,155 @@
+"""Generating and gating many rows (issue 23): the chunked path on Dask vs the in-memory path.
+
+Runs the user's command in a child process,
+
+    synthguard generate GENERATOR --dataset DATASET --rows N --out DIR [--scheduler local --workers W]
+
+and records wall time, rows/s and peak RSS summed over the process and all its children (the Dask workers), sampled
+every 0.2 s with psutil, plus the report's own timings and gate counts. Also measures the recall of the IVF index
+against exact search on lending_club (its training split indexed; its unseen holdout and rows of the pretrained
+``finance`` bundle as queries).
+
+finance-gaussian-copula on credit_data by default: the cheapest finance generator (the default ``finance`` samples
+~160 rows/s per core, see --generator finance), and on lending_club SDV detects ``addr_state`` as a PII column
+and fakes full state names that the finance.categories validator rejects, every row.
+
+    python benchmarks/scale_generate.py --generator finance-gaussian-copula --rows 100000 1000000 \
+        --in-memory 100000 --workers 2          # results/scale_generate.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "scale_generate.json"
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+       "SYNTHGUARD_LOAD_PLUGINS": os.environ.get("SYNTHGUARD_LOAD_PLUGINS", "synthguard-finance")}
+
+
+def run(args: list[str]) -> dict:
+    """Run ``synthguard ARGS``; wall time and peak RSS of the process tree."""
+    exe = Path(sys.executable).with_name("synthguard")
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(exe), *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"synthguard {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return {"wall_seconds": round(wall, 1), "peak_rss_mib": round(peak / 2**20), "stdout": out.strip().splitlines()[:1]}
+
+
+def one(generator: str, dataset: str, rows: int, scheduler: str | None, workers: int, chunk_rows: int,
+        tmp: Path) -> dict:
+    out = tmp / f"out-{rows}-{scheduler or 'memory'}"
+    args = ["generate", generator, "--dataset", dataset, "--rows", str(rows), "--out", str(out), "--overwrite"]
+    if scheduler:
+        args += ["--scheduler", scheduler, "--workers", str(workers), "--chunk-rows", str(chunk_rows)]
+    measured = run(args)
+    report = json.loads((out / "report.json").read_text())
+    row = {"rows": rows, "path": f"chunked, --scheduler {scheduler}, {workers} workers" if scheduler else "in memory",
+           **measured, "rows_per_second": round(rows / measured["wall_seconds"]),
+           "fit_seconds": report["timings"].get("fit_seconds"),
+           "sample_seconds_summed": report["timings"]["sample_seconds"],
+           "checks_seconds_summed": report["timings"]["checks_seconds"],
+           "metrics_seconds": report["timings"]["metrics_seconds"], "audit_seconds": report["timings"]["audit_seconds"],
+           "rejected": report["sampling"]["rejected"], "release": report["release"]["decision"],
+           "measured_on": (report.get("measured_on") or {"rows": rows, "what": "all delivered records"}),
+           "near_copy_index": (report.get("scale") or {}).get("near_copy_index"),
+           "command": "synthguard " + " ".join(a if a != str(out) else "OUT" for a in (
+               args[:-1] if args[-1] == "--overwrite" else args))}
+    row["measured_on"] = {k: row["measured_on"][k] for k in ("rows", "what") if k in row["measured_on"]}
+    print(json.dumps({k: v for k, v in row.items() if k != "stdout"}), flush=True)
+    return row
+
+
+def ivf_recall(seed: int = 0) -> dict:
+    """IVF vs exact search on lending_club: the training split indexed, a synthetic sample and the holdout queried."""
+    import numpy as np
+
+    import synthguard as sg
+    from synthguard.contract import CheckContext
+    from synthguard.data import holdout_split
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+    from synthguard.scale.index import SharedIndex, recall
+
+    engine = sg.Engine()
+    records = engine.dataset("lending_club").load()
+    train, hold = holdout_split(records, HOLDOUT, seed=SPLIT_SEED)
+    context = CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=hold,
+                           distance=engine.distance_for("table", "finance"))
+    exact = context.nearest_reference()
+    try:
+        model, source = engine.load(engine.dataset("lending_club").bundles()["finance"]), "pretrained finance bundle"
+    except sg.SynthGuardError as err:  # a bundle being rebuilt: the cheapest generator, fitted on the training split
+        model = engine.fit_records("finance-gaussian-copula", train, source={"dataset": "lending_club"}, seed=seed)
+        source = f"finance-gaussian-copula fitted on the training split (pretrained bundle unusable: {err})"
+    synthetic = model.sample(2000, seed=seed)
+    out = {"queries": f"2000 synthetic records from the {source}, and the {len(hold)} holdout records",
+           "table": f"lending_club training split ({exact.size} distinct records, {exact._points.shape[1]} dims, "
+                    f"{exact.distance.name})"}
+    for share in (1 / 16, 1 / 8, 1 / 4):
+        index = SharedIndex(exact, kind="ivf", seed=seed)
+        index = SharedIndex(exact, kind="ivf", nprobe=max(1, round(index.nlist * share)), seed=seed)
+        key = f"nlist={index.nlist}, nprobe={index.nprobe}" + (" (default)" if share == 1 / 4 else "")
+        out[key] = {"synthetic_2000": recall(index, exact, synthetic), "holdout": recall(index, exact, hold)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--generator", default="finance-gaussian-copula")
+    parser.add_argument("--dataset", default="credit_data")
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--in-memory", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-rows", type=int, default=50_000)
+    parser.add_argument("--skip-recall", action="store_true")
+    parser.add_argument("--recall-only", type=Path, default=None, metavar="JSON",
+                        help="only the IVF recall, written to JSON (results/scale_ivf_recall.json)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    if args.recall_only:
+        result = {"benchmark": "scale_ivf_recall", "date": dt.date.today().isoformat(),
+                  "command": " ".join(["python", "benchmarks/scale_generate.py", *sys.argv[1:]]), **ivf_recall()}
+        args.recall_only.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=1))
+        return
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in args.in_memory:
+            runs.append(one(args.generator, args.dataset, rows, None, args.workers, args.chunk_rows, Path(tmp)))
+        for rows in args.rows:
+            runs.append(one(args.generator, args.dataset, rows, "local", args.workers, args.chunk_rows, Path(tmp)))
+            for p in Path(tmp).glob("out-*"):
+                subprocess.run(["rm", "-rf", str(p)], check=True)
+    result = {"benchmark": "scale_generate", "date": dt.date.today().isoformat(), "generator": args.generator,
+              "dataset": args.dataset, "machine": f"{os.cpu_count()} cores (shared with other jobs), no GPU",
+              "command": " ".join(["python", "benchmarks/scale_generate.py", *sys.argv[1:]]), "runs": runs}
+    if not args.skip_recall:
+        result["ivf_recall"] = ivf_recall()
+        print(json.dumps(result["ivf_recall"], indent=1), flush=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Chunked generation: the same gate per chunk, reproducible partitions on 1 or 2 Dask workers, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import synthguard as sg
+from synthguard.io.partitioned import partitions, read_partitioned
+from synthguard.scale import ChunkPlan, UniformSample, chunk_seed
+from synthguard.scale.index import SharedIndex, recall
+from toy import toy_plugin
+
+distributed = pytest.importorskip("distributed")
+
+LEAKY = {"nudge": True}  # the copycat's rows are copies or near copies: the gate has work in every chunk
+DELIVER = {"audit": False}  # the gate is what these tests look at (the report test runs the audit, on its sample)
+
+
+@pytest.fixture
+def engine():
+    return sg.Engine(plugins=[toy_plugin], load_entrypoints=False)
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 400
+    return pd.DataFrame({"age": rng.integers(18, 80, n), "income": rng.lognormal(10, 0.5, n).round(2),
+                         "segment": rng.choice(["retail", "private", "business"], n)})
+
+
+def cluster(workers: int):
+    """A LocalCluster in this process (threads), reachable at a tcp:// address like a real one."""
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, protocol="tcp",
+                                    dashboard_address=":0")
+
+
+@pytest.fixture
+def one_worker():
+    with cluster(1) as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture
+def two_workers():
+    with cluster(2) as c:
+        yield c.scheduler_address
+
+
+def generate(engine, frame, out, options=DELIVER, **scale):
+    return engine.generate("test-copycat", 3000, data=frame, out=out, config=LEAKY, options=options, seed=7,
+                           scale={"chunk_rows": 1000, **scale})
+
+
+def test_chunks_have_their_own_seeds_and_sizes():
+    plan = ChunkPlan(rows=2500, chunk_rows=1000)
+    assert (plan.chunks, [plan.size(i) for i in range(plan.chunks)]) == (3, [1000, 1000, 500])
+    assert len({chunk_seed(7, i) for i in range(1000)}) == 1000 and chunk_seed(7, 3) == chunk_seed(7, 3)
+    assert chunk_seed(7, 0) != chunk_seed(8, 0)
+
+
+def test_the_report_sample_is_uniform_and_order_free():
+    rng = np.random.default_rng(0)
+    offers = [(c, pd.DataFrame({"x": np.arange(c * 100, c * 100 + 100)}), rng.random(100)) for c in range(10)]
+    forward, backward = UniformSample(50), UniformSample(50)
+    for c, f, k in offers:
+        forward.add(c, *UniformSample.offer(f, k, 50))
+    for c, f, k in reversed(offers):
+        backward.add(c, *UniformSample.offer(f, k, 50))
+    keys = np.concatenate([k for _, _, k in offers])
+    smallest = np.sort(np.argsort(keys)[:50])  # rows x = global position: the 50 smallest keys overall
+    assert forward.frame()["x"].tolist() == backward.frame()["x"].tolist() == smallest.tolist()
+
+
+def test_each_partition_is_what_the_in_memory_gate_delivers_for_that_chunk(engine, frame, tmp_path):
+    train, hold = frame.iloc[:320], frame.iloc[320:]
+    model = engine.fit("test-copycat", train, config=LEAKY)
+    quiet = {"audit": False}
+    result = engine.sample(model, 2500, reference=train, holdout=hold, seed=7, options=quiet, out=tmp_path / "out",
+                           scale={"chunk_rows": 1000, "index": "exact"})
+    parts = partitions(tmp_path / "out" / "synthetic")
+    assert [p.name for p in parts] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    rejected = 0
+    for i, (part, rows) in enumerate(zip(parts, (1000, 1000, 500))):
+        # the in-memory path (its own exact search, thresholds from the holdout) with the chunk's seed
+        alone = engine.sample(model, rows, reference=train, holdout=hold, seed=chunk_seed(7, i), options=quiet)
+        pd.testing.assert_frame_equal(pd.read_parquet(part), alone.data)
+        assert {k: v for k, v in alone.report["privacy"]["core.near-copy"].items() if k != "rejected"} == \
+            {k: v for k, v in result.report["privacy"]["core.near-copy"].items() if k != "rejected"}
+        rejected += alone.report["sampling"]["rejected"]
+    assert result.report["sampling"]["rejected"] == rejected > 0
+    assert len(read_partitioned(tmp_path / "out" / "rejected")) == rejected
+
+
+def test_one_and_two_dask_workers_write_identical_partitions(engine, frame, tmp_path, one_worker, two_workers):
+    generate(engine, frame, tmp_path / "one", scheduler=one_worker)
+    generate(engine, frame, tmp_path / "two", scheduler=two_workers)
+    generate(engine, frame, tmp_path / "here")  # in process, no Dask
+    for name in ("one", "two"):
+        for a, b in zip(partitions(tmp_path / name / "synthetic"), partitions(tmp_path / "here" / "synthetic"),
+                        strict=True):
+            pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+    reports = [json.loads((tmp_path / n / "report.json").read_text()) for n in ("one", "two", "here")]
+    assert len({json.dumps(r["sampling"]) for r in reports}) == 1
+    assert reports[0]["scale"]["scheduler"] == one_worker
+
+
+def test_the_report_states_the_sample_it_measured(engine, frame, tmp_path):
+    result = generate(engine, frame, tmp_path / "out", report_sample=500,
+                      options={"override_audit": "the copycat leaks on purpose"})
+    measured = result.report["measured_on"]
+    assert (measured["rows"], measured["of"]) == (500, 3000) and "privacy audit" in measured["covers"]
+    assert result.report["audit"]["membership_inference"]  # measured, on the sample
+    assert len(result.records) == 500  # what the Python API returns: the sample, the output is on disk
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "500 of 3,000" in html and "records measured (uniform sample)" in html
+
+
+def test_a_failing_chunk_leaves_nothing_that_looks_complete(engine, frame, tmp_path):
+    with pytest.raises(sg.SamplingError):
+        engine.generate("test-copycat", 3000, data=frame, out=tmp_path / "out", seed=1, config={"copy_share": 1.0},
+                        options={"max_rounds": 2, **DELIVER}, scale={"chunk_rows": 1000})
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary sibling
+
+
+def test_the_ivf_index_travels_by_faiss_serialisation_and_finds_the_exact_neighbours_when_it_probes_all(
+        engine, frame, tmp_path):
+    result = generate(engine, frame, tmp_path / "out", index="exact")
+    exact = result.context._shared["nearest"]
+    from synthguard.privacy.distance import NearestRecords
+
+    flat = NearestRecords(exact.distance, result.context.reference)
+    ivf = SharedIndex(flat, kind="ivf", nlist=8, nprobe=8)
+    copy = pickle.loads(pickle.dumps(ivf))
+    assert recall(copy, flat, result.records, k=2)["recall_at_k"] == 1.0  # every cell probed: exact
+    partial = SharedIndex(flat, kind="ivf", nlist=8, nprobe=1)
+    assert recall(partial, flat, result.records, k=2)["recall_at_k"] <= 1.0
+
+
+def test_bad_scale_requests_are_refused_before_anything_runs(cli, tmp_path):
+    env = {"SYNTHGUARD_LOAD_PLUGINS": "synthguard-finance"}
+    out = tmp_path / "out"
+    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--rows", "1000000",
+               "--scheduler", "tcp://127.0.0.1:9", "--out", str(out), env=env)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: Dask scheduler tcp://127.0.0.1:9 cannot be reached")
+    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--rows", str(10**12),
+               "--out", str(out), env=env)
+    assert proc.returncode == 2 and "chunks: expected at most 100,000" in proc.stderr
+    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--scheduler", "local:8786",
+               "--out", str(out), env=env)
+    assert proc.returncode == 2 and "expected 'local' or tcp://HOST:PORT" in proc.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
