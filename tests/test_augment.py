@@ -146,3 +146,47 @@ def test_the_verdict_says_so_when_synthetic_data_helps_and_when_it_does_not():
     best = helps["regimes"][0]["arms"][2]["uplift"]["roc_auc"]
     assert best["significant"] and best["ci"][0] > 0
     assert noisy["verdict"].startswith("Synthetic data does not help here")
+
+
+def test_a_plugins_downstream_task_for_its_domain_wins_over_the_cores():
+    import types
+
+    from synthguard.augment import tasks_of
+    from synthguard.augment_tasks import DownstreamTask, choose_task
+
+    class DefaultPrediction(TableTask):
+        name = "test.default-prediction"
+        domains = ("finance",)
+
+    plugin = types.ModuleType("test_augment_task_plugin")
+    plugin.register_downstream_tasks = sg.hookimpl(lambda register: register(DefaultPrediction))
+    tasks = tasks_of(sg.Engine(plugins=[plugin], load_entrypoints=False))
+
+    assert choose_task(tasks, "table", "finance").name == "test.default-prediction"
+    assert choose_task(tasks, "table", "traffic").name == "core.table"
+    assert choose_task(tasks, "sequence", "sensor").name == "core.sequence"
+    assert choose_task(tasks, "image", "imaging") is None
+    assert all(issubclass(t, DownstreamTask) for t in tasks)
+
+
+def test_the_sequence_task_learns_an_activity_from_recordings():
+    from synthguard.augment_tasks import SequenceTask
+
+    rng = np.random.default_rng(0)
+
+    def recordings(n: int) -> sg.SequenceSet:
+        activity = rng.choice(["walking", "standing"], n)
+        amplitude = np.where(activity == "walking", 1.0, 0.1)[:, None, None]
+        values = amplitude * np.sin(np.linspace(0, 12, 50))[None, :, None] + 0.05 * rng.normal(size=(n, 50, 2))
+        return sg.SequenceSet(values, ["acc_x", "acc_y"], pd.DataFrame({"activity": activity}),
+                              np.array([f"r{i}" for i in range(n)]))
+
+    train, holdout = recordings(60), recordings(40)
+    task = SequenceTask()
+    result = measure(task, "activity", holdout, [Regime(1.0, train, recordings(60), "more recordings")],
+                     ratios=[1], bootstrap=50)
+
+    assert result["kind"] == "classification"
+    assert result["regimes"][0]["arms"][0]["roc_auc"] > 0.95
+    with pytest.raises(sg.DataError, match="--target fault: unknown static attribute 'fault': expected one of activity"):
+        task.labels(train, "fault")

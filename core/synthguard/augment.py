@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from .augment_rebalance import Rebalanced, class_shares, class_values, delivered_shares, parse_rebalance
-from .augment_tasks import DownstreamTask, builtin_tasks, choose_task
+from .augment_tasks import DownstreamTask, choose_task
 from .contract import Generator
 from .data import Records, Table, holdout_split
 from .errors import ConfigError, DataError, ReleaseRefused, SamplingError
 from .io.database import Database, as_target, check_output
-from .io.writers import free_name, write_frame
+from .io.writers import free_name, write_frame, write_records
 from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunSpec, _columns_of, check_seed
 from .quality.augmentation import BOOTSTRAP, FRACTIONS, RATIOS, Regime, measure, subsample
 from .result import Result
@@ -61,16 +61,20 @@ def rebalanced(model: Generator, rebalance: tuple[str, dict[str, float], dict[st
 
 
 class AugmentedWriter:
-    """Writes ``augmented.*``: the real training records, then the delivered synthetic ones, and ``_source``."""
+    """Writes ``augmented.*``: the real training records, then the delivered synthetic ones, and ``_source``
+    (a column of the table; an array of the NPZ for sequences and images)."""
 
     name = "augmented"
 
-    def __init__(self, real: Table, fmt: str):
+    def __init__(self, real: Records, fmt: str):
         self.real, self.fmt = real, fmt
 
     def write(self, records: Records, directory: Path, context: Any) -> list[str]:
-        frame = augmented_frame(self.real, records)
-        return [write_frame(frame, Path(directory) / "augmented", self.fmt).name]
+        if isinstance(records, Table):
+            return [write_frame(augmented_frame(self.real, records), Path(directory) / "augmented", self.fmt).name]
+        both = type(records).concat([self.real, records])
+        source = np.array(["real"] * len(self.real) + ["synthetic"] * len(records))
+        return [write_records(both, Path(directory) / "augmented", self.fmt, extra={SOURCE_COLUMN: source}).name]
 
 
 def augmented_frame(real: Table, synthetic: Table) -> pd.DataFrame:
@@ -82,9 +86,8 @@ def augmented_frame(real: Table, synthetic: Table) -> pd.DataFrame:
 
 
 def tasks_of(engine: "Engine") -> list[type[DownstreamTask]]:
-    """The downstream tasks installed plugins registered, then the core's."""
-    registered = getattr(engine.registry, "downstream_tasks", {}) or {}
-    return [e.obj for e in registered.values()] + builtin_tasks()
+    """The downstream tasks the core and installed plugins registered (``register_downstream_tasks``)."""
+    return [e.obj for e in engine.registry.downstream_tasks.values()]
 
 
 def augment(engine: "Engine", generator: str | Path | Generator, *, target: str | None = None,
@@ -157,7 +160,7 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     real_cols = _columns_of(run.model, run.train)
     section["augmented"] = {"real_records": len(real_cols), "synthetic_records": len(result.records),
                             "source_column": free_name(SOURCE_COLUMN, list(result.records.meta.names))
-                            if isinstance(result.records, Table) else None,
+                            if isinstance(result.records, Table) else SOURCE_COLUMN,
                             "real_rows": "the training split the generator learned from (the holdout is not in it)"}
     if run.holdout is None or not len(run.holdout):
         section["measurement"] = {"skipped": "no real holdout (--holdout 0): nothing to score the downstream models on"}
@@ -170,8 +173,7 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     result.report["augmentation"] = section
     result.report["kind"] = "augment"
     result.report["timings"]["augmentation_seconds"] = section["seconds"]
-    if isinstance(result.records, Table):
-        result.writers = [*result.writers, AugmentedWriter(real_cols, fmt)]
+    result.writers = [*result.writers, AugmentedWriter(real_cols, fmt)]
     if out is not None:
         result.save(out, fmt=fmt, overwrite=overwrite)
     return result
@@ -208,7 +210,7 @@ def _rebalance_plan(request: tuple[str, float] | None, target: str, task: Downst
     if column != target:
         raise ConfigError(f"--rebalance {column}={share}: expected the target column {target!r} "
                           f"(rebalancing holds the target's minority class at a share)")
-    if task.kind(records, target) != "classification" or not isinstance(records, Table):
+    if task.kind(records, target) != "classification":
         raise ConfigError(f"--rebalance {column}={share}: column {column!r} is not a class label "
                           "(a regression target): expected a categorical target")
     _, shares = class_shares(task.labels(train, target), column, share)

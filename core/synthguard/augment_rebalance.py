@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import Generator
-from .data import Records, Table
+from .data import Records, SequenceSet, Table
 from .errors import ConfigError, DataError, SamplingError
 
 #: Unconditional rounds a generator without conditional sampling gets to fill every class's quota.
@@ -106,16 +106,23 @@ class Rebalanced:
         return [p for parts in have.values() for p in parts]
 
 
+def _column(records: Records, column: str) -> pd.Series:
+    """A table's column, or a sequence set's static attribute (what a sequence generator conditions on)."""
+    if isinstance(records, Table):
+        return records.frame[column]
+    if isinstance(records, SequenceSet):
+        return records.statics[column]
+    raise DataError(f"--rebalance {column}: {records.modality} data: expected a table or sequences")
+
+
 def _labels(records: Records, column: str) -> np.ndarray:
-    if not isinstance(records, Table):
-        raise DataError(f"--rebalance {column}: expected a table")
-    return np.array([None if pd.isna(v) else str(v) for v in records.frame[column]], dtype=object)
+    return np.array([None if pd.isna(v) else str(v) for v in _column(records, column)], dtype=object)
 
 
-def class_values(table: Table, column: str) -> dict[str, Any]:
+def class_values(records: Records, column: str) -> dict[str, Any]:
     """Each class as text -> the value as the data holds it (what a condition names)."""
     out = {}
-    for v in table.frame[column].dropna().unique():
+    for v in _column(records, column).dropna().unique():
         out[str(v)] = v.item() if hasattr(v, "item") else v
     return out
 

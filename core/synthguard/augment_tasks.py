@@ -5,7 +5,7 @@ record (:meth:`DownstreamTask.labels`) and trains on some records to predict the
 (:meth:`DownstreamTask.fit_predict`); the core does the rest — which records each arm trains on, the
 bootstrap on the holdout, the uplift (:mod:`synthguard.quality.augmentation`).
 
-The core ships :class:`TableTask` (scikit-learn's HistGradientBoosting with the encoding TSTR uses). A plugin
+The core registers :class:`TableTask` (scikit-learn's HistGradientBoosting with the encoding TSTR uses). A plugin
 brings its own by registering a :class:`DownstreamTask` subclass through the ``register_downstream_tasks`` hook;
 for a run the one whose ``domains`` names the domain wins over a generic one (like distances).
 """
@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Sequence
+from typing import ClassVar, Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .data import ColumnKind, Records, Table
+from .data import ColumnKind, Records, SequenceSet, Table
 from .errors import DataError
 
 #: A numeric target with more distinct values than this is a regression target (as TSTR decides).
@@ -104,6 +104,60 @@ class TableTask(DownstreamTask):
         return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(x_hold))
 
 
+class SequenceTask(DownstreamTask):
+    """Sequences labelled by a static attribute (a recording's activity or fault): gradient-boosted trees on each
+    channel's summary (mean, spread, range, lag-1 change and autocorrelation) — a plain activity classifier."""
+
+    name = "core.sequence"
+    modalities = ("sequence",)
+    description = ("HistGradientBoosting on per-channel summaries (mean, std, min, max, mean |lag-1 change|, "
+                   "lag-1 autocorrelation) of each recording")
+
+    def kind(self, records: SequenceSet, target: str) -> Literal["classification", "regression"]:
+        y = self._static(records, target)
+        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+        return "regression" if numeric and y.nunique() > MAX_CLASSES else "classification"
+
+    def labels(self, records: SequenceSet, target: str) -> np.ndarray:
+        y = self._static(records, target)
+        if self.kind(records, target) == "regression":
+            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
+        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
+
+    def fit_predict(self, train: SequenceSet, holdout: SequenceSet, target: str, seed: int) -> Prediction:
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        y = self.labels(train, target)
+        if self.kind(train, target) == "regression":
+            model = HistGradientBoostingRegressor(random_state=seed).fit(summaries(train.values), y)
+            return Prediction(values=model.predict(summaries(holdout.values)))
+        model = HistGradientBoostingClassifier(random_state=seed).fit(summaries(train.values), y.astype(str))
+        return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(summaries(holdout.values)))
+
+    @staticmethod
+    def _static(records: Records, target: str) -> pd.Series:
+        if not isinstance(records, SequenceSet):
+            raise DataError(f"target {target!r}: the data is {records.modality} data: expected sequences")
+        if target not in records.statics.columns:
+            known = ", ".join(records.statics.columns) or "none"
+            raise DataError(f"--target {target}: unknown static attribute {target!r}: expected one of {known}")
+        return records.statics[target]
+
+
+def summaries(values: np.ndarray) -> np.ndarray:
+    """(records, time, channels) -> (records, 6 x channels) summary features; missing readings ignored."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing channel: NaN features, which HGB accepts
+        diff = np.diff(values, axis=1)
+        centred = values - np.nanmean(values, axis=1, keepdims=True)
+        lag = np.nanmean(centred[:, 1:] * centred[:, :-1], axis=1) / np.nanvar(values, axis=1)
+        parts = [np.nanmean(values, axis=1), np.nanstd(values, axis=1), np.nanmin(values, axis=1),
+                 np.nanmax(values, axis=1), np.nanmean(np.abs(diff), axis=1), lag]
+    return np.concatenate(parts, axis=1)
+
+
 def _column(records: Records, target: str):
     if not isinstance(records, Table):
         raise DataError(f"target {target!r}: the data is {records.modality} data: expected a table")
@@ -120,12 +174,4 @@ def choose_task(tasks: Sequence[type[DownstreamTask]], modality: str, domain: st
     return fitting[0] if fitting else None
 
 
-def builtin_tasks() -> list[type[DownstreamTask]]:
-    return [TableTask]
-
-
-def describe(task: DownstreamTask) -> dict[str, Any]:
-    return {"name": task.name, "description": task.description}
-
-
-__all__ = ["DownstreamTask", "Prediction", "TableTask", "choose_task", "MAX_CLASSES"]
+__all__ = ["DownstreamTask", "Prediction", "TableTask", "SequenceTask", "summaries", "choose_task", "MAX_CLASSES"]

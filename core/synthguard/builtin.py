@@ -84,3 +84,11 @@ def register_metrics(register):
     register(QualityMetric)
     register(TSTRMetric)
     register(DistributionsMetric)
+
+
+@hookimpl
+def register_downstream_tasks(register):
+    from .augment_tasks import SequenceTask, TableTask
+
+    register(TableTask)
+    register(SequenceTask)

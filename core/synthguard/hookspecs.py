@@ -155,5 +155,25 @@ def register_writers(register: Callable[[type], None]) -> None:
     """
 
 
+
+@hookspec
+def register_downstream_tasks(register: Callable[[type], None]) -> None:
+    """Register downstream tasks: the model ``synthguard augment`` trains to measure whether synthetic data helps.
+
+    Called once per engine, when the registry is first built. ``augment`` picks one task for the data's
+    modality and the generator's domain (a task whose ``domains`` names the domain beats a generic one; the
+    core registers :class:`~synthguard.augment_tasks.TableTask` for tables). It calls ``labels(records, target)``
+    and ``fit_predict(train, holdout, target, seed)`` for each arm (real only, real + synthetic at each ratio,
+    synthetic only) of each regime, and scores every arm on the same real holdout with bootstrap intervals
+    (:mod:`synthguard.quality.augmentation`).
+
+    :param register: call ``register(DownstreamTaskSubclass)`` (a subclass of
+        :class:`synthguard.augment_tasks.DownstreamTask` with a unique ``name``, ``modalities``, ``domains``,
+        ``kind``, ``labels`` and ``fit_predict``).
+    :return: nothing.
+
+    .. versionadded:: 0.3
+    """
+
 __all__ = ["hookimpl", "hookspec", "register_generators", "register_validators", "register_privacy_filters",
-           "register_datasets", "register_metrics", "register_distances", "register_writers"]
+           "register_datasets", "register_metrics", "register_distances", "register_writers", "register_downstream_tasks"]

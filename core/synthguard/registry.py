@@ -11,6 +11,7 @@ from typing import Any
 
 import pluggy
 
+from .augment_tasks import DownstreamTask
 from .contract import ROLES, Dataset, Distance, Generator, Metric, PrivacyFilter, Validator, Writer
 from .errors import PluginError
 
@@ -35,6 +36,7 @@ class Registry:
     metrics: dict[str, Entry] = field(default_factory=dict)
     distances: dict[str, Entry] = field(default_factory=dict)
     writers: dict[str, Entry] = field(default_factory=dict)
+    downstream_tasks: dict[str, Entry] = field(default_factory=dict)
 
     KINDS = {
         "generators": (Generator, True),
@@ -44,6 +46,7 @@ class Registry:
         "metrics": (Metric, True),
         "distances": (Distance, True),
         "writers": (Writer, True),
+        "downstream_tasks": (DownstreamTask, True),
     }
 
     def add(self, kind: str, plugin: str, obj: Any) -> None:
