@@ -129,12 +129,14 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=DATASETS)
     ap.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--out", default="peers_privacy.json", help="results file name under benchmarks/results "
+                    "(separate files let long peer runs go on beside the others)")
     ap.add_argument("--child", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(run_one(*args.child, args.rows)), flush=True)
         return
-    path = RESULTS / "peers_privacy.json"
+    path = RESULTS / args.out
     previous = json.loads(path.read_text())["results"] if path.exists() else []
     rows = [r for r in previous if (r["model"], r["dataset"]) not in {(m, d) for m in args.models for d in args.datasets}]
     for dataset in args.datasets:

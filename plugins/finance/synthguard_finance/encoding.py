@@ -116,6 +116,27 @@ class TableEncoder:
     def vocab_sizes(self) -> list[int]:
         return [c.vocab_size for c in self.codecs]
 
+    def ordinal_positions(self) -> list[list[float | None]]:
+        """Per column, each token's place in the column's order on [0, 1] (None: no order — a category or NaN).
+
+        Numbers and dates are ordered: bin 7 sits between bins 6 and 8, and a spike (e.g. 0.0) where its value
+        falls. Tokens alone do not say so — each is its own embedding — and on a small table the model never
+        learns from data that neighbouring bins behave alike (german_credit: duration x credit_amount
+        correlation 0.63 real, -0.04 sampled). The model reads these places through smooth basis functions.
+        Derived from the codecs (no extra state): tokens ranked by value, spikes by value, bins by midpoint.
+        """
+        out = []
+        for c in self.codecs:
+            if c.kind in ("categorical", "boolean"):
+                out.append([None] * c.vocab_size)
+                continue
+            edges = np.asarray(c.edges, dtype="float64")
+            where = [float(v) for v in c.values] + [float(m) for m in (edges[:-1] + edges[1:]) / 2]
+            rank = np.argsort(np.argsort(where, kind="stable"), kind="stable")
+            place = rank / max(len(where) - 1, 1)
+            out.append([float(x) for x in place] + [None] * int(c.has_nan))
+        return out
+
     # ------------------------------------------------------------------ encode
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:

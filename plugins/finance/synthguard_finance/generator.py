@@ -49,6 +49,8 @@ class FinanceConfig(TokenModelConfig):
                                 "the model has learned the columns' dependence (german_credit: 50 epochs = 250 steps)")
     d_model: int = Field(64, ge=8)
     n_heads: int = Field(4, ge=1)
+    ordinal_basis: int = Field(16, ge=0, le=64, description="smooth functions of a numeric token's place in its "
+                               "column's order shared by neighbouring bins (0 = every token on its own)")
 
 
 class FinanceGenerator(Generator):
@@ -69,7 +71,8 @@ class FinanceGenerator(Generator):
 
     def _build(self) -> AnyOrderTabularTransformer:
         c = self.config
-        return AnyOrderTabularTransformer(self.encoder_.vocab_sizes, c.d_model, c.n_layers, c.n_heads, c.dropout)
+        return AnyOrderTabularTransformer(self.encoder_.vocab_sizes, c.d_model, c.n_layers, c.n_heads, c.dropout,
+                                          positions=self.encoder_.ordinal_positions(), n_basis=c.ordinal_basis)
 
     def _fit(self, data: Table, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         c = self.config
@@ -182,6 +185,10 @@ class FinanceGenerator(Generator):
 
     def _set_state(self, tensors, state) -> None:
         self.encoder_ = TableEncoder.from_json(state["encoder"])
+        if "ordinal_basis" in self.Config.model_fields and "ord_in.weight" not in tensors:  # saved before numeric tokens knew their order: they sample as they did
+            self.config = self.Config.model_validate({**self.config.model_dump(), "ordinal_basis": 0})
+            tensors = {**tensors, "ord_in.weight": torch.zeros(self.config.d_model, 1),
+                       "ord_out.weight": torch.zeros(1, self.config.d_model)}
         self.model_ = self._build()
         self.model_.load_state_dict(tensors)
         self.model_.eval()

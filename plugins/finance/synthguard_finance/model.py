@@ -39,9 +39,32 @@ class ColumnPositions(nn.Module):
         return x + self.weight[None]
 
 
+def ordinal_basis(positions: list[list[float | None]] | None, vocab_sizes: list[int], n_basis: int) -> torch.Tensor:
+    """(total vocab, n_basis) smooth functions of each ordered token's place: its place ``q`` and cos(pi k q), k = 1..;
+    zeros for unordered tokens (categories, NaN) and when ``positions`` is None."""
+    total = sum(vocab_sizes)
+    basis = torch.zeros(total, max(n_basis, 1))  # width 1 of zeros when switched off: ord_in/ord_out stay inert
+    if positions is None or n_basis == 0:
+        return basis
+    flat = [p for col in positions for p in col]
+    if len(flat) != total:
+        raise ValueError(f"{len(flat)} token places for {total} tokens: expected one per token")
+    ordered = torch.tensor([p is not None for p in flat])
+    q = torch.tensor([0.0 if p is None else float(p) for p in flat])
+    k = torch.arange(n_basis, dtype=torch.float32)
+    features = torch.cos(torch.pi * k[None, :] * q[:, None])
+    features[:, 0] = q - 0.5  # cos(0) = 1 would duplicate the token's own embedding: the linear trend instead
+    return torch.where(ordered[:, None], features, torch.zeros_like(features))
+
+
 class AnyOrderTabularTransformer(nn.Module):
+    """``positions`` (see :meth:`TableEncoder.ordinal_positions`) give numeric tokens their order: each ordered
+    token's input embedding and output weight gain a shared smooth function of its place (``n_basis`` cosine
+    features through ``ord_in``/``ord_out``), so what the model learns about one bin carries over to its
+    neighbours. ``ord_out`` starts at zero: the untrained model still samples the marginals."""
+
     def __init__(self, vocab_sizes: list[int], d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
-                 dropout: float = 0.1):
+                 dropout: float = 0.1, positions: list[list[float | None]] | None = None, n_basis: int = 16):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
         n_cols, total = len(vocab_sizes), sum(vocab_sizes)
@@ -57,6 +80,11 @@ class AnyOrderTabularTransformer(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, total)
+        basis = ordinal_basis(positions, self.vocab_sizes, n_basis)
+        self.register_buffer("basis", torch.cat([basis, torch.zeros(n_cols, basis.shape[1])]), persistent=False)  # [MASK]: 0
+        self.ord_in = nn.Linear(basis.shape[1], d_model, bias=False)
+        self.ord_out = nn.Linear(d_model, basis.shape[1], bias=False)
+        nn.init.zeros_(self.ord_out.weight)
 
     def init_marginals(self, tokens: torch.Tensor) -> None:
         """Start from the per-column marginals: output bias = log frequency.
@@ -68,18 +96,19 @@ class AnyOrderTabularTransformer(nn.Module):
 
     def _encode(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])
-        return self.norm(self.encoder(self.col_emb(self.value_emb(ids))))
+        return self.norm(self.encoder(self.col_emb(self.value_emb(ids) + self.ord_in(self.basis[ids]))))
 
     def forward(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         """Logits (B, C, total vocab) for every column; entries of other columns' vocabularies are -inf."""
-        logits = self.head(self._encode(tokens, hidden))
+        h = self._encode(tokens, hidden)
+        logits = self.head(h) + self.ord_out(h) @ self.basis[:self.head.out_features].T
         return logits.masked_fill(~self.allowed[None], float("-inf"))
 
     def column_logits(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
         """Logits (B, vocab of ``col``) for one column: the output layer runs on that position and vocabulary only."""
         lo, hi = int(self.offsets[col]), int(self.offsets[col]) + self.vocab_sizes[col]
         h = self._encode(tokens, hidden)[:, col]
-        return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi])
+        return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi]) + self.ord_out(h) @ self.basis[lo:hi].T
 
     def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
         """Cross-entropy on a random subset of hidden columns (any-order objective).

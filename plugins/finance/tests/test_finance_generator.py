@@ -220,3 +220,31 @@ def test_vae_on_a_table_too_small_to_check_says_so():
     checked = sg.Engine().fit("finance-vae", sg.Table.from_frame(sg.datasets()["german_credit"].load().frame.head(100)),
                               seed=0, config={"epochs": 3, "width": 16})
     assert len(checked.fit_info_["memorization_checks"]) == 1  # 90 training rows, checked at the last epoch
+
+
+def _months_and_amounts(n: int = 400) -> sg.Table:
+    """A loan's amount grows with its duration (german_credit's duration x credit_amount: correlation 0.63)."""
+    rng = np.random.default_rng(0)
+    months = rng.choice(np.arange(6, 62, 2), n)
+    amount = (months * 120 * rng.lognormal(0, 0.35, n)).round(0)
+    return sg.Table.from_frame(pd.DataFrame({"months": months, "amount": amount, "age": rng.integers(19, 75, n)}))
+
+
+def test_numeric_tokens_know_their_order_categories_do_not():
+    table = _mixed()
+    places = dict(zip(table.meta.names, TableEncoder.fit(table, max_bins=8, max_values=8).ordinal_positions()))
+    assert all(p is None for p in places["product"] + places["defaulted"])
+    income = places["income"]  # 8 bins then the NaN token
+    assert income[-1] is None and income[:-1] == sorted(income[:-1]) and income[0] == 0.0 and income[-2] == 1.0
+    balance = places["balance"]  # the 0.0 spike first, then the bins above it
+    assert balance[0] == 0.0 and balance[1:] == sorted(balance[1:])
+
+
+def test_a_small_table_keeps_the_correlation_of_two_numeric_columns():
+    """400 rows, 28 durations x 64 amount bins: tokens that do not know their order learn next to nothing of the
+    trend in 40 epochs (sampled correlation 0.07 with ordinal_basis=0, 0.40 with it; real 0.78, 2026-12-03)."""
+    table = _months_and_amounts()
+    config = {"epochs": 40, "d_model": 16, "n_layers": 1, "n_heads": 2, "val_fraction": 0}
+    out = FinanceGenerator(config).fit(table, seed=0).sample(2000, seed=0).frame
+    real = np.corrcoef(table.frame["months"], table.frame["amount"])[0, 1]
+    assert np.corrcoef(out["months"], out["amount"])[0, 1] > real / 3
