@@ -132,3 +132,31 @@ def test_bad_input_is_one_error_line_and_writes_nothing(cli, tmp_path):
     other = cli("explain", str(tmp_path / "notes"))
     assert other.returncode == 2 and other.stderr.startswith("error:") and "report.json" in other.stderr
     assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["a.txt"]
+
+
+def test_the_finance_scores_are_log_probabilities_that_sum_to_one(engine):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"colour": rng.choice(["red", "blue", "green"], 200), "size": rng.choice(["S", "L"], 200)})
+    model = engine.fit("finance", frame, config={**TINY, "epochs": 3}, value_protection=False)
+    every = pd.DataFrame([(c, s) for c in ("red", "blue", "green") for s in ("S", "L")], columns=["colour", "size"])
+    # one column order: the chain rule gives a distribution over all six records
+    assert np.exp(model.log_likelihood(every, orders=1)).sum() == pytest.approx(1, abs=1e-4)
+    given = model.conditional_log_prob(every, "colour")  # p(colour | size): sums to 1 for each size
+    assert np.exp(given[every["size"] == "S"]).sum() == pytest.approx(1, abs=1e-4)
+    unseen = model.log_likelihood(pd.DataFrame({"colour": ["purple", "red"], "size": ["S", "S"]}))
+    assert np.isnan(unseen[0]) and np.isfinite(unseen[1])  # a value the model never saw is not scored
+
+
+def test_a_csv_output_is_read_back_with_its_formula_guard_taken_off(engine, tmp_path):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=150).round(4), "y": rng.normal(size=150).round(4),
+                          "-tag": rng.choice(["=A", "B"], 150)})
+    frame.to_csv(tmp_path / "real.csv", index=False)
+    engine.generate("finance", rows=50, data=tmp_path / "real.csv", config={**TINY, "epochs": 2}, fmt="csv",
+                    out=tmp_path / "out", options={"audit": False})
+    assert "'-tag" in (tmp_path / "out" / "synthetic.csv").read_text()
+    result = explain(tmp_path / "out", data=tmp_path / "real.csv", out=tmp_path / "ex", engine=engine)
+    assert result["dependencies"]["columns"] == ["x", "y", "-tag"]
+    from synthguard.explain.inputs import from_output
+
+    assert set(from_output(engine, tmp_path / "out", data=tmp_path / "real.csv").synthetic.frame["-tag"]) <= {"=A", "B"}

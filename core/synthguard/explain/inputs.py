@@ -81,6 +81,22 @@ def real_data(engine: "Engine", data: Any, source: dict[str, Any], split: dict[s
     return train, hold, notes
 
 
+def _read(path: Path) -> pd.DataFrame:
+    """A written table; from CSV with the ``'`` that neutralised formula-like cells and names taken off again."""
+    frame = read_table(path)
+    if path.suffix.lower() != ".csv":
+        return frame
+
+    def undo(v: Any) -> Any:
+        return v[1:] if isinstance(v, str) and v.startswith("'") and v[1:2] in ("=", "+", "-", "@") else v
+
+    frame.columns = [undo(c) for c in frame.columns]
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].map(undo)
+    return frame
+
+
 def _restrict(real: Table, names: list[str]) -> Table:
     """Real records with the columns the synthetic data has (value protection drops identifier columns)."""
     missing = [c for c in names if c not in real.meta.names]
@@ -126,7 +142,7 @@ def from_output(engine: "Engine", directory: str | Path, data: Any = None, model
     source = lineage.get("data_source") or fit.get("source") or {}
     train, hold, notes = real_data(engine, data, source, lineage.get("holdout") or fit.get("holdout"),
                                    f"{str(directory)!r}/report.json")
-    frame = read_table(syn_path)
+    frame = _read(syn_path)
     trained_on = train.fingerprint()
     train = _restrict(train, [c for c in frame.columns])
     hold = _restrict(hold, train.meta.names) if hold is not None else None
@@ -134,7 +150,7 @@ def from_output(engine: "Engine", directory: str | Path, data: Any = None, model
     rejected = None
     rej_path = directory / str(files.get("rejected", ""))
     if files.get("rejected") and rej_path.is_file():
-        rejected = read_table(rej_path)
+        rejected = _read(rej_path)
         rejected = restore_types(rejected, train.meta) if len(rejected) else rejected
     fingerprint = fit.get("source_fingerprint", fit.get("data_fingerprint"))
     if fingerprint and fingerprint != trained_on:
