@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .augment_rebalance import Rebalanced, class_shares, class_values, delivered_shares, parse_rebalance
+from .augment_rebalance import (Rebalanced, class_labels, class_shares, class_values, delivered_shares, parse_rebalance,
+                                quotas)
 from .augment_tasks import DownstreamTask, choose_task
 from .contract import Generator
 from .data import Records, Table, holdout_split
@@ -40,6 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: The column of ``augmented.*`` that says which rows are real and which synthetic.
 SOURCE_COLUMN = "_source"
+#: Rebalancing samples this share more records through the gate than it delivers, then keeps each class's quota.
+REBALANCE_SLACK = 0.1
 
 
 @dataclass
@@ -52,8 +55,33 @@ class AugmentRun(Run):
     holdout: Records | None = None
 
     def deliver(self, model: Generator, reference: Records | None = None, holdout: Records | None = None) -> Result:
+        """Rebalanced: REBALANCE_SLACK more records through the gate, audit and release decision, then each class's
+        quota of them (the gate rejects some classes more often than others: k-anonymity, near copies)."""
         self.model, self.train, self.holdout = model, reference, holdout
-        return super().deliver(rebalanced(model, self.rebalance), reference, holdout)
+        if self.rebalance is None:
+            return super().deliver(model, reference, holdout)
+        rows = self.spec.rows
+        self.spec = self.spec.model_copy(update={"rows": math.ceil(rows * (1 + REBALANCE_SLACK))})
+        try:
+            result = super().deliver(rebalanced(model, self.rebalance), reference, holdout)
+        finally:
+            self.spec = self.spec.model_copy(update={"rows": rows})
+        column, shares, _ = self.rebalance
+        keep = take_shares(class_labels(result.records, column), quotas(rows, shares))
+        result.report["rebalance_drawn_from"] = len(result.records)
+        result.records, result.report["rows"] = result.records.take(keep), len(keep)
+        return result
+
+
+def take_shares(labels: np.ndarray, want: Mapping[str, int]) -> np.ndarray:
+    """Positions holding ``want[c]`` records of each class c (the first ones: records come in random order); a class
+    short of its quota gives what it has and the rest is filled from the others, in order."""
+    chosen = [np.flatnonzero(labels == c)[:k] for c, k in want.items()]
+    keep = np.concatenate(chosen) if chosen else np.array([], dtype=int)
+    short = sum(want.values()) - len(keep)
+    if short > 0:
+        keep = np.concatenate([keep, np.setdiff1d(np.arange(len(labels)), keep)[:short]])
+    return np.sort(keep)
 
 
 def rebalanced(model: Generator, rebalance: tuple[str, dict[str, float], dict[str, Any]] | None):
@@ -155,6 +183,7 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     if plan is not None:
         column, shares, _ = plan
         section["rebalance"] = {"column": column, "minority_class": next(iter(shares)),
+                                "gated_and_audited": result.report.pop("rebalance_drawn_from", None),
                                 "requested_shares": {k: round(v, 4) for k, v in shares.items()},
                                 "delivered_shares": delivered_shares(result.records, column)}
     real_cols = _columns_of(run.model, run.train)

@@ -4,8 +4,9 @@
 batch; the other classes share the rest in their real proportions. A generator that samples
 conditionally (``supports_conditions``: the finance model) draws each class's records conditioned on it;
 any other draws unconditionally and keeps records by class until each class's quota is met (rejection
-sampling from the same model). The batch is shuffled, so the records the privacy gate keeps and
-delivers hold the shares within sampling error.
+sampling from the same model). The batch is shuffled; since the privacy gate rejects some classes more often than others
+(a rare class's records are more often a rare quasi-identifier combination), ``augment`` gates and audits 10%
+more records than it delivers and keeps each class's quota of them (:class:`synthguard.augment.AugmentRun`).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class Rebalanced:
                 break
             draw = self.model.sample(max(64, 2 * sum(want.values())), seed=int(
                 np.random.SeedSequence([seed, 7, round_no]).generate_state(1)[0]), conditions=conditions)
-            labels = _labels(draw, self.column)
+            labels = class_labels(draw, self.column)
             for c, k in missing.items():
                 idx = np.flatnonzero(labels == c)[:k]
                 if len(idx):
@@ -115,7 +116,8 @@ def _column(records: Records, column: str) -> pd.Series:
     raise DataError(f"--rebalance {column}: {records.modality} data: expected a table or sequences")
 
 
-def _labels(records: Records, column: str) -> np.ndarray:
+def class_labels(records: Records, column: str) -> np.ndarray:
+    """Each record's class in ``column`` as text (None where missing)."""
     return np.array([None if pd.isna(v) else str(v) for v in _column(records, column)], dtype=object)
 
 
@@ -128,9 +130,9 @@ def class_values(records: Records, column: str) -> dict[str, Any]:
 
 
 def delivered_shares(records: Records, column: str) -> dict[str, float]:
-    labels = _labels(records, column)
+    labels = class_labels(records, column)
     values, counts = np.unique([v for v in labels if v is not None], return_counts=True)
     return {str(v): round(c / len(labels), 4) for v, c in zip(values, counts)}
 
 
-__all__ = ["parse_rebalance", "class_shares", "quotas", "Rebalanced", "class_values", "delivered_shares"]
+__all__ = ["parse_rebalance", "class_shares", "quotas", "Rebalanced", "class_values", "class_labels", "delivered_shares"]
