@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import pickle
+import types
 
 import numpy as np
 import pandas as pd
 import pytest
 import synthguard as sg
 from synthguard.io.partitioned import partitions, read_partitioned
+from synthguard.pipeline import RunSpec
 from synthguard.scale import ChunkPlan, UniformSample, chunk_seed
 from synthguard.scale.index import SharedIndex, recall
 from toy import toy_plugin
@@ -144,13 +146,45 @@ def test_the_ivf_index_travels_by_faiss_serialisation_and_finds_the_exact_neighb
 def test_bad_scale_requests_are_refused_before_anything_runs(cli, tmp_path):
     env = {"SYNTHGUARD_LOAD_PLUGINS": "synthguard-finance"}
     out = tmp_path / "out"
-    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--rows", "1000000",
+    proc = cli("generate", "finance-gaussian-copula", "--dataset", "credit_data", "--rows", "1000000",
                "--scheduler", "tcp://127.0.0.1:9", "--out", str(out), env=env)
     assert proc.returncode == 2 and proc.stderr.startswith("error: Dask scheduler tcp://127.0.0.1:9 cannot be reached")
-    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--rows", str(10**12),
-               "--out", str(out), env=env)
-    assert proc.returncode == 2 and "chunks: expected at most 100,000" in proc.stderr
-    proc = cli("generate", "finance-gaussian-copula", "--dataset", "lending_club", "--scheduler", "local:8786",
-               "--out", str(out), env=env)
-    assert proc.returncode == 2 and "expected 'local' or tcp://HOST:PORT" in proc.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_scale_options_name_what_is_wrong(tmp_path):
+    with pytest.raises(sg.ConfigError, match="chunks: expected at most 100,000"):
+        RunSpec.of(10**12, out=str(tmp_path / "out"))  # streams, but not 20 million chunks: refused at once
+    with pytest.raises(sg.ConfigError, match="expected 'local' or tcp://HOST:PORT"):
+        RunSpec.of(10, out=tmp_path / "out", scale={"scheduler": "local:8786"})
+    with pytest.raises(sg.ConfigError, match="expected --out DIRECTORY"):
+        RunSpec.of(10, out=sg.Database("sqlite:///x.db", table="t"), scale={"chunk_rows": 5})
+    assert RunSpec.of(2_000_000, out=str(tmp_path / "out")).scale.auto  # large requests to a directory stream
+    assert RunSpec.of(2_000_000).scale is None and RunSpec.of(1000, out=str(tmp_path)).scale is None
+
+
+class FailsOnce(sg.Validator):
+    """Raises the first time it is armed and called (a chunk that fails once, as on a flaky node); keeps everything."""
+
+    name = "test.fails-once"
+    modalities = frozenset({"table"})
+    armed = False
+
+    def check(self, records, context):
+        if FailsOnce.armed:
+            FailsOnce.armed = False  # class attribute: shared by the in-process workers
+            raise OSError("transient failure")
+        return sg.Verdict.keep_all(len(records))
+
+
+def test_a_chunk_that_fails_is_run_again_by_dask_and_the_output_is_unchanged(frame, tmp_path, two_workers):
+    plugin = types.ModuleType("fails_once")
+    plugin.register_validators = sg.hookimpl(lambda register: register(FailsOnce))
+    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+    generate(engine, frame, tmp_path / "calm")
+    FailsOnce.armed = True
+    generate(engine, frame, tmp_path / "flaky", scheduler=two_workers)
+    assert not FailsOnce.armed  # it did fail once
+    for a, b in zip(partitions(tmp_path / "calm" / "synthetic"), partitions(tmp_path / "flaky" / "synthetic"),
+                    strict=True):
+        pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))

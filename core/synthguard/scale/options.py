@@ -71,7 +71,8 @@ def streaming_for(rows: int, scale: "ScaleOptions | dict | None", out) -> ScaleO
     from ..io.database import Database
 
     if scale is None:
-        return ScaleOptions(auto=True) if rows > STREAM_ABOVE and isinstance(out, Path) else None
+        directory = isinstance(out, (str, Path)) and not isinstance(out, Database)
+        return ScaleOptions(auto=True) if rows > STREAM_ABOVE and directory else None
     scale = validated(ScaleOptions, scale, "scale options")
     if out is None or isinstance(out, Database):
         where = "no --out" if out is None else "a database --out"
