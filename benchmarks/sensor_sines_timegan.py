@@ -48,8 +48,11 @@ PROTOCOL = ("TimeGAN (Yoon et al. 2019) metrics as Diffusion-TS (Yuan & Qiao 202
             "|accuracy - 0.5| on the 20%; predictive: one-layer GRU with dim/2 units trained on synthetic (5,000 steps, "
             "batch 128, MAE) to predict the last channel one step ahead from the others, MAE on every real window; "
             "each metric run 5 times per fit, mean ± std")
-#: Yoon et al. 2019, Table 2 (Sines): mean ± std over 10 metric runs.
-PUBLISHED = {"TimeGAN": {"discriminative": (0.011, 0.008), "predictive": (0.093, 0.019)}}
+#: Sines. TimeGAN: Yoon et al. 2019, Table 2, mean ± std over 10 metric runs. Diffusion-TS and TimeVAE: Diffusion-TS
+#: (ICLR 2024) Table 1, discriminative means as issue 25 quotes them (std and predictive not copied here: None).
+PUBLISHED = {"TimeGAN": {"discriminative": (0.011, 0.008), "predictive": (0.093, 0.019)},
+             "Diffusion-TS": {"discriminative": (0.006, None), "predictive": (None, None)},
+             "TimeVAE": {"discriminative": (0.041, None), "predictive": (None, None)}}
 
 
 def sines(rows: int, length: int = 24, features: int = 5, seed: int = 0) -> np.ndarray:
@@ -120,9 +123,9 @@ def predictive(syn: np.ndarray, real: np.ndarray, seed: int, steps: int = 5000, 
     return float((pred - r[:, 1:, -1:]).abs().mean())
 
 
-def scores(real: np.ndarray, other: np.ndarray, repeats: int) -> dict:
+def scores(real: np.ndarray, other: np.ndarray, repeats: int, predictive_repeats: int | None = None) -> dict:
     disc = [discriminative(real, other, seed=i) for i in range(repeats)]
-    pred = [predictive(other, real, seed=i) for i in range(repeats)]
+    pred = [predictive(other, real, seed=i) for i in range(repeats if predictive_repeats is None else predictive_repeats)]
     return {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
             "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
             "discriminative_runs": [round(d, 4) for d in disc], "predictive_runs": [round(p, 4) for p in pred]}
@@ -170,10 +173,17 @@ def main() -> None:
                     help="sines (simulated, 10,000 x 24 x 5) or a shipped real panel cut into 24-step windows")
     ap.add_argument("--rows", type=int, default=10_000, help="sequences in the Sines panel (TimeGAN: 10,000)")
     ap.add_argument("--repeats", type=int, default=5, help="runs of each metric per fit (Diffusion-TS: 5)")
+    ap.add_argument("--predictive-repeats", type=int, default=None, help="runs of the predictive score (default: --repeats)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0], help="fit seeds (each scored --repeats times)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config of the generators (all of them)")
+    ap.add_argument("--no-reference", action="store_true", help="skip the real-vs-real rows (when merging runs)")
+    ap.add_argument("--merge", type=Path, nargs="+", help="combine the JSON of runs split by seed or generator into --out")
     ap.add_argument("--generators", nargs="+", default=["sensor", "sensor-conv-ar"])
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
+    if args.merge:
+        return merge(args.merge, args.out)
+    config = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
 
     records, real = panel(args.panel, args.rows, seed=0)
     n = len(real)
@@ -182,35 +192,64 @@ def main() -> None:
         fits = []
         for seed in args.seeds:
             start = time.perf_counter()
-            model = sg.fit(generator, records, seed=seed, progress=False)
+            model = sg.fit(generator, records, seed=seed, progress=False, config=config or None)
             fit_s = time.perf_counter() - start
             start = time.perf_counter()
             syn = model.sample(n, seed=seed).values  # labelled panels: labels drawn by their training frequency
             sample_s = time.perf_counter() - start
             fits.append({"seed": seed, "fit_seconds": round(fit_s, 1), "epochs_run": model.fit_info_.get("epochs_run"),
-                         "sample_seconds": round(sample_s, 2), **scores(real, syn, args.repeats)})
+                         "sample_seconds": round(sample_s, 2), "config": config,
+                         **scores(real, syn, args.repeats, args.predictive_repeats)})
             print(generator, fits[-1], flush=True)
-        disc = [d for f in fits for d in f["discriminative_runs"]]
-        pred = [p for f in fits for p in f["predictive_runs"]]
-        rows[generator] = {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
-                           "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
-                           "discriminative_seed_means": [f["discriminative"][0] for f in fits],
-                           "fit_seconds": [f["fit_seconds"] for f in fits],
-                           "sample_seconds": [f["sample_seconds"] for f in fits], "fits": fits}
-    if args.panel == "sines":
-        rows["real vs real (second draw)"] = scores(real, sines(args.rows, seed=1), args.repeats)
-    rows["real (predictor trained on the real panel)"] = {
-        "predictive": scores(real, real, args.repeats)["predictive"]}
+        rows[generator] = summary(fits)
+    if args.panel == "sines" and not args.no_reference:
+        rows["real vs real (second draw)"] = scores(real, sines(args.rows, seed=1), args.repeats, args.predictive_repeats)
+    if not args.no_reference:
+        pred = [predictive(real, real, seed=i) for i in range(args.predictive_repeats or args.repeats)]
+        rows["real (predictor trained on the real panel)"] = {
+            "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)]}
     report = {"panel": args.panel, "shape": list(real.shape), "repeats": args.repeats, "seeds": args.seeds,
               "protocol": PROTOCOL, "published": {k: {m: list(v) for m, v in d.items()} for k, d in PUBLISHED.items()},
               "results": rows, "machine": f"{platform.machine()}, {torch.get_num_threads()} threads",
               "torch": torch.__version__, "date": time.strftime("%Y-%m-%d %H:%M")}
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write(report, args.out)
+
+
+def summary(fits: list[dict]) -> dict:
+    """One generator's fits: mean ± std over every metric run of every fit, and each fit's figures."""
+    disc = [d for f in fits for d in f["discriminative_runs"]]
+    pred = [p for f in fits for p in f["predictive_runs"]]
+    return {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
+            "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
+            "discriminative_seed_means": [f["discriminative"][0] for f in fits],
+            "fit_seconds": [f["fit_seconds"] for f in fits],
+            "sample_seconds": [f["sample_seconds"] for f in fits], "fits": fits}
+
+
+def merge(paths: list[Path], out: Path) -> None:
+    """Runs of one panel split by seed or generator (run side by side for wall time), as one run's JSON."""
+    runs = [json.loads(p.read_text()) for p in paths]
+    report, fits, rows = dict(runs[0]), {}, {}
+    for run in runs:
+        for name, row in run["results"].items():
+            if "fits" in row:
+                fits.setdefault(name, []).extend(row["fits"])
+            else:
+                rows.setdefault(name, row)
+    report["results"] = {**{k: summary(sorted(v, key=lambda f: f["seed"])) for k, v in fits.items()}, **rows}
+    report["seeds"] = sorted({f["seed"] for v in fits.values() for f in v})
+    report["merged_from"] = [{"file": p.name, "date": r["date"]} for p, r in zip(paths, runs)]
+    write(report, out)
+
+
+def write(report: dict, out: Path) -> None:
+    out.write_text(json.dumps(report, indent=1) + "\n")
+    rows = report["results"]
     print("| generator | fit s | discriminative ↓ | predictive MAE ↓ |\n|---|---:|---|---|")
-    if args.panel == "sines":
+    if report["panel"] == "sines":
         for name, published in PUBLISHED.items():
-            (d, ds), (p, ps) = published["discriminative"], published["predictive"]
-            print(f"| {name} (published) | — | {d:.3f} ± {ds:.3f} | {p:.3f} ± {ps:.3f} |")
+            fmt = lambda m, sd: "—" if m is None else f"{m:.3f}" + ("" if sd is None else f" ± {sd:.3f}")  # noqa: E731
+            print(f"| {name} (published) | — | {fmt(*published['discriminative'])} | {fmt(*published['predictive'])} |")
     for name, r in rows.items():
         d, p = r.get("discriminative", (float("nan"),) * 2), r["predictive"]
         print(f"| {name} | {r.get('fit_seconds', '—')} | {d[0]:.3f} ± {d[1]:.3f} | {p[0]:.3f} ± {p[1]:.3f} |")

@@ -7,6 +7,10 @@ score discriminative 0.156, where whole-window diffusion models (Diffusion-TS, I
 straight (rectified) path of Liu et al. (2023) / Lipman et al. (2023) — ``x_s = (1 - s)·noise + s·data``,
 the network learns the velocity ``data - noise`` by regression, and sampling integrates that velocity
 from noise with a fixed number of Euler steps (one batched network pass each, no per-reading loop).
+The network predicts the clean window and the velocity is derived from it (``(prediction - x_s) / (1 - s)``,
+still trained on the velocity's error): Li & He (2025, "Back to basics: let denoising generative models denoise",
+JiT) show that predicting data, which lies near a low-dimensional manifold, is what a small network over large
+patches can do, where predicting noise or velocity fails; flow times are drawn logit-normal, as there.
 The network is a DiT-style transformer (Peebles & Xie, 2023): the window is cut into patches of
 ``patch`` steps (one token each), every block is modulated (adaptive layer norm, shift/scale/gate) by the
 flow time and the recording's static attributes (activity, device), and a learned position per patch
@@ -25,6 +29,11 @@ import torch
 from torch import nn
 
 from .lstm import embed_statics
+
+#: Flow times for training: logit-normal, centred on the noisy side (JiT's -0.8, 0.8; SD3's logit-normal).
+LOGIT_MEAN, LOGIT_STD = -0.8, 0.8
+#: Smallest 1 - s the data-predicting network's velocity divides by (JiT's clamp).
+MIN_GAP = 0.05
 
 
 def flow_time_embedding(s: torch.Tensor, dim: int) -> torch.Tensor:
@@ -59,8 +68,10 @@ class SequenceFlow(nn.Module):
     """Velocity network of a rectified flow over (T, C) windows (see the module docstring)."""
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
-                 layers: int = 3, heads: int = 4, patch: int = 1, n_exogenous: int = 0, solver_steps: int = 32):
+                 layers: int = 3, heads: int = 4, patch: int = 1, n_exogenous: int = 0, solver_steps: int = 32,
+                 predict_data: bool = True):
         super().__init__()
+        self.predict_data = predict_data
         self.n_channels, self.length, self.hidden, self.patch = n_channels, length, hidden, patch
         self.solver_steps = solver_steps
         self.tokens = -(-length // patch)
@@ -101,8 +112,12 @@ class SequenceFlow(nn.Module):
         for block in self.blocks:
             h = block(h, c)
         shift, scale = self.mod_out(nn.functional.silu(c)).unsqueeze(1).chunk(2, -1)
-        v = self.out(self.norm_out(h) * (1 + scale) + shift)
-        return v.reshape(len(xs), self.tokens * self.patch, self.n_channels)[:, :self.length]
+        out = self.out(self.norm_out(h) * (1 + scale) + shift)
+        out = out.reshape(len(xs), self.tokens * self.patch, self.n_channels)[:, :self.length]
+        if not self.predict_data:
+            return out
+        # the network predicts the clean window; its velocity from here is (data - x_s) / (1 - s)
+        return (out - xs) / (1 - s[:, None, None]).clamp(min=MIN_GAP)
 
     # ------------------------------------------------------------------ training
 
@@ -115,7 +130,7 @@ class SequenceFlow(nn.Module):
         mask = torch.isfinite(x)
         data = torch.where(mask, x, torch.zeros_like(x))
         noise = torch.randn(data.shape, generator=generator, device=x.device)
-        s = torch.rand(len(x), generator=generator, device=x.device)
+        s = torch.sigmoid(LOGIT_MEAN + LOGIT_STD * torch.randn(len(x), generator=generator, device=x.device))
         xs = (1 - s[:, None, None]) * noise + s[:, None, None] * data
         err = (self.velocity(xs, s, self.condition(cats, nums), exo) - (data - noise)).pow(2)
         return (err * mask).sum() / mask.sum().clamp(min=1)

@@ -15,7 +15,7 @@ Long recordings are not windowed: the patch grows with the length so a recording
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -32,17 +32,19 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     """The flow model's sizes and training budget (chosen on Sines and BasicMotions; see benchmarks/README.md)."""
 
     epochs: int = Field(400, ge=1, description="unused by the flow model (it trains for `steps` optimizer steps)")
-    steps: int = Field(1500, ge=1, description="optimizer steps (batches) of training")
+    steps: int = Field(2000, ge=1, description="optimizer steps (batches) of training")
     batch_size: int = Field(128, ge=2)
-    lr: float = Field(2e-3, gt=0, description="peak learning rate of the one-cycle schedule")
+    lr: float = Field(1e-3, gt=0, description="peak learning rate of the one-cycle schedule")
     weight_decay: float = Field(0.0, ge=0)
-    ema: float = Field(0.995, ge=0, lt=1, description="decay of the weights' moving average that samples")
+    ema: float = Field(0.999, ge=0, lt=1, description="decay of the weights' moving average that samples")
     hidden: int = Field(64, ge=8, description="transformer width")
     layers: int = Field(3, ge=1, le=12, description="transformer blocks")
     heads: int = Field(4, ge=1, le=16, description="attention heads (must divide hidden)")
-    max_tokens: int = Field(64, ge=4, le=1024, description=(
+    max_tokens: int = Field(8, ge=1, le=1024, description=(
         "most tokens a recording is cut into: the patch is ceil(length / max_tokens) steps"))
     solver_steps: int = Field(32, ge=1, le=1000, description="Euler steps from noise to a recording")
+    predict: Literal["data", "velocity"] = Field("data", description=(
+        "what the network outputs: the clean recording (JiT's x-prediction) or the velocity itself"))
 
 
 class FlowSequenceGenerator(MixtureSequenceGenerator):
@@ -59,7 +61,7 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
         patch = -(-self.length_ // c.max_tokens)
         return SequenceFlow(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric), self.length_,
                             c.hidden, c.layers, c.heads, patch, n_exogenous=self.n_exogenous_,
-                            solver_steps=c.solver_steps)
+                            solver_steps=c.solver_steps, predict_data=c.predict == "data")
 
     def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, exo: np.ndarray | None, *, device,
                seed: int, progress: bool, description: str, groups: np.ndarray | None = None) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_missing_readings_drop_out_of_the_loss():
 def test_a_fitted_flow_samples_whole_recordings_of_the_asked_kind_and_a_bundle_samples_the_same(tmp_path):
     data = _recordings()
     model = _Flow(**TINY).fit(data, seed=0)
-    assert model.fit_info_["steps"] == 30 and model.fit_info_["tokens"] == 30  # 30 steps, patch 1
+    assert model.fit_info_["steps"] == 30 and (model.fit_info_["patch"], model.fit_info_["tokens"]) == (4, 8)  # 30 steps
     out = model.sample(6, seed=2, conditions={"kind": "busy"})
     assert out.values.shape == (6, 30, 2) and np.isfinite(out.values).all()
     assert set(out.statics["kind"]) == {"busy"}
