@@ -1,4 +1,4 @@
-"""The imaging plugin's generators: ``imaging`` (class-conditional DDPM, DDIM sampling) and ``imaging-dcgan`` (baseline).
+"""The imaging plugin's generators: ``imaging`` (class-conditional DDPM on MONAI, DDIM sampling) and ``imaging-dcgan`` (baseline).
 
 Both share what an image generator needs around its network: intensities scaled to
 [-1, 1] by the training range (and back on output), a working resolution (images are
@@ -25,28 +25,31 @@ from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageS
 from synthguard.models import native_bfloat16, torch_generator
 from torch.nn import functional as F
 
-from .model import DCDiscriminator, DCGenerator, Diffusion, UNet
+from .model import DCDiscriminator, DCGenerator, Diffusion
 
 #: Classes beyond this many are refused: a label with more values is an identifier, not a class.
 MAX_CLASSES = 50
 
 
 class ImagingConfig(GeneratorConfig):
-    """Defaults measured on the brain-slice reference set on one CPU thread (see benchmarks/imaging_vs_dcgan.py)."""
+    """Defaults measured on the reference sets on one CPU thread (see benchmarks/imaging_vs_dcgan.py, docs/imaging.md)."""
 
-    epochs: int = Field(200, ge=1, description="training epochs (200: about 13 min on one CPU thread for 242 images)")
+    epochs: int = Field(100, ge=1, description="training epochs of the diffusion U-Net")
     batch_size: int = Field(32, ge=2)
     lr: float = Field(1e-3, gt=0)
-    resolution: int = Field(32, ge=0, description="working size (images are resized to it for training); 0 = the data's")
-    widths: tuple[int, ...] = Field((32, 64, 128), min_length=1, max_length=5, description="U-Net channels per level")
-    sampling_steps: int = Field(20, ge=2, le=1000, description="DDIM denoising steps when sampling")
-    guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional; 2 measured "
-                                                   "best of 1/2/3 on brain_mri_slices: benchmarks/imaging_vs_dcgan.py)")
+    resolution: int = Field(32, ge=0, description="working size (images are resized to it for training); 0 = the data's. "
+                                                  "128 and above train latent diffusion (AutoencoderKL + U-Net)")
+    widths: tuple[int, ...] = Field((16, 32, 64), min_length=2, max_length=5,
+                                    description="U-Net channels per level (MONAI DiffusionModelUNet)")
+    sampling_steps: int = Field(10, ge=2, le=1000, description="DDIM denoising steps when sampling")
+    guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
     sampling_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
-                            "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX: 2.5x faster sampling here, same "
-                            "scores: benchmarks/imaging_vs_dcgan.py), else float32")
+                            "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX), else float32")
     ema: float = Field(0.995, ge=0, lt=1, description="exponential moving average of weights used for sampling")
+    latent_from: int = Field(128, ge=8, description="working resolutions at or above this train a latent diffusion model")
+    ae_epochs: int = Field(50, ge=1, description="AutoencoderKL training epochs (latent diffusion only)")
+    ae_width: int = Field(32, ge=8, description="AutoencoderKL channels at full resolution (latent diffusion only)")
     monitor_grids: int = Field(4, ge=0, le=20, description="sample grids kept in fit_info during training")
 
 
@@ -155,47 +158,138 @@ class _ImageGenerator(Generator):
 
 
 class ImagingGenerator(_ImageGenerator):
-    """Class-conditional denoising diffusion model (small U-Net) with a DDIM sampler."""
+    """Class-conditional denoising diffusion model on MONAI (DiffusionModelUNet, DDIM; AutoencoderKL latents at 128+)."""
 
     name = "imaging"
     role = "default"
+    state_version = 2  # 2: MONAI networks (version 1 was a hand-written U-Net; its bundles were retrained)
+    supports_resume = True  # fit --resume BUNDLE --data NEW: fine-tune on new images of the same size and labels
     smoke_config = {"epochs": 1, "resolution": 16, "widths": (8, 16), "sampling_steps": 2, "monitor_grids": 0}
-    description = "class-conditional DDPM (U-Net, cosine schedule, EMA) sampled with DDIM in a few steps (PyTorch)"
+    description = ("class-conditional DDPM on MONAI's DiffusionModelUNet (cosine schedule, EMA), DDIM sampling; "
+                   "latent diffusion with MONAI's AutoencoderKL from 128x128")
     Config = ImagingConfig
 
+    @classmethod
+    def from_state(cls, config, tensors, state):
+        if state.get("state_version") == 1:  # a bundle of the hand-written U-Net: load it with that network
+            state = {**state, "state_version": cls.state_version, "model": {**state["model"], "legacy": True}}
+        return super().from_state(config, tensors, state)
+
+    def _get_state(self):
+        tensors, state = super()._get_state()
+        return tensors, {**state, "legacy": True} if getattr(self, "legacy_", False) else state
+
+    def _set_state(self, tensors, state) -> None:
+        self.legacy_ = bool(state.get("legacy", False))
+        super()._set_state(tensors, state)
+
     def _build(self) -> Diffusion:
-        return Diffusion(UNet(self.shape_[0], len(self.classes_), tuple(self.config.widths)))
+        c = self.config
+        if getattr(self, "legacy_", False):
+            from .legacy import LegacyDiffusion
+
+            return LegacyDiffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_)
+        return Diffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_, latent_from=c.latent_from,
+                         ae_width=c.ae_width)
 
     def _fit(self, data: ImageSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         x, y = self._prepare(data)
-        c = self.config
         model = self._build().to(device)
+        info: dict[str, Any] = {"latent": model.latent}
+        if model.latent:
+            info["autoencoder"] = self._train_autoencoder(model, x.to(device), device=device, seed=seed)
+        return {**info, **self._train(model, x, y, device=device, seed=seed)}
+
+    def _resume(self, data: ImageSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        x, y = self._prepare_more(data)
+        return {"latent": self.model_.latent, **self._train(self.model_.to(device), x, y, device=device, seed=seed)}
+
+    def _resumed_meta(self, old, new):
+        return old  # the image shape, labels and their kinds: checked equal in _prepare_more
+
+    def _prepare_more(self, data: ImageSet) -> tuple[torch.Tensor, torch.Tensor]:
+        """New images scaled as the first training's were; a different size, channel count or label set is refused."""
+        shape = list(data.images.shape[1:])
+        if shape != self.shape_:
+            raise DataError(f"new images are {_shape_name(shape)}: expected the model's {_shape_name(self.shape_)} "
+                            "(resume needs images of the same size and channels)")
+        columns = list(data.metadata.columns)
+        if columns != self.columns_:
+            raise DataError(f"new images have labels {columns}: expected the model's {self.columns_}")
+        labels = data.metadata.astype(str).agg("\x1f".join, axis=1) if columns else pd.Series([""] * len(data))
+        known = {"\x1f".join(c) if columns else "": i for i, c in enumerate(self.classes_)}
+        unseen = sorted(set(labels) - set(known))
+        if unseen:
+            raise DataError(f"new images have label value(s) {[u.split(chr(31)) for u in unseen][:3]} the model never "
+                            f"saw: expected values among {self.classes_} (train afresh to add a class)")
+        pixels = data.images.astype(np.float32)
+        if not np.isfinite(pixels).all():
+            raise DataError("new images hold NaN pixels: expected finite values")
+        codes = np.array([known[v] for v in labels], dtype=np.int64)
+        counts = np.bincount(codes, minlength=len(self.classes_))
+        self.class_counts_ = (np.asarray(self.class_counts_) + counts).tolist()
+        t = torch.from_numpy(np.clip((pixels - self.low_) / (self.high_ - self.low_), 0, 1) * 2 - 1)
+        if self.work_ != shape[1]:
+            t = F.interpolate(t, size=(self.work_, self.work_), mode="area")
+        return t, torch.from_numpy(codes)
+
+    def _train_autoencoder(self, model: Diffusion, x: torch.Tensor, *, device: torch.device, seed: int) -> dict:
+        c = self.config
+        ae = model.autoencoder
+        opt = torch.optim.Adam(ae.parameters(), lr=1e-4 * max(1, c.batch_size // 8))
+        gen = torch_generator(seed + 1, device=device)
+        losses, start = [], time.perf_counter()
+        ae.train()
+        for _ in range(c.ae_epochs):
+            perm, total = torch.randperm(len(x), generator=gen, device=device), 0.0
+            for i in range(0, len(x), c.batch_size):
+                idx = perm[i:i + c.batch_size]
+                loss = model.autoencoder_loss(x[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(idx)
+            losses.append(total / len(x))
+        ae.eval()
+        model.set_latent_scale(x)
+        return {"epochs_run": c.ae_epochs, "train_loss": [round(v, 6) for v in losses],
+                "seconds_per_epoch": round((time.perf_counter() - start) / c.ae_epochs, 4),
+                "latent_scale": round(float(model.latent_scale), 6),
+                "parameters": sum(p.numel() for p in ae.parameters())}
+
+    def _train(self, model: Diffusion, x: torch.Tensor, y: torch.Tensor, *, device: torch.device,
+               seed: int) -> dict[str, Any]:
+        c = self.config
+        z = model.encode(x.to(device))  # latents (fixed: the autoencoder is trained first) or the images
+        for p in (model.autoencoder.parameters() if model.latent else ()):
+            p.requires_grad_(False)
         ema = copy.deepcopy(model).eval()
-        opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=0.0)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=c.lr, total_steps=c.epochs * -(-len(x) // c.batch_size),
+        params = list(model.net.parameters())
+        opt = torch.optim.AdamW(params, lr=c.lr, weight_decay=0.0)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=c.lr, total_steps=c.epochs * -(-len(z) // c.batch_size),
                                                     pct_start=0.1)
         gen = torch_generator(seed, device=device)
-        x, y = x.to(device), y.to(device)
+        y = y.to(device)
         losses, grids, seconds = [], [], []
         monitor = self._monitor_epochs()
         for epoch in range(1, c.epochs + 1):
             start = time.perf_counter()
             model.train()
-            perm = torch.randperm(len(x), generator=gen, device=device)
+            perm = torch.randperm(len(z), generator=gen, device=device)
             total = 0.0
-            for i in range(0, len(x), c.batch_size):
+            for i in range(0, len(z), c.batch_size):
                 idx = perm[i:i + c.batch_size]
-                loss = model.loss(x[idx], y[idx], gen)
+                loss = model.loss(z[idx], y[idx], gen)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
                 opt.step()
                 sched.step()
                 with torch.no_grad():
-                    for pe, pm in zip(ema.parameters(), model.parameters()):
+                    for pe, pm in zip(ema.net.parameters(), params):
                         pe.lerp_(pm, 1 - c.ema)
                 total += float(loss.detach()) * len(idx)
-            losses.append(total / len(x))
+            losses.append(total / len(z))
             seconds.append(time.perf_counter() - start)
             if epoch in monitor:
                 self.model_ = ema
@@ -217,11 +311,13 @@ class ImagingGenerator(_ImageGenerator):
         out = []
         for i in range(0, len(codes), 256):
             y = torch.from_numpy(codes[i:i + 256].astype(np.int64)).to(device)
-            out.append(self._to_images(self.model_.sample(y, (self.shape_[0], self.work_, self.work_), gen,
-                                                          self.config.sampling_steps, self.config.guidance,
-                                                          bfloat16=self._bfloat16(device))))
+            out.append(self._to_images(self.model_.sample(y, self.shape_[0], gen, self.config.sampling_steps,
+                                                          self.config.guidance, bfloat16=self._bfloat16(device))))
         return np.concatenate(out)
 
+
+def _shape_name(shape: list[int]) -> str:
+    return f"{shape[1]}x{shape[2]} with {shape[0]} channel(s)"
 
 
 class DCGANGenerator(_ImageGenerator):

@@ -1,13 +1,21 @@
-"""The networks: a small class-conditional U-Net trained as a DDPM and sampled with DDIM, and a DCGAN baseline.
+"""The networks: MONAI's class-conditional DiffusionModelUNet trained as a DDPM and sampled with DDIM
+(in pixel space, or in the latent space of a MONAI AutoencoderKL for 128x128 and larger slices), and a DCGAN baseline.
 
 Why a diffusion model: on a few hundred scans a GAN's adversarial game is unstable and
 prone to mode collapse (the DCGAN baseline shows it), a VAE blurs fine texture. A DDPM
 (Ho et al. 2020) is trained by plain regression of the added noise, so its loss falls
 steadily and says how training goes; the DDIM sampler (Song et al. 2021) takes a few
-dozen deterministic denoising steps instead of a thousand, which makes sampling a matter of
-seconds on a CPU. Classes (scan orientation, modality) enter as a learned embedding added to
-the timestep embedding; a "no class" embedding trained with 10% label dropout allows
-classifier-free guidance.
+deterministic denoising steps instead of a thousand, which makes sampling a matter of
+seconds on a CPU. Classes (scan orientation, modality) enter through the U-Net's class
+embedding; a "no class" index trained with 10% label dropout allows classifier-free guidance.
+The networks, noise schedules and DDIM update are MONAI's (``monai.networks.nets``,
+``monai.networks.schedulers``); written here is only the training objective's plumbing and the
+guidance loop (MONAI's inferers take guidance for cross-attention conditioning, not class labels).
+
+Latent diffusion (Rombach et al. 2022, as in MONAI's generative tutorials): an AutoencoderKL
+(L1 reconstruction + KL, no perceptual/adversarial loss: those need downloaded weights) is trained
+first and compresses a 128x128 slice 4x and a 256x256 slice 8x to a 32x32 latent with 3 channels;
+the diffusion U-Net then works on that latent, so a 256x256 model costs about what a 32x32 one does.
 """
 
 from __future__ import annotations
@@ -18,115 +26,125 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-
-def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
-    half = dim // 2
-    freqs = torch.exp(-math.log(10_000) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
-    args = t.float()[:, None] * freqs[None]
-    return torch.cat([args.sin(), args.cos()], dim=-1)
+#: The latent side length: the autoencoder downsamples by working size / LATENT_SIZE.
+LATENT_SIZE = 32
+LATENT_CHANNELS = 3
 
 
-class ResBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, emb: int, groups: int = 8):
-        super().__init__()
-        self.n1, self.c1 = nn.GroupNorm(min(groups, c_in), c_in), nn.Conv2d(c_in, c_out, 3, padding=1)
-        self.emb = nn.Linear(emb, c_out)
-        self.n2, self.c2 = nn.GroupNorm(min(groups, c_out), c_out), nn.Conv2d(c_out, c_out, 3, padding=1)
-        self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
-
-    def forward(self, x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-        h = self.c1(F.silu(self.n1(x)))
-        h = h + self.emb(e)[:, :, None, None]
-        h = self.c2(F.silu(self.n2(h)))
-        return h + self.skip(x)
+def _groups(widths) -> int:
+    return math.gcd(*[int(w) for w in widths], 8) if len(widths) > 1 else math.gcd(int(widths[0]), 8)
 
 
-class UNet(nn.Module):
-    """Encoder-decoder with skip connections; ``widths`` per resolution level (each halves the image)."""
+def diffusion_unet(channels: int, n_classes: int, widths: tuple[int, ...], attention: bool = True):
+    """MONAI's DiffusionModelUNet, one residual block per level, self-attention at the coarsest level."""
+    from monai.networks.nets import DiffusionModelUNet
 
-    def __init__(self, channels: int, n_classes: int, widths: tuple[int, ...] = (32, 64, 128)):
-        super().__init__()
-        emb = widths[0] * 4
-        self.n_classes = n_classes
-        self.t_mlp = nn.Sequential(nn.Linear(widths[0], emb), nn.SiLU(), nn.Linear(emb, emb))
-        self.class_emb = nn.Embedding(n_classes + 1, emb)  # last index: no class (classifier-free guidance)
-        self.inp = nn.Conv2d(channels, widths[0], 3, padding=1)
-        self.down, self.pool = nn.ModuleList(), nn.ModuleList()
-        prev = widths[0]
-        for w in widths:
-            self.down.append(ResBlock(prev, w, emb))
-            self.pool.append(nn.Conv2d(w, w, 3, stride=2, padding=1))
-            prev = w
-        self.mid = ResBlock(prev, prev, emb)
-        self.up, self.unpool = nn.ModuleList(), nn.ModuleList()
-        for w in reversed(widths):
-            self.unpool.append(nn.ConvTranspose2d(prev, prev, 4, stride=2, padding=1))
-            self.up.append(ResBlock(prev + w, w, emb))
-            prev = w
-        self.out = nn.Sequential(nn.GroupNorm(min(8, prev), prev), nn.SiLU(), nn.Conv2d(prev, channels, 3, padding=1))
+    widths = tuple(int(w) for w in widths)
+    return DiffusionModelUNet(spatial_dims=2, in_channels=channels, out_channels=channels, num_res_blocks=1,
+                              channels=widths, attention_levels=(False,) * (len(widths) - 1) + (attention,),
+                              norm_num_groups=_groups(widths), num_head_channels=widths[-1],
+                              num_class_embeds=n_classes + 1)  # last index: no class (classifier-free guidance)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        e = self.t_mlp(timestep_embedding(t, self.inp.out_channels)) + self.class_emb(y)
-        h = self.inp(x)
-        skips = []
-        for block, pool in zip(self.down, self.pool):
-            h = block(h, e)
-            skips.append(h)
-            h = pool(h)
-        h = self.mid(h, e)
-        for block, unpool in zip(self.up, self.unpool):
-            h = unpool(h)
-            h = block(torch.cat([h, skips.pop()], dim=1), e)
-        return self.out(h)
+
+def autoencoder(channels: int, size: int, width: int = 32):
+    """MONAI's AutoencoderKL taking ``size`` x ``size`` slices to a LATENT_SIZE x LATENT_SIZE latent."""
+    from monai.networks.nets import AutoencoderKL
+
+    levels = int(math.log2(size // LATENT_SIZE)) + 1
+    widths = tuple(width * min(2 ** i, 2) for i in range(levels))
+    return AutoencoderKL(spatial_dims=2, in_channels=channels, out_channels=channels, num_res_blocks=1,
+                         channels=widths, attention_levels=(False,) * levels, latent_channels=LATENT_CHANNELS,
+                         norm_num_groups=_groups(widths), with_encoder_nonlocal_attn=False,
+                         with_decoder_nonlocal_attn=False)
+
+
+def _schedulers(timesteps: int, latent: bool):
+    from monai.networks.schedulers import DDIMScheduler, DDPMScheduler
+
+    # cosine schedule (Nichol & Dhariwal): keeps some signal at the last steps of small images; latents are not
+    # bounded to [-1, 1], so only pixel-space samples are clipped
+    return (DDPMScheduler(num_train_timesteps=timesteps, schedule="cosine", clip_sample=not latent),
+            DDIMScheduler(num_train_timesteps=timesteps, schedule="cosine", clip_sample=not latent))
 
 
 class Diffusion(nn.Module):
-    """DDPM training objective (noise regression, cosine schedule) and the DDIM sampler."""
+    """DDPM training objective and classifier-free-guided DDIM sampler around MONAI's networks and schedulers.
 
-    def __init__(self, net: UNet, timesteps: int = 1000):
+    ``size`` is the working resolution; at 128 and above an AutoencoderKL (``self.autoencoder``) maps
+    images to a latent and the U-Net denoises latents (train the autoencoder first: :meth:`autoencoder_loss`,
+    then :meth:`set_latent_scale`)."""
+
+    def __init__(self, channels: int, n_classes: int, widths: tuple[int, ...], size: int, timesteps: int = 1000,
+                 latent_from: int = 128, ae_width: int = 32):
         super().__init__()
-        self.net, self.timesteps = net, timesteps
-        s = 0.008  # Nichol & Dhariwal's cosine schedule: keeps some signal at the last steps of small images
-        f = torch.cos((torch.arange(timesteps + 1, dtype=torch.float64) / timesteps + s) / (1 + s) * math.pi / 2) ** 2
-        alpha_bar = (f / f[0]).clamp(min=1e-8)
-        betas = (1 - alpha_bar[1:] / alpha_bar[:-1]).clamp(max=0.999)
-        self.register_buffer("alpha_bar", torch.cumprod(1 - betas, 0).float(), persistent=False)
+        self.n_classes, self.timesteps, self.size = n_classes, timesteps, size
+        self.latent = size >= latent_from
+        self.autoencoder = autoencoder(channels, size, ae_width) if self.latent else None
+        self.net = diffusion_unet(LATENT_CHANNELS if self.latent else channels, n_classes, widths)
+        self.register_buffer("latent_scale", torch.tensor(1.0))  # 1 / std of the training latents (saved)
+        self.train_scheduler, _ = _schedulers(timesteps, self.latent)
 
-    def loss(self, x0: torch.Tensor, y: torch.Tensor, generator: torch.Generator, p_uncond: float = 0.1) -> torch.Tensor:
-        b = x0.shape[0]
-        t = torch.randint(0, self.timesteps, (b,), generator=generator, device=generator.device).to(x0.device)
-        noise = torch.randn(x0.shape, generator=generator, device=generator.device).to(x0.device)
-        ab = self.alpha_bar[t].view(b, 1, 1, 1)
-        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        drop = torch.rand(b, generator=generator, device=generator.device).to(x0.device) < p_uncond
-        y = torch.where(drop, torch.full_like(y, self.net.n_classes), y)
-        return F.mse_loss(self.net(xt, t, y), noise)
+    # ---------------------------------------------------------------- latent space
+
+    def autoencoder_loss(self, x: torch.Tensor, kl_weight: float = 1e-6) -> torch.Tensor:
+        recon, mu, sigma = self.autoencoder(x)
+        kl = 0.5 * (mu.pow(2) + sigma.pow(2) - torch.log(sigma.pow(2) + 1e-12) - 1).sum(dim=(1, 2, 3)).mean()
+        return F.l1_loss(recon, x) + kl_weight * kl
 
     @torch.no_grad()
-    def sample(self, y: torch.Tensor, shape: tuple[int, ...], generator: torch.Generator, steps: int = 20,
-               guidance: float = 1.0, bfloat16: bool = False) -> torch.Tensor:
-        """DDIM (eta = 0) from pure noise in ``steps`` steps; ``guidance`` > 1 pushes towards the class.
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] -> what the U-Net sees (the latent mean, scaled; or the images themselves)."""
+        if not self.latent:
+            return x
+        return torch.cat([self.autoencoder.encode(x[i:i + 64])[0] for i in range(0, len(x), 64)]) * self.latent_scale
 
-        With ``bfloat16`` the network's passes run autocast to bfloat16 (the DDIM updates stay float32)."""
-        device = y.device
-        x = torch.randn((len(y), *shape), generator=generator, device=generator.device).to(device)
-        ts = torch.linspace(self.timesteps - 1, 0, steps, device=device).round().long()
-        null = torch.full_like(y, self.net.n_classes)
-        for i, t in enumerate(ts):
+    @torch.no_grad()
+    def set_latent_scale(self, x: torch.Tensor) -> None:
+        if self.latent:
+            self.latent_scale.fill_(1.0)
+            self.latent_scale.fill_(1.0 / float(self.encode(x).std().clamp(min=1e-6)))
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return (self.autoencoder.decode(z / self.latent_scale) if self.latent else z).clamp(-1, 1)
+
+    # ---------------------------------------------------------------- diffusion
+
+    def loss(self, z0: torch.Tensor, y: torch.Tensor, generator: torch.Generator, p_uncond: float = 0.1) -> torch.Tensor:
+        """Noise regression at a random timestep; ``z0`` is :meth:`encode`'s output."""
+        b = z0.shape[0]
+        t = torch.randint(0, self.timesteps, (b,), generator=generator, device=generator.device).to(z0.device)
+        noise = torch.randn(z0.shape, generator=generator, device=generator.device).to(z0.device)
+        zt = self.train_scheduler.add_noise(original_samples=z0, noise=noise, timesteps=t)
+        drop = torch.rand(b, generator=generator, device=generator.device).to(z0.device) < p_uncond
+        y = torch.where(drop, torch.full_like(y, self.n_classes), y)
+        return F.mse_loss(self.net(zt, timesteps=t, class_labels=y), noise)
+
+    def latent_shape(self, channels: int) -> tuple[int, int, int]:
+        return (LATENT_CHANNELS, LATENT_SIZE, LATENT_SIZE) if self.latent else (channels, self.size, self.size)
+
+    @torch.no_grad()
+    def sample(self, y: torch.Tensor, channels: int, generator: torch.Generator, steps: int = 10,
+               guidance: float = 1.0, bfloat16: bool = False) -> torch.Tensor:
+        """DDIM (eta = 0) from pure noise in ``steps`` steps, decoded to images in [-1, 1]; ``guidance`` > 1
+        pushes towards the class. With ``bfloat16`` the U-Net's passes run autocast to bfloat16."""
+        _, scheduler = _schedulers(self.timesteps, self.latent)
+        scheduler.set_timesteps(steps, device=y.device)
+        x = torch.randn((len(y), *self.latent_shape(channels)), generator=generator,
+                        device=generator.device).to(y.device)
+        null = torch.full_like(y, self.n_classes)
+        for t in scheduler.timesteps:
             tt = t.expand(len(y))
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
+            with torch.autocast(y.device.type, dtype=torch.bfloat16, enabled=bfloat16):
                 if guidance != 1.0:
-                    both = self.net(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([y, null])).float()
+                    both = self.net(torch.cat([x, x]), timesteps=torch.cat([tt, tt]),
+                                    class_labels=torch.cat([y, null])).float()
                     cond, uncond = both.chunk(2)
                     eps = uncond + guidance * (cond - uncond)
                 else:
-                    eps = self.net(x, tt, y).float()
-            ab = self.alpha_bar[t]
-            x0 = ((x - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
-            ab_next = self.alpha_bar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0, device=device)
-            eps = (x - ab.sqrt() * x0) / (1 - ab).sqrt()  # re-derived from the clipped x0
-            x = ab_next.sqrt() * x0 + (1 - ab_next).sqrt() * eps
-        return x.clamp(-1, 1)
+                    eps = self.net(x, timesteps=tt, class_labels=y).float()
+            x, _ = scheduler.step(eps, int(t), x)
+        return self.decode(x)
 
 
 class DCGenerator(nn.Module):
