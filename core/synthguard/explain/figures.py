@@ -29,14 +29,11 @@ def heatmap(title: str, z: list[list[float | None]], x: Sequence[str], y: Sequen
 
 def association_figures(dep: dict[str, Any]) -> list[dict[str, Any]]:
     names = dep["columns"]
-    measure = "association (|Spearman ρ|, Cramér's V, η)"
-    return [heatmap("Real data: pairwise association", dep["real"], names, names, "strength",
-                    y_label=measure),
-            heatmap("Synthetic data: pairwise association", dep["synthetic"], names, names, "strength",
-                    y_label=measure),
-            {**difference_heatmap("Synthetic − real association (red: stronger in synthetic, blue: weaker)",
-                                  dep["real"], dep["synthetic"], names, "Δ strength"),
-             }]
+    strength = "|ρ|, V or η"
+    return [heatmap("Real data: pairwise association", dep["real"], names, names, strength),
+            heatmap("Synthetic data: pairwise association", dep["synthetic"], names, names, strength),
+            difference_heatmap("Synthetic − real association (red: stronger in synthetic, blue: weaker)",
+                               dep["real"], dep["synthetic"], names, "Δ strength")]
 
 
 def importance_figures(imp: dict[str, Any], target: str | None) -> list[dict[str, Any]]:
