@@ -86,6 +86,19 @@ def test_augment_writes_synthetic_augmented_and_the_measurement(cli, loans_csv, 
     assert "id='augmentation'" in page and "real + synthetic ×0.5" in page
 
 
+def test_augment_with_a_saved_bundle_needs_the_data_it_was_trained_on(loans_csv, tmp_path):
+    engine = sg.Engine()
+    engine.generate("finance", 50, data=loans_csv, epochs=1, config=SMOKE, save_model=tmp_path / "model",
+                    options={"audit": False})
+
+    result = engine.augment(tmp_path / "model", data=loans_csv, target="status", regimes=[1], ratios=[1],
+                            options={"audit": False})
+    assert len(result.data) == 240 and result.report["lineage"]["bundle"] == str(tmp_path / "model")
+    with pytest.raises(sg.DataError, match="it was not trained on the training split of --data"):
+        engine.augment(tmp_path / "model", data=loans(300, seed=5), target="status", out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("args, expected", [
     (["--target", "status", "--rebalance", "status=1.5"], "--rebalance 'status=1.5': expected COLUMN=SHARE"),
     (["--target", "default"], "--target default: unknown column 'default'"),

@@ -49,7 +49,7 @@ def class_shares(labels: np.ndarray, column: str, share: float) -> tuple[str, di
     minority = str(values[np.argmin(counts)])
     rest = {str(v): c for v, c in zip(values, counts) if str(v) != minority}
     total = sum(rest.values())
-    return minority, {minority: share, **{v: (1 - share) * c / total for v, c in rest.items()}}
+    return minority, {minority: share, **{v: float((1 - share) * c / total) for v, c in rest.items()}}
 
 
 def quotas(n: int, shares: Mapping[str, float]) -> dict[str, int]:
@@ -132,7 +132,7 @@ def class_values(records: Records, column: str) -> dict[str, Any]:
 def delivered_shares(records: Records, column: str) -> dict[str, float]:
     labels = class_labels(records, column)
     values, counts = np.unique([v for v in labels if v is not None], return_counts=True)
-    return {str(v): round(c / len(labels), 4) for v, c in zip(values, counts)}
+    return {str(v): round(float(c / len(labels)), 4) for v, c in zip(values, counts)}
 
 
 __all__ = ["parse_rebalance", "class_shares", "quotas", "Rebalanced", "class_values", "class_labels", "delivered_shares"]
