@@ -74,8 +74,7 @@ def one(generator: str, dataset: str, rows: int, scheduler: str | None, workers:
            "rejected": report["sampling"]["rejected"], "release": report["release"]["decision"],
            "measured_on": (report.get("measured_on") or {"rows": rows, "what": "all delivered records"}),
            "near_copy_index": (report.get("scale") or {}).get("near_copy_index"),
-           "command": "synthguard " + " ".join(a if a != str(out) else "OUT" for a in (
-               args[:-1] if args[-1] == "--overwrite" else args))}
+           "command": "synthguard " + " ".join("OUT" if a == str(out) else a for a in args if a != "--overwrite")}
     row["measured_on"] = {k: row["measured_on"][k] for k in ("rows", "what") if k in row["measured_on"]}
     print(json.dumps({k: v for k, v in row.items() if k != "stdout"}), flush=True)
     return row
