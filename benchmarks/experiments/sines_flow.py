@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--predict", default="data", choices=["data", "velocity"])
+    ap.add_argument("--times", default="logit-normal", choices=["logit-normal", "uniform"], help="flow times in training")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -43,7 +44,7 @@ def main() -> None:
     mean, std = real.mean((0, 1)), real.std((0, 1))
     x = torch.as_tensor((real - mean) / std, dtype=torch.float32)
     model = SequenceFlow(5, [], 0, 24, hidden=args.hidden, layers=args.layers, patch=args.patch,
-                         predict_data=args.predict == "data")
+                         predict_data=args.predict == "data", logit_normal_times=args.times == "logit-normal")
     ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(args.ema))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.05)

@@ -69,9 +69,9 @@ class SequenceFlow(nn.Module):
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 3, heads: int = 4, patch: int = 1, n_exogenous: int = 0, solver_steps: int = 32,
-                 predict_data: bool = True):
+                 predict_data: bool = True, logit_normal_times: bool = True):
         super().__init__()
-        self.predict_data = predict_data
+        self.predict_data, self.logit_normal_times = predict_data, logit_normal_times
         self.n_channels, self.length, self.hidden, self.patch = n_channels, length, hidden, patch
         self.solver_steps = solver_steps
         self.tokens = -(-length // patch)
@@ -130,7 +130,10 @@ class SequenceFlow(nn.Module):
         mask = torch.isfinite(x)
         data = torch.where(mask, x, torch.zeros_like(x))
         noise = torch.randn(data.shape, generator=generator, device=x.device)
-        s = torch.sigmoid(LOGIT_MEAN + LOGIT_STD * torch.randn(len(x), generator=generator, device=x.device))
+        if self.logit_normal_times:
+            s = torch.sigmoid(LOGIT_MEAN + LOGIT_STD * torch.randn(len(x), generator=generator, device=x.device))
+        else:
+            s = torch.rand(len(x), generator=generator, device=x.device)
         xs = (1 - s[:, None, None]) * noise + s[:, None, None] * data
         err = (self.velocity(xs, s, self.condition(cats, nums), exo) - (data - noise)).pow(2)
         return (err * mask).sum() / mask.sum().clamp(min=1)
