@@ -12,8 +12,10 @@ is trained here with the same epochs, batch size and working resolution. Each sa
 real training images with the in-house autoencoder features (Fréchet distance — not FID —
 and k-NN precision/recall, with the real holdout's own numbers as the floor), a classifier
 two-sample test, label TSTR (orientation, modality) on the holdout, and the memorization rate: the share of
-samples the gate's holdout-calibrated near-copy filter (imaging.memorization distance) or
-the SSIM filter rejects. Writes benchmarks/results/imaging_vs_dcgan.json.
+samples the gate's holdout-calibrated near-copy filter (imaging.memorization distance), the SSIM
+filter or the feature-copy filter rejects, and Dar et al. (2024)'s copy rate (nearest training image
+in the autoencoder's feature space, cosine, above the holdout's 99th percentile: privacy.copy_rate).
+``--previous COMMIT`` adds the shipped bundle as committed there (the previous model) on the same split. Writes benchmarks/results/imaging_vs_dcgan.json.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="default: benchmarks/results/imaging_vs_dcgan[_DATASET].json")
     ap.add_argument("--generators", nargs="+", default=["imaging", "imaging-dcgan"],
                     help="measure only these; the others' entries in --out are kept")
+    ap.add_argument("--previous", default=None, metavar="COMMIT",
+                    help="also score the shipped `imaging` bundle as committed at COMMIT (the previous model), "
+                         "entry 'imaging@COMMIT'")
     args = ap.parse_args()
     args.out = args.out or str(default_out(args.dataset))
 
@@ -58,7 +63,7 @@ def main() -> None:
     from synthguard.data import holdout_split
     from synthguard.privacy.filters import NearCopyFilter
     from synthguard_imaging.metrics import METRICS
-    from synthguard_imaging.privacy import MemorizationDistance, SSIMCopyFilter
+    from synthguard_imaging.privacy import FeatureCopyFilter, MemorizationDistance, SSIMCopyFilter, copy_rate
 
     if not torch.cuda.is_available():
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
@@ -67,7 +72,7 @@ def main() -> None:
     train, hold = holdout_split(dataset.load(), 0.2, seed=0)
     ctx = CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=hold,
                        domain="imaging", options={}, distance=MemorizationDistance)
-    gate = [NearCopyFilter(), SSIMCopyFilter()]
+    gate = [NearCopyFilter(), SSIMCopyFilter(), FeatureCopyFilter()]
     for f in gate:
         f.prepare(ctx)
     results = {"dataset": args.dataset, "training_images": len(train), "holdout_images": len(hold),
@@ -75,17 +80,24 @@ def main() -> None:
                "machine": platform.processor() or platform.machine(), "torch": torch.__version__, "generators": {}}
     if set(args.generators) != {"imaging", "imaging-dcgan"} and Path(args.out).is_file():
         results["generators"] = json.loads(Path(args.out).read_text())["generators"]
-    for name in args.generators:
+    names = list(args.generators) + ([f"imaging@{args.previous}"] if args.previous else [])
+    for name in names:
         bundle = dataset.pretrained.get(name)
         model = None
-        if bundle is not None and not args.retrain:
+        if "@" in name:  # the previous model's bundle, read from git (state version 1 still loads)
+            import tempfile
+
+            from imaging_speed import previous_bundle
+
+            model = engine.load(previous_bundle(args.previous, args.dataset, Path(tempfile.mkdtemp())))
+        elif bundle is not None and not args.retrain:
             model = engine.load(bundle)
             if (model.fit_info_.get("data_fingerprint") != train.fingerprint() or model.config.epochs != args.epochs):
                 model = None
         reused = model is not None
-        if model is None:
+        if model is None and "@" not in name:
             model = engine.fit(name, train, seed=0, device=args.device, epochs=args.epochs)
-        if name == "imaging":  # sampling settings: the trained network is the same
+        if name.startswith("imaging") and "dcgan" not in name:  # sampling settings: the trained network is the same
             update = {k: v for k, v in (("sampling_steps", args.sampling_steps), ("guidance", args.guidance),
                                         ("sampling_precision", args.sampling_precision)) if v is not None}
             model.config = model.config.model_copy(update=update)
@@ -116,15 +128,17 @@ def main() -> None:
             "tstr_accuracy": scores["imaging.tstr"]["tstr"]["accuracy"],
             "trtr_accuracy": scores["imaging.tstr"]["trtr"]["accuracy"],
             "memorization_rate": round(float(rejected.mean()), 4), "memorization_by_filter": by_filter,
+            "copy_rate_dar2024": copy_rate(train, syn, hold),
         }
         print(name, json.dumps(results["generators"][name]), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))
-    print("| generator | s/epoch | Fréchet (AE) | precision | recall | C2ST acc | TSTR acc | memorized |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| generator | s/epoch | s/image | Fréchet (AE) | precision | recall | C2ST acc | TSTR acc | gate rejects | copy rate |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in results["generators"].items():
-        print(f"| {name} | {r['fit_seconds_per_epoch']} | {r['frechet_ae_distance']} | {r['precision']} | {r['recall']} "
-              f"| {r['c2st_accuracy']} | {r['tstr_accuracy']} | {r['memorization_rate']} |")
+        print(f"| {name} | {r['fit_seconds_per_epoch']} | {r['sample_seconds_per_image']} | {r['frechet_ae_distance']} "
+              f"| {r['precision']} | {r['recall']} | {r['c2st_accuracy']} | {r['tstr_accuracy']} | {r['memorization_rate']} "
+              f"| {r['copy_rate_dar2024']['copy_rate']} |")
     floor = results["generators"]["imaging"]["holdout_floor"]
     print(f"real holdout floor: Fréchet {floor['frechet_ae_distance']}, precision {floor['precision']}, recall {floor['recall']}")
 

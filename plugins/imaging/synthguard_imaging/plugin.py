@@ -6,7 +6,7 @@ from .datasets import DATASETS
 from .dicom import WRITERS
 from .generator import DCGANGenerator, ImagingGenerator
 from .metrics import METRICS
-from .privacy import MemorizationDistance, SSIMCopyFilter
+from .privacy import FeatureCopyFilter, MemorizationDistance, SSIMCopyFilter
 from .validators import VALIDATORS
 
 
@@ -31,6 +31,7 @@ def register_validators(register):
 @hookimpl
 def register_privacy_filters(register):
     register(SSIMCopyFilter)
+    register(FeatureCopyFilter)
 
 
 @hookimpl
