@@ -58,11 +58,12 @@ def run(args: list[str]) -> dict:
 
 
 def one(generator: str, dataset: str, rows: int, scheduler: str | None, workers: int, chunk_rows: int,
-        tmp: Path) -> dict:
-    out = tmp / f"out-{rows}-{scheduler or 'memory'}"
+        tmp: Path, index: str | None = None) -> dict:
+    out = tmp / f"out-{rows}-{scheduler or 'memory'}-{index}"
     args = ["generate", generator, "--dataset", dataset, "--rows", str(rows), "--out", str(out), "--overwrite"]
     if scheduler:
         args += ["--scheduler", scheduler, "--workers", str(workers), "--chunk-rows", str(chunk_rows)]
+        args += ["--index", index] if index else []
     measured = run(args)
     report = json.loads((out / "report.json").read_text())
     row = {"rows": rows, "path": f"chunked, --scheduler {scheduler}, {workers} workers" if scheduler else "in memory",
@@ -121,6 +122,8 @@ def main() -> None:
     parser.add_argument("--in-memory", type=int, nargs="*", default=[100_000])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-rows", type=int, default=50_000)
+    parser.add_argument("--index", nargs="+", default=["auto"], choices=["auto", "exact", "ivf"],
+                        help="near-copy search of the chunked runs (each one a run)")
     parser.add_argument("--skip-recall", action="store_true")
     parser.add_argument("--recall-only", type=Path, default=None, metavar="JSON",
                         help="only the IVF recall, written to JSON (results/scale_ivf_recall.json)")
@@ -137,7 +140,9 @@ def main() -> None:
         for rows in args.in_memory:
             runs.append(one(args.generator, args.dataset, rows, None, args.workers, args.chunk_rows, Path(tmp)))
         for rows in args.rows:
-            runs.append(one(args.generator, args.dataset, rows, "local", args.workers, args.chunk_rows, Path(tmp)))
+            for index in args.index:
+                runs.append(one(args.generator, args.dataset, rows, "local", args.workers, args.chunk_rows, Path(tmp),
+                                None if index == "auto" else index))
             for p in Path(tmp).glob("out-*"):
                 subprocess.run(["rm", "-rf", str(p)], check=True)
     result = {"benchmark": "scale_generate", "date": dt.date.today().isoformat(), "generator": args.generator,
