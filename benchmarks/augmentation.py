@@ -3,6 +3,7 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py                      # the three reference tables
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --datasets credit_data --models finance
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --models sdv-ctgan --regimes 1
+    .venv/bin/python benchmarks/augmentation.py --table --datasets german_credit AER/HMDA   # saved results' tables
 
 Protocol (:mod:`synthguard.quality.augmentation`): `generate`'s split of each reference table (80% training,
 20% holdout, split seed 0). In each regime (10%, 25%, 100% of the training records, stratified, seed 0) a
@@ -134,6 +135,14 @@ def table(dataset: str, rows: list[dict]) -> None:
             print(f"| {reg['fraction']:.0%} ({reg['real_records']}) | {row['model']} | {base.get('roc_auc')} "
                   f"| ×{best['ratio']:g}: {best['roc_auc']} | {mark}{u['value']:+.4f}{mark} [{u['ci'][0]}, {u['ci'][1]}] "
                   f"| {syn.get('roc_auc', '—')} | {base.get('minority_recall')} / {best.get('minority_recall')} |")
+    for row in rows:
+        if "release" in row:
+            rb = row.get("rebalance")
+            shares = f"; rebalanced: {rb['delivered_shares']} delivered of {rb['gated_and_audited']} gated" if rb else ""
+            print(f"\n{row['model']}: release decision of the 100% output {row['release']!r} (pretrained bundle: "
+                  f"{row['pretrained']}){shares}; {row['seconds']} s")
+        if "measurement" in row:
+            print(f"{row['model']}: {row['measurement']['verdict']}")
 
 
 def main() -> None:
@@ -145,7 +154,16 @@ def main() -> None:
     parser.add_argument("--rebalance", default=None, metavar="SHARE",
                         help="finance: hold the target's minority class at SHARE of the synthetic records")
     parser.add_argument("--suffix", default="", help="results file name suffix")
+    parser.add_argument("--table", action="store_true", help="print the tables of the saved results, run nothing")
     args = parser.parse_args()
+    if args.table:
+        for dataset in args.datasets:
+            path = RESULTS / f"augmentation_{dataset.replace('/', '_')}{args.suffix}.json"
+            if path.is_file():
+                saved = json.loads(path.read_text())
+                print(f"\n`{saved['command']}`, {saved['date']}")
+                table(dataset, saved["results"])
+        return
     import torch
 
     torch.set_num_threads(1)

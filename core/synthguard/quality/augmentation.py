@@ -221,12 +221,22 @@ def _verdict(kind: str, regimes: list[dict], holdout: int) -> str:
     hurt = [(f, a) for f, a in mixed if a["uplift"][key]["significant"] and a["uplift"][key]["value"] < 0]
     n = len(mixed)
     if not helped:
-        return (f"Synthetic data does not help here: no real + synthetic model beat real-only on {name} with a 95% "
+        text = (f"Synthetic data does not help here: no real + synthetic model beat real-only on {name} with a 95% "
                 f"interval above 0 ({n} comparisons on {holdout} holdout records)"
                 + (f"; {len(hurt)} were significantly worse" if hurt else "") + ".")
-    where = ", ".join(f"{f:.0%} {a['arm']}" for f, a in helped)
-    return (f"Synthetic data helps on {name} in {len(helped)} of {n} comparisons ({where}; 95% intervals above 0, "
-            f"uncorrected for {n} comparisons)" + (f"; {len(hurt)} were significantly worse" if hurt else "") + ".")
+    else:
+        where = ", ".join(f"{f:.0%} {a['arm']}" for f, a in helped)
+        text = (f"Synthetic data helps on {name} in {len(helped)} of {n} comparisons ({where}; 95% intervals above 0, "
+                f"uncorrected for {n} comparisons)" + (f"; {len(hurt)} were significantly worse" if hurt else "") + ".")
+    if kind == "classification":  # what rebalancing is for: the rare class found at the model's own threshold
+        recall = [(f, a) for f, a in mixed if a["uplift"]["minority_recall"]["significant"]]
+        up = [(f, a) for f, a in recall if a["uplift"]["minority_recall"]["value"] > 0]
+        if recall:
+            f, a = max(recall, key=lambda fa: abs(fa[1]["uplift"]["minority_recall"]["value"]))
+            u = a["uplift"]["minority_recall"]
+            text += (f" Minority-class recall changes significantly in {len(recall)} of {n} ({len(up)} up; largest: "
+                     f"{f:.0%} {a['arm']} {u['value']:+} [{u['ci'][0]}, {u['ci'][1]}]).")
+    return text
 
 
 def _ci(values: np.ndarray) -> list[float | None]:
