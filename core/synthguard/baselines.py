@@ -42,6 +42,7 @@ class GaussianCopulaGenerator(Generator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             metadata = Metadata.detect_from_dataframes({data.meta.name: data.frame})
+            _learn_every_column(metadata, data)
             self.synth_ = GaussianCopulaSynthesizer(metadata, default_distribution=self.config.default_distribution)
             self.synth_.fit({data.meta.name: data.frame})
         return {"sdv_device": "cpu"}
@@ -53,6 +54,23 @@ class GaussianCopulaGenerator(Generator):
             out = self.synth_.sample(n)
         frame = next(iter(out.values())) if isinstance(out, dict) else out
         return Table(frame, self.meta_)
+
+
+_SDTYPE = {"numeric": "numerical", "categorical": "categorical", "boolean": "boolean", "datetime": "datetime"}
+
+
+def _learn_every_column(metadata, data: Table) -> None:
+    """Model every column from our own column kinds: SDV's detection marks columns such as US states, names or
+    IDs as PII (or as keys) and then invents values for them (Faker) instead of learning them, which the
+    category validators then reject row by row (lending_club's ``addr_state``: every row rejected)."""
+    table = data.meta.name
+    if metadata.tables[table].primary_key:
+        metadata.tables[table].primary_key = None
+    columns = metadata.tables[table].columns
+    for col in data.meta.columns:
+        sdtype = _SDTYPE.get(str(getattr(col.kind, "value", col.kind)))
+        if sdtype and columns.get(col.name, {}).get("sdtype") != sdtype:
+            metadata.update_column(column_name=col.name, sdtype=sdtype, table_name=table)
 
 
 __all__ = ["GaussianCopulaConfig", "GaussianCopulaGenerator"]
