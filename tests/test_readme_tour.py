@@ -36,7 +36,7 @@ def shrunk(args: list[str]) -> list[str]:
 
 def test_the_tour_names_only_shipped_data():
     commands = tour_commands()
-    assert [c[0] for c in commands] == ["plugins", "datasets", "generate", "explain", "fit", "sample"]
+    assert [c[0] for c in commands] == ["plugins", "datasets", "generate", "explain", "fit", "sample", "augment"]
     assert not any("--data" in c for c in commands)  # no file the reader does not have
 
 
@@ -49,4 +49,5 @@ def test_the_tour_runs_as_written(cli, tmp_path):
     known = sampled.dropna(subset=["Debt", "Assets"])
     assert (known["Debt"] <= known["Assets"]).all()
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "model" / "manifest.json").is_file()
+    assert (tmp_path / "aug" / "augmented.parquet").is_file()
     assert (tmp_path / "out" / "explain.json").is_file()
