@@ -181,7 +181,8 @@ def main() -> None:
                "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py "
                           f"--datasets {dataset} --models {' '.join(args.models)}"
                           + (f" --regimes {' '.join(map(str, args.regimes))}" if args.regimes != [0.1, 0.25, 1.0] else "")
-                          + (f" --rebalance {args.rebalance}" if args.rebalance else ""),
+                          + (f" --rebalance {args.rebalance}" if args.rebalance else "")
+                          + (f" --suffix {args.suffix}" if args.suffix else ""),
                "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
                            "torch": torch.__version__},
                "results": rows}
