@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--dataset", default="brain_mri_slices")
     ap.add_argument("--rows", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--bundle", default=None, help="the candidate bundle (default: the shipped one)")
     args = ap.parse_args()
     import torch
     import synthguard as sg
@@ -59,7 +60,8 @@ def main() -> None:
                             "--out", f"{tmp}/out{i}"], check=True, capture_output=True)
             cli.append(round(time.perf_counter() - start, 2))
         engine = sg.Engine()
-        models = {"monai (shipped)": engine.load(ROOT / BUNDLE.format(args.dataset)),
+        candidate = Path(args.bundle) if args.bundle else ROOT / BUNDLE.format(args.dataset)
+        models = {"monai (shipped)" if not args.bundle else f"candidate ({args.bundle})": engine.load(candidate),
                   f"previous ({args.previous})": engine.load(previous_bundle(args.previous, args.dataset, Path(tmp)))}
         times: dict[str, list[float]] = {k: [] for k in models}
         for _ in range(args.repeats):

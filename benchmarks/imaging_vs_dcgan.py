@@ -92,7 +92,8 @@ def main() -> None:
             model = engine.load(previous_bundle(args.previous, args.dataset, Path(tempfile.mkdtemp())))
         elif bundle is not None and not args.retrain:
             model = engine.load(bundle)
-            if (model.fit_info_.get("data_fingerprint") != train.fingerprint() or model.config.epochs != args.epochs):
+            trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
+            if trained_on != train.fingerprint() or model.config.epochs != args.epochs:
                 model = None
         reused = model is not None
         if model is None and "@" not in name:
