@@ -126,9 +126,13 @@ def predictive(syn: np.ndarray, real: np.ndarray, seed: int, steps: int = 5000, 
 def scores(real: np.ndarray, other: np.ndarray, repeats: int, predictive_repeats: int | None = None) -> dict:
     disc = [discriminative(real, other, seed=i) for i in range(repeats)]
     pred = [predictive(other, real, seed=i) for i in range(repeats if predictive_repeats is None else predictive_repeats)]
-    return {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
-            "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
+    return {"discriminative": _mean_std(disc), "predictive": _mean_std(pred),
             "discriminative_runs": [round(d, 4) for d in disc], "predictive_runs": [round(p, 4) for p in pred]}
+
+
+def _mean_std(runs: list[float]) -> list[float | None]:
+    """[mean, std] rounded, or [None, None] when the metric was not run (``--predictive-repeats 0``)."""
+    return [round(float(np.mean(runs)), 4), round(float(np.std(runs)), 4)] if runs else [None, None]
 
 
 def windows(records, length: int = WINDOW):
@@ -219,8 +223,7 @@ def summary(fits: list[dict]) -> dict:
     """One generator's fits: mean ± std over every metric run of every fit, and each fit's figures."""
     disc = [d for f in fits for d in f["discriminative_runs"]]
     pred = [p for f in fits for p in f["predictive_runs"]]
-    return {"discriminative": [round(float(np.mean(disc)), 4), round(float(np.std(disc)), 4)],
-            "predictive": [round(float(np.mean(pred)), 4), round(float(np.std(pred)), 4)],
+    return {"discriminative": _mean_std(disc), "predictive": _mean_std(pred),
             "discriminative_seed_means": [f["discriminative"][0] for f in fits],
             "fit_seconds": [f["fit_seconds"] for f in fits],
             "sample_seconds": [f["sample_seconds"] for f in fits], "fits": fits}
@@ -251,8 +254,9 @@ def write(report: dict, out: Path) -> None:
             fmt = lambda m, sd: "—" if m is None else f"{m:.3f}" + ("" if sd is None else f" ± {sd:.3f}")  # noqa: E731
             print(f"| {name} (published) | — | {fmt(*published['discriminative'])} | {fmt(*published['predictive'])} |")
     for name, r in rows.items():
-        d, p = r.get("discriminative", (float("nan"),) * 2), r["predictive"]
-        print(f"| {name} | {r.get('fit_seconds', '—')} | {d[0]:.3f} ± {d[1]:.3f} | {p[0]:.3f} ± {p[1]:.3f} |")
+        fmt = lambda m, sd: "—" if m is None else f"{m:.3f} ± {sd:.3f}"  # noqa: E731
+        d, p = r.get("discriminative", (None, None)), r["predictive"]
+        print(f"| {name} | {r.get('fit_seconds', '—')} | {fmt(*d)} | {fmt(*p)} |")
 
 
 if __name__ == "__main__":
