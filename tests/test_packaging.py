@@ -33,6 +33,9 @@ DISTRIBUTIONS = {
 OPTIONAL = {
     ("synthguard/testing.py", "pytest"): "the conformance helpers run inside the plugin author's pytest",
     ("synthguard/privacy/distance.py", "faiss"): "optional fast search, guarded by ImportError (the 'fast' extra)",
+    ("synthguard/scale/index.py", "faiss"): "chunked gating's shared index, guarded by ImportError (the 'scale' extra)",
+    ("synthguard/scale/runner.py", "dask"): "--scheduler runs on Dask, guarded by ImportError (the 'scale' extra)",
+    ("synthguard/scale/runner.py", "distributed"): "--scheduler runs on Dask, guarded by ImportError (the 'scale' extra)",
 }
 
 
