@@ -174,6 +174,28 @@ def _faiss():
     return faiss
 
 
+def _batched(search, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``search(chunk) -> (distances, indices)`` over ``x`` in BATCH-row chunks, so memory stays bounded."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    dist, idx = [], []
+    for i in range(0, len(x), BATCH):
+        d, j = search(x[i:i + BATCH])
+        dist.append(d.astype(np.float64))
+        idx.append(j)
+    if not dist:
+        return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
+    return np.concatenate(dist), np.concatenate(idx)
+
+
+def batched_faiss_search(index, x: np.ndarray, k: int, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Distances and indices (n, k) from a faiss index (flat or IVF), searched in BATCH-row chunks."""
+    def search(chunk):
+        d, j = index.search(chunk, k)
+        return (np.sqrt(np.maximum(d, 0)) if metric == "l2" else d), j  # faiss returns squared L2
+
+    return _batched(search, x, k)
+
+
 class NearestRecords:
     """Exact nearest neighbours of query records among a fixed set of records, under a fitted Distance."""
 
@@ -201,21 +223,9 @@ class NearestRecords:
 
     def kneighbors_embedded(self, x: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, self.size)
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        dist, idx = [], []
-        for i in range(0, len(x), BATCH):
-            chunk = x[i:i + BATCH]
-            if self.backend == "faiss":
-                d, j = self._index.search(chunk, k)
-                if self.distance.metric == "l2":
-                    d = np.sqrt(np.maximum(d, 0))  # faiss returns squared L2
-            else:
-                d, j = self._index.kneighbors(chunk, n_neighbors=k, return_distance=True)
-            dist.append(d.astype(np.float64))
-            idx.append(j)
-        if not dist:
-            return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
-        return np.concatenate(dist), np.concatenate(idx)
+        if self.backend == "faiss":
+            return batched_faiss_search(self._index, x, k, self.distance.metric)
+        return _batched(lambda chunk: self._index.kneighbors(chunk, n_neighbors=k, return_distance=True), x, k)
 
     def distances(self, query: Records) -> np.ndarray:
         """Distance of each query record to its closest record."""

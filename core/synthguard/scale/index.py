@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..privacy.distance import BATCH, NearestRecords
+from ..privacy.distance import NearestRecords, batched_faiss_search
 
 #: Training sets of at least this many distinct records get an IVF index under ``index="auto"``.
 IVF_FROM = 100_000
@@ -93,18 +93,7 @@ class SharedIndex:
         return self.kneighbors_embedded(self.distance.embed(query), k)
 
     def kneighbors_embedded(self, x: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.size)
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        dist, idx = [], []
-        for i in range(0, len(x), BATCH):
-            d, j = self._index.search(x[i:i + BATCH], k)
-            if self.distance.metric == "l2":
-                d = np.sqrt(np.maximum(d, 0))  # faiss returns squared L2
-            dist.append(d.astype(np.float64))
-            idx.append(j)
-        if not dist:
-            return np.zeros((0, k)), np.zeros((0, k), dtype=np.int64)
-        return np.concatenate(dist), np.concatenate(idx)
+        return batched_faiss_search(self._index, x, min(k, self.size), self.distance.metric)
 
     def distances(self, query) -> np.ndarray:
         return self.kneighbors(query, 1)[0][:, 0]
