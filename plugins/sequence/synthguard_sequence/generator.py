@@ -276,6 +276,25 @@ class MixtureSequenceGenerator(Generator):
             frame[col] = value
         return _restore_types(frame, self.meta_)
 
+    # ------------------------------------------------------------------ likelihood (synthguard explain)
+
+    @property
+    def supports_likelihood(self) -> bool:
+        """The LSTM's mixture is an exact density (one teacher-forced pass); the latent model's is not offered."""
+        return isinstance(getattr(self, "model_", None), SequenceMixtureLSTM)
+
+    def step_log_likelihood(self, records: SequenceSet) -> np.ndarray:
+        """(N, T) log p(x_t | earlier steps, statics, covariates), nats in the modelled scale (see .likelihood)."""
+        from .likelihood import step_log_likelihood
+
+        return step_log_likelihood(self, records)
+
+    def log_likelihood(self, records: SequenceSet) -> np.ndarray:
+        """(N,) log p(record): the sum of :meth:`step_log_likelihood` over its steps."""
+        from .likelihood import log_likelihood
+
+        return log_likelihood(self, records)
+
     # ------------------------------------------------------------------ bundle
 
     def _get_state(self):
