@@ -157,9 +157,11 @@ def test_scale_options_name_what_is_wrong(tmp_path):
         RunSpec.of(10**12, out=str(tmp_path / "out"))  # streams, but not 20 million chunks: refused at once
     with pytest.raises(sg.ConfigError, match="expected 'local' or tcp://HOST:PORT"):
         RunSpec.of(10, out=tmp_path / "out", scale={"scheduler": "local:8786"})
-    with pytest.raises(sg.ConfigError, match="expected --out DIRECTORY"):
-        RunSpec.of(10, out=sg.Database("sqlite:///x.db", table="t"), scale={"chunk_rows": 5})
+    with pytest.raises(sg.ConfigError, match="expected --out DIRECTORY or --out DATABASE_URL"):
+        RunSpec.of(10, scale={"chunk_rows": 5})  # nowhere to write the chunks to
+    assert RunSpec.of(10, out=sg.Database("sqlite:///x.db", table="t"), scale={"chunk_rows": 5}).scale.chunk_rows == 5
     assert RunSpec.of(2_000_000, out=str(tmp_path / "out")).scale.auto  # large requests to a directory stream
+    assert RunSpec.of(2_000_000, out="sqlite:///x.db").scale.auto  # ... and to a database
     assert RunSpec.of(2_000_000).scale is None and RunSpec.of(1000, out=str(tmp_path)).scale is None
 
 

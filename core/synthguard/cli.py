@@ -123,8 +123,9 @@ def _summary(result, out) -> None:
     click.echo(_audit_line(rep.get("audit") or {}))
     if rep.get("measured_on"):  # a chunked run (synthguard.scale)
         m = rep["measured_on"]
-        click.echo(f"{rep['scale']['chunks']} partitions in {where}synthetic/; quality and audit measured on a uniform "
-                   f"sample of {m['rows']:,} of {m['of']:,} records")
+        parts = (f"{rep['scale']['chunks']} chunks appended to {where}" if isinstance(out, Database)
+                 else f"{rep['scale']['chunks']} partitions in {where}synthetic/")
+        click.echo(f"{parts}; quality and audit measured on a uniform sample of {m['rows']:,} of {m['of']:,} records")
     if "canaries" in (rep.get("audit") or {}):
         click.echo(f"canaries: {rep['audit']['canaries']['figure']['description']}")
     if (rep.get("release") or {}).get("delivered_despite_failure"):

@@ -222,6 +222,78 @@ class Database:
                 path.unlink()  # a SQLite file this failed write created
         return {r: names[r] for r in staged}
 
+    @contextmanager
+    def stream(self, kinds: Mapping[str, str] | None, overwrite: bool) -> Iterator["Staging"]:
+        """Staging tables filled chunk by chunk (:meth:`Staging.append`) and swapped in by :meth:`Staging.finish`,
+        all inside one transaction on one connection: nobody sees them, and a failure, an exit without
+        ``finish`` or a killed process (the server drops the connection's transaction; SQLite rolls its journal
+        back on the next open) leaves the database as it was."""
+        path = _sqlite_path(self.url)
+        created = path is not None and not path.exists()
+        try:
+            with _connect(self.url, read_only=False, error=OutputError) as conn, conn.begin():
+                staging = Staging(conn, self, dict(kinds or {}), overwrite)
+                yield staging
+                if not staging.finished:
+                    raise OutputError(f"writing to {self.display_url} stopped before the end, nothing was written")
+        except sa_exc.DBAPIError as err:
+            raise OutputError(f"writing to {self.display_url} failed, nothing was written: "
+                              f"{_driver_message(err, self.url)}") from None
+        finally:
+            if created and path.exists() and not _has_tables(self.url):
+                path.unlink()  # a SQLite file this failed write created
+
+
+class Staging:
+    """The output tables of a streamed run while it runs (:meth:`Database.stream`): appended to, then swapped in.
+
+    The first frame of a role creates its staging table and fixes its SQL types (the source's kinds, else the
+    first chunk's dtypes); every later chunk is written with those kinds, so all chunks share one schema.
+    """
+
+    def __init__(self, conn: sa.Connection, target: Database, kinds: dict[str, str], overwrite: bool):
+        self.conn, self.target, self.kinds, self.overwrite = conn, target, kinds, overwrite
+        self.names = target.tables()
+        self.staged: dict[str, str] = {}
+        self.fixed: dict[str, dict[str, str]] = {}
+        self.empty: pd.DataFrame | None = None  # the synthetic columns, no rows (an empty rejected table's model)
+        self.rows = {role: 0 for role in self.names}
+        self.finished = False
+
+    def append(self, role: str, frame: pd.DataFrame) -> None:
+        """Append ``frame`` (the synthetic rows, or rejected rows with ``_stage``, ``_checks``, ``_reason``)."""
+        if role not in self.staged:
+            if role == "synthetic":
+                self.empty = frame.iloc[:0].copy()
+            self.fixed[role] = {c: ("text" if c.startswith("_") else self.kinds.get(c) or _dtype_kind(frame[c]))
+                                for c in frame.columns}
+            self.staged[role] = _stage_name(self.names[role])
+            self._write(frame, role, append=False)
+        else:
+            self._write(frame, role, append=True)
+        self.rows[role] += len(frame)
+
+    def finish(self, report: dict[str, Any], html: str | None) -> None:
+        """Write the report row and swap every staging table in under its name (committed when the block ends)."""
+        if "rejected" not in self.staged and self.empty is not None:  # no rejected row: the table, with its columns
+            rejected = self.empty.copy()
+            for col in ("_stage", "_checks", "_reason"):
+                rejected[col] = pd.Series(dtype=object)
+            self.append("rejected", rejected)
+        self.staged["report"] = _stage_name(self.names["report"])
+        _write_report(self.conn, self.staged["report"], report, html)
+        _swap(self.conn, {self.staged[r]: self.names[r] for r in self.staged}, self.overwrite, self.target.display_url)
+        self.finished = True
+
+    def _write(self, frame: pd.DataFrame, role: str, append: bool) -> None:
+        try:
+            _write_frame(self.conn, frame, self.staged[role], self.fixed[role], append=append)
+        except self.conn.dialect.loaded_dbapi.Error as err:  # raised by COPY through the driver's own cursor
+            msg = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            if self.target.url.password:
+                msg = msg.replace(str(self.target.url.password), "***")
+            raise OutputError(f"writing to {self.target.display_url} failed, nothing was written: {msg}") from None
+
 
 # --------------------------------------------------------------------------- sources and targets
 
@@ -586,14 +658,16 @@ def _stage_name(final: str) -> str:
     return (f"{schema}." if schema else "") + f"_synthguard_stage_{secrets.token_hex(6)}"
 
 
-def _write_frame(conn: sa.Connection, frame: pd.DataFrame, staged: str, kinds: Mapping[str, str]) -> None:
+def _write_frame(conn: sa.Connection, frame: pd.DataFrame, staged: str, kinds: Mapping[str, str],
+                 append: bool = False) -> None:
     columns, types = {}, {}
     for col in frame.columns:
         columns[col], types[col] = _to_sql(frame[col], kinds.get(col) if not col.startswith("_") else "text")
     out = pd.DataFrame(columns, index=frame.index)
     schema, name = _split(staged)
     method = _copy_rows if conn.dialect.name == "postgresql" else None
-    out.to_sql(name, conn, schema=schema, index=False, dtype=types, chunksize=CHUNK_ROWS, method=method)
+    out.to_sql(name, conn, schema=schema, index=False, dtype=types, chunksize=CHUNK_ROWS, method=method,
+               if_exists="append" if append else "fail")
 
 
 def _copy_rows(table, conn: sa.Connection, keys: list[str], rows: Iterable[tuple]) -> int:
@@ -635,5 +709,5 @@ def _swap(conn: sa.Connection, renames: Mapping[str, str], overwrite: bool, wher
         conn.exec_driver_sql(f"ALTER TABLE {staged_q} RENAME TO {prep.quote(name)}")
 
 
-__all__ = ["Database", "as_source", "as_target", "check_output", "check_read_only", "is_database_url", "write_result",
+__all__ = ["Database", "Staging", "as_source", "as_target", "check_output", "check_read_only", "is_database_url", "write_result",
            "write_report", "source_kinds", "DEFAULT_TABLE"]

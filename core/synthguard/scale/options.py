@@ -63,19 +63,14 @@ class ScaleOptions(BaseModel):
 
 
 def streaming_for(rows: int, scale: "ScaleOptions | dict | None", out) -> ScaleOptions | None:
-    """The run's scale options: as asked (checked against ``out``), automatic above :data:`STREAM_ABOVE` rows to a
-    directory, or None (in memory)."""
-    from pathlib import Path
-
+    """The run's scale options: as asked, automatic above :data:`STREAM_ABOVE` rows to a directory or a
+    database, or None (in memory)."""
     from ..contract import validated
-    from ..io.database import Database
 
     if scale is None:
-        directory = isinstance(out, (str, Path)) and not isinstance(out, Database)
-        return ScaleOptions(auto=True) if rows > STREAM_ABOVE and directory else None
+        return ScaleOptions(auto=True) if rows > STREAM_ABOVE and out is not None else None
     scale = validated(ScaleOptions, scale, "scale options")
-    if out is None or isinstance(out, Database):
-        where = "no --out" if out is None else "a database --out"
-        raise ConfigError(f"--chunk-rows/--scheduler write partitioned Parquet/CSV files, not {where}: expected --out "
-                          "DIRECTORY (a database target is written in one transaction, in memory)")
+    if out is None:
+        raise ConfigError("--chunk-rows/--scheduler write each chunk as it is gated: expected --out DIRECTORY or "
+                          "--out DATABASE_URL (partitioned Parquet/CSV files, or database tables)")
     return scale

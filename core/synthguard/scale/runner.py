@@ -4,11 +4,14 @@
 
     prepare the gate once (thresholds from the holdout, exactly as in memory)  ->  shared faiss index
       -> chunk i (any worker, any order): sample with chunk_seed(seed, i) -> validators -> privacy gate
-         -> synthetic/part-i.parquet (+ rejected/part-i.parquet) in the run's temporary directory
+         -> directory: synthetic/part-i.parquet (+ rejected/part-i.parquet) in the run's temporary directory
+            database: the chunk's rows go back to the driver, which appends them to staging tables
       -> driver: counts and a uniform sample (bottom-k over all chunks)
-      -> metrics + privacy audit + release decision on that sample -> report.json/html -> the directory appears
+      -> metrics + privacy audit + release decision on that sample -> report -> the directory appears, or the
+         staging tables and the report table are swapped in (one transaction)
 
-Peak memory is one chunk per worker plus the sample, whatever ``rows`` is.
+Peak memory is one chunk per worker (and, for a database, the chunks in flight in the driver) plus the sample,
+whatever ``rows`` is.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ import pandas as pd
 from ..contract import CheckContext, Generator, PrivacyFilter, Validator
 from ..data import Table
 from ..errors import ConfigError, SynthGuardError
-from ..io.atomic import atomic_directory
-from ..io.partitioned import partition_name, write_partition
+from ..io.database import Database, source_kinds
+from ..io.partitioned import write_partition
+from ..io.writers import free_name
 from .chunks import ChunkPlan, UniformSample, chunk_seed, sample_keys
 from .options import CONNECT_TIMEOUT, ScaleOptions
 
@@ -47,7 +51,7 @@ class ChunkJob:
     conditions: dict[str, Any]
     plan: ChunkPlan
     seed: int
-    folder: str
+    folder: str | None  # None: the chunk's rows go back to the driver (a database target)
     fmt: str
     sample_size: int
 
@@ -67,27 +71,39 @@ class ChunkOutcome:
     check_seconds: float
     offer: pd.DataFrame = field(repr=False)
     keys: np.ndarray = field(repr=False)
+    records: pd.DataFrame | None = field(default=None, repr=False)  # the rows, when the driver writes them
+    rejected_rows: pd.DataFrame | None = field(default=None, repr=False)  # with _stage, _checks, _reason
 
 
 def run_chunk(job: ChunkJob, index: int) -> ChunkOutcome:
-    """Sample, validate, gate and write chunk ``index`` (what one Dask task does)."""
+    """Sample, validate, gate and write chunk ``index`` (what one Dask task does); without a folder the rows
+    go back in the outcome, for the driver to write."""
     from ..pipeline import sample_checked
 
     rows = job.plan.size(index)
     got = sample_checked(job.model, rows, job.validators, job.privacy_filters, job.context, job.options,
                          chunk_seed(job.seed, index), job.conditions or None)
-    folder = Path(job.folder)
-    write_partition(got.records, folder / "synthetic", index, job.fmt)
     rejected = 0 if got.rejected is None else len(got.rejected)
-    if rejected:
-        extra = {f"_{c}": got.rejected_info[c].to_numpy() for c in got.rejected_info.columns}
-        write_partition(got.rejected, folder / "rejected", index, job.fmt, extra=extra)
+    extra = {f"_{c}": got.rejected_info[c].to_numpy() for c in got.rejected_info.columns} if rejected else {}
+    records = rejected_rows = None
+    if job.folder is not None:
+        folder = Path(job.folder)
+        write_partition(got.records, folder / "synthetic", index, job.fmt)
+        if rejected:
+            write_partition(got.rejected, folder / "rejected", index, job.fmt, extra=extra)
+    else:
+        records = got.records.frame.reset_index(drop=True)
+        if rejected:
+            rejected_rows = got.rejected.frame.reset_index(drop=True)
+            for key, values in extra.items():
+                rejected_rows[free_name(key, rejected_rows.columns)] = values
     offer, keys = UniformSample.offer(got.records.frame, sample_keys(job.seed, index, len(got.records)),
                                       job.sample_size)
     stages = got.rejected_info["stage"].value_counts().to_dict() if rejected else {}
     return ChunkOutcome(index=index, delivered=len(got.records), sampled=got.sampled, rejected=rejected,
                         rounds=got.rounds, tally=dict(got.tally), rejected_by_stage={str(k): int(v) for k, v in stages.items()},
-                        sample_seconds=got.sample_seconds, check_seconds=got.check_seconds, offer=offer, keys=keys)
+                        sample_seconds=got.sample_seconds, check_seconds=got.check_seconds, offer=offer, keys=keys,
+                        records=records, rejected_rows=rejected_rows)
 
 
 def execute(job: ChunkJob, scale: ScaleOptions) -> Iterator[ChunkOutcome]:
@@ -166,24 +182,34 @@ def share_index(context: CheckContext, scale: ScaleOptions) -> dict[str, Any] | 
     return index.describe()
 
 
+def sink_for(run, model: Generator):
+    """Where the chunks go: the run's temporary directory, or staging tables in the target database."""
+    from .sinks import DatabaseSink, DirectorySink
+
+    spec = run.spec
+    if isinstance(spec.out, Database):  # the source's column kinds decide the SQL types, as in memory
+        kinds = source_kinds({"generator": {"fit": model.fit_info_}, "lineage": run.lineage})
+        return DatabaseSink(spec.out, kinds, spec.overwrite)
+    return DirectorySink(spec.out, spec.fmt, spec.overwrite)
+
+
 def deliver_streamed(run, model: Generator, reference, holdout, options, validators: Sequence[Validator],
                      privacy_filters: Sequence[PrivacyFilter], context: CheckContext, start: float):
-    """Deliver ``run.spec.rows`` records chunk by chunk into partitioned Parquet/CSV at ``run.spec.out``."""
+    """Deliver ``run.spec.rows`` records chunk by chunk into partitioned Parquet/CSV at ``run.spec.out``, or
+    into database tables (appended by this process, swapped in at the end)."""
     from ..pipeline import Sampled
-    from ..result import Result, write_html_report
-    from ..io.writers import json_default
+    from ..result import Result
 
     spec, scale = run.spec, run.spec.scale
     plan = ChunkPlan(spec.rows, min(scale.chunk_rows, spec.rows))
     index = share_index(context, scale)
     run.step(f"streaming {spec.rows:,} records in {plan.chunks:,} chunks of {plan.chunk_rows:,} "
              f"({scale.scheduler or 'in process'}), {len(validators)} validators, {len(privacy_filters)} privacy filters")
-    import json
 
-    with atomic_directory(spec.out, overwrite=spec.overwrite) as tmp:
+    with sink_for(run, model) as sink:
         job = ChunkJob(model=model, validators=list(validators), privacy_filters=list(privacy_filters),
                        context=context, options=options, conditions=dict(spec.conditions), plan=plan, seed=spec.seed,
-                       folder=str(tmp), fmt=spec.fmt, sample_size=scale.report_sample)
+                       folder=sink.folder, fmt=spec.fmt, sample_size=scale.report_sample)
         sample = UniformSample(scale.report_sample)
         tally = {c.name: 0 for c in (*validators, *privacy_filters)}
         totals = {"delivered": 0, "sampled": 0, "rejected": 0, "rounds": 0, "sample_seconds": 0.0,
@@ -191,6 +217,7 @@ def deliver_streamed(run, model: Generator, reference, holdout, options, validat
         stages: dict[str, int] = {}
         done = 0
         for outcome in execute(job, scale):
+            sink.add(outcome)
             sample.add(outcome.index, outcome.offer, outcome.keys)
             for key in ("delivered", "sampled", "rejected", "sample_seconds", "check_seconds"):
                 totals[key] += getattr(outcome, key)
@@ -224,12 +251,9 @@ def deliver_streamed(run, model: Generator, reference, holdout, options, validat
         report["scale"] = {"chunks": plan.chunks, "chunk_rows": plan.chunk_rows,
                            "scheduler": scale.scheduler or "in process", "chunk_seeds": "chunk_seed(seed, chunk index)",
                            "near_copy_index": index, "retries": RETRIES,
+                           "written_by": "the workers (partitions)" if sink.writes_on_workers else
+                                         "the driver (each chunk appended to staging tables as it completed)",
                            "wall_seconds": round(time.perf_counter() - start, 3)}
-        report["files"] = {"synthetic": "synthetic/", "partitions": [partition_name(i, spec.fmt) for i in
-                                                                     range(min(plan.chunks, 3))]
-                           + (["..."] if plan.chunks > 3 else []),
-                           "rejected": "rejected/", "report": "report.json", "html": "report.html"}
-        (tmp / "rejected").mkdir(exist_ok=True)
-        (tmp / "report.json").write_text(json.dumps(report, indent=2, default=json_default))
-        write_html_report(tmp, report)
+        report.update(sink.where(plan.chunks))
+        report = sink.finish(report)
     return Result(measured, None, sampled.rejected_info, report, context=context)
