@@ -164,7 +164,7 @@ def test_parquet_input_and_generator_settings(cli, tmp_path, loans_csv):
     assert proc.returncode == 0, proc.stderr
     assert "CANNOT TELL" in proc.stdout and "non-members" in proc.stdout  # 60 held-out rows: too few to judge, said so
     report = json.loads((tmp_path / "o" / "report.json").read_text())
-    assert report["generator"]["config"]["d_model"] == 32 and report["lineage"]["data_source"]["source"] == "file:loans.parquet"
+    assert report["generator"]["config"]["d_model"] == 32 and report["lineage"]["data_source"]["source"] == "file:parquet"
     proc = cli("generate", "finance", "--data", str(data), "--rows", "5", "--set", "wings=2", "--out", str(tmp_path / "p"))
     assert proc.returncode == 2 and "option 'wings'" in proc.stderr
 

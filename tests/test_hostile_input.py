@@ -10,7 +10,6 @@ time the test out instead of failing in a second.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -18,30 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import synthguard as sg
-from synthguard.cli import run
 from synthguard.io.readers import read_table
+from synthguard.testing import one_error, synthguard
 
 FOREVER = ["--epochs", "100000", "--device", "cpu"]  # hours of training: any check that waits for it times out
-
-
-def synthguard(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """``synthguard ARGS`` as the console script runs it: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["synthguard", *args])
-    try:
-        run()
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error(code: int, err: str, *expected: str) -> None:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for text in expected:
-        assert text in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -175,7 +175,8 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     else:
         _check_trained_on(model, train, generator)
         run.progress = progress
-        run.lineage.update(data_source=source, pretrained=False, bundle=str(generator))
+        run.lineage.update(data_source=source, pretrained=False,  # the bundle by its hash, never its path
+                           bundle=f"sha256:{getattr(model, 'bundle_sha256_', None)}")
         result = run.deliver(model, train, hold)
 
     start = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from . import lineage
 from .bundle import load_bundle
 from .contract import Dataset, Generator, validated
 from .data import Records, Table, holdout_split
@@ -100,8 +101,9 @@ class Engine:
             if isinstance(data, (str, Path)):
                 return read_sequences(data, fmt)
         elif isinstance(data, (str, Path)):
-            path = Path(data)
-            return _with_entities(Table.from_frame(read_table(path), name=path.name.split(".")[0] or name),
+            path = Path(data)  # errors while reading name the file; what is kept is named `name` (lineage.py)
+            table = Table.from_frame(read_table(path), name=path.name.split(".")[0] or name)
+            return _with_entities(Table(table.frame, table.meta.model_copy(update={"name": name})),
                                   sequence_format), {}
         elif isinstance(data, pd.DataFrame):
             return _with_entities(Table.from_frame(data, name=name), sequence_format), {}
@@ -125,13 +127,12 @@ class Engine:
             if dataset is None:
                 raise ConfigError(f"generator {cls.name!r} has no default dataset: pass data=... (--data) or dataset=... (--dataset)")
             ds = self.dataset(dataset)
-            return ds.load(), {"source": f"dataset:{ds.name}", "dataset": ds.name, "licence": ds.licence}
+            records = ds.load()
+            return records, lineage.reference_dataset(ds.name, ds.licence, records)
+        data = as_source(data)  # the Database read is the one described (its column kinds)
         records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format,
                                     image_format)
-        source = f"file:{Path(data).name}" if isinstance(data, (str, Path)) else f"{type(data).__name__}"
-        if isinstance(data, Database):
-            return records, {**data.lineage(), **({"preparation": notes} if notes else {})}
-        return records, {"source": source, **({"preparation": notes} if notes else {})}
+        return records, lineage.describe(data, records, notes)  # what the data is, never its path or URL
 
     # ------------------------------------------------------------------ verbs
 

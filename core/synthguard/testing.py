@@ -10,10 +10,22 @@ Each check is a small function that raises ``AssertionError`` with a message
 saying which part of the contract is broken. ``check_validator`` and
 ``check_privacy_filter`` do the same for checks, ``check_plugin`` for a plugin
 module as a whole.
+
+A plugin's command-line error paths are checked with :func:`synthguard` (the console script, run in the
+test's process) and :func:`one_error` (the promise for bad input: exit code 2, one ``error:`` line)::
+
+    from synthguard.testing import one_error, synthguard
+
+    def test_a_typo_in_my_option_is_one_error_line(monkeypatch, capsys, tmp_path):
+        code, out, err = synthguard(monkeypatch, capsys, "generate", "my-gen", "--set", "widht=3",
+                                    "--out", tmp_path / "out")
+        one_error(code, err, "option 'widht'")
+        assert not (tmp_path / "out").exists()
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from functools import partial
 from typing import Any, Callable, Mapping
@@ -205,7 +217,38 @@ def check_plugin(module: object) -> Engine:
     return engine
 
 
+def synthguard(monkeypatch, capsys, *args: object) -> tuple[int, str, str]:
+    """``synthguard ARGS`` as the console script runs it, in this process: ``(exit code, stdout, stderr)``.
+
+    ``monkeypatch`` and ``capsys`` are the test's pytest fixtures (``sys.argv`` is set for the call,
+    the output captured); each argument is passed as ``str(arg)``, so paths may be given as they are.
+    Exit code 0 when the command returned, else the code it exited with (1 for a non-integer exit).
+    Running in process makes a matrix of bad inputs take seconds; a subprocess is still the way to
+    test the installed entry point itself.
+    """
+    from .cli import run
+
+    monkeypatch.setattr(sys, "argv", ["synthguard", *map(str, args)])
+    try:
+        run()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error(code: int, err: str, *expected: str) -> None:
+    """Assert what bad input must give: exit code 2 and exactly one stderr line, starting ``error: ``, that
+    contains every string in ``expected`` (the thing named and what was expected)."""
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
 __all__ = [
     "GENERATOR_CHECKS", "generator_checks", "parametrize_generator_checks", "installed_generator_checks", "check_generator",
-    "check_check", "check_validator", "check_privacy_filter", "check_plugin",
+    "check_check", "check_validator", "check_privacy_filter", "check_plugin", "synthguard", "one_error",
 ]

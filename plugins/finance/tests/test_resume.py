@@ -4,35 +4,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import synthguard as sg
-from synthguard.cli import main, run
+from synthguard.cli import main
+from synthguard.testing import one_error, synthguard
 
 ENGINE = sg.Engine()
 TINY = ["--set", "d_model=16", "--set", "n_layers=1", "--set", "n_heads=2", "--device", "cpu", "--seed", "0"]
-
-
-def synthguard(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """``synthguard ARGS`` through the console script's entry point: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["synthguard", *map(str, args)])
-    try:
-        run()
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error(code: int, err: str, *expected: str) -> None:
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for text in expected:
-        assert text in lines[0], lines[0]
 
 
 def table(path: Path) -> sg.Table:

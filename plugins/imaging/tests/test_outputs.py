@@ -127,7 +127,7 @@ def test_fit_once_then_sample_a_bundle_against_the_users_png_folder(tmp_path, sm
             Image.fromarray(np.kron(small_brain.images[i, 0], np.ones((2, 2))).astype(np.uint8)).save(folder / label / f"{i}.png")
     engine = sg.Engine()
     model = engine.fit("imaging-dcgan", folder, config=TINY_GAN, image_format={"size": 16})
-    assert model.meta_.shape == [1, 16, 16] and model.fit_info_["source"]["source"] == "file:pngs"
+    assert model.meta_.shape == [1, 16, 16] and model.fit_info_["source"]["source"] == "folder:png"
     model.save(tmp_path / "bundle")
     result = engine.sample(tmp_path / "bundle", 5, reference=folder, conditions={"label": "coronal"}, out=tmp_path / "out")
     assert result.records.images.shape == (5, 1, 16, 16) and set(result.records.metadata["label"]) == {"coronal"}
