@@ -5,7 +5,10 @@
 * for a generator that can score records (:class:`LikelihoodScorer`; the finance default does), each
   column's conditional importance as the model sees it and each delivered record's log-likelihood with
   an outlier flag (:mod:`.scoring`);
-* for records the gate rejected as copies, the columns that made them copies — names only (:mod:`.attribution`).
+* for records the gate rejected as copies, the columns that made them copies — names only (:mod:`.attribution`);
+* for sequence outputs (:mod:`.sequences`): autocorrelation per channel, cross-channel correlation and lead-lag
+  pairs, real vs synthetic (:mod:`.temporal`), and, for a generator that scores records (:class:`SequenceScorer`;
+  the LSTM sequence models do), each record's log-likelihood and the model's surprise per step.
 
 Written as ``explain.json`` and ``explain.html`` in ``out`` (default: the output directory itself, whose
 report.json then carries an ``explain`` section that report.html draws)::
@@ -22,12 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, DataError
+from ..quality.html import read_report
 from .association import dependency_structure
 from .attribution import near_copy_columns
 from .figures import association_figures, attribution_figure, importance_figures, likelihood_figure
 from .inputs import Inputs, from_output, kind_of, real_data
 from .page import explain_page, explain_section
 from .scoring import LikelihoodScorer, conditional_importance, record_likelihoods, scorer_of
+from .sequences import SequenceInputs, SequenceScorer, build_sequences, from_sequence_output, real_sequences
+from .temporal import temporal_structure
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine import Engine
@@ -53,15 +59,18 @@ def explain(source: str | Path, *, data: Any = None, out: str | Path | None = No
     if kind_of(source) == "bundle":
         inputs = _sample_bundle(engine, Path(source), data, out, rows, seed, overwrite)
         out = inputs.directory
+    elif read_report(Path(source)).get("modality", "table") == "sequence":
+        inputs = from_sequence_output(engine, source, data=data, model=model)
     else:
         inputs = from_output(engine, source, data=data, model=model)
-    result = build(inputs, seed=seed)
+    result = (build_sequences(inputs, seed=seed, version=EXPLAIN_VERSION) if isinstance(inputs, SequenceInputs)
+              else build(inputs, seed=seed))
     write(result, Path(out) if out is not None else inputs.directory, inputs)
     return result
 
 
 def _sample_bundle(engine: "Engine", bundle: Path, data: Any, out: str | Path | None, rows: int, seed: int,
-                   overwrite: bool) -> Inputs:
+                   overwrite: bool) -> "Inputs | SequenceInputs":
     from ..io.atomic import check_writable_target
 
     if out is None:
@@ -69,11 +78,14 @@ def _sample_bundle(engine: "Engine", bundle: Path, data: Any, out: str | Path | 
                           "sampled output")
     check_writable_target(out, overwrite)
     loaded = engine.load(bundle)
-    if loaded.modality != "table":
-        raise DataError(f"bundle {str(bundle)!r} makes {loaded.modality} records: explain reads tables")
+    if loaded.modality not in ("table", "sequence"):
+        raise DataError(f"bundle {str(bundle)!r} makes {loaded.modality} records: explain reads tables and sequences")
     fit = loaded.fit_info_
-    train, hold, _ = real_data(engine, data, fit.get("source") or {}, fit.get("holdout"), f"bundle {str(bundle)!r}")
+    read = real_data if loaded.modality == "table" else real_sequences
+    train, hold, _ = read(engine, data, fit.get("source") or {}, fit.get("holdout"), f"bundle {str(bundle)!r}")
     engine.sample(loaded, rows, seed=seed, reference=train, holdout=hold, out=out, overwrite=overwrite)
+    if loaded.modality == "sequence":
+        return from_sequence_output(engine, out, data=data, model=loaded)
     return from_output(engine, out, data=data, model=loaded)
 
 
@@ -115,7 +127,7 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write(result: dict[str, Any], out: Path, inputs: Inputs) -> list[Path]:
+def write(result: dict[str, Any], out: Path, inputs: "Inputs | SequenceInputs") -> list[Path]:
     """explain.json and explain.html in ``out``; in the explained output directory also report.json/html's section."""
     from ..io.writers import json_default
     from ..result import write_html_report
@@ -144,5 +156,6 @@ def _light(value: Any) -> Any:
 
 
 __all__ = ["explain", "build", "write", "explain_section", "explain_page", "LikelihoodScorer", "scorer_of",
+           "SequenceScorer", "build_sequences", "temporal_structure",
            "dependency_structure", "conditional_importance", "record_likelihoods", "near_copy_columns",
            "EXPLAIN_VERSION"]

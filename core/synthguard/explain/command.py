@@ -21,16 +21,25 @@ import click
 @click.pass_context
 def explain_cmd(ctx, source, data, out, model, rows, seed, overwrite) -> None:
     """What the generator learned: dependencies real vs synthetic, each column's importance to the model, each
-    record's likelihood, and the columns behind rejected near copies. SOURCE: an output directory or a bundle."""
+    record's likelihood, and the columns behind rejected near copies; for sequences, autocorrelation, cross-channel and
+    lead-lag dependence and each record's likelihood. SOURCE: an output directory or a bundle."""
     from . import explain
 
     result = explain(source, data=data, out=out, model=model, rows=rows, seed=seed, overwrite=overwrite,
                      engine=ctx.obj)
     where = str(out if out is not None else source).rstrip("/")
-    dep = result["dependencies"]
-    click.echo(f"wrote {where}/explain.json and explain.html ({result['records']['synthetic']} synthetic records; "
-               f"mean association difference {dep['mean_abs_difference']})")
-    for line in dep["largest_misses_text"][:3]:
+    if result.get("modality") == "sequence":
+        t = result["temporal"]
+        click.echo(f"wrote {where}/explain.json and explain.html ({result['records']['synthetic']} synthetic records; "
+                   f"mean autocorrelation difference {t['autocorrelation']['mean_abs_difference']}, cross-channel "
+                   f"{t['cross_correlation']['mean_abs_difference']})")
+        misses = t["largest_misses_text"]
+    else:
+        dep = result["dependencies"]
+        click.echo(f"wrote {where}/explain.json and explain.html ({result['records']['synthetic']} synthetic records; "
+                   f"mean association difference {dep['mean_abs_difference']})")
+        misses = dep["largest_misses_text"]
+    for line in misses[:3]:
         click.echo(f"  miss: {line}")
     lik = result.get("likelihood")
     if lik and lik.get("threshold") is not None:

@@ -37,6 +37,22 @@ their quasi-identifiers). Column names only: the real records' values are not sh
 {% else %}<p>No record was rejected as a copy.</p>{% endif %}
 """
 
+SEQUENCE_SECTION = r"""<h2 id='explain'>What the model learned</h2>
+<p class='sub'>{{ notes }}</p>
+<h3>Over time and across channels: real vs synthetic</h3>
+<p>{{ measure }} (real: {{ records.real }} records, synthetic: {{ records.synthetic }}; lags 1 to {{ lags }} steps).
+Mean absolute difference: autocorrelation {{ acf_diff }}, cross-channel correlation {{ cross_diff }}.</p>
+{% if misses %}<p>Largest misses:</p><ul>{% for m in misses %}<li>{{ m }}</li>{% endfor %}</ul>
+{% else %}<p>No autocorrelation, cross-channel or lead-lag correlation differs by {{ threshold }} or more.</p>{% endif %}
+{% if leads %}<p>Channels that follow another in the real data:</p><ul>{% for m in leads %}<li>{{ m }}</li>{% endfor %}</ul>{% endif %}
+{% for f in temporal_figs %}{{ f }}{% endfor %}
+<h3>How typical each delivered record is</h3>
+{% if lik %}<p>{{ lik.outliers }} of {{ lik.records }} delivered records ({{ lik.share }}) are less likely under the model
+than {{ lik.keep }}% of the real {{ lik.against }} records (log-likelihood below {{ lik.threshold }} nats, {{ scale }});
+explain.json lists them by record.</p>{% for f in lik_figs %}{{ f }}{% endfor %}
+{% else %}<p>{{ model_note }}</p>{% endif %}
+"""
+
 PAGE = r"""<!doctype html><html lang='en'><head><meta charset='utf-8'>
 <title>SynthGuard — what the model learned</title><style>{{ css }}</style><script>{{ plotlyjs }}</script></head>
 <body><h1>What the model learned — <code>{{ generator }}</code></h1>{{ section }}</body></html>
@@ -76,16 +92,11 @@ def explain_section(explain: Any) -> Markup:
     e = _obj(explain)
     if not e:
         return Markup("")
+    if e.get("modality") == "sequence":
+        return _sequence_section(e)
     figs = _obj(e.get("figures"))
     dep, imp, lik, att = (_obj(e.get(k)) for k in ("dependencies", "importance", "likelihood", "near_copies"))
-    lik_view = None
-    if lik.get("threshold") is not None:
-        n = len(lik.get("log_likelihood") or []) or lik.get("records", 0)
-        k = len(lik.get("outliers") or [])
-        share = lik.get("outlier_share")
-        lik_view = {"outliers": k, "records": n, "share": f"{share:.1%}" if isinstance(share, (int, float)) else "—",
-                    "keep": 100 - float(lik.get("percentile", 1)), "against": lik.get("against"),
-                    "threshold": lik.get("threshold")}
+    lik_view = _likelihood_view(lik)
     rows = [r for r in att.get("records") or [] if isinstance(r, dict)]
     att_view = {"explained": att.get("explained", len(rows)), "near_copies": att.get("near_copies", 0),
                 "rows": rows[:SHOWN_ROWS], "more": max(0, len(rows) - SHOWN_ROWS)} if rows else None
@@ -98,6 +109,37 @@ def explain_section(explain: Any) -> Markup:
         imp_figs=_draw(figs.get("importance")), model_note=e.get("model_note") or "",
         lik=lik_view, lik_figs=_draw(figs.get("likelihood")),
         att=att_view, att_figs=_draw(figs.get("near_copies"))))
+
+
+def _likelihood_view(lik: dict) -> dict | None:
+    if lik.get("threshold") is None:
+        return None
+    n = len(lik.get("log_likelihood") or []) or lik.get("records", 0)
+    k = len(lik.get("outliers") or [])
+    share = lik.get("outlier_share")
+    return {"outliers": k, "records": n, "share": f"{share:.1%}" if isinstance(share, (int, float)) else "—",
+            "keep": 100 - float(lik.get("percentile", 1)), "against": lik.get("against"),
+            "threshold": lik.get("threshold")}
+
+
+def _sequence_section(e: dict) -> Markup:
+    """The explain section of a sequence output (explain/sequences.py)."""
+    from jinja2 import Environment
+
+    from .temporal import describe_lead
+
+    t, lik = _obj(e.get("temporal")), _obj(e.get("likelihood"))
+    figs = _obj(e.get("figures"))
+    leads = [describe_lead(p) for p in (t.get("lead_lag") or [])[:5] if isinstance(p, dict) and p.get("real") is not None]
+    env = Environment(autoescape=True)
+    return Markup(env.from_string(SEQUENCE_SECTION).render(
+        notes=" · ".join(str(n) for n in e.get("notes") or []), measure=t.get("measure", ""),
+        records=_obj(t.get("records")), lags=len(t.get("lags") or []),
+        acf_diff=_obj(t.get("autocorrelation")).get("mean_abs_difference"),
+        cross_diff=_obj(t.get("cross_correlation")).get("mean_abs_difference"),
+        misses=t.get("largest_misses_text") or [], threshold=t.get("miss_threshold"), leads=leads, temporal_figs=_draw(figs.get("temporal")),
+        lik=_likelihood_view(lik), scale=lik.get("scale", ""), lik_figs=_draw(figs.get("likelihood")),
+        model_note=e.get("model_note") or ""))
 
 
 def explain_page(explain: dict[str, Any]) -> str:

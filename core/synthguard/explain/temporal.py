@@ -25,8 +25,12 @@ from ..quality.figures import round_matrix, round_value
 MAX_RECORDS = 2000
 #: Most lags shown (fewer when records are short: at most a quarter of their length, at least 1).
 MAX_LAG = 24
-#: A lead-lag pair is named only when its correlation beats the same pair's at the same step by this much.
+#: A lead-lag pair is named only when its correlation beats the same pair's at the same step by this much...
 LEAD_MARGIN = 0.05
+#: ...and is at least this strong (weaker ones are noise at the sizes explained here).
+MIN_LEAD = 0.2
+#: A miss is named in words only when synthetic and real differ by at least this much.
+MIN_MISS = 0.1
 
 
 def max_lag(length: int) -> int:
@@ -68,7 +72,7 @@ def _lead_lags(r: np.ndarray, channels: list[str]) -> list[dict[str, Any]]:
             series = np.abs(np.nan_to_num(r[1:, i, j], nan=0.0))
             k = int(np.argmax(series)) + 1
             same_step = abs(float(np.nan_to_num(r[0, i, j], nan=0.0)))
-            if series[k - 1] > same_step + LEAD_MARGIN:
+            if series[k - 1] >= MIN_LEAD and series[k - 1] > same_step + LEAD_MARGIN:
                 out.append({"leader": a, "follower": b, "lag": k, "real": round_value(r[k, i, j])})
     return sorted(out, key=lambda p: -abs(p["real"] or 0))
 
@@ -119,7 +123,9 @@ def temporal_structure(real: SequenceSet, synthetic: SequenceSet, seed: int = 0,
                                       (p for p in cross_pairs if p["real"] is not None),
                                       key=lambda p: -abs(p["real"]))][:misses]},
             "lead_lag": leads[: 4 * misses],
-            "largest_misses_text": [describe(kind, p) for kind, p in misses_all[:misses]]}
+            "miss_threshold": MIN_MISS,
+            "largest_misses_text": [describe(kind, p) for kind, p in misses_all[:misses]
+                                    if abs(p["difference"]) >= MIN_MISS]}
 
 
 def _upper(m: np.ndarray) -> np.ndarray:
