@@ -36,7 +36,8 @@ __version__ = "0.2.0"
 #: Modules besides this one whose ``__all__`` plugins may import from.
 PUBLIC_MODULES = ("synthguard.contract", "synthguard.hookspecs", "synthguard.models", "synthguard.privacy",
                   "synthguard.io", "synthguard.quality.figures", "synthguard.testing", "synthguard.cli",
-                  "synthguard.baselines", "synthguard.bundle", "synthguard.augment_tasks", "synthguard.explain")
+                  "synthguard.baselines", "synthguard.bundle", "synthguard.augment_tasks", "synthguard.explain",
+                  "synthguard.distributed")
 
 
 def fit(generator: str | Generator, data=None, **kwargs: Any) -> Generator:

@@ -11,6 +11,7 @@ import pandas as pd
 import torch
 from pydantic import Field
 from synthguard import ConfigError, DataError, Generator, GeneratorConfig, Table
+from synthguard.distributed import DataParallel, fit_data_parallel, wanted
 from synthguard.models import torch_generator, train_dp, train_loop
 from synthguard.privacy import NearestRecords, TableDistance, nearer_share
 
@@ -51,6 +52,8 @@ class FinanceConfig(TokenModelConfig):
     n_heads: int = Field(4, ge=1)
     ordinal_basis: int = Field(16, ge=0, le=64, description="smooth functions of a numeric token's place in its "
                                "column's order shared by neighbouring bins (0 = every token on its own)")
+    workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
+                         "global batch; --workers)")
 
 
 class FinanceGenerator(Generator):
@@ -76,6 +79,9 @@ class FinanceGenerator(Generator):
 
     def _fit(self, data: Table, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         c = self.config
+        if wanted(getattr(c, "workers", None)):  # K processes train; rank 0's weights come back here
+            return fit_data_parallel(self, data, device=device, seed=seed, progress=progress, workers=c.workers,
+                                     dp=c.dp is not None)
         self.encoder_ = TableEncoder.fit(data, max_bins=c.max_bins, max_values=c.max_bins)
         tokens = torch.from_numpy(self.encoder_.encode(data.frame))
         gen = torch_generator(seed)
@@ -93,6 +99,9 @@ class FinanceGenerator(Generator):
     def _resume(self, data: Table, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         """Continue training the bundle's weights on new rows of the same table: the schema is checked first (a
         changed one is refused before training) and the bundle's vocabulary kept (:mod:`.resume`)."""
+        if wanted(getattr(self.config, "workers", None)):
+            return fit_data_parallel(self, data, device=device, seed=seed, progress=progress,
+                                     workers=self.config.workers, method="_resume")
         dropped = {d["column"] for d in (self.fit_info_.get("value_protection") or {}).get("dropped", [])}
         check_schema(self.encoder_.codecs, data, dropped)
         frame, unseen = in_vocabulary(self.encoder_.codecs, data.frame, seed)
@@ -122,8 +131,11 @@ class FinanceGenerator(Generator):
         c = self.config
         batch = self._batch_size(len(train))
         patience = max(c.patience, -(-c.patience_steps // -(-len(train) // batch)))
+        loss = self.model_.loss  # one rank of K: its share of each global batch, DDP averaging the gradients
+        if torch.distributed.is_initialized():
+            loss = DataParallel(self.model_, lambda b, g, shard: self.model_.loss(b, g, shard=shard), self.device_)
         history = train_loop(
-            self.model_, self.model_.loss, train, val if len(val) else None, epochs=c.epochs,
+            self.model_, loss, train, val if len(val) else None, epochs=c.epochs,
             batch_size=batch, lr=c.lr, weight_decay=c.weight_decay,
             generator=gen, patience=patience if len(val) else None, progress=progress,
             description=f"fitting {self.name} on {self.device_}", even_batches=True,

@@ -110,12 +110,16 @@ class AnyOrderTabularTransformer(nn.Module):
         h = self._encode(tokens, hidden)[:, col]
         return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi]) + self.ord_out(h) @ self.basis[lo:hi].T
 
-    def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False) -> torch.Tensor:
+    def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False,
+             shard=None) -> torch.Tensor:
         """Cross-entropy on a random subset of hidden columns (any-order objective).
 
         Averaged over all hidden cells of the batch, or with ``per_row`` over each
         row's hidden cells first, then over rows — a loss in which every row's term
         depends on that row alone (what DP-SGD's per-record clipping needs).
+        With ``shard`` (:class:`synthguard.distributed.Shard`) ``tokens`` is the global batch: the masks are
+        drawn for all of it, the model runs on this shard's rows only, and their sum is divided by the
+        global batch's count times the world size (:class:`synthguard.distributed.DataParallel`).
         """
         b, c = tokens.shape
         rate = torch.rand(b, 1, generator=generator, device=generator.device)
@@ -125,6 +129,8 @@ class AnyOrderTabularTransformer(nn.Module):
             pick = torch.randint(0, c, (b,), generator=generator, device=generator.device)
             hidden[none, pick[none]] = True
         hidden = hidden.to(tokens.device)
+        if shard is not None:
+            return self._shard_loss(tokens, hidden, per_row, shard)
         logits = self(tokens, hidden)
         target = tokens + self.offsets[None, :]
         if not per_row:
@@ -132,6 +138,22 @@ class AnyOrderTabularTransformer(nn.Module):
         cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none").view(b, c)
         cells = torch.where(hidden, cells, torch.zeros_like(cells))  # -inf logits of other columns never reach here
         return (cells.sum(1) / hidden.sum(1)).mean()
+
+    def _shard_loss(self, tokens: torch.Tensor, hidden: torch.Tensor, per_row: bool, shard) -> torch.Tensor:
+        """This shard's part of :meth:`loss` on the global batch ``tokens`` with its masks ``hidden``."""
+        b = tokens.shape[0]
+        count = float(b) if per_row else hidden.sum().float()
+        lo, hi = shard.bounds(b)
+        weight = 1.0 if hi > lo else 0.0  # no rows here: one row's loss times 0 keeps DDP's gradient hooks firing
+        tokens, hidden = (tokens[lo:hi], hidden[lo:hi]) if hi > lo else (tokens[:1], hidden[:1])
+        logits, target = self(tokens, hidden), tokens + self.offsets[None, :]
+        if per_row:
+            cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
+            cells = torch.where(hidden, cells.view(hidden.shape), torch.zeros_like(hidden, dtype=cells.dtype))
+            total = (cells.sum(1) / hidden.sum(1)).sum()
+        else:
+            total = nn.functional.cross_entropy(logits[hidden], target[hidden], reduction="sum")
+        return total * (weight * shard.world) / count
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,

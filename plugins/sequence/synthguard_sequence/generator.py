@@ -21,6 +21,7 @@ from pydantic import Field
 
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
 from synthguard import entity_groups
+from synthguard.distributed import DataParallel, fit_data_parallel, wanted
 from synthguard.models import torch_generator, train_loop
 
 from .encoding import SequenceEncoder
@@ -51,6 +52,8 @@ class MixtureSequenceConfig(SequenceTrainingConfig):
     hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
     layers: int = Field(2, ge=1, le=12, description="LSTM layers")
     dropout: float = Field(0.1, ge=0, lt=1)
+    workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
+                         "global batch; --workers)")
 
 
 class LatentSequenceConfig(SequenceTrainingConfig):
@@ -138,6 +141,9 @@ class MixtureSequenceGenerator(Generator):
         return np.concatenate(parts, axis=-1).astype(np.float32) if parts else None
 
     def _fit(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        if wanted(getattr(self.config, "workers", None)):  # K processes train; rank 0's weights come back here
+            return fit_data_parallel(self, data, device=device, seed=seed, progress=progress,
+                                     workers=self.config.workers, dp=self.config.dp is not None)
         self.covariates_ = list(self._covariate_channels(data))
         self.channels_ = list(data.channels)
         self.length_ = data.values.shape[1]
@@ -157,6 +163,9 @@ class MixtureSequenceGenerator(Generator):
                            groups=entity_groups(data))
 
     def _resume(self, data: SequenceSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
+        if wanted(getattr(self.config, "workers", None)):
+            return fit_data_parallel(self, data, device=device, seed=seed, progress=progress,
+                                     workers=self.config.workers, method="_resume")
         e = self.encoder_
         if list(data.channels) != self.channels_:
             raise DataError(f"new recordings have channels {list(data.channels)}: expected the model's {self.channels_}")
@@ -189,6 +198,17 @@ class MixtureSequenceGenerator(Generator):
 
         def loss(idx: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
             return model.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx], generator=gen)
+
+        def shard_loss(idx: torch.Tensor, gen: torch.Generator, shard) -> torch.Tensor:
+            """One rank's part (:class:`synthguard.distributed.DataParallel`): its rows over the global count."""
+            lo, hi = shard.bounds(len(idx))
+            rows = idx[lo:hi] if hi > lo else idx[:1]  # no rows here: one row's loss times 0 keeps DDP's hooks firing
+            part = model.loss(x[rows], cats[rows], nums[rows], None if ex is None else ex[rows], generator=gen,
+                              count=torch.isfinite(x[idx]).sum().clamp(min=1))
+            return part * (shard.world if hi > lo else 0.0)
+
+        if torch.distributed.is_initialized() and hasattr(c, "workers"):  # one rank of K
+            loss = DataParallel(model, shard_loss, device)
 
         history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs,
                              batch_size=min(c.batch_size, max(2, len(train) // 2)), lr=c.lr, weight_decay=c.weight_decay,

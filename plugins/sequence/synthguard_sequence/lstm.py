@@ -95,16 +95,17 @@ class SequenceMixtureLSTM(nn.Module):
     # ------------------------------------------------------------------ training
 
     def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None,
-             generator: torch.Generator | None = None) -> torch.Tensor:
+             generator: torch.Generator | None = None, count: torch.Tensor | None = None) -> torch.Tensor:
         """Mean negative log-likelihood per observed reading; ``x`` (B, T, C) standardised, NaN = missing;
         ``exo`` (B, T, n_exogenous) the covariates at each step. The likelihood is exact: ``generator`` is
-        not used (it is part of the sequence models' shared signature; a latent model's loss draws with it)."""
+        not used (it is part of the sequence models' shared signature; a latent model's loss draws with it).
+        ``count``: divide by this many readings instead of ``x``'s (a data-parallel shard: the global batch's)."""
         mask = torch.isfinite(x)
         cond = self.condition(cats, nums)
         cond_t = cond.unsqueeze(1)
         out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo, cond_t)
         nll = mixture_nll(*self._mixture(out, cond_t), x0, mask)  # (B, T)
-        return nll.sum() / mask.sum().clamp(min=1)
+        return nll.sum() / (mask.sum().clamp(min=1) if count is None else count)
 
     # ------------------------------------------------------------------ sampling
 
