@@ -7,10 +7,13 @@
 Protocol: `generate`'s own split of each reference table (80% training, 20% holdout, split seed 0).
 `finance` is exactly what `synthguard generate finance --dataset D --rows N` delivers (the pretrained,
 value-protected bundle, gated). Every peer is fitted on the same 80% with its defaults and sampled
-once, N rows, delivered as it comes (no gate: that is what its users get). Each synthetic table is then
-scored by `Engine.evaluate` (SDMetrics quality, TSTR against TRTR on the holdout) and `Engine.audit`
-(membership attacks with every holdout record as a non-member, WP29 risks, the release
-decision) — the same code for every model.
+once, N rows, delivered as it comes (no gate: that is what its users get). The SDV peers learn every
+column: by SynthGuard's column kinds where SDV's detection would fake it (lending_club's `addr_state` is detected
+as PII and replaced by Faker's state names), keeping the small integer counts SDV detects as `ordinal`
+(`synthguard.baselines.learn_every_column(..., keep_ordinal=True)`; benchmarks/experiments/sdv_metadata.py).
+Each synthetic table is then scored by `Engine.evaluate` (SDMetrics quality, TSTR against TRTR on the
+holdout) and `Engine.audit` (membership attacks with every holdout record as a non-member, WP29 risks, the
+release decision) — the same code for every model.
 
 TabularARGN (MOSTLY AI's open engine, `mostlyai-engine`, Apache-2.0) needs its own virtual environment
 (its torch and pandas pins differ): set MOSTLY_PYTHON to that environment's python (default
@@ -51,6 +54,13 @@ def split(dataset: str):
     return train.frame.reset_index(drop=True), hold.frame.reset_index(drop=True)
 
 
+def train_table(dataset: str, train):
+    """The training frame as a Table with the reference dataset's column kinds."""
+    import synthguard as sg
+
+    return sg.Table(train, sg.Engine().dataset(dataset).load().meta)
+
+
 def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
     """(synthetic frame, fit seconds or None for the pretrained bundle, notes)."""
     import synthguard as sg
@@ -63,14 +73,20 @@ def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
     if model.startswith("sdv-"):
         from sdv.metadata import Metadata
         from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
+        from synthguard.baselines import learn_every_column
 
         cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-tvae": TVAESynthesizer,
                "sdv-ctgan": CTGANSynthesizer}[model]
-        synth = cls(Metadata.detect_from_dataframes({"t": train}))  # SDV 2.0 defaults (TVAE/CTGAN: 300 epochs)
-        synth.fit({"t": train})
+        # SDV 2.0 defaults (TVAE/CTGAN: 300 epochs), every column learnt: by our kinds where SDV's detection would
+        # fake it (lending_club's addr_state), SDV's own `ordinal` kept for small counts (experiments/sdv_metadata.py)
+        table = train_table(dataset, train)
+        metadata = Metadata.detect_from_dataframes({table.meta.name: train})
+        learn_every_column(metadata, table, keep_ordinal=True)
+        synth = cls(metadata)
+        synth.fit({table.meta.name: train})
         fit_s = time.perf_counter() - start
         out = synth.sample(rows)
-        return (out["t"] if isinstance(out, dict) else out), fit_s, {}
+        return (next(iter(out.values())) if isinstance(out, dict) else out), fit_s, {}
     if model.startswith("tabular-argn"):
         if not Path(MOSTLY_PYTHON).exists():
             raise RuntimeError(f"MOSTLY_PYTHON {MOSTLY_PYTHON} not found (see this script's docstring)")

@@ -42,7 +42,7 @@ class GaussianCopulaGenerator(Generator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             metadata = Metadata.detect_from_dataframes({data.meta.name: data.frame})
-            _learn_every_column(metadata, data)
+            learn_every_column(metadata, data)
             self.synth_ = GaussianCopulaSynthesizer(metadata, default_distribution=self.config.default_distribution)
             self.synth_.fit({data.meta.name: data.frame})
         return {"sdv_device": "cpu"}
@@ -59,18 +59,23 @@ class GaussianCopulaGenerator(Generator):
 _SDTYPE = {"numeric": "numerical", "categorical": "categorical", "boolean": "boolean", "datetime": "datetime"}
 
 
-def _learn_every_column(metadata, data: Table) -> None:
+def learn_every_column(metadata, data: Table, *, keep_ordinal: bool = False) -> None:
     """Model every column from our own column kinds: SDV's detection marks columns such as US states, names or
     IDs as PII (or as keys) and then invents values for them (Faker) instead of learning them, which the
-    category validators then reject row by row (lending_club's ``addr_state``: every row rejected)."""
+    category validators then reject row by row (lending_club's ``addr_state``: every row rejected).
+    ``keep_ordinal`` leaves the numeric columns SDV detects as ``ordinal`` (small integer counts, learnt from the
+    data as ordered categories) as SDV has them."""
     table = data.meta.name
     if metadata.tables[table].primary_key:
         metadata.tables[table].primary_key = None
     columns = metadata.tables[table].columns
     for col in data.meta.columns:
         sdtype = _SDTYPE.get(str(getattr(col.kind, "value", col.kind)))
-        if sdtype and columns.get(col.name, {}).get("sdtype") != sdtype:
+        current = columns.get(col.name, {}).get("sdtype")
+        if keep_ordinal and sdtype == "numerical" and current == "ordinal":
+            continue
+        if sdtype and current != sdtype:
             metadata.update_column(column_name=col.name, sdtype=sdtype, table_name=table)
 
 
-__all__ = ["GaussianCopulaConfig", "GaussianCopulaGenerator"]
+__all__ = ["GaussianCopulaConfig", "GaussianCopulaGenerator", "learn_every_column"]
