@@ -34,6 +34,51 @@ def default_out(dataset: str) -> Path:
     return RESULTS / ("imaging_vs_dcgan.json" if dataset == "brain_mri_slices" else f"imaging_vs_dcgan_{dataset}.json")
 
 
+class Bench:
+    """``generate``'s split of a reference set (20%, seed 0, by patient), the gate's filters prepared on it, and
+    :meth:`score`: the benchmark's measures of a set of synthetic images (shared with benchmarks/experiments)."""
+
+    def __init__(self, dataset: str):
+        import synthguard as sg
+        from synthguard import CheckContext
+        from synthguard.data import holdout_split
+        from synthguard.privacy.filters import NearCopyFilter
+        from synthguard_imaging.privacy import FeatureCopyFilter, MemorizationDistance, SSIMCopyFilter
+
+        self.engine = sg.Engine()
+        self.dataset = self.engine.dataset(dataset)
+        self.train, self.hold = holdout_split(self.dataset.load(), 0.2, seed=0)
+        self.ctx = CheckContext(meta=self.train.meta, reference_hashes=self.train.record_hashes(), reference=self.train,
+                                holdout=self.hold, domain="imaging", options={}, distance=MemorizationDistance)
+        self.gate = [NearCopyFilter(), SSIMCopyFilter(), FeatureCopyFilter()]
+        for f in self.gate:
+            f.prepare(self.ctx)
+
+    def score(self, syn) -> dict:
+        import numpy as np
+        import synthguard as sg
+        from synthguard_imaging.metrics import METRICS
+        from synthguard_imaging.privacy import copy_rate
+
+        metric_ctx = sg.MetricContext(holdout=self.hold, target=self.dataset.target, domain="imaging")
+        scores = {m.name: {k: v for k, v in m().compute(self.train, syn, metric_ctx).items() if k != "figures"}
+                  for m in METRICS}
+        rejected = np.zeros(len(syn), dtype=bool)
+        by_filter = {}
+        for f in self.gate:
+            r = f.check(syn, self.ctx).rejected
+            by_filter[f.name] = round(float(r.mean()), 4)
+            rejected |= r
+        fid = scores["imaging.fidelity"]
+        return {"frechet_ae_distance": fid["frechet_ae_distance"], "precision": fid["precision"], "recall": fid["recall"],
+                "holdout_floor": fid.get("holdout_floor"),
+                "c2st_accuracy": scores["imaging.c2st"]["accuracy"],
+                "tstr_accuracy": scores["imaging.tstr"]["tstr"]["accuracy"],
+                "trtr_accuracy": scores["imaging.tstr"]["trtr"]["accuracy"],
+                "memorization_rate": round(float(rejected.mean()), 4), "memorization_by_filter": by_filter,
+                "copy_rate_dar2024": copy_rate(self.train, syn, self.hold)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default="brain_mri_slices", help="an imaging reference dataset (its label is the TSTR target)")
@@ -56,25 +101,12 @@ def main() -> None:
     args = ap.parse_args()
     args.out = args.out or str(default_out(args.dataset))
 
-    import numpy as np
-    import synthguard as sg
     import torch
-    from synthguard import CheckContext
-    from synthguard.data import holdout_split
-    from synthguard.privacy.filters import NearCopyFilter
-    from synthguard_imaging.metrics import METRICS
-    from synthguard_imaging.privacy import FeatureCopyFilter, MemorizationDistance, SSIMCopyFilter, copy_rate
 
     if not torch.cuda.is_available():
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    engine = sg.Engine()
-    dataset = engine.dataset(args.dataset)
-    train, hold = holdout_split(dataset.load(), 0.2, seed=0)
-    ctx = CheckContext(meta=train.meta, reference_hashes=train.record_hashes(), reference=train, holdout=hold,
-                       domain="imaging", options={}, distance=MemorizationDistance)
-    gate = [NearCopyFilter(), SSIMCopyFilter(), FeatureCopyFilter()]
-    for f in gate:
-        f.prepare(ctx)
+    bench = Bench(args.dataset)
+    engine, dataset, train, hold = bench.engine, bench.dataset, bench.train, bench.hold
     results = {"dataset": args.dataset, "training_images": len(train), "holdout_images": len(hold),
                "rows": args.rows, "epochs": args.epochs, "threads": torch.get_num_threads(),
                "machine": platform.processor() or platform.machine(), "torch": torch.__version__, "generators": {}}
@@ -106,15 +138,6 @@ def main() -> None:
         t0 = time.perf_counter()
         syn = model.sample(args.rows, seed=1)
         sample_s = time.perf_counter() - t0
-        metric_ctx = sg.MetricContext(holdout=hold, target=dataset.target, domain="imaging")
-        scores = {m.name: {k: v for k, v in m().compute(train, syn, metric_ctx).items() if k != "figures"} for m in METRICS}
-        rejected = np.zeros(len(syn), dtype=bool)
-        by_filter = {}
-        for f in gate:
-            r = f.check(syn, ctx).rejected
-            by_filter[f.name] = round(float(r.mean()), 4)
-            rejected |= r
-        fid = scores["imaging.fidelity"]
         results["generators"][name] = {
             "pretrained_bundle_reused": reused, "sampling_steps": getattr(model.config, "sampling_steps", None),
             "guidance": getattr(model.config, "guidance", None),
@@ -122,15 +145,7 @@ def main() -> None:
             "fit_seconds": info.get("seconds"), "fit_seconds_per_epoch": info.get("seconds_per_epoch"),
             "parameters": info.get("parameters"), "working_resolution": info.get("working_resolution"),
             "final_train_loss": info["history"]["train_loss"][-1],
-            "sample_seconds_per_image": round(sample_s / args.rows, 5),
-            "frechet_ae_distance": fid["frechet_ae_distance"], "precision": fid["precision"], "recall": fid["recall"],
-            "holdout_floor": fid.get("holdout_floor"),
-            "c2st_accuracy": scores["imaging.c2st"]["accuracy"],
-            "tstr_accuracy": scores["imaging.tstr"]["tstr"]["accuracy"],
-            "trtr_accuracy": scores["imaging.tstr"]["trtr"]["accuracy"],
-            "memorization_rate": round(float(rejected.mean()), 4), "memorization_by_filter": by_filter,
-            "copy_rate_dar2024": copy_rate(train, syn, hold),
-        }
+            "sample_seconds_per_image": round(sample_s / args.rows, 5), **bench.score(syn)}
         print(name, json.dumps(results["generators"][name]), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))

@@ -42,6 +42,8 @@ class ImagingConfig(GeneratorConfig):
                                                   "128 and above train latent diffusion (AutoencoderKL + U-Net)")
     widths: tuple[int, ...] = Field((16, 32, 64), min_length=2, max_length=5,
                                     description="U-Net channels per level (MONAI DiffusionModelUNet)")
+    attention: bool = Field(True, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
+    res_blocks: int = Field(1, ge=1, le=4, description="residual blocks per U-Net level")
     sampling_steps: int = Field(10, ge=2, le=1000, description="DDIM denoising steps when sampling")
     guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
     sampling_precision: Literal["auto", "float32", "bfloat16"] = Field(
@@ -191,7 +193,7 @@ class ImagingGenerator(_ImageGenerator):
 
             return LegacyDiffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_)
         return Diffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_, latent_from=c.latent_from,
-                         ae_width=c.ae_width)
+                         ae_width=c.ae_width, attention=c.attention, res_blocks=c.res_blocks)
 
     def _fit(self, data: ImageSet, *, device: torch.device, seed: int, progress: bool) -> dict[str, Any]:
         x, y = self._prepare(data)

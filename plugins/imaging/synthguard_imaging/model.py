@@ -35,13 +35,14 @@ def _groups(widths) -> int:
     return math.gcd(*[int(w) for w in widths], 8) if len(widths) > 1 else math.gcd(int(widths[0]), 8)
 
 
-def diffusion_unet(channels: int, n_classes: int, widths: tuple[int, ...], attention: bool = True):
-    """MONAI's DiffusionModelUNet, one residual block per level, self-attention at the coarsest level."""
+def diffusion_unet(channels: int, n_classes: int, widths: tuple[int, ...], attention: bool = True, res_blocks: int = 1):
+    """MONAI's DiffusionModelUNet, ``res_blocks`` residual blocks per level, self-attention at the coarsest level
+    (``attention``) and in the middle block."""
     from monai.networks.nets import DiffusionModelUNet
 
     widths = tuple(int(w) for w in widths)
-    return DiffusionModelUNet(spatial_dims=2, in_channels=channels, out_channels=channels, num_res_blocks=1,
-                              channels=widths, attention_levels=(False,) * (len(widths) - 1) + (attention,),
+    return DiffusionModelUNet(spatial_dims=2, in_channels=channels, out_channels=channels,
+                              num_res_blocks=res_blocks, channels=widths, attention_levels=(False,) * (len(widths) - 1) + (attention,),
                               norm_num_groups=_groups(widths), num_head_channels=widths[-1],
                               num_class_embeds=n_classes + 1)  # last index: no class (classifier-free guidance)
 
@@ -58,13 +59,30 @@ def autoencoder(channels: int, size: int, width: int = 32):
                          with_decoder_nonlocal_attn=False)
 
 
-def _schedulers(timesteps: int, latent: bool):
-    from monai.networks.schedulers import DDIMScheduler, DDPMScheduler
+def _train_scheduler(timesteps: int):
+    from monai.networks.schedulers import DDPMScheduler
 
-    # cosine schedule (Nichol & Dhariwal): keeps some signal at the last steps of small images; latents are not
-    # bounded to [-1, 1], so only pixel-space samples are clipped
-    return (DDPMScheduler(num_train_timesteps=timesteps, schedule="cosine", clip_sample=not latent),
-            DDIMScheduler(num_train_timesteps=timesteps, schedule="cosine", clip_sample=not latent))
+    # cosine schedule (Nichol & Dhariwal): keeps some signal at the last steps of small images
+    return DDPMScheduler(num_train_timesteps=timesteps, schedule="cosine")
+
+
+def ddim_scheduler(timesteps: int, steps: int):
+    """MONAI's DDIMScheduler set to ``steps`` evenly spaced timesteps that its ``step`` walks consistently.
+
+    Its ``set_timesteps`` spaces them by (timesteps - 1 - steps_offset) / (steps - 1) while ``step`` jumps
+    timesteps // steps: with the default offset 0 they differ (10 steps: 999, 888, ... but each step lands
+    100 lower), so every pass is told less noise than the sample holds and the last one (t = 0) leaves the
+    noise of t = 11 in the output. This offset makes both equal and the last step land on the clean image
+    ("trailing" spacing, Lin et al. 2024). The sampler hands ``step`` the (clipped) clean-image estimate
+    (``prediction_type="sample"``), so the noise direction is re-derived from the clipped estimate.
+    """
+    from monai.networks.schedulers import DDIMScheduler
+
+    stride = timesteps // steps
+    scheduler = DDIMScheduler(num_train_timesteps=timesteps, schedule="cosine", clip_sample=False,
+                              prediction_type="sample", steps_offset=timesteps - 1 - stride * (steps - 1))
+    scheduler.set_timesteps(steps)
+    return scheduler
 
 
 class Diffusion(nn.Module):
@@ -75,14 +93,14 @@ class Diffusion(nn.Module):
     then :meth:`set_latent_scale`)."""
 
     def __init__(self, channels: int, n_classes: int, widths: tuple[int, ...], size: int, timesteps: int = 1000,
-                 latent_from: int = 128, ae_width: int = 32):
+                 latent_from: int = 128, ae_width: int = 32, attention: bool = True, res_blocks: int = 1):
         super().__init__()
         self.n_classes, self.timesteps, self.size = n_classes, timesteps, size
         self.latent = size >= latent_from
         self.autoencoder = autoencoder(channels, size, ae_width) if self.latent else None
-        self.net = diffusion_unet(LATENT_CHANNELS if self.latent else channels, n_classes, widths)
+        self.net = diffusion_unet(LATENT_CHANNELS if self.latent else channels, n_classes, widths, attention, res_blocks)
         self.register_buffer("latent_scale", torch.tensor(1.0))  # 1 / std of the training latents (saved)
-        self.train_scheduler, _ = _schedulers(timesteps, self.latent)
+        self.train_scheduler = _train_scheduler(timesteps)
 
     # ---------------------------------------------------------------- latent space
 
@@ -128,13 +146,14 @@ class Diffusion(nn.Module):
                guidance: float = 1.0, bfloat16: bool = False) -> torch.Tensor:
         """DDIM (eta = 0) from pure noise in ``steps`` steps, decoded to images in [-1, 1]; ``guidance`` > 1
         pushes towards the class. With ``bfloat16`` the U-Net's passes run autocast to bfloat16."""
-        _, scheduler = _schedulers(self.timesteps, self.latent)
-        scheduler.set_timesteps(steps, device=y.device)
+        scheduler = ddim_scheduler(self.timesteps, steps)
+        alpha_bar = scheduler.alphas_cumprod.to(y.device)
         x = torch.randn((len(y), *self.latent_shape(channels)), generator=generator,
                         device=generator.device).to(y.device)
         null = torch.full_like(y, self.n_classes)
+        x0 = x
         for t in scheduler.timesteps:
-            tt = t.expand(len(y))
+            tt = t.to(y.device).expand(len(y))
             with torch.autocast(y.device.type, dtype=torch.bfloat16, enabled=bfloat16):
                 if guidance != 1.0:
                     both = self.net(torch.cat([x, x]), timesteps=torch.cat([tt, tt]),
@@ -143,8 +162,12 @@ class Diffusion(nn.Module):
                     eps = uncond + guidance * (cond - uncond)
                 else:
                     eps = self.net(x, timesteps=tt, class_labels=y).float()
-            x, _ = scheduler.step(eps, int(t), x)
-        return self.decode(x)
+            ab = alpha_bar[int(t)]
+            x0 = (x - (1 - ab).sqrt() * eps) / ab.sqrt()
+            if not self.latent:  # latents are not bounded to [-1, 1]
+                x0 = x0.clamp(-1, 1)
+            x, x0 = scheduler.step(x0, int(t), x)
+        return self.decode(x0)
 
 
 class DCGenerator(nn.Module):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import synthguard as sg
+import torch
 from synthguard.testing import GENERATOR_CHECKS
 from synthguard_imaging.generator import DCGANGenerator, ImagingGenerator
+from synthguard_imaging.model import Diffusion, ddim_scheduler
 
 TINY_DDPM = {"epochs": 2, "widths": [8, 16], "sampling_steps": 3, "monitor_grids": 1, "batch_size": 16}
 TINY_GAN = {"epochs": 2, "width": 8, "z_dim": 8, "monitor_grids": 1, "batch_size": 16}
@@ -72,3 +74,41 @@ def test_auto_precision_asks_the_device():
 
     assert isinstance(native_bfloat16(torch.device("cpu")), bool)
     assert native_bfloat16(torch.device("meta")) is False
+
+
+class _Oracle(torch.nn.Module):
+    """Predicts the exact noise of a data set holding one image: what a perfectly trained network would."""
+
+    def __init__(self, image: torch.Tensor, alpha_bar: torch.Tensor):
+        super().__init__()
+        self.image, self.alpha_bar = image, alpha_bar
+
+    def forward(self, x, timesteps, class_labels):
+        ab = self.alpha_bar[timesteps].view(-1, 1, 1, 1)
+        return (x - ab.sqrt() * self.image) / (1 - ab).sqrt()
+
+
+@pytest.mark.parametrize("steps", [2, 10, 25, 30])
+def test_ddim_sampling_with_a_perfect_network_returns_the_one_training_image(steps):
+    # 30 steps do not divide 1000: the last step lands at t = 9, and the clean estimate is what is returned
+    diffusion = Diffusion(1, 1, (8, 16), 8)
+    image = torch.linspace(-0.9, 0.9, 64).reshape(1, 1, 8, 8)
+    diffusion.net = _Oracle(image, diffusion.train_scheduler.alphas_cumprod)
+    out = diffusion.sample(torch.zeros(3, dtype=torch.long), 1, torch.Generator().manual_seed(0), steps=steps)
+    assert torch.allclose(out, image.expand(3, 1, 8, 8), atol=1e-3)
+
+
+@pytest.mark.parametrize("steps", [10, 20, 50])
+def test_each_ddim_step_lands_on_the_noise_level_the_next_network_pass_is_told(steps):
+    # MONAI's DDIMScheduler with its default steps_offset lists 999, 888, ... but each step lands 100 lower:
+    # every pass was told less noise than the sample held, and the last (t = 0) left the noise of t = 11
+    scheduler = ddim_scheduler(1000, steps)
+    ab = scheduler.alphas_cumprod
+    image, noise = torch.full((1, 1, 4, 4), 0.5), torch.randn(1, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    levels = [int(t) for t in scheduler.timesteps]
+    assert levels[0] == 999 and len(levels) == steps
+    for t, after in zip(levels, levels[1:] + [None]):
+        x = ab[t].sqrt() * image + (1 - ab[t]).sqrt() * noise
+        landed, _ = scheduler.step(image, t, x)  # told the clean image: x moves along its noise direction
+        expected = image if after is None else ab[after].sqrt() * image + (1 - ab[after]).sqrt() * noise
+        assert torch.allclose(landed, expected, atol=1e-5), (t, after)
