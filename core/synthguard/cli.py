@@ -43,12 +43,17 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
     return out
 
 
-def _config(settings: tuple[str, ...], epsilon: float | None, delta: float | None) -> dict[str, Any]:
+def _config(settings: tuple[str, ...], epsilon: float | None, delta: float | None, workers: int = 1) -> dict[str, Any]:
     config = _parse_pairs(settings, "setting")
     if epsilon is not None:
         config["epsilon"] = epsilon
     if delta is not None:
         config["delta"] = delta
+    if workers != 1:  # a config option of the generators that train data-parallel (synthguard.distributed)
+        if config.get("epsilon") is not None:
+            raise ConfigError(f"--workers {workers} with --epsilon: DP training in several processes is refused (the "
+                              "privacy ledger counts one process's sample rate): expected --workers 1 with --epsilon")
+        config["workers"] = workers
     return config
 
 
@@ -293,6 +298,8 @@ def datasets_cmd(ctx, as_json: bool) -> None:
                    "or a database URL with --table/--query")
 @with_options(database_options)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="training processes: torch.distributed data-parallel, gloo on CPU, NCCL on CUDA (finance, sensor)")
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
 @click.option("--epsilon", type=float, default=None, help="train with differential privacy to this budget ε (the domain's DP generator, else DP-SGD; forces training)")
@@ -311,7 +318,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @with_options(image_options)
 @with_options(scale_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, epochs, settings, epsilon, delta, save_model, holdout, target,
+def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
                  secrets, near_copy_quantile, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
@@ -319,7 +326,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
     data, out = as_source(data, table, query), as_target(out, out_table)
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-        config=_config(settings, epsilon, delta),
+        config=_config(settings, epsilon, delta, workers),
         conditions=_parse_pairs(conditions, "condition"),
         options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds, secrets,
                          override_audit, near_copy_quantile),
@@ -339,6 +346,8 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @click.option("--dataset", default=None, help="reference dataset instead of --data")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="training processes: torch.distributed data-parallel, gloo on CPU, NCCL on CUDA (finance, sensor)")
 @click.option("--epochs", type=int, default=None, help="training epochs (generator default otherwise)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (repeatable)")
 @click.option("--epsilon", type=float, default=None, help="train with differential privacy to this budget ε (the domain's DP generator, else DP-SGD; forces training)")
@@ -351,7 +360,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, epochs, settings, epsilon, delta, overwrite, resume,
+def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
             no_value_protection, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
@@ -366,7 +375,7 @@ def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, epoc
     if data is None and dataset is None:
         raise ConfigError("fit needs --data PATH or --dataset NAME")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta), resume=resume,
+                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta, workers), resume=resume,
                        sequence_format=_sequence_format(entity_column, time_column, window, stride),
                        image_format=_image_format(image_size, channels, labels),
                        value_protection=not no_value_protection)

@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,9 +212,15 @@ def fit_data_parallel(model, data, *, device: torch.device, seed: int, progress:
         spawn_log = logging.getLogger("torch.multiprocessing.spawn")
         level = spawn_log.level
         spawn_log.setLevel(logging.ERROR)  # its "terminating process ..." warnings: the error line says it all
+        pipes = [mp.get_context("spawn").Pipe(duplex=False) for _ in range(k)]
         try:
-            mp.spawn(_worker, args=(k, tmp, model, data, str(device), seed, progress, method, threads),
-                     nprocs=k, join=True)
+            workers = mp.spawn(_worker, args=(k, tmp, [r for r, _ in pipes], str(device), seed, progress, method,
+                                              threads), nprocs=k, join=False)
+            for reader, writer in pipes:  # the model and the rows: sent from threads, so a worker that dies while
+                reader.close()            # reading them cannot block this one (spawn's own argument pipe would)
+                threading.Thread(target=_send, args=(writer, (model, data)), daemon=True).start()
+            while not workers.join():
+                pass
         except ProcessException as err:
             raise WorkerError(_failure(tmp, err, k)) from None
         finally:
@@ -251,7 +258,17 @@ def _run_torchrun(model, data, *, device, seed, progress, method) -> dict[str, A
     return info
 
 
-def _worker(rank: int, world: int, tmp: str, model, data, device: str, seed: int, progress: bool, method: str,
+def _send(writer, payload) -> None:
+    """Hand a worker its model and rows (in-memory IPC between our own processes; nothing on disk)."""
+    try:
+        writer.send(payload)
+    except OSError:  # the worker died: the parent's join reports it
+        pass
+    finally:
+        writer.close()
+
+
+def _worker(rank: int, world: int, tmp: str, readers: list, device: str, seed: int, progress: bool, method: str,
             threads: int) -> None:
     """One spawned training process; rank 0 writes the result into ``tmp``."""
     from safetensors.torch import save_file
@@ -259,6 +276,11 @@ def _worker(rank: int, world: int, tmp: str, model, data, device: str, seed: int
     from .models import seed_everything
 
     try:
+        if not readers[rank].poll(TIMEOUT_S):
+            raise WorkerError(f"no model and rows from the parent process within {TIMEOUT_S:.0f} s")
+        model, data = readers[rank].recv()
+        for reader in readers:
+            reader.close()
         torch.set_num_threads(threads)
         dev = torch.device(device)
         if dev.type == "cuda":
