@@ -67,8 +67,10 @@ def test_a_negative_seed_is_one_line(monkeypatch, capsys, tmp_path, loans, comma
     (["--quasi-identifiers", "Age,Jobb"], "--quasi-identifiers Jobb: unknown column 'Jobb'"),
     (["--secret", "Incme"], "--secret Incme: unknown column 'Incme'"),
     (["--bound", "Amout=0:10"], "unknown column 'Amout'"),
+    (["--bound", "Age=99:18"], "bound Age=99:18: expected LOW <= HIGH"),  # no value meets it: every record rejected
+    (["--bound", "Age=nan:99"], "bound Age=nan:99: expected LOW <= HIGH"),
 ], ids=["condition value", "condition column", "condition type", "target", "rule", "quasi-identifier", "secret",
-        "bound"])
+        "bound", "bound reversed", "bound nan"])
 def test_a_typo_in_an_option_is_refused_before_training(monkeypatch, capsys, tmp_path, loans, option, expected):
     start = time.perf_counter()
     code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(loans), "--rows", "5",

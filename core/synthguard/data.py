@@ -139,7 +139,8 @@ def check_protectable(records: Records, train: Records, holdout: Records | None,
     side at least as many distinct records. ``fraction`` 0 (no holdout, asked for) still needs that many
     distinct records. A table whose rows belong to people (entity ids) needs as many people.
     """
-    what = f"{records.modality} data" if not isinstance(records, Table) else f"table {records.meta.name!r}"
+    what = (f"{records.modality} data" if not isinstance(records, Table)
+            else "the table" if records.meta.name == "table" else f"table {records.meta.name!r}")  # a file's: unnamed
     distinct = len(np.unique(records.record_hashes()))
     if fraction > 0:
         need = next(n for n in range(MIN_PROTECTABLE, 100_000)

@@ -119,7 +119,13 @@ class RunSpec(BaseModel):
 
 def run_options(options: RunOptions | Mapping[str, Any] | None) -> RunOptions:
     """``options`` as :class:`RunOptions` (None = the defaults); a bad field is one ConfigError."""
-    return validated(RunOptions, options, "run options")
+    options = validated(RunOptions, options, "run options")
+    for name, (low, high) in options.bounds.items():  # a bound no value meets would reject every record, after the fit
+        if any(v is not None and math.isnan(v) for v in (low, high)) or (
+                low is not None and high is not None and low > high):
+            raise ConfigError(f"bound {name}={'' if low is None else f'{low:g}'}:{'' if high is None else f'{high:g}'}: "
+                              "expected LOW <= HIGH (numbers; either side may be empty)")
+    return options
 
 
 def check_seed(seed: Any) -> None:
