@@ -2,6 +2,7 @@
 
 from synthguard import hookimpl
 
+from .forecast_task import TrafficForecastTask
 from .datasets import DATASETS
 from .distance import TrafficSeriesDistance
 from .generator import TrafficGenerator, TrafficPAR
@@ -39,3 +40,8 @@ def register_distances(register):
 def register_metrics(register):
     for metric in METRICS:
         register(metric)
+
+
+@hookimpl
+def register_downstream_tasks(register):
+    register(TrafficForecastTask)
