@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import types
 
@@ -14,6 +15,7 @@ from synthguard.io.partitioned import partitions, read_partitioned
 from synthguard.pipeline import RunSpec
 from synthguard.scale import ChunkPlan, UniformSample, chunk_seed
 from synthguard.scale.index import SharedIndex, recall
+from test_database import shell  # noqa: F401 (the fixture: synthguard ARGS in this process)
 from toy import toy_plugin
 
 distributed = pytest.importorskip("distributed")
@@ -53,9 +55,9 @@ def two_workers():
         yield c.scheduler_address
 
 
-def generate(engine, frame, out, options=DELIVER, **scale):
-    return engine.generate("test-copycat", 3000, data=frame, out=out, config=LEAKY, options=options, seed=7,
-                           scale={"chunk_rows": 1000, **scale})
+def generate(engine, frame, out, options=DELIVER, rows=3000, **scale):
+    return engine.generate("test-copycat", rows, data=frame, out=out, config=LEAKY, options=options, seed=7,
+                           scale={"chunk_rows": 1000 if rows == 3000 else 200, **scale})
 
 
 def test_chunks_have_their_own_seeds_and_sizes():
@@ -190,3 +192,72 @@ def test_a_chunk_that_fails_is_run_again_by_dask_and_the_output_is_unchanged(fra
     for a, b in zip(partitions(tmp_path / "calm" / "synthetic"), partitions(tmp_path / "flaky" / "synthetic"),
                     strict=True):
         pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b))
+
+
+# --------------------------------------------------------------------------- faults: a dead worker, a full disk
+
+
+def test_a_worker_killed_after_the_first_chunk_is_replaced_by_dask_and_the_output_is_byte_identical(
+        engine, frame, tmp_path):
+    import signal
+    import threading
+    import time
+
+    killed = {}
+
+    def kill_after_first_chunk(pids):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            done = list(tmp_path.glob(".killed.tmp-*/synthetic/part-*.parquet"))
+            if done:
+                killed["pid"], killed["partitions_then"] = pids[0], len(done)
+                os.kill(pids[0], signal.SIGKILL)
+                return
+            time.sleep(0.005)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c, \
+            distributed.Client(c) as watcher:
+        pids = sorted(watcher.run(os.getpid).values())
+        assert len(pids) == 2
+        warming = threading.Thread(target=watcher.run, args=(lambda: __import__("synthguard") and None,))
+        warming.start()  # the workers import synthguard while the unkilled run runs here
+        generate(engine, frame, tmp_path / "calm", rows=2000)  # in process, nobody killed
+        warming.join()
+        killer = threading.Thread(target=kill_after_first_chunk, args=(pids,))
+        killer.start()
+        result = generate(engine, frame, tmp_path / "killed", rows=2000, scheduler=c.scheduler_address)
+        killer.join()
+    assert 1 <= killed["partitions_then"] < 10  # killed mid-run, after a chunk was written
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed["pid"], 0)  # that worker process is gone
+    calm, rerun = partitions(tmp_path / "calm" / "synthetic"), partitions(tmp_path / "killed" / "synthetic")
+    assert len(calm) == len(rerun) == 10
+    assert [p.read_bytes() for p in calm] == [p.read_bytes() for p in rerun]
+    assert result.report["sampling"] == json.loads((tmp_path / "calm" / "report.json").read_text())["sampling"]
+
+
+def test_a_full_disk_during_partition_writes_is_one_error_and_nothing_that_looks_complete(tmp_path, monkeypatch,
+                                                                                           shell):
+    import errno
+
+    from synthguard.io import partitioned
+
+    written = []
+    original = partitioned.write_frame
+
+    def full_after_one(frame, stem, fmt):  # the second synthetic partition hits a full disk (ENOSPC)
+        if "synthetic" not in str(stem):
+            return original(frame, stem, fmt)
+        if written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written.append(stem)
+        return original(frame, stem, fmt)
+
+    monkeypatch.setattr(partitioned, "write_frame", full_after_one)
+    proc = shell("generate", "finance-gaussian-copula", "--dataset", "credit_data", "--rows", "3000", "--chunk-rows",
+                 "1000", "--no-audit", "--out", str(tmp_path / "out"))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: partition ") and lines[0].endswith("No space left on device")
+    assert "part-00001.parquet" in lines[0] and len(written) == 1
+    assert list(tmp_path.iterdir()) == []  # neither out/ nor its temporary sibling with the first partition
