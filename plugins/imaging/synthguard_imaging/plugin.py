@@ -2,6 +2,7 @@
 
 from synthguard import hookimpl
 
+from .classify_task import ImageClassifierTask
 from .datasets import DATASETS
 from .dicom import WRITERS
 from .generator import DCGANGenerator, ImagingGenerator
@@ -49,3 +50,8 @@ def register_writers(register):
 def register_metrics(register):
     for metric in METRICS:
         register(metric)
+
+
+@hookimpl
+def register_downstream_tasks(register):
+    register(ImageClassifierTask)
