@@ -2,7 +2,7 @@
 
 Runs the user's command in a child process,
 
-    synthguard generate GENERATOR --dataset DATASET --rows N --out DIR [--scheduler local --workers W]
+    synthguard generate GENERATOR --dataset DATASET --rows N --out DIR [--scheduler local --dask-workers W]
 
 and records wall time, rows/s and peak RSS summed over the process and all its children (the Dask workers), sampled
 every 0.2 s with psutil, plus the report's own timings and gate counts. Also measures the recall of the IVF index
@@ -62,7 +62,7 @@ def one(generator: str, dataset: str, rows: int, scheduler: str | None, workers:
     out = tmp / f"out-{rows}-{scheduler or 'memory'}-{index}"
     args = ["generate", generator, "--dataset", dataset, "--rows", str(rows), "--out", str(out), "--overwrite"]
     if scheduler:
-        args += ["--scheduler", scheduler, "--workers", str(workers), "--chunk-rows", str(chunk_rows)]
+        args += ["--scheduler", scheduler, "--dask-workers", str(workers), "--chunk-rows", str(chunk_rows)]
         args += ["--index", index] if index else []
     measured = run(args)
     report = json.loads((out / "report.json").read_text())

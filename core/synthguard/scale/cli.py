@@ -1,4 +1,4 @@
-"""``--chunk-rows``, ``--scheduler``, ``--workers``, ``--index`` of ``generate`` and ``sample`` (collected into scale options)."""
+"""``--chunk-rows``, ``--scheduler``, ``--dask-workers``, ``--index`` of ``generate`` and ``sample`` (collected into scale options)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 import click
 
 _KEY = "synthguard.scale"
+_FIELDS = {"dask_workers": "workers"}
 
 
 def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    if value is not None:
-        ctx.meta.setdefault(_KEY, {})[param.name] = value
+    if value is not None:  # keyed by ScaleOptions' field names
+        ctx.meta.setdefault(_KEY, {})[_FIELDS.get(param.name, param.name)] = value
 
 
 scale_options = [
@@ -21,8 +22,9 @@ scale_options = [
     click.option("--scheduler", default=None, expose_value=False, callback=_store, metavar="local|tcp://HOST:PORT",
                  help="run the chunks on Dask: 'local' starts a LocalCluster on this machine's cores, tcp://HOST:PORT "
                       "uses an existing cluster (its workers must see --out); implies streaming"),
-    click.option("--workers", type=int, default=None, expose_value=False, callback=_store,
-                 help="with --scheduler local: worker processes (default: the machine's cores)"),
+    click.option("--dask-workers", type=int, default=None, expose_value=False, callback=_store,
+                 help="with --scheduler local: Dask worker processes (default: the machine's cores; --workers is "
+                      "training's data-parallel processes)"),
     click.option("--index", type=click.Choice(["auto", "exact", "ivf"]), default=None, expose_value=False,
                  callback=_store, help="streaming: near-copy/NNDR search, exact or faiss IVF (auto: IVF from 100,000 "
                                        "training records); thresholds are always calibrated exactly"),
