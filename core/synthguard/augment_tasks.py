@@ -24,6 +24,15 @@ from .errors import DataError
 
 #: A numeric target with more distinct values than this is a regression target (as TSTR decides).
 MAX_CLASSES = 10
+#: scikit-learn's default smallest leaf of HistGradientBoosting; smaller training sets get :func:`min_leaf`.
+DEFAULT_LEAF = 20
+
+
+def min_leaf(records: int) -> int:
+    """Smallest leaf for gradient-boosted trees on ``records`` training records: the default 20, but at most a tenth
+    of the records (at least 1). With the default, fewer than 40 records cannot be split at all and the model
+    predicts a constant, which would make any arm with more records look better for that reason alone."""
+    return max(1, min(DEFAULT_LEAF, records // 10))
 
 
 @dataclass
@@ -111,7 +120,7 @@ class SequenceTask(DownstreamTask):
     name = "core.sequence"
     modalities = ("sequence",)
     description = ("HistGradientBoosting on per-channel summaries (mean, std, min, max, mean |lag-1 change|, "
-                   "lag-1 autocorrelation) of each recording")
+                   "lag-1 autocorrelation) of each recording; leaves of min(20, records/10)")
 
     def kind(self, records: SequenceSet, target: str) -> Literal["classification", "regression"]:
         y = self._static(records, target)
@@ -128,10 +137,12 @@ class SequenceTask(DownstreamTask):
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
         y = self.labels(train, target)
+        leaf = min_leaf(len(train))
         if self.kind(train, target) == "regression":
-            model = HistGradientBoostingRegressor(random_state=seed).fit(summaries(train.values), y)
+            model = HistGradientBoostingRegressor(random_state=seed, min_samples_leaf=leaf).fit(summaries(train.values), y)
             return Prediction(values=model.predict(summaries(holdout.values)))
-        model = HistGradientBoostingClassifier(random_state=seed).fit(summaries(train.values), y.astype(str))
+        model = HistGradientBoostingClassifier(random_state=seed, min_samples_leaf=leaf).fit(summaries(train.values),
+                                                                                             y.astype(str))
         return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(summaries(holdout.values)))
 
     @staticmethod
@@ -174,4 +185,5 @@ def choose_task(tasks: Sequence[type[DownstreamTask]], modality: str, domain: st
     return fitting[0] if fitting else None
 
 
-__all__ = ["DownstreamTask", "Prediction", "TableTask", "SequenceTask", "summaries", "choose_task", "MAX_CLASSES"]
+__all__ = ["DownstreamTask", "Prediction", "TableTask", "SequenceTask", "summaries", "choose_task", "min_leaf",
+           "MAX_CLASSES"]

@@ -4,7 +4,8 @@
 forecaster sees the first half of every channel (the morning's counts and weather, the week's first days) and
 the calendar of the record's start (weekday, month, US public holiday), and predicts the target channel's total
 over the second half (the rest of the day's riders, the rest of the week's boardings). Gradient-boosted trees
-(scikit-learn's HistGradientBoosting, as the core tasks; missing readings stay NaN, which it handles).
+(scikit-learn's HistGradientBoosting, as the core tasks, with leaves of min(20, records / 10) so that a few dozen
+records can be split; missing readings stay NaN, which it handles).
 
 A target that is a static attribute rather than a channel is measured as the core's sequence task does
 (a classifier or regressor on per-channel summaries).
@@ -17,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from synthguard import DataError, SequenceSet
-from synthguard.augment_tasks import Prediction, SequenceTask
+from synthguard.augment_tasks import Prediction, SequenceTask, min_leaf
 
 from .calendar import holiday_mask
 
@@ -37,7 +38,8 @@ class TrafficForecastTask(SequenceTask):
     modalities = ("sequence",)
     domains = ("traffic",)
     description = ("forecaster: HistGradientBoosting predicts the target channel's total over the second half of "
-                   "each record from the first half of every channel and the calendar (weekday, month, holiday); MAE")
+                   "each record from the first half of every channel and the calendar (weekday, month, holiday); leaves of "
+                   "min(20, records/10); MAE")
 
     def kind(self, records: SequenceSet, target: str) -> Literal["classification", "regression"]:
         if self._is_channel(records, target):
@@ -58,7 +60,8 @@ class TrafficForecastTask(SequenceTask):
             return super().fit_predict(train, holdout, target, seed)
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        model = HistGradientBoostingRegressor(random_state=seed).fit(features(train), self.labels(train, target))
+        model = HistGradientBoostingRegressor(random_state=seed, min_samples_leaf=min_leaf(len(train)))
+        model.fit(features(train), self.labels(train, target))
         return Prediction(values=model.predict(features(holdout)))
 
     @staticmethod
