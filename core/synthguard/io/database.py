@@ -15,6 +15,8 @@ Writing creates three tables — ``NAME`` (synthetic rows), ``NAME_rejected`` (r
 ``html``) — as staging tables, then swaps them in under their names, all in one transaction: a
 failure leaves the database as it was. An existing table is replaced only with ``overwrite``.
 Column types follow the source's (an integer column is written as ``BIGINT``, a date as ``DATE``).
+A chunked run (:mod:`synthguard.scale`) uses :meth:`Database.stream` instead: the same staging tables,
+appended to chunk by chunk inside that one transaction, swapped in at its end.
 
 A URL's password never leaves this module: everything shown (errors, reports, ``repr``) renders the
 URL with ``hide_password=True`` and strips the password from driver messages.
