@@ -126,8 +126,12 @@ def main() -> None:
                        "peak_rss_mib": got["peak_rss_mib"], **read_back(server.url())}
                 runs.append(row)
                 print(json.dumps(row), flush=True)
+                save(args, runs)  # after each run: a long one stopped later keeps the ones before
     finally:
         server.stop()
+
+
+def save(args, runs: list[dict]) -> None:
     result = {"date": dt.date.today().isoformat(),
               "command": "python benchmarks/scale_database.py --rows " + " ".join(map(str, args.rows))
                          + f" --source-rows {args.source_rows} --chunk-rows {args.chunk_rows}",

@@ -261,3 +261,11 @@ def test_a_full_disk_during_partition_writes_is_one_error_and_nothing_that_looks
     assert lines[0].startswith("error: partition ") and lines[0].endswith("No space left on device")
     assert "part-00001.parquet" in lines[0] and len(written) == 1
     assert list(tmp_path.iterdir()) == []  # neither out/ nor its temporary sibling with the first partition
+
+
+def test_the_report_sample_holds_its_rows_not_every_chunk_it_came_from():
+    rng = np.random.default_rng(1)
+    sample = UniformSample(50)
+    for c in range(40):  # 40 offers of 50 rows: most chunks keep a row or two of theirs
+        sample.add(c, *UniformSample.offer(pd.DataFrame({"x": np.arange(c * 50, c * 50 + 50)}), rng.random(50), 50))
+    assert len(sample) == 50 and sum(len(f) for f in sample._frames.values()) == 50

@@ -87,8 +87,25 @@ class UniformSample:
                 heapq.heappush(self._heap, item)
             elif item > self._heap[0]:  # smaller key than the largest kept
                 heapq.heapreplace(self._heap, item)
-        kept = {c for _, c, _ in self._heap}
-        self._frames = {c: f for c, f in self._frames.items() if c in kept}
+        self._compact()
+
+    def _compact(self) -> None:
+        """Keep only the sampled rows of each chunk's offer (else every chunk with one kept row would hold its
+        whole offer, and memory would grow with the number of chunks)."""
+        kept: dict[int, list[tuple[float, int]]] = {}
+        for key, c, r in self._heap:
+            kept.setdefault(c, []).append((key, r))
+        frames, heap = {}, []
+        for c, items in kept.items():
+            items.sort(key=lambda item: item[1])
+            frame = self._frames[c]
+            if len(items) < len(frame):
+                frame = frame.iloc[[r for _, r in items]].reset_index(drop=True)
+                items = [(key, i) for i, (key, _) in enumerate(items)]  # row order within the chunk kept
+            frames[c] = frame
+            heap.extend((key, c, r) for key, r in items)
+        heapq.heapify(heap)
+        self._frames, self._heap = frames, heap
 
     def frame(self) -> pd.DataFrame:
         """The sample in (chunk, row) order: the same rows and order for the same run, whatever the scheduling."""
