@@ -81,12 +81,16 @@ def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
         # fake it (lending_club's addr_state), SDV's own `ordinal` kept for small counts (experiments/sdv_metadata.py)
         table = train_table(dataset, train)
         metadata = Metadata.detect_from_dataframes({table.meta.name: train})
+        detected = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
         learn_every_column(metadata, table, keep_ordinal=True)
+        learnt = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
         synth = cls(metadata)
         synth.fit({table.meta.name: train})
         fit_s = time.perf_counter() - start
         out = synth.sample(rows)
-        return (next(iter(out.values())) if isinstance(out, dict) else out), fit_s, {}
+        notes = {"sdv_metadata": "learn_every_column(keep_ordinal=True)", "sdv_sdtypes_changed": {
+            k: f"{detected[k]} -> {v}" for k, v in learnt.items() if detected.get(k) != v}}
+        return (next(iter(out.values())) if isinstance(out, dict) else out), fit_s, notes
     if model.startswith("tabular-argn"):
         if not Path(MOSTLY_PYTHON).exists():
             raise RuntimeError(f"MOSTLY_PYTHON {MOSTLY_PYTHON} not found (see this script's docstring)")
