@@ -102,11 +102,6 @@ class Database:
     def __str__(self) -> str:
         return f"table {self.table!r} in {self.display_url}" if self.table else f"query in {self.display_url}"
 
-    def lineage(self) -> dict[str, Any]:
-        """Where the records came from, for the report and bundle (redacted URL, table or query, column kinds)."""
-        where = {"table": self.table} if self.table else {"query": self.query}
-        return {"source": f"database:{self.display_url}", **where, "columns": dict(self.columns_ or {})}
-
     # ------------------------------------------------------------------ reading
 
     def read(self) -> pd.DataFrame:
