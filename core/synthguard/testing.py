@@ -16,10 +16,10 @@ test's process) and :func:`one_error` (the promise for bad input: exit code 2, o
 
     from synthguard.testing import one_error, synthguard
 
-    def test_a_typo_in_my_option_is_one_error_line(monkeypatch, capsys, tmp_path):
-        code, out, err = synthguard(monkeypatch, capsys, "generate", "my-gen", "--set", "widht=3",
+    def test_zero_rows_is_one_error_line(monkeypatch, capsys, tmp_path):
+        code, out, err = synthguard(monkeypatch, capsys, "generate", "my-gen", "--rows", "0",
                                     "--out", tmp_path / "out")
-        one_error(code, err, "option 'widht'")
+        one_error(code, err, "rows must be a positive integer")
         assert not (tmp_path / "out").exists()
 """
 
