@@ -85,3 +85,10 @@ def test_without_the_model_only_the_model_free_parts_are_shown(run, tmp_path):
     result = explain(root / "out", data=root / "planted.npz", out=tmp_path / "e", engine=engine)
     assert "likelihood" not in result and "pass --model" in result["model_note"]
     assert (tmp_path / "e" / "explain.html").is_file()
+
+
+def test_a_sequence_bundle_is_sampled_through_the_gate_then_explained(run, tmp_path):
+    root, engine = run
+    result = explain(root / "model", data=root / "planted.npz", out=tmp_path / "sampled", rows=20, engine=engine)
+    assert result["modality"] == "sequence" and result["records"]["synthetic"] == 20
+    assert (tmp_path / "sampled" / "synthetic.npz").is_file() and "likelihood" in result
