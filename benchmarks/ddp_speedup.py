@@ -35,30 +35,32 @@ import synthguard as sg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "ddp_speedup.json"
-CASES = {  # generator: (dataset, short epochs, long epochs)
-    "finance": ("credit_data", 2, 6),
-    "sensor": ("basic_motions", 5, 25),
+CASES = {  # generator: (dataset, short epochs, long epochs, config); long spans: the spawn's time varies by seconds
+    "finance": ("credit_data", 2, 10, {}),
+    "sensor": ("basic_motions", 5, 45, {"patience": 1000}),  # its patience (30) could end 45 epochs early
 }
 WAYS = {"1 process, 1 thread": (1, 1), "1 process, 2 threads": (1, 2), "2 workers x 1 thread": (2, 1)}
 
 
-def timed_fit(generator: str, data, epochs: int, workers: int, threads: int, seed: int) -> tuple[float, int]:
+def timed_fit(generator: str, data, epochs: int, workers: int, threads: int, seed: int,
+              extra: dict | None = None) -> tuple[float, int]:
     torch.set_num_threads(threads)
-    config = {"epochs": epochs, **({"workers": workers} if workers > 1 else {})}
+    config = {"epochs": epochs, **(extra or {}), **({"workers": workers} if workers > 1 else {})}
     start = time.perf_counter()
     model = sg.fit(generator, data=data, config=config, seed=seed, device="cpu")
     return time.perf_counter() - start, model.fit_info_["epochs_run"]
 
 
-def run_case(generator: str, repeats: int, seed: int) -> dict:
-    dataset, short, long = CASES[generator]
+def run_case(generator: str, repeats: int, seed: int, ways: list[str]) -> dict:
+    dataset, short, long, extra = CASES[generator]
     data = sg.Engine().dataset(dataset).load()
     rows = {}
-    for way, (workers, threads) in WAYS.items():
+    for way in ways:
+        workers, threads = WAYS[way]
         per_epoch, fixed, runs = [], [], []
         for _ in range(repeats):
-            t_short, e_short = timed_fit(generator, data, short, workers, threads, seed)
-            t_long, e_long = timed_fit(generator, data, long, workers, threads, seed)
+            t_short, e_short = timed_fit(generator, data, short, workers, threads, seed, extra)
+            t_long, e_long = timed_fit(generator, data, long, workers, threads, seed, extra)
             if (e_short, e_long) != (short, long):
                 raise RuntimeError(f"{generator}: early stopping ran {e_short}/{e_long} epochs, not {short}/{long}")
             slope = (t_long - t_short) / (long - short)
@@ -73,7 +75,7 @@ def run_case(generator: str, repeats: int, seed: int) -> dict:
     base = rows["1 process, 1 thread"]["per_epoch_s"]
     for row in rows.values():
         row["speedup_per_epoch"] = round(base / row["per_epoch_s"], 3)
-    return {"dataset": dataset, "records": len(data), "epochs": [short, long], "ways": rows}
+    return {"dataset": dataset, "records": len(data), "epochs": [short, long], "config": extra, "ways": rows}
 
 
 def main() -> None:
@@ -81,14 +83,18 @@ def main() -> None:
     parser.add_argument("--generators", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--repeats", type=int, default=1, help="fits per way; the median per-epoch time is kept")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ways", nargs="+", default=list(WAYS), choices=list(WAYS),
+                        help="which ways to fit (1 process x 2 threads is ten times slower on a loaded machine)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     load_before = os.getloadavg()
-    results = {g: run_case(g, args.repeats, args.seed) for g in args.generators}
+    results = {g: run_case(g, args.repeats, args.seed, ["1 process, 1 thread"] + [w for w in args.ways if w != "1 process, 1 thread"])
+               for g in args.generators}
     report = {
         "date": dt.date.today().isoformat(),
         "command": "OMP_NUM_THREADS=1 python benchmarks/ddp_speedup.py"
-                   + (f" --repeats {args.repeats}" if args.repeats != 1 else ""),
+                   + (f" --repeats {args.repeats}" if args.repeats != 1 else "")
+                   + (f" --ways {' '.join(repr(w) for w in args.ways)}" if args.ways != list(WAYS) else ""),
         "machine": {"cpus": len(os.sched_getaffinity(0)), "platform": platform.platform(),
                     "torch": torch.__version__, "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
