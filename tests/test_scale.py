@@ -164,6 +164,8 @@ def test_scale_options_name_what_is_wrong(tmp_path):
     assert RunSpec.of(10, out=sg.Database("sqlite:///x.db", table="t"), scale={"chunk_rows": 5}).scale.chunk_rows == 5
     assert RunSpec.of(2_000_000, out=str(tmp_path / "out")).scale.auto  # large requests to a directory stream
     assert RunSpec.of(2_000_000, out="sqlite:///x.db").scale.auto  # ... and to a database
+    with pytest.raises(sg.ConfigError, match="chunks: expected at most 100,000"):
+        RunSpec.of(10**12, out="sqlite:///x.db")  # refused at once there too
     assert RunSpec.of(2_000_000).scale is None and RunSpec.of(1000, out=str(tmp_path)).scale is None
 
 
