@@ -79,10 +79,12 @@ def launched_by_torchrun() -> bool:
 
 
 def rank() -> int:
+    """This process's rank: the process group's, else torchrun's RANK, else 0."""
     return dist.get_rank() if active() else int(os.environ.get("RANK", "0"))
 
 
 def world_size() -> int:
+    """How many processes train: the process group's size, else torchrun's WORLD_SIZE, else 1."""
     return dist.get_world_size() if active() else int(os.environ.get("WORLD_SIZE", "1"))
 
 
@@ -168,7 +170,7 @@ class DataParallel:
         self.ddp = DistributedDataParallel(self.module, device_ids=[device.index] if device.type == "cuda" else None,
                                            forward_sync_buffers=False)
         if self.shard.rank:  # dropout draws from the global generator: another stream on every rank
-            torch.manual_seed(torch.initial_seed() + self.shard.rank)
+            torch.manual_seed((torch.initial_seed() + self.shard.rank) % 2**63)
 
     def __call__(self, batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         part = (self.ddp if torch.is_grad_enabled() else self.module)(batch, generator)
