@@ -215,6 +215,7 @@ def fit_data_parallel(model, data, *, device: torch.device, seed: int, progress:
         level = spawn_log.level
         spawn_log.setLevel(logging.ERROR)  # its "terminating process ..." warnings: the error line says it all
         pipes = [mp.get_context("spawn").Pipe(duplex=False) for _ in range(k)]
+        workers = None
         try:
             workers = mp.spawn(_worker, args=(k, tmp, [r for r, _ in pipes], str(device), seed, progress, method,
                                               threads), nprocs=k, join=False)
@@ -224,7 +225,7 @@ def fit_data_parallel(model, data, *, device: torch.device, seed: int, progress:
             while not workers.join():
                 pass
         except ProcessException as err:
-            raise WorkerError(_failure(tmp, err, k)) from None
+            raise WorkerError(_failure(tmp, err, k, workers.processes if workers is not None else [])) from None
         finally:
             spawn_log.setLevel(level)
         result = _WorkerResult.model_validate_json(Path(tmp, "result.json").read_text())
@@ -307,9 +308,17 @@ def _worker(rank: int, world: int, tmp: str, readers: list, device: str, seed: i
         raise
 
 
-def _failure(tmp: str, err: Exception, world: int) -> str:
+def _failure(tmp: str, err: Exception, world: int, processes: list) -> str:
     """One line: how a worker died (killed, no Python error), else the first worker's own reason (the others
-    then fail on the broken group)."""
+    then fail on the broken group). A worker killed by a signal other than the SIGTERM spawn sends the rest
+    is the cause even when spawn noticed its peer's broken-connection error first."""
+    import signal as signals
+
+    for index, proc in enumerate(processes):
+        code = proc.exitcode
+        if code is not None and code < 0 and -code != signals.SIGTERM and not Path(tmp, f"error-{index}.txt").exists():
+            return (f"training worker {index} of {world} was killed by {signals.Signals(-code).name}: the run stopped; "
+                    "nothing was written")
     who = getattr(err, "error_index", "?")
     code, signal = getattr(err, "exit_code", None), getattr(err, "signal_name", None)
     if code is not None and not Path(tmp, f"error-{who}.txt").exists():
