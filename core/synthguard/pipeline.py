@@ -16,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -432,7 +432,7 @@ class Run:
         """Every registered metric that applies: its dict by name (a metric that raises is an error entry)."""
         metrics = self.engine.active("metrics", modality, domain)
         return compute_metrics(metrics, real, synthetic, MetricContext(holdout=holdout, target=self.spec.target,
-                                                                        domain=domain))
+                                                                        domain=domain), step=self.step)
 
     def audit(self, reference: Records | None, holdout: Records | None, records: Records, modality: str,
               domain: str | None, options: RunOptions, distance: type | None) -> dict[str, Any]:
@@ -642,10 +642,13 @@ def _matching(records: Records | None, conditions: Mapping[str, Any] | None, few
 
 
 def compute_metrics(metrics: Sequence[Metric], real: Records, synthetic: Records,
-                    context: MetricContext) -> dict[str, Any]:
-    """Each metric's dict by name; a metric that raises is reported as an error entry, never fatal."""
+                    context: MetricContext, step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Each metric's dict by name; a metric that raises is reported as an error entry, never fatal. ``step``
+    hears which metric runs now (a progress line each)."""
     values: dict[str, Any] = {}
-    for metric in metrics:
+    for i, metric in enumerate(metrics, 1):
+        if step is not None:
+            step(f"metric {i}/{len(metrics)}: {metric.name}")
         try:
             values[metric.name] = metric.compute(real, synthetic, context)
         except Exception as err:
