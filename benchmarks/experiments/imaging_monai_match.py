@@ -4,6 +4,7 @@
         --config monai-32 --epochs 200 --save /tmp/monai32 --steps 10 20 50 --out results.jsonl
     ... --load /tmp/monai32 --steps 10 25     # score a saved model again with other sampler settings
     ... --git 44f5a52 --steps 20 10           # the previous (hand-written) model's shipped bundle, read from git
+    ... --time-steps                          # seconds per training step of each configuration and the previous U-Net
 
 Trains ``imaging`` on ``generate``'s patient split of brain_mri_slices (fit seed 0) with one of the named
 configurations below (at equal budget: the same epochs, batch size and so optimizer steps), then samples
@@ -64,9 +65,38 @@ def monai_default_sample(diffusion, y, channels, generator, steps=10, guidance=1
         return diffusion.decode(x)
 
 
+def time_steps() -> None:
+    import statistics
+
+    import torch
+    from synthguard_imaging.legacy import LegacyDiffusion
+    from synthguard_imaging.model import Diffusion
+
+    x, y = torch.rand(32, 1, 32, 32) * 2 - 1, torch.arange(32) % 3
+    models = {"previous U-Net 32/64/128": LegacyDiffusion(1, 3, (32, 64, 128), 32),
+              **{name: Diffusion(1, 3, c["widths"], 32, attention=c.get("attention", True)) for name, c in CONFIGS.items()}}
+    times: dict[str, list[float]] = {k: [] for k in models}
+    opts = {k: torch.optim.AdamW(m.parameters()) for k, m in models.items()}
+    for i in range(7):  # alternated, so load changes hit every model alike; the first 2 rounds are warm-up
+        for name, model in models.items():
+            start = time.perf_counter()
+            loss = model.loss(x, y, torch.Generator().manual_seed(i))
+            opts[name].zero_grad()
+            loss.backward()
+            opts[name].step()
+            if i >= 2:
+                times[name].append(time.perf_counter() - start)
+    for name, model in models.items():
+        print(json.dumps({"date": str(date.today()), "model": name, "parameters": sum(p.numel() for p in model.parameters()),
+                          "seconds_per_step_median": round(statistics.median(times[name]), 3),
+                          "load_average_1min": os.getloadavg()[0]}), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--time-steps", action="store_true", help="only time one training step (batch 32, 32x32, "
+                     "3 classes) of each configuration and of the previous U-Net, in one process, median of 5")
     src.add_argument("--config", choices=sorted(CONFIGS), help="train `imaging` with this configuration")
     src.add_argument("--load", help="a bundle saved by --save")
     src.add_argument("--git", metavar="COMMIT", help="the shipped brain bundle as committed at COMMIT")
@@ -85,6 +115,8 @@ def main() -> None:
     from imaging_vs_dcgan import Bench
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if args.time_steps:
+        return time_steps()
     bench = Bench(args.dataset)
     label = args.config or args.load or f"imaging@{args.git}"
     if args.config:

@@ -40,8 +40,9 @@ class ImagingConfig(GeneratorConfig):
     lr: float = Field(1e-3, gt=0)
     resolution: int = Field(32, ge=0, description="working size (images are resized to it for training); 0 = the data's. "
                                                   "128 and above train latent diffusion (AutoencoderKL + U-Net)")
-    widths: tuple[int, ...] = Field((16, 32, 64), min_length=2, max_length=5,
-                                    description="U-Net channels per level (MONAI DiffusionModelUNet)")
+    widths: tuple[int, ...] = Field((32, 64, 128), min_length=2, max_length=5,
+                                    description="U-Net channels per level (MONAI DiffusionModelUNet); 16/32/64 gave "
+                                                "noise-like slices at 800 steps (benchmarks/README.md, imaging)")
     attention: bool = Field(True, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
     res_blocks: int = Field(1, ge=1, le=4, description="residual blocks per U-Net level")
     sampling_steps: int = Field(10, ge=2, le=1000, description="DDIM denoising steps when sampling")
