@@ -105,6 +105,16 @@ def test_bad_workers_options(tmp_path, args, says):
     assert not (tmp_path / "bundle").exists()
 
 
+def test_workers_for_a_generator_that_trains_in_one_process_is_refused(tmp_path):
+    from synthguard.cli import main
+
+    with pytest.raises(sg.ConfigError, match=re.escape("generator 'finance-vae' trains in one process (no 'workers' "
+                                                       "option): expected --workers 1")):
+        main(["fit", "finance-vae", "--dataset", "german_credit", "--out", str(tmp_path / "bundle"), "--workers", "2"],
+             standalone_mode=False)
+    assert not (tmp_path / "bundle").exists()
+
+
 def test_more_workers_than_cores_and_dp_sgd_are_refused_before_training():
     frame = sg.Engine().dataset("german_credit").load().frame.iloc[:100]
     cores = len(os.sched_getaffinity(0))

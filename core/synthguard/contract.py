@@ -86,10 +86,14 @@ class GeneratorConfig(BaseModel):
         return DPSettings(epsilon=self.epsilon, delta=self.delta, max_grad_norm=self.max_grad_norm)
 
 
-def config_error(owner: str, err: ValidationError) -> ConfigError:
-    """One line out of pydantic's multi-line error, naming the field."""
+def config_error(owner: str, err: ValidationError, known: Iterable[str] = ()) -> ConfigError:
+    """One line out of pydantic's multi-line error, naming the field; an unknown one with the options ``known``."""
     first = err.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "config"
+    if first.get("type") == "extra_forbidden" and where == "workers":  # synthguard.distributed is opt-in per generator
+        return ConfigError(f"{owner} trains in one process (no 'workers' option): expected --workers 1")
+    if first.get("type") == "extra_forbidden" and known:
+        return ConfigError(f"{owner}: unknown option {where!r}: expected one of {', '.join(sorted(known))}")
     return ConfigError(f"{owner}: option {where!r}: {first['msg']}")
 
 
@@ -100,7 +104,7 @@ def validated(cls: type[BaseModel], value: BaseModel | Mapping[str, Any] | None,
     try:
         return cls(**value)
     except ValidationError as err:
-        raise config_error(owner, err) from None
+        raise config_error(owner, err, cls.model_fields) from None
 
 
 def check_conditions(meta: Any, conditions: Mapping[str, Any], extra: Iterable[str] = ()) -> None:
@@ -207,7 +211,7 @@ class Generator:
         try:
             self.config = self.Config(**values)
         except ValidationError as err:
-            raise config_error(f"generator {self.name!r}", err) from None
+            raise config_error(f"generator {self.name!r}", err, self.Config.model_fields) from None
 
     def __repr__(self) -> str:
         fitted = "fitted" if self.is_fitted else "not fitted"
