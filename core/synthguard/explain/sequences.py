@@ -71,10 +71,10 @@ def real_sequences(engine: "Engine", data: Any, source: dict[str, Any], split: d
     notes = []
     if data is not None:
         records = engine.to_records(data, "real", modality="sequence")
-        notes.append(f"real data: {Path(str(data)).name if isinstance(data, (str, Path)) else 'given'} (--data)")
+        notes.append("real data: as given (--data)")  # its name could name a person (synthguard.lineage)
     elif source.get("dataset"):
         records = engine.dataset(source["dataset"]).load()
-        notes.append(f"real data: reference dataset {source['dataset']!r}, as recorded in {where}")
+        notes.append(f"real data: reference dataset {source['dataset']!r}, as recorded")  # `where` is a user's path
     else:
         raise ConfigError(f"{where} does not name the real data (source {source.get('source', 'unknown')!r}): "
                           "expected --data REAL, the recordings the generator learned from")
