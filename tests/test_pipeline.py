@@ -132,3 +132,10 @@ def test_writers_add_files_to_the_output_and_a_failing_writer_leaves_none(mixed_
     with pytest.raises(OSError, match="disk full"):
         sg.Engine(plugins=[toy_plugin, broken]).generate("test-copycat", 20, data=mixed_frame, out=tmp_path / "failed")
     assert not (tmp_path / "failed").exists() and [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_when_nothing_is_rejected_the_rejected_file_still_has_the_tables_columns(mixed_frame, tmp_path):
+    table = sg.Table.from_frame(mixed_frame)
+    sg.Result(table, None, pd.DataFrame(), {"rows": len(table)}).save(tmp_path / "o", fmt="csv")
+    rejected = pd.read_csv(tmp_path / "o" / "rejected.csv")
+    assert list(rejected.columns) == [*table.meta.names, "_stage", "_checks", "_reason"] and rejected.empty

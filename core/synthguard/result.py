@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .contract import CheckContext
@@ -47,6 +48,10 @@ class Result:
             if self.rejected is not None and len(self.rejected):
                 extra = {f"_{c}": self.rejected_info[c].to_numpy() for c in self.rejected_info.columns}
                 rejected = write_records(self.rejected, tmp / "rejected", fmt, extra=extra)
+            elif isinstance(self.records, Table):  # none rejected: the same columns, no rows
+                empty = np.array([], dtype=object)
+                rejected = write_records(self.records.take(np.array([], dtype=int)), tmp / "rejected", fmt,
+                                         extra={"_stage": empty, "_checks": empty, "_reason": empty})
             else:
                 rejected = write_frame(pd.DataFrame(columns=["_stage", "_checks", "_reason"]), tmp / "rejected", fmt)
             report = dict(self.report)
