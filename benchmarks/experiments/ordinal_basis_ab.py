@@ -129,14 +129,16 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     result = summary()
     (HERE / "ordinal_basis_ab.json").write_text(json.dumps({"results": list(result.values())}, indent=2) + "\n")
-    print("| table | config | seeds | `ordinal_basis` | quality | TSTR / TRTR | worst AUC | 16 − 0 per seed: quality; ratio |")
+    print("| table | config | seeds | `ordinal_basis` | quality | TSTR / TRTR | worst AUC "
+          "| 16 − 0 per seed: quality; ratio |")
     print("|---|---|---|---:|---:|---:|---:|---|")
     for e in result.values():
         for b in ARMS:
             m = e[f"basis_{b}"]
-            cells = " | ".join(f"{m[k]['mean']} ± {m[k]['sd']}" + (f" (n={m[k]['n']})" if m[k]["n"] < len(e["seeds"])
-                                                                      else "") for k in KEYS)
-            diff = "; ".join(", ".join(f"{d:+.4f}" for d in e["diff_16_minus_0"][k]) for k in KEYS[:2]) if b == 0 else ""
+            cells = " | ".join(f"{m[k]['mean']} ± {m[k]['sd']}"
+                               + (f" (n={m[k]['n']})" if m[k]["n"] < len(e["seeds"]) else "") for k in KEYS)
+            diff = ("; ".join(", ".join(f"{d:+.4f}" for d in e["diff_16_minus_0"][k]) for k in KEYS[:2])
+                    if b == 0 else "")
             print(f"| {e['dataset']} | {json.dumps(e['config']) if e['config'] else 'defaults'} | {len(e['seeds'])} "
                   f"| {b} | {cells} | {diff} |")
 
