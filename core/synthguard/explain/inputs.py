@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..bundle import MANIFEST
 from ..contract import Generator
-from ..data import Table, TableMeta, holdout_split, restore_types
+from ..data import SequenceSet, Table, TableMeta, holdout_split, restore_types
 from ..errors import BundleError, ConfigError, DataError
 from ..io.readers import read_table
 from ..quality.html import read_report
@@ -56,21 +56,28 @@ def kind_of(path: str | Path) -> str:
                     "(generate/sample --out) or a model bundle (fit --out)")
 
 
+#: What explain reads per modality: the container, what to call the real data, and the expected kind in words.
+_REAL = {"table": (Table, "the table", "explain reads tables"),
+         "sequence": (SequenceSet, "the recordings", "expected sequences, as the output holds")}
+
+
 def real_data(engine: "Engine", data: Any, source: dict[str, Any], split: dict[str, Any] | None,
-              where: str) -> tuple[Table, Table | None, list[str]]:
-    """The real table (``data``, else the recorded reference dataset) cut into the recorded training/holdout split."""
+              where: str, modality: str = "table") -> tuple[Any, Any, list[str]]:
+    """The real records (``data``, else the recorded reference dataset) cut into the recorded training/holdout
+    split: a table, or recordings with ``modality="sequence"``."""
+    container, noun, expected = _REAL[modality]
     notes = []
     if data is not None:
-        records = engine.to_records(data, "real")
+        records = engine.to_records(data, "real", modality=None if modality == "table" else modality)
         notes.append("real data: as given (--data)")  # its name could name a person (synthguard.lineage)
     elif source.get("dataset"):
         records = engine.dataset(source["dataset"]).load()
         notes.append(f"real data: reference dataset {source['dataset']!r}, as recorded")  # `where` is a user's path
     else:
         raise ConfigError(f"{where} does not name the real data (source {source.get('source', 'unknown')!r}): "
-                          "expected --data REAL, the table the generator learned from")
-    if not isinstance(records, Table):
-        raise DataError(f"the real data is {records.modality} data: explain reads tables")
+                          f"expected --data REAL, {noun} the generator learned from")
+    if not isinstance(records, container):
+        raise DataError(f"the real data is {records.modality} data: {expected}")
     if split and split.get("fraction"):
         train, hold = holdout_split(records, float(split["fraction"]), seed=int(split.get("seed", 0)))
         notes.append(f"split as the run split it: {len(train)} training, {len(hold) if hold is not None else 0} "

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..data import SequenceSet, holdout_split
-from ..errors import ConfigError, DataError
+from ..data import SequenceSet
+from ..errors import DataError
 from ..quality.figures import round_values
 from ..quality.html import read_report
-from .inputs import _bundle_for
+from .inputs import _bundle_for, real_data
 from .scoring import record_likelihoods
 from .temporal import temporal_structure
 from .temporal_figures import step_likelihood_figure, temporal_figures
@@ -68,26 +68,7 @@ class SequenceInputs:
 def real_sequences(engine: "Engine", data: Any, source: dict[str, Any], split: dict[str, Any] | None,
                    where: str) -> tuple[SequenceSet, SequenceSet | None, list[str]]:
     """The real recordings (``data``, else the recorded reference dataset) cut into the run's training/holdout split."""
-    notes = []
-    if data is not None:
-        records = engine.to_records(data, "real", modality="sequence")
-        notes.append("real data: as given (--data)")  # its name could name a person (synthguard.lineage)
-    elif source.get("dataset"):
-        records = engine.dataset(source["dataset"]).load()
-        notes.append(f"real data: reference dataset {source['dataset']!r}, as recorded")  # `where` is a user's path
-    else:
-        raise ConfigError(f"{where} does not name the real data (source {source.get('source', 'unknown')!r}): "
-                          "expected --data REAL, the recordings the generator learned from")
-    if not isinstance(records, SequenceSet):
-        raise DataError(f"the real data is {records.modality} data: expected sequences, as the output holds")
-    if split and split.get("fraction"):
-        train, hold = holdout_split(records, float(split["fraction"]), seed=int(split.get("seed", 0)))
-        notes.append(f"split as the run split it: {len(train)} training, {len(hold) if hold is not None else 0} "
-                     f"holdout records (fraction {split['fraction']}, seed {split.get('seed', 0)})")
-    else:
-        train, hold = records, None
-        notes.append("no holdout recorded: every real record counts as training data")
-    return train, hold, notes
+    return real_data(engine, data, source, split, where, modality="sequence")
 
 
 def from_sequence_output(engine: "Engine", directory: str | Path, data: Any = None, model: Any = None) -> SequenceInputs:
