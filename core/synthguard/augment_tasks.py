@@ -62,17 +62,28 @@ class DownstreamTask(ABC):
     def applies_to(self, modality: str, domain: str | None) -> bool:
         return modality in self.modalities and (self.domains is None or domain in self.domains)
 
-    @abstractmethod
-    def kind(self, records: Records, target: str) -> Literal["classification", "regression"]:
-        """Whether predicting ``target`` is classification or regression."""
-
-    @abstractmethod
-    def labels(self, records: Records, target: str) -> np.ndarray:
-        """The target of each record (text for classes, float for regression); NaN/None where it is missing.
+    def label_values(self, records: Records, target: str) -> pd.Series:
+        """The raw value of ``target`` for each record. Override this, and :meth:`kind` and :meth:`labels` follow
+        (or override those two instead).
 
         Raises :class:`~synthguard.DataError` naming ``target`` and what was expected when the records
         have no such target.
         """
+        raise NotImplementedError(f"{type(self).__name__} defines neither label_values nor kind and labels")
+
+    def kind(self, records: Records, target: str) -> Literal["classification", "regression"]:
+        """Whether predicting ``target`` is classification or regression: regression for a numeric target with more
+        than ``MAX_CLASSES`` distinct values (as TSTR decides)."""
+        y = self.label_values(records, target)
+        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+        return "regression" if numeric and y.nunique() > MAX_CLASSES else "classification"
+
+    def labels(self, records: Records, target: str) -> np.ndarray:
+        """The target of each record (text for classes, float for regression); NaN/None where it is missing."""
+        y = self.label_values(records, target)
+        if self.kind(records, target) == "regression":
+            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
+        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
 
     @abstractmethod
     def fit_predict(self, train: Records, holdout: Records, target: str, seed: int) -> Prediction:
@@ -90,12 +101,10 @@ class TableTask(DownstreamTask):
         col = _column(records, target)
         return "regression" if col.kind is ColumnKind.numeric and col.n_unique > MAX_CLASSES else "classification"
 
-    def labels(self, records: Table, target: str) -> np.ndarray:
+    def label_values(self, records: Table, target: str) -> pd.Series:
+        """The column ``target``."""
         _column(records, target)
-        y = records.frame[target]
-        if self.kind(records, target) == "regression":
-            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
-        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
+        return records.frame[target]
 
     def fit_predict(self, train: Table, holdout: Table, target: str, seed: int) -> Prediction:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -122,17 +131,6 @@ class SequenceTask(DownstreamTask):
     description = ("HistGradientBoosting on per-channel summaries (mean, std, min, max, mean |lag-1 change|, "
                    "lag-1 autocorrelation) of each recording; leaves of min(20, records/10)")
 
-    def kind(self, records: SequenceSet, target: str) -> Literal["classification", "regression"]:
-        y = self._static(records, target)
-        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
-        return "regression" if numeric and y.nunique() > MAX_CLASSES else "classification"
-
-    def labels(self, records: SequenceSet, target: str) -> np.ndarray:
-        y = self._static(records, target)
-        if self.kind(records, target) == "regression":
-            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
-        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
-
     def fit_predict(self, train: SequenceSet, holdout: SequenceSet, target: str, seed: int) -> Prediction:
         from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
@@ -145,8 +143,8 @@ class SequenceTask(DownstreamTask):
                                                                                              y.astype(str))
         return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(summaries(holdout.values)))
 
-    @staticmethod
-    def _static(records: Records, target: str) -> pd.Series:
+    def label_values(self, records: Records, target: str) -> pd.Series:
+        """The static attribute ``target`` of each recording."""
         if not isinstance(records, SequenceSet):
             raise DataError(f"target {target!r}: the data is {records.modality} data: expected sequences")
         if target not in records.statics.columns:

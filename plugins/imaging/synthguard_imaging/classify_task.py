@@ -9,12 +9,10 @@ labels are separable from coarse structure (the slice's outline, the scanner's t
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 from synthguard import DataError, ImageSet
-from synthguard.augment_tasks import MAX_CLASSES, DownstreamTask, Prediction
+from synthguard.augment_tasks import DownstreamTask, Prediction
 
 #: Pixels a side each image is averaged down to.
 SIDE = 16
@@ -27,17 +25,6 @@ class ImageClassifierTask(DownstreamTask):
     modalities = ("image",)
     domains = ("imaging",)
     description = "multinomial logistic regression on each image averaged down to 16 x 16 pixels (standardised)"
-
-    def kind(self, records: ImageSet, target: str) -> Literal["classification", "regression"]:
-        y = self._label(records, target)
-        numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
-        return "regression" if numeric and y.nunique() > MAX_CLASSES else "classification"
-
-    def labels(self, records: ImageSet, target: str) -> np.ndarray:
-        y = self._label(records, target)
-        if self.kind(records, target) == "regression":
-            return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
-        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
 
     def fit_predict(self, train: ImageSet, holdout: ImageSet, target: str, seed: int) -> Prediction:
         from sklearn.linear_model import LogisticRegression, Ridge
@@ -52,8 +39,8 @@ class ImageClassifierTask(DownstreamTask):
         model.fit(pixels(train), y.astype(str))
         return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(pixels(holdout)))
 
-    @staticmethod
-    def _label(records: ImageSet, target: str) -> pd.Series:
+    def label_values(self, records: ImageSet, target: str) -> pd.Series:
+        """The image label ``target`` (a metadata column) of each image."""
         if not isinstance(records, ImageSet):
             raise DataError(f"target {target!r}: the data is {records.modality} data: expected images")
         if target not in records.metadata.columns:
