@@ -191,33 +191,19 @@ class Database:
         inspector = sa.inspect(conn)
         return [t for t in self.tables().values() if inspector.has_table(_split(t)[1], schema=_split(t)[0])]
 
-    def write(self, frames: Mapping[str, pd.DataFrame], report: dict[str, Any] | None, html: str | None,
+    def write(self, frames: Mapping[str, pd.DataFrame], report: dict[str, Any], html: str | None,
               kinds: Mapping[str, str] | None, overwrite: bool) -> dict[str, str]:
-        """Write ``frames`` (by role) and the report row into staging tables and swap them in, in one transaction.
+        """Write ``frames`` (by role) and the report row into staging tables and swap them in, in one transaction:
+        a :meth:`stream` with one chunk per role.
 
         Returns the table names written by role. ``kinds`` are the source's column kinds (integer,
         date...), which decide the SQL types; columns without one get the type of their pandas dtype.
         """
-        names = self.tables()
-        path = _sqlite_path(self.url)
-        created = path is not None and not path.exists()
-        try:
-            with _connect(self.url, read_only=False, error=OutputError) as conn, conn.begin():
-                staged = {}
-                for role, frame in frames.items():
-                    staged[role] = _stage_name(names[role])
-                    _write_frame(conn, frame, staged[role], kinds or {})
-                if report is not None:
-                    staged["report"] = _stage_name(names["report"])
-                    _write_report(conn, staged["report"], report, html)
-                _swap(conn, {staged[r]: names[r] for r in staged}, overwrite, self.display_url)
-        except sa_exc.DBAPIError as err:
-            raise OutputError(f"writing to {self.display_url} failed, nothing was written: "
-                              f"{_driver_message(err, self.url)}") from None
-        finally:
-            if created and path.exists() and not _has_tables(self.url):
-                path.unlink()  # a SQLite file this failed write created
-        return {r: names[r] for r in staged}
+        with self.stream(kinds, overwrite) as staging:
+            for role, frame in frames.items():
+                staging.append(role, frame)
+            staging.finish(report, html)
+        return {role: staging.names[role] for role in staging.staged}
 
     @contextmanager
     def stream(self, kinds: Mapping[str, str] | None, overwrite: bool) -> Iterator["Staging"]:
@@ -345,20 +331,15 @@ def write_result(result: Any, target: Database, overwrite: bool = False) -> dict
     if not isinstance(result.records, Table):
         raise OutputError(f"{result.records.modality} records cannot go to a database: expected a table "
                           "(write sequences and images to a directory)")
-    synthetic = result.records.frame
-    if result.rejected is not None and len(result.rejected):
-        rejected = result.rejected.frame.copy()
+    frames = {"synthetic": result.records.frame}
+    if result.rejected is not None and len(result.rejected):  # none rejected: Staging.finish writes the empty table
+        frames["rejected"] = result.rejected.frame.copy()
         for col in result.rejected_info.columns:
-            rejected[f"_{col}"] = result.rejected_info[col].to_numpy()
-    else:
-        rejected = synthetic.iloc[:0].copy()
-        for col in ("stage", "checks", "reason"):
-            rejected[f"_{col}"] = pd.Series(dtype=object)
+            frames["rejected"][f"_{col}"] = result.rejected_info[col].to_numpy()
     report = dict(result.report)
     report["tables"] = {"database": target.display_url, **target.tables()}
     report = json.loads(json.dumps(report, default=json_default))
-    target.write({"synthetic": synthetic, "rejected": rejected}, report, render_html(report),
-                 source_kinds(report), overwrite)
+    target.write(frames, report, render_html(report), source_kinds(report), overwrite)
     return report
 
 
