@@ -163,6 +163,27 @@ def test_the_verdict_says_so_when_synthetic_data_helps_and_when_it_does_not():
     assert noisy["verdict"].startswith("Synthetic data does not help here")
 
 
+def test_a_baseline_arm_is_scored_against_real_only_and_left_out_of_the_verdict():
+    task, holdout, real = TableTask(), _signal_table(600, 1), _signal_table(40, 2)
+    extra = Table(_signal_table(400, 3).frame, real.meta)
+    noise = Table(_signal_table(400, 4, shuffle_labels=True).frame, real.meta)
+
+    class MoreRealRecords(TableTask):  # a test double for a cheap alternative that does help
+        def fit_predict(self, train, holdout, target, seed):
+            return super().fit_predict(Table.concat([train, extra]), holdout, target, seed)
+
+    out = measure(task, "status", holdout, [Regime(1.0, real, noise, "shuffled labels")], ratios=[5, 10],
+                  bootstrap=100, baselines={"real, more records": MoreRealRecords()})
+
+    arms = out["regimes"][0]["arms"]
+    assert [a["arm"] for a in arms[:2]] == ["real", "real, more records"]
+    assert arms[1]["baseline"] is True and arms[1]["train_records"] == 40
+    assert arms[1]["uplift"]["roc_auc"]["significant"] and arms[1]["uplift"]["roc_auc"]["value"] > 0
+    assert not any(a.get("baseline") for a in arms[2:])
+    assert out["verdict"].startswith("Synthetic data does not help here")  # the baseline's gain is not the generator's
+    assert "(2 comparisons" in out["verdict"]
+
+
 def test_a_plugins_downstream_task_for_its_domain_wins_over_the_cores():
     import types
 

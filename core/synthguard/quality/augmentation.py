@@ -6,17 +6,20 @@ For each regime (a share of the real training records: 10%, 25%, 100%) a downstr
 * ``real``: the regime's real records alone,
 * ``real + synthetic ×r``: the same real records plus ``r`` times as many synthetic ones (r = 0.5, 1, 2),
 * ``synthetic``: as many synthetic records as real ones, no real ones (TSTR),
+* optionally, baselines without a generator: other downstream models on the real records alone (a class-weighted
+  classifier, a moved threshold), so an uplift can be read against what the cheap alternatives buy,
 
 and every model is scored on the same real holdout. Intervals are percentile bootstraps over the holdout
 records (the same resamples for every arm, so an uplift's interval is paired); they cover the holdout's
 sampling error, not the luck of which real records a regime drew. An uplift is significant when its 95%
-interval excludes 0 (uncorrected for the number of comparisons, which the verdict states).
+interval excludes 0 (uncorrected for the number of comparisons, which the verdict states). Baseline arms are
+marked ``"baseline": true`` and left out of the verdict, which is about synthetic records.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -59,8 +62,12 @@ def subsample(records: Records, labels: np.ndarray, fraction: float, seed: int) 
 
 
 def measure(task: DownstreamTask, target: str, holdout: Records, regimes: Sequence[Regime], *,
-            ratios: Sequence[float] = RATIOS, seed: int = 0, bootstrap: int = BOOTSTRAP) -> dict[str, Any]:
-    """The augmentation section of report.json: every regime's arms, scores with 95% intervals, uplifts, verdict."""
+            ratios: Sequence[float] = RATIOS, seed: int = 0, bootstrap: int = BOOTSTRAP,
+            baselines: Mapping[str, DownstreamTask] | None = None) -> dict[str, Any]:
+    """The augmentation section of report.json: every regime's arms, scores with 95% intervals, uplifts, verdict.
+
+    ``baselines``: arm name -> another downstream model trained on the regime's real records alone, scored and
+    compared with real-only as the mixes are (e.g. the same classifier with balanced class weights)."""
     kind = task.kind(holdout, target)
     y_hold = task.labels(holdout, target)
     keep = _present(y_hold)
@@ -71,11 +78,12 @@ def measure(task: DownstreamTask, target: str, holdout: Records, regimes: Sequen
     draws = rng.integers(0, len(holdout), size=(bootstrap, len(holdout)))
     out_regimes = []
     for regime in regimes:
-        arms = _arms(regime, ratios)
+        arms = [(*arm, task) for arm in _arms(regime, ratios)]
+        arms[1:1] = [(name, None, [regime.real], None, other) for name, other in (baselines or {}).items()]
         scored = []
         base = None
-        for name, ratio, parts, skipped in arms:
-            row: dict[str, Any] = {"arm": name, "ratio": ratio}
+        for name, ratio, parts, skipped, model in arms:
+            row: dict[str, Any] = {"arm": name, "ratio": ratio, **({"baseline": True} if model is not task else {})}
             if skipped:
                 scored.append({**row, "skipped": skipped})
                 continue
@@ -86,7 +94,7 @@ def measure(task: DownstreamTask, target: str, holdout: Records, regimes: Sequen
             if kind == "classification" and len(set(task.labels(train, target))) < 2:
                 scored.append({**row, "skipped": "its training records hold one class: nothing to learn"})
                 continue
-            pred = task.fit_predict(train, holdout, target, seed)
+            pred = model.fit_predict(train, holdout, target, seed)
             point, boots = _scores(kind, y_hold, pred, minority, draws)
             row.update({k: _r(v) for k, v in point.items()})
             row.update({f"{k}_ci": _ci(v) for k, v in boots.items()})
@@ -122,6 +130,11 @@ def _arms(regime: Regime, ratios: Sequence[float]) -> list[tuple[str, float | No
     skip = None if syn is not None and have >= need else f"needs {need} synthetic records, {have} at hand"
     arms.append(("synthetic", None, [syn.take(np.arange(need))] if not skip else [], skip))
     return arms
+
+
+def _mixed(arm: dict) -> bool:
+    """A real + synthetic arm that was measured (not synthetic-only, not a baseline without a generator)."""
+    return "uplift" in arm and arm["arm"] != "synthetic" and not arm.get("baseline")
 
 
 def _present(y: np.ndarray) -> np.ndarray:
@@ -193,7 +206,7 @@ def _primary(kind: str) -> str:
 def _regime_verdict(kind: str, fraction: float, arms: list[dict]) -> str:
     key = _primary(kind)
     name = "AUC" if kind == "classification" else "MAE"
-    mixed = [a for a in arms if "uplift" in a and a["arm"] != "synthetic"]
+    mixed = [a for a in arms if _mixed(a)]
     if not mixed:
         return f"{fraction:.0%} of the training data: no real + synthetic arm could be measured"
     best = max(mixed, key=lambda a: a["uplift"][key]["value"])
@@ -214,7 +227,7 @@ def _regime_verdict(kind: str, fraction: float, arms: list[dict]) -> str:
 def _verdict(kind: str, regimes: list[dict], holdout: int) -> str:
     key = _primary(kind)
     name = "AUC" if kind == "classification" else "MAE"
-    mixed = [(r["fraction"], a) for r in regimes for a in r["arms"] if "uplift" in a and a["arm"] != "synthetic"]
+    mixed = [(r["fraction"], a) for r in regimes for a in r["arms"] if _mixed(a)]
     if not mixed:
         return "not measured: no real + synthetic arm had enough synthetic records"
     helped = [(f, a) for f, a in mixed if a["uplift"][key]["significant"] and a["uplift"][key]["value"] > 0]
