@@ -294,6 +294,16 @@ class Generator:
         departure time): the k-anonymity gate uses them when the user names none. Default: none."""
         return []
 
+    @classmethod
+    def public_config(cls, config: Mapping[str, Any], *, target: str | None = None,
+                      dataset: "Dataset | None" = None) -> dict[str, Any]:
+        """The config the engine fits this generator with: the user's ``config`` (``--set``, ``--epsilon``...)
+        completed from public facts of the run, never from the records. ``target`` is the column a downstream model
+        predicts (the user's ``--target``, else the reference dataset's declared one), ``dataset`` the reference
+        dataset's declaration (None on the user's own data). What the user set wins; a generator that fills an option
+        says so in its ledger. Called by ``generate`` and ``fit`` before training. Default: ``config`` unchanged."""
+        return dict(config)
+
     def get_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Everything needed to sample again: tensors (safetensors) and JSON-able state."""
         if not self.is_fitted:

@@ -164,6 +164,11 @@ class Engine:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
         records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
+        if resume is None and not isinstance(generator, Generator):  # public facts of a reference dataset
+            ds = self.dataset(source["dataset"]) if data is None else None
+            public = type(model).public_config(config or {}, target=ds.target if ds else None, dataset=ds)
+            if public != dict(config or {}):
+                model = type(model)(public, **({"epochs": epochs} if epochs is not None else {}))
         return self._fit(model, records, source, seed=seed, device=device, progress=progress, resume=resume is not None,
                          value_protection=value_protection)
 
@@ -271,12 +276,14 @@ class Engine:
         cls = self.registry.generator(generator, dp=_wants_dp(config))
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         planted = self._canaries(canaries, records)  # checked before any training
+        ds = None
         if data is None:  # a reference dataset brings its outcome column and quasi-identifiers
             ds = self.dataset(source["dataset"])
             update: dict[str, Any] = {"target": spec.target or ds.target}
             if not spec.options.quasi_identifiers and ds.quasi_identifiers:
                 update["options"] = spec.options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
             spec = spec.model_copy(update=update)
+        config = cls.public_config(config or {}, target=spec.target, dataset=ds) or None
         fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model,
                          value_protection=value_protection)
         return Run(self, spec, canaries=planted).generate(cls, records, source, fit)

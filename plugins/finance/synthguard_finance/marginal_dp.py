@@ -80,7 +80,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import norm
 from synthguard import (ColumnKind, ConfigError, DataError, Generator, GeneratorConfig, Table, numeric_values,
                         restore_types)
@@ -149,6 +149,11 @@ class ColumnSchema(BaseModel):
     nullable: bool = Field(False, description="the column may be missing (a public 'missing' cell)")
 
 
+def _off(value: Any) -> Any:
+    """None for an option turned off ('none', 'null' or empty text, as --set writes it), else the value."""
+    return None if isinstance(value, str) and value.strip().lower() in ("", "none", "null") else value
+
+
 class MarginalDPConfig(GeneratorConfig):
     """MST's settings; ``epsilon`` is required at fit (this generator exists for --epsilon)."""
 
@@ -167,24 +172,48 @@ class MarginalDPConfig(GeneratorConfig):
                       "are small)")
     public_domains: dict[str, ColumnSchema] = Field(default_factory=dict, description="public column domains by column "
                                                     "(no budget spent on them), or '@NAME' for a reference dataset's "
-                                                    "codebook (synthguard_finance.codebooks)")
+                                                    "codebook (the same as codebook=NAME)")
+    codebook: str | None = Field(None, description="a reference dataset's published codebook "
+                                 "(synthguard_finance.codebooks) whose category lists and code ranges are public domains "
+                                 "(public_domains entries win per column); generate/fit on a reference dataset set it to "
+                                 "that dataset's when it has one; 'none': no codebook")
     final_iters: int = Field(1000, ge=10, description="mirror-descent iterations of the model fit")
-    target: str | None = Field(None, description="the column a downstream model predicts (public: the user names it): "
-                               "every chosen pair is measured jointly with it, a tree-augmented naive Bayes structure "
-                               "(3-way marginals); None: MST's tree of pairs")
+    target: str | None = Field(None, description="the column a downstream model predicts (public: the user or the "
+                               "dataset declaration names it): every chosen pair is measured jointly with it, a "
+                               "tree-augmented naive Bayes structure (3-way marginals); generate/fit fill it from --target "
+                               "or the reference dataset's declared target; 'none': MST's tree of pairs")
+    target_source: str | None = Field(None, description="who named the target, for the ledger (set with it by "
+                                      "generate/fit; unset: this config's target option)")
 
-    @field_validator("public_domains", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _codebook(cls, value):
-        if isinstance(value, str):
-            from .codebooks import CODEBOOKS
+    def _codebook(cls, values):
+        """'none' turns target/codebook off; '@NAME' public domains are codebook NAME; a codebook's domains are
+        merged under the public_domains given (those win per column)."""
+        if not isinstance(values, dict):
+            return values
+        from .codebooks import CODEBOOKS
 
-            name = value.removeprefix("@")
-            if not value.startswith("@") or name not in CODEBOOKS:
-                raise ValueError(f"{value!r}: expected a mapping of columns or one of "
+        values = dict(values)
+        domains = values.get("public_domains")
+        if isinstance(domains, str):
+            name = domains.removeprefix("@")
+            if not domains.startswith("@") or name not in CODEBOOKS:
+                raise ValueError(f"{domains!r}: expected a mapping of columns or one of "
                                  f"{['@' + k for k in CODEBOOKS]}")
-            return CODEBOOKS[name]
-        return value
+            if _off(values.get("codebook")) not in (None, name):
+                raise ValueError(f"public_domains {domains!r} and codebook {values['codebook']!r} name different "
+                                 "codebooks: expected one")
+            values["codebook"], values["public_domains"] = name, {}
+        values["target"] = _off(values.get("target"))
+        if values["target"] is None:
+            values["target_source"] = None
+        codebook = values["codebook"] = _off(values.get("codebook"))
+        if codebook is not None:
+            if codebook not in CODEBOOKS:
+                raise ValueError(f"codebook {codebook!r}: expected one of {sorted(CODEBOOKS)} or 'none'")
+            values["public_domains"] = {**CODEBOOKS[codebook], **dict(values.get("public_domains") or {})}
+        return values
 
     @model_validator(mode="after")
     def _shares_leave_budget_for_pairs(self):
@@ -421,6 +450,25 @@ class FinanceMarginalDP(Generator):
     smoke_config = {"epsilon": 50.0, "final_iters": 50, "bins": 4}
     state_version = 1
 
+    @classmethod
+    def public_config(cls, config, *, target=None, dataset=None) -> dict[str, Any]:
+        """The user's config plus what the run makes public at no budget, unless the user set it: ``target`` (the
+        user's --target, else the reference dataset's declared outcome: the tree-augmented structure) and, on a
+        reference dataset with a published codebook, ``codebook`` (its category lists and code ranges). The ledger's
+        ``public_knowledge`` names both. ``--set target=none`` / ``--set codebook=none`` turn them off."""
+        from .codebooks import CODEBOOKS
+
+        out = dict(config)
+        if "target" not in out and target is not None:
+            declared = dataset is not None and target == dataset.target
+            out["target"] = target
+            out["target_source"] = (f"declared by reference dataset {dataset.name!r}" if declared
+                                    else "named by the user (--target)")
+        if (dataset is not None and dataset.name in CODEBOOKS and "codebook" not in out
+                and not isinstance(out.get("public_domains"), str)):
+            out["codebook"] = dataset.name
+        return out
+
     # ------------------------------------------------------------------ fit
 
     def fit(self, data: Table, *args, **kwargs) -> "FinanceMarginalDP":
@@ -571,12 +619,21 @@ class FinanceMarginalDP(Generator):
             "delta_conversion": delta_conv, "delta_thresholds": delta_thr,
             "sigma_1way": round(sigma1, 4), "category_threshold": round(float(tau), 4),
             "columns": {cd.name: cd.how for cd in codecs},
+            "public_knowledge": self._public_knowledge(),
             **info,
             "unit": "record (one table row = one person; rows are not grouped by entity); neighbouring tables differ "
                     "by adding or removing one record",
             "noise_rng": "NumPy's seeded PCG64 (reproducible; not cryptographically secure)",
         }
+        public = ledger["public_knowledge"]
         non_private = [
+            *([f"target: column {public['target']['column']!r} ({public['target']['source']}) is a public choice: "
+               "it decides which marginals are measured, not what they contain"] if public["target"] else []),
+            *([f"public domains: {len(public['codebook']['columns'])} column(s) from the published codebook "
+               f"{public['codebook']['name']!r} ({', '.join(public['codebook']['columns'])}) cost no budget"]
+              if public["codebook"] else []),
+            *([f"public domains given in the public_domains option: {', '.join(public['public_domains_option'])}"]
+              if public["public_domains_option"] else []),
             "schema: column names, order and kinds (numeric, whole-number, categorical, boolean, datetime) are "
             "treated as public; the model's total is a noisy count, but the default δ = 1/(10·n) and the core's "
             "fit record (records, data fingerprint) state n",
@@ -587,6 +644,30 @@ class FinanceMarginalDP(Generator):
             "records; the released records are therefore not covered by ε, only the model is",
         ]
         return {"privacy": {"dp": ledger, "non_private": non_private}}
+
+    def _domain_source(self, name: str) -> str:
+        """Where a public domain came from: the codebook (as published) or the public_domains option."""
+        from .codebooks import CODEBOOKS
+
+        c = self.config
+        book = CODEBOOKS.get(c.codebook, {}) if c.codebook is not None else {}
+        if name in book and ColumnSchema(**book[name]) == c.public_domains.get(name):
+            return f"codebook {c.codebook!r}"
+        return "public_domains"
+
+    def _public_knowledge(self) -> dict[str, Any]:
+        """The public choices the mechanism used at no budget: the target column (and who named it) and the public
+        domains (which columns from the codebook, which from the public_domains option)."""
+        c = self.config
+        sources = {name: self._domain_source(name) for name in c.public_domains}
+        return {
+            "target": None if c.target is None else {
+                "column": c.target, "source": c.target_source or "the generator's target option (--set target=...)"},
+            "codebook": None if c.codebook is None else {
+                "name": c.codebook, "source": "published codebook (synthguard_finance.codebooks)",
+                "columns": sorted(k for k, v in sources.items() if v.startswith("codebook"))},
+            "public_domains_option": sorted(k for k, v in sources.items() if v == "public_domains"),
+        }
 
     def _thresholded(self, col) -> bool:
         """Whether the column's 1-way is a thresholded histogram (observed values are a private domain): categories
@@ -602,7 +683,7 @@ class FinanceMarginalDP(Generator):
             # public cells (schema categories, a boolean's two values, a nullable schema's missing cell) are noised
             # whether observed or not; observed values outside them are released only above τ
             if spec is not None and spec.categories is not None:
-                public, how = [str(v) for v in spec.categories], "public (public_domains)"
+                public, how = [str(v) for v in spec.categories], f"public ({self._domain_source(col.name)})"
             elif col.kind is ColumnKind.boolean:
                 public, how = ["False", "True"], "public ({False, True})"
             else:
@@ -630,7 +711,7 @@ class FinanceMarginalDP(Generator):
             lo, hi = spec.bounds
             bins = _range_bins(lo, hi + (1 if integer else 0), self.config.bins, integer)
             codec = Codec(col.name, "numeric", bins=bins, nan=nullable, integer=integer, datetime=datetime,
-                          how=f"public bounds {list(spec.bounds)} (public_domains), {len(bins)} bins")
+                          how=f"public bounds {list(spec.bounds)} ({self._domain_source(col.name)}), {len(bins)} bins")
             x = np.bincount(codec.encode(series), minlength=codec.size).astype(float)
             return codec, x + rng.normal(0, sigma, x.size), _Weighted(tuple([1.0] * codec.size))
         # the public grid: every cell gets noise, empty or not (a plain Gaussian mechanism, no δ)

@@ -48,6 +48,9 @@ def test_the_report_carries_the_ledger(credit, tmp_path):
                                   out=tmp_path / "o", options={"override_audit": "ledger test: the audit is not under test"})
     assert result.report["generator"]["name"] == "finance-mst"
     ledger = result.report["privacy_ledger"]
+    # a user's table without --target: MST's plain tree, no codebook (only the reference datasets publish one)
+    assert ledger["dp"]["public_knowledge"] == {"target": None, "codebook": None, "public_domains_option": []}
+    assert ledger["dp"]["structure"] == "tree of pairs"
     assert ledger["epsilon"] == result.report["generator"]["fit"]["privacy"]["dp"]["epsilon_spent"] <= 2.0
     assert any("gate" in s for s in ledger["non_private"])
     assert "Privacy ledger" in (tmp_path / "o" / "report.html").read_text()

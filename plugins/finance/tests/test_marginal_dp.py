@@ -1,9 +1,11 @@
 """finance-mst: the budget adds up, types come back, a bad config is refused, domains come from the public grid,
 a codebook or a DP threshold, the output stays inside the released domains, and it learns a planted dependence (as a
-tree, and with a target as a tree-augmented naive Bayes). Two fits in all (mbi compiles each new shape, ~5 s)."""
+tree, and with a target as a tree-augmented naive Bayes); `generate` on a reference dataset gives it the declared target
+and the dataset's codebook. Three fits in all (mbi compiles each new shape, ~5 s)."""
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -181,3 +183,64 @@ def test_a_reference_codebook_makes_its_categories_public():
     assert "bad" in gen.config.public_domains["creditability"].categories
     with pytest.raises(sg.ConfigError, match="expected a mapping of columns or one of"):
         FinanceMarginalDP(epsilon=1.0, public_domains="@nope")
+
+
+# --------------------------------------------------------------------------- what the run makes public (issue 21)
+
+def test_generate_on_a_reference_dataset_uses_its_declared_target_and_codebook(tmp_path, monkeypatch):
+    """`generate finance --dataset D --epsilon 1`, no --set: the declaration's target and D's published codebook
+    shape the mechanism, and report.json's ledger names both (a tiny declared dataset and codebook keep it fast)."""
+    import types
+
+    from click.testing import CliRunner
+    from synthguard import cli
+    from synthguard_finance import codebooks
+
+    tiny = sg.Dataset(name="tiny_loans", modality="table", load=lambda: _table(300), description="planted loans",
+                      source="this test", licence="CC0", target="status")
+    plugin = types.ModuleType("tiny_loans_plugin")
+    plugin.register_datasets = sg.hookimpl(lambda register: register(tiny))
+    monkeypatch.setattr(cli, "Engine", lambda: sg.Engine(plugins=[plugin]))
+    monkeypatch.setitem(codebooks.CODEBOOKS, "tiny_loans", {"grade": {"categories": ["A", "B", "C", "D"]},
+                                                            "status": {"categories": ["bad", "good"]}})
+    result = CliRunner().invoke(cli.main, ["generate", "finance", "--dataset", "tiny_loans", "--epsilon", "1",
+                                           "--set", "final_iters=60", "--rows", "50", "--no-audit",
+                                           "--out", str(tmp_path / "out")], standalone_mode=False)
+    assert result.exception is None, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["generator"]["name"] == "finance-mst"
+    dp = report["privacy_ledger"]["dp"]
+    assert dp["public_knowledge"] == {
+        "target": {"column": "status", "source": "declared by reference dataset 'tiny_loans'"},
+        "codebook": {"name": "tiny_loans", "source": "published codebook (synthguard_finance.codebooks)",
+                     "columns": ["grade", "status"]},
+        "public_domains_option": []}
+    assert dp["columns"]["grade"] == "public (codebook 'tiny_loans')" and dp["columns"]["city"].startswith("released")
+    assert dp["structure"].startswith("tree-augmented naive Bayes")
+    assert all(cl[0] == "status" for cl in dp["measured"])
+    assert any("'status' (declared by reference dataset 'tiny_loans')" in s
+               for s in report["privacy_ledger"]["non_private"])
+
+
+def test_the_public_defaults_follow_the_declaration_and_the_users_settings_win():
+    """What `generate`/`fit` pass for german_credit, a user's table with and without --target, and --set overrides."""
+    german = sg.datasets()["german_credit"]
+
+    def config(user=None, **run):
+        return FinanceMarginalDP(FinanceMarginalDP.public_config({"epsilon": 1.0, **(user or {})}, **run)).config
+
+    c = config(target=german.target, dataset=german)
+    assert (c.target, c.codebook) == ("creditability", "german_credit")
+    assert c.target_source == "declared by reference dataset 'german_credit'"
+    assert c.public_domains["purpose"].categories and c.public_domains["present_residence_since"].bounds == (1, 4)
+    c = config(target="status", dataset=None)  # the user's own table with --target: no codebook is published for it
+    assert (c.target, c.target_source, c.codebook, c.public_domains) == (
+        "status", "named by the user (--target)", None, {})
+    assert (config(target=None, dataset=None).target, config(target=None, dataset=None).codebook) == (None, None)
+    c = config({"target": "none", "codebook": "none"}, target=german.target, dataset=german)  # --set ...=none
+    assert (c.target, c.codebook, c.public_domains) == (None, None, {})
+    c = config({"target": "purpose", "public_domains": "@german_credit"}, target=german.target, dataset=german)
+    assert (c.target, c.target_source, c.codebook) == ("purpose", None, "german_credit")
+    assert FinanceMarginalDP(c)._public_knowledge()["target"]["source"].startswith("the generator's target option")
+    with pytest.raises(sg.ConfigError, match=r"codebook 'nope': expected one of \['credit_data'"):
+        FinanceMarginalDP(epsilon=1.0, codebook="nope")
