@@ -10,8 +10,10 @@ file's spelling; no count, range or frequency from the data is used.
 - lending_club: the modeldata ``lending_club`` levels: 36/60-month terms, Lending Club's sub-grades A1–G5, the 50
   US states and DC (USPS codes), verification status, employment-length bands and the class.
 
-Usage: ``FinanceMarginalDP(epsilon=1, public_domains=CODEBOOKS["german_credit"])`` or, on the command line,
-``--set public_domains=@german_credit`` (see docs/plugins/finance.md).
+Usage: ``generate``/``fit`` on one of these reference datasets give finance-mst its codebook by default
+(``FinanceMarginalDP.public_config``; ``--set codebook=none`` turns it off); elsewhere
+``FinanceMarginalDP(epsilon=1, codebook="german_credit")`` or ``--set codebook=german_credit`` (the same as
+``public_domains=@german_credit``). See plugins/finance/README.md, "Differential privacy".
 """
 
 from __future__ import annotations

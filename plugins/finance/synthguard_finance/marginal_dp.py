@@ -19,6 +19,9 @@ tables is the outcome's dependences (its workload can weight them); a tree gave 
 (``benchmarks/README.md``). With ``target`` set, the structure is a tree-augmented naive Bayes instead (Friedman,
 Geiger & Goldszmidt 1997): the tree spans the other columns and each of its edges is measured as a 3-way marginal
 with the target, so the outcome is tied to every column at MST's cost (still one estimate, no rounds).
+``generate``/``fit`` set ``target`` to the run's target (the user's ``--target``, else a reference dataset's declared
+outcome) and ``codebook`` to a reference dataset's published codebook (:meth:`FinanceMarginalDP.public_config`),
+unless the user set them (``--set target=none`` / ``codebook=none``); the ledger's ``public_knowledge`` names both.
 
 What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``;
 :meth:`FinanceMarginalDP.measure` returns exactly this release, for audits). Neighbouring tables differ by one
@@ -609,7 +612,9 @@ class FinanceMarginalDP(Generator):
         ledger = {
             "mechanism": "MST (McKenna et al. 2021) on mbi 2.0 (Private-PGM): Gaussian 1-way marginals that also "
                          "release the domains (thresholded for categories, a public R10 grid for numbers), "
-                         "exponential-mechanism tree selection, Gaussian tree 2-way marginals",
+                         "exponential-mechanism tree selection, Gaussian tree 2-way marginals"
+                         + (" (each measured with the target as a 3-way: tree-augmented naive Bayes)"
+                            if c.target is not None else ""),
             "epsilon_target": c.epsilon, "epsilon_spent": round(eps_spent, 4), "delta": delta,
             "accountant": "zCDP: ρ from (ε, δ·(1−threshold_delta_share)) by Canonne–Kamath–Steinke 2020 "
                           "Prop. 12; "
