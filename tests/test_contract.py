@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import synthguard as sg
 from synthguard.testing import installed_generator_checks
@@ -36,3 +37,20 @@ def test_a_second_default_for_a_domain_is_refused_naming_both():
         plugin.register_generators = sg.hookimpl(lambda register, _c=cls: register(_c))
         with pytest.raises(sg.PluginError, match=says):
             sg.Engine(plugins=[plugin]).registry
+
+
+def test_a_verdict_names_only_the_records_it_rejects_and_joins_two_checks_reasons():
+    ages = np.array([30, 12, 45, 16])
+    asked = []
+
+    def reason(i):
+        asked.append(i)
+        return f"age={ages[i]} under 18"
+
+    minors = sg.Verdict.from_mask(ages < 18, reason)
+    assert asked == [1, 3]  # the per-record reason is built for rejected records only
+    assert list(minors.reasons) == [None, "age=12 under 18", None, "age=16 under 18"]
+    assert list(sg.Verdict.from_mask(ages > 40, ["a", "b", "c", "d"]).reasons) == [None, None, "c", None]
+    merged = sg.Verdict.keep_all(4).merge(minors).merge(sg.Verdict.from_mask(ages == 16, "sixteen"))
+    assert list(merged.rejected) == [False, True, False, True]
+    assert list(merged.reasons) == [None, "age=12 under 18", None, "age=16 under 18; sixteen"]

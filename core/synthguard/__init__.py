@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric, MetricContext,
                        PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles)
 from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, entity_groups, holdout_split,
-                   longest_runs, numeric_values, restore_types)
+                   longest_runs, numeric_values, restore_types, text_values)
 from .engine import Engine, default_engine
 from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
 from .hookspecs import hookimpl
@@ -94,7 +94,7 @@ __all__ = [
     "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",
     # data containers and their helpers
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet", "NearestRecords",
-    "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "restore_types", "longest_runs",
+    "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "text_values", "restore_types", "longest_runs",
     "holdout_split", "entity_groups",
     # errors: each is one `error:` line at the command line, exit code 2 (ReleaseRefused: 3)
     "SynthGuardError", "DataError", "ConfigError", "PluginError", "BundleError", "SamplingError", "ReleaseRefused",

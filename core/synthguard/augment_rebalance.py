@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import Generator
-from .data import Records, SequenceSet, Table
+from .data import Records, SequenceSet, Table, text_values
 from .errors import ConfigError, DataError, SamplingError
 
 #: Unconditional rounds a generator without conditional sampling gets to fill every class's quota.
@@ -118,7 +118,7 @@ def _column(records: Records, column: str) -> pd.Series:
 
 def class_labels(records: Records, column: str) -> np.ndarray:
     """Each record's class in ``column`` as text (None where missing)."""
-    return np.array([None if pd.isna(v) else str(v) for v in _column(records, column)], dtype=object)
+    return text_values(pd.Series(_column(records, column))).to_numpy()
 
 
 def class_values(records: Records, column: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import ClassVar, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import ColumnKind, Records, SequenceSet, Table
+from .data import ColumnKind, Records, SequenceSet, Table, text_values
 from .errors import DataError
 
 #: A numeric target with more distinct values than this is a regression target (as TSTR decides).
@@ -83,7 +83,7 @@ class DownstreamTask(ABC):
         y = self.label_values(records, target)
         if self.kind(records, target) == "regression":
             return pd.to_numeric(y, errors="coerce").astype(float).to_numpy()
-        return np.array([None if pd.isna(v) else str(v) for v in y], dtype=object)
+        return text_values(pd.Series(y)).to_numpy()
 
     @abstractmethod
     def fit_predict(self, train: Records, holdout: Records, target: str, seed: int) -> Prediction:

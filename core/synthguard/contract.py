@@ -369,33 +369,49 @@ class Verdict:
     """Per-record outcome of a check: ``reasons[i]`` is None (keep) or a short reason string."""
 
     def __init__(self, reasons: Iterable[str | None]):
-        self.reasons = np.asarray(list(reasons), dtype=object)
+        if isinstance(reasons, np.ndarray) and reasons.dtype == object and reasons.ndim == 1:
+            self.reasons = reasons
+        else:
+            self.reasons = np.empty(len(reasons := list(reasons)), dtype=object)
+            self.reasons[:] = reasons
 
     @classmethod
     def keep_all(cls, n: int) -> "Verdict":
-        return cls([None] * n)
+        return cls(np.full(n, None, dtype=object))
 
     @classmethod
-    def from_mask(cls, rejected: np.ndarray, reason: str | Iterable[str]) -> "Verdict":
-        """Reject where ``rejected`` is True, with one reason or one reason per record."""
+    def from_mask(cls, rejected: np.ndarray, reason: str | Iterable[str] | Callable[[int], str]) -> "Verdict":
+        """Reject where ``rejected`` is True, with one reason, one reason per record, or ``reason(i)``.
+
+        A callable is called for the rejected records' indices only: the cheap way to give each one its
+        own reason when most records pass (a gate sees every sampled row).
+        """
         rejected = np.asarray(rejected, dtype=bool)
-        per = np.full(len(rejected), reason, dtype=object) if isinstance(reason, str) else np.asarray(list(reason), dtype=object)
-        return cls(np.where(rejected, per, None))
+        out = np.full(len(rejected), None, dtype=object)
+        if isinstance(reason, str):
+            out[rejected] = reason
+        elif callable(reason):
+            out[rejected] = [reason(int(i)) for i in np.flatnonzero(rejected)]
+        else:
+            per = np.asarray(list(reason), dtype=object)
+            out[rejected] = per[rejected]
+        return cls(out)
 
     def __len__(self) -> int:
         return len(self.reasons)
 
     @property
     def rejected(self) -> np.ndarray:
-        return np.array([r is not None for r in self.reasons], dtype=bool)
+        return np.not_equal(self.reasons, None).astype(bool)
 
     def merge(self, other: "Verdict") -> "Verdict":
         """Both checks' reasons, joined with '; ' where both reject."""
         if len(other) != len(self):
             raise ValueError("verdicts of different lengths")
-        out = []
-        for a, b in zip(self.reasons, other.reasons):
-            out.append(a if b is None else b if a is None else f"{a}; {b}")
+        mine, theirs = self.rejected, other.rejected
+        out = np.where(theirs, other.reasons, self.reasons)
+        both = np.flatnonzero(mine & theirs)
+        out[both] = [f"{a}; {b}" for a, b in zip(self.reasons[both], other.reasons[both])]
         return Verdict(out)
 
 

@@ -76,6 +76,12 @@ def numeric_values(series: pd.Series, kind: "ColumnKind | str") -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
+def text_values(series: pd.Series, missing: Any = None) -> pd.Series:
+    """Each value as ``str(value)`` (object dtype), missing values as ``missing``; vectorised, the gate runs it
+    on every sampled row. Nullable integers read as "1", not "1.0" (``Series.map`` would pass them as floats)."""
+    return series.astype(str).astype(object).where(series.notna().to_numpy(), missing)
+
+
 #: Fewer distinct groups than this (one long stream cut into days) and records are their own units.
 MIN_GROUPS = 5
 
@@ -369,7 +375,7 @@ class Table(Records):
             elif col.kind is ColumnKind.datetime:
                 out[col.name] = pd.to_datetime(s, errors="coerce").to_numpy(dtype="datetime64[ns]").view("int64")
             else:
-                out[col.name] = s.map(lambda v: "\x00<NA>" if pd.isna(v) else str(v))
+                out[col.name] = text_values(s, "\x00<NA>")
         return pd.DataFrame(out)
 
     def record_hashes(self) -> np.ndarray:

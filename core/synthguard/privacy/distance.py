@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import Distance
-from ..data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
+from ..data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values, text_values
 from ..errors import DataError
 
 BATCH = 20_000
@@ -91,7 +91,8 @@ class TableDistance(Distance):
                 parts.append(missing[:, None].astype(float))  # missing vs present: +1
             else:
                 index = self.categories[col.name]
-                codes = s.map(lambda v: -1 if pd.isna(v) else index.get(str(v), len(index))).to_numpy()
+                text = text_values(s)
+                codes = np.where(text.isna(), -1, text.map(index).fillna(len(index))).astype(int)  # -1 missing, unseen: last
                 onehot = np.zeros((len(s), len(index) + 2))
                 onehot[np.arange(len(s)), np.where(codes < 0, len(index) + 1, codes)] = 0.5  # mismatch: 0.5 + 0.5
                 parts.append(onehot)

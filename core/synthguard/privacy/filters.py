@@ -58,7 +58,7 @@ class _HoldoutCalibrated(PrivacyFilter):
         if not self.active:
             return Verdict.keep_all(len(records))
         s = self.score(context.reference_neighbours(records, 2)[0])  # one search shared by near-copy and NNDR
-        return Verdict.from_mask(s < self.threshold, [self.reason(x) for x in s])
+        return Verdict.from_mask(s < self.threshold, lambda i: self.reason(s[i]))
 
     def summary(self) -> dict[str, Any]:
         if not self.active:
@@ -175,10 +175,10 @@ class RareCombinationFilter(PrivacyFilter):
     def check(self, records: Table, context: CheckContext) -> Verdict:
         if not self.active:
             return Verdict.keep_all(len(records))
-        keys = self.qi.keys(records).tolist()
-        return Verdict.from_mask(np.array([key in self.rare for key in keys]),
-                                 [f"quasi-identifiers {self.columns} match a combination only "
-                                  f"{self.counts.get(key, 0)} distinct real record(s) share (k={self.k})" for key in keys])
+        keys = self.qi.keys(records)
+        return Verdict.from_mask(keys.isin(self.rare).to_numpy(),
+                                 lambda i: f"quasi-identifiers {self.columns} match a combination only "
+                                           f"{self.counts.get(keys.iloc[i], 0)} distinct real record(s) share (k={self.k})")
 
     def summary(self) -> dict[str, Any]:
         if not self.active:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import ColumnKind, Table, numeric_values
+from ..data import ColumnKind, Table, numeric_values, text_values
 from ..contract import Metric, MetricContext
 
 
@@ -20,7 +20,7 @@ def _features(frames: list[pd.DataFrame], meta, target: str) -> list[pd.DataFram
         if col.kind in (ColumnKind.categorical, ColumnKind.boolean):
             cats = sorted({str(v) for f in frames for v in f[col.name].dropna().unique()})
             for o, f in zip(out, frames):
-                o[col.name] = pd.Categorical(f[col.name].map(lambda v: None if pd.isna(v) else str(v)), categories=cats)
+                o[col.name] = pd.Categorical(text_values(f[col.name]), categories=cats)
         else:
             for o, f in zip(out, frames):
                 o[col.name] = numeric_values(f[col.name], col.kind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from synthguard import CheckContext, ColumnKind, ConfigError, DataError, Table, Validator, Verdict
-from synthguard import numeric_values
+from synthguard import numeric_values, text_values
 
 from .pii import find_pii
 from .rules import parse_rule
@@ -42,9 +42,9 @@ class BoundsValidator(Validator):
             x = numeric_values(records.frame[name], kind)
             how = "declared" if declared else "real-data"
             if lo is not None:
-                verdict = verdict.merge(Verdict.from_mask(x < lo, [f"{name}={v:g} below {how} minimum {lo:g}" for v in x]))
+                verdict = verdict.merge(Verdict.from_mask(x < lo, lambda i: f"{name}={x[i]:g} below {how} minimum {lo:g}"))
             if hi is not None:
-                verdict = verdict.merge(Verdict.from_mask(x > hi, [f"{name}={v:g} above {how} maximum {hi:g}" for v in x]))
+                verdict = verdict.merge(Verdict.from_mask(x > hi, lambda i: f"{name}={x[i]:g} above {how} maximum {hi:g}"))
         return verdict
 
     def summary(self) -> dict:
@@ -65,9 +65,9 @@ class CategoryValidator(Validator):
                 continue
             s = records.frame[col.name]
             allowed = {str(v) for v in col.categories or []}
-            keys = s.map(lambda v: None if pd.isna(v) else str(bool(v) if col.kind is ColumnKind.boolean else v))
+            keys = text_values(s.map(bool, na_action="ignore") if col.kind is ColumnKind.boolean else s)
             bad = keys.notna() & ~keys.isin(allowed)
-            verdict = verdict.merge(Verdict.from_mask(bad.to_numpy(), [f"{col.name}={v!r} not a known category" for v in s]))
+            verdict = verdict.merge(Verdict.from_mask(bad.to_numpy(), lambda i: f"{col.name}={s.iloc[i]!r} not a known category"))
         return verdict
 
 
@@ -114,7 +114,6 @@ class PIIValidator(Validator):
         for name in self.columns:
             values = records.frame[name]
             found = {v: find_pii(str(v)) for v in values.dropna().unique()}
-            kinds = values.map(lambda v: None if pd.isna(v) else found.get(v))
-            verdict = verdict.merge(Verdict.from_mask(kinds.notna().to_numpy(),
-                                                      [f"{name} contains a {k}" for k in kinds]))
+            kinds = values.map(found)  # missing values and values without an identifier map to NaN
+            verdict = verdict.merge(Verdict.from_mask(kinds.notna().to_numpy(), lambda i: f"{name} contains a {kinds.iloc[i]}"))
         return verdict
