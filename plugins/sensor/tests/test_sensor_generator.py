@@ -200,3 +200,25 @@ def test_options_that_measured_no_gain_are_gone_and_so_is_the_vae_name():
             cls({option: 1})
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
     assert "sensor-vae" not in {g["name"] for g in entry["generators"]}
+
+
+def test_sensor_flow_trains_the_setting_that_won_on_sines_and_keeps_the_first_one_as_an_option(motions, tmp_path):
+    from synthguard_sensor.generator import SensorFlow
+
+    tiny = {"steps": 2, "hidden": 8, "layers": 1, "heads": 2, "solver_steps": 2}
+    model = sg.fit("sensor-flow", motions, seed=0, config=tiny)
+    net = model.model_
+    # velocity prediction, uniform flow times, 6 tokens: 4-step patches on 24-step windows, 17 on these 100 steps
+    assert (net.predict_data, net.logit_normal_times, net.tokens, net.patch) == (False, False, 6, 17)
+    runs = model.sample(4, seed=3, conditions={"activity": "Running"})
+    assert runs.values.shape == (4, 100, 6) and np.isfinite(runs.values).all()
+    assert set(runs.statics["activity"]) == {"Running"}
+    model.save(tmp_path / "model")
+    again = sg.load(tmp_path / "model")
+    assert again.config == model.config and not again.model_.logit_normal_times
+    np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
+    first = sg.fit("sensor-flow", motions.take(range(8)), seed=0,
+                   config={**tiny, "predict": "data", "max_tokens": 8, "times": "logit-normal"})
+    assert (first.model_.predict_data, first.model_.logit_normal_times, first.model_.tokens) == (True, True, 8)
+    with pytest.raises(sg.ConfigError, match="times"):
+        SensorFlow({"times": "beta"})
