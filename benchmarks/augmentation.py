@@ -304,7 +304,8 @@ def main() -> None:
             if path.is_file():
                 saved = json.loads(path.read_text())
                 print(f"\n`{saved['command']}`, {saved['date']}")
-                (arms_table if args.arms else lambda rows: table(dataset, rows))(saved["results"])
+                no_generator = all(r.get("model") == "reweighting" for r in saved["results"])
+                (arms_table if args.arms or no_generator else lambda rows: table(dataset, rows))(saved["results"])
         return
     import torch
 
@@ -331,7 +332,8 @@ def main() -> None:
         RESULTS.mkdir(exist_ok=True)
         path = RESULTS / f"augmentation_{dataset.replace('/', '_')}{args.suffix}.json"
         path.write_text(json.dumps(out, indent=2, default=str))
-        table(dataset, rows)
+        if args.models != ["reweighting"]:
+            table(dataset, rows)
         if args.rebalance or "reweighting" in args.models:
             arms_table(rows)
 
