@@ -220,6 +220,13 @@ def test_generate_on_a_reference_dataset_uses_its_declared_target_and_codebook(t
     assert all(cl[0] == "status" for cl in dp["measured"])
     assert any("'status' (declared by reference dataset 'tiny_loans')" in s
                for s in report["privacy_ledger"]["non_private"])
+    # `fit` on the dataset too: the bundle's manifest records the same public choices
+    result = CliRunner().invoke(cli.main, ["fit", "finance", "--dataset", "tiny_loans", "--epsilon", "1",
+                                           "--set", "final_iters=60", "--out", str(tmp_path / "model")],
+                                standalone_mode=False)
+    assert result.exception is None, result.output
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    assert manifest["fit"]["privacy"]["dp"]["public_knowledge"] == dp["public_knowledge"]
 
 
 def test_the_public_defaults_follow_the_declaration_and_the_users_settings_win():
