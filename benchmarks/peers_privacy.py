@@ -21,6 +21,7 @@ TabularARGN (MOSTLY AI's open engine, `mostlyai-engine`, Apache-2.0) needs its o
 mostlyai-engine`; remove torchvision/torchaudio there if they break its import). It runs twice: with its
 value protection (its default) and without, each with its training capped at 10 minutes (its default cap is
 10 days; on 2 CPU cores a 300-row table took 19 minutes).
+`--rows train` samples as many rows as the training split holds, so TSTR and TRTR train on sets of one size.
 Writes benchmarks/results/peers_privacy.json and prints a Markdown table.
 """
 
@@ -133,10 +134,11 @@ def score(dataset: str, train, hold, synthetic) -> dict:
     }
 
 
-def run_one(model: str, dataset: str, rows: int) -> dict:
-    """One model on one table, in this (fresh) process."""
+def run_one(model: str, dataset: str, rows: str) -> dict:
+    """One model on one table, in this (fresh) process; ``rows`` a number or "train" (the training split's size)."""
     warnings.filterwarnings("ignore")
     train, hold = split(dataset)
+    rows = len(train) if rows == "train" else int(rows)
     with tempfile.TemporaryDirectory() as tmp:
         synthetic, fit_s, notes = synthesize(model, dataset, train, rows, Path(tmp))
     return {"model": model, "dataset": dataset, "rows": len(synthetic),
@@ -148,7 +150,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--datasets", nargs="+", default=DATASETS)
     ap.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
-    ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--rows", default="1000", help='synthetic rows per table, or "train": as many as the '
+                    "training split holds (TSTR then compares equal-sized training sets)")
     ap.add_argument("--out", default="peers_privacy.json", help="results file name under benchmarks/results "
                     "(separate files let long peer runs go on beside the others)")
     ap.add_argument("--child", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)

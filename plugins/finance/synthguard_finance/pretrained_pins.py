@@ -4,7 +4,7 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "finance--credit_data": "2f305b7945ac5a3554d02168eb876efd17f61ab366d8eabccdd6559ad314620d",
-    "finance--german_credit": "5765784302c03e930bad3c67b37aa77542b5392ac06204bc269e577b2de88320",
-    "finance--lending_club": "bfc6f36d005077fb923ec756ec4d3f44377a703c2efee6b1ac5a47fe57b12652",
+    "finance--credit_data": "dc12d6f97255a725bc336a18b14397c3158e95facbf7896bd7fc787642855a87",
+    "finance--german_credit": "f9889b33e59856c041b0930f8be1e899749495fb73a61af2b2b5ff69f56e5b02",
+    "finance--lending_club": "8f9ad9a16c6207610b5fd5b0412bd8c5de2e177678fdbca5959b3f9c597813d9",
 }
