@@ -188,25 +188,22 @@ def test_a_reference_codebook_makes_its_categories_public():
 # --------------------------------------------------------------------------- what the run makes public (issue 21)
 
 def test_generate_on_a_reference_dataset_uses_its_declared_target_and_codebook(tmp_path, monkeypatch):
-    """`generate finance --dataset D --epsilon 1`, no --set: the declaration's target and D's published codebook
-    shape the mechanism, and report.json's ledger names both (a tiny declared dataset and codebook keep it fast)."""
+    """`generate finance --dataset D --epsilon 1` (here its Python form), no --set: the declaration's target and D's
+    published codebook shape the mechanism, and report.json's ledger names both (a tiny declared dataset and codebook
+    keep it fast)."""
     import types
 
-    from click.testing import CliRunner
-    from synthguard import cli
     from synthguard_finance import codebooks
 
     tiny = sg.Dataset(name="tiny_loans", modality="table", load=lambda: _table(300), description="planted loans",
                       source="this test", licence="CC0", target="status")
     plugin = types.ModuleType("tiny_loans_plugin")
     plugin.register_datasets = sg.hookimpl(lambda register: register(tiny))
-    monkeypatch.setattr(cli, "Engine", lambda: sg.Engine(plugins=[plugin]))
+    engine = sg.Engine(plugins=[plugin])
     monkeypatch.setitem(codebooks.CODEBOOKS, "tiny_loans", {"grade": {"categories": ["A", "B", "C", "D"]},
                                                             "status": {"categories": ["bad", "good"]}})
-    result = CliRunner().invoke(cli.main, ["generate", "finance", "--dataset", "tiny_loans", "--epsilon", "1",
-                                           "--set", "final_iters=60", "--rows", "50", "--no-audit",
-                                           "--out", str(tmp_path / "out")], standalone_mode=False)
-    assert result.exception is None, result.output
+    engine.generate("finance", 50, dataset="tiny_loans", config={"epsilon": 1.0, "final_iters": 60},
+                    options={"audit": False}, out=tmp_path / "out")
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["generator"]["name"] == "finance-mst"
     dp = report["privacy_ledger"]["dp"]
@@ -221,10 +218,7 @@ def test_generate_on_a_reference_dataset_uses_its_declared_target_and_codebook(t
     assert any("'status' (declared by reference dataset 'tiny_loans')" in s
                for s in report["privacy_ledger"]["non_private"])
     # `fit` on the dataset too: the bundle's manifest records the same public choices
-    result = CliRunner().invoke(cli.main, ["fit", "finance", "--dataset", "tiny_loans", "--epsilon", "1",
-                                           "--set", "final_iters=60", "--out", str(tmp_path / "model")],
-                                standalone_mode=False)
-    assert result.exception is None, result.output
+    engine.fit("finance", dataset="tiny_loans", config={"epsilon": 1.0, "final_iters": 60}).save(tmp_path / "model")
     manifest = json.loads((tmp_path / "model" / "manifest.json").read_text())
     assert manifest["fit"]["privacy"]["dp"]["public_knowledge"] == dp["public_knowledge"]
 
