@@ -82,11 +82,6 @@ class SensorFlow(FlowSequenceGenerator):
     Config = SensorFlowConfig
     default_dataset = "basic_motions"
 
-    def _build(self):
-        model = super()._build()
-        model.logit_normal_times = self.config.times == "logit-normal"
-        return model
-
 
 class SensorPAR(PARGenerator):
     """SDV PARSynthesizer baseline; the recordings' statics are its context columns."""

@@ -45,6 +45,8 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     solver_steps: int = Field(32, ge=1, le=1000, description="Euler steps from noise to a recording")
     predict: Literal["data", "velocity"] = Field("data", description=(
         "what the network outputs: the clean recording (JiT's x-prediction) or the velocity itself"))
+    times: Literal["logit-normal", "uniform"] = Field("logit-normal", description=(
+        "how training draws flow times: logit-normal around the noisy side (JiT, for data prediction), or uniform"))
 
 
 class FlowSequenceGenerator(MixtureSequenceGenerator):
@@ -61,7 +63,8 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
         patch = -(-self.length_ // c.max_tokens)
         return SequenceFlow(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric), self.length_,
                             c.hidden, c.layers, c.heads, patch, n_exogenous=self.n_exogenous_,
-                            solver_steps=c.solver_steps, predict_data=c.predict == "data")
+                            solver_steps=c.solver_steps, predict_data=c.predict == "data",
+                            logit_normal_times=c.times == "logit-normal")
 
     def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, exo: np.ndarray | None, *, device,
                seed: int, progress: bool, description: str, groups: np.ndarray | None = None) -> dict[str, Any]:
