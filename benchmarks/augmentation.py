@@ -52,6 +52,7 @@ import warnings
 from pathlib import Path
 
 from synthguard.augment_tasks import Prediction, TableTask
+from synthguard.quality.augmentation import _mixed  # the arms the verdict counts: real + synthetic, measured
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -174,25 +175,10 @@ def peers(model: str, dataset: str, regimes: list[float], ratios: list[float]) -
         frame = frame[train.meta.names].reset_index(drop=True)
         out.append(Regime(fraction, real, Table(frame, train.meta), note))
         print(f"  {fraction:.0%}: {note}", flush=True)
-    extra = {"baselines": {"real, classes balanced": Balanced(), "real, threshold at training prevalence":
+    extra = {"baselines": {"real, classes balanced": TableTask(class_weight="balanced"), "real, threshold at training prevalence":
                            PriorShift()}} if model == "reweighting" else {}
     return {"model": model, "seconds": round(time.perf_counter() - start, 1),
             "measurement": measure(task, target, hold, out, ratios=ratios, seed=0, **extra)}
-
-
-class Balanced(TableTask):
-    """The protocol's classifier on the real records alone with balanced class weights (scikit-learn's
-    ``class_weight="balanced"``): the cheap alternative to rebalancing with synthetic records."""
-
-    def fit_predict(self, train, holdout, target, seed):
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from synthguard.quality.utility import _features  # the encoding TableTask uses
-
-        x_train, x_hold = _features([train.frame, holdout.frame], train.meta, target)
-        model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype",
-                                               class_weight="balanced")
-        model.fit(x_train, self.labels(train, target).astype(str))
-        return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(x_hold))
 
 
 class PriorShift(TableTask):
@@ -232,7 +218,7 @@ def table(dataset: str, rows: list[dict]) -> None:
         for reg in row["measurement"]["regimes"]:
             arms = {a["arm"]: a for a in reg["arms"]}
             base = arms.get("real", {})
-            mixed = [a for a in reg["arms"] if "uplift" in a and a["arm"] != "synthetic" and not a.get("baseline")]
+            mixed = [a for a in reg["arms"] if _mixed(a)]
             best = max(mixed, key=lambda a: a["uplift"][metric]["value"]) if mixed else None
             syn = arms.get("synthetic", {})
             if best is None and row["model"] == "reweighting":

@@ -97,6 +97,9 @@ class TableTask(DownstreamTask):
     modalities = ("table",)
     description = "HistGradientBoosting on the table's columns (categories native), as the TSTR metric"
 
+    def __init__(self, class_weight: str | None = None):
+        self.class_weight = class_weight  # scikit-learn's: "balanced" weighs each class by its inverse share
+
     def kind(self, records: Table, target: str) -> Literal["classification", "regression"]:
         col = _column(records, target)
         return "regression" if col.kind is ColumnKind.numeric and col.n_unique > MAX_CLASSES else "classification"
@@ -117,7 +120,8 @@ class TableTask(DownstreamTask):
             model = HistGradientBoostingRegressor(random_state=seed, categorical_features="from_dtype")
             model.fit(x_train, y)
             return Prediction(values=model.predict(x_hold))
-        model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype")
+        model = HistGradientBoostingClassifier(random_state=seed, categorical_features="from_dtype",
+                                               class_weight=self.class_weight)
         model.fit(x_train, y.astype(str))
         return Prediction(classes=[str(c) for c in model.classes_], proba=model.predict_proba(x_hold))
 
