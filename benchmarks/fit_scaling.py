@@ -157,20 +157,8 @@ def fertility():
     return df.drop(columns=[c for c in df.columns if c == "rownames"])
 
 
-def tree_rss(proc) -> int:
-    import psutil
-
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
-
-
 def run_one(model: str, data: Path, epochs: int, cap_s: float, argn_python: str) -> dict:
-    import psutil
+    from harness import watch_tree  # the parent's process-tree watch (a child may run in TabularARGN's venv)
 
     out = data.with_suffix(f".{model}.json")
     python = argn_python if model == "tabular_argn" else sys.executable
@@ -179,22 +167,7 @@ def run_one(model: str, data: Path, epochs: int, cap_s: float, argn_python: str)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ps = psutil.Process(proc.pid)
-    peak, stopped = 0, False
-    while proc.poll() is None:
-        try:
-            peak = max(peak, tree_rss(ps))
-        except psutil.Error:
-            pass
-        if time.perf_counter() - start > cap_s:
-            for p in [*ps.children(recursive=True), ps]:
-                try:
-                    p.kill()
-                except psutil.Error:
-                    pass
-            stopped = True
-            break
-        time.sleep(0.2)
+    peak, stopped = watch_tree(proc, cap_s)
     log = proc.communicate()[0] or ""
     wall = time.perf_counter() - start
     row = {"model": model, "epochs_asked": epochs, "process_wall_s": round(wall, 2),

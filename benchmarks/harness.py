@@ -31,6 +31,35 @@ def peak_rss_mib() -> float:
     return float("nan")
 
 
+def watch_tree(proc, cap_s: float | None = None, every: float = 0.2) -> tuple[int, bool]:
+    """Poll the subprocess ``proc`` until it ends: (peak RSS in bytes summed over it and all its children, sampled
+    every ``every`` s; whether it was killed, with its children, after ``cap_s`` seconds)."""
+    import psutil
+
+    parent, peak, start = psutil.Process(proc.pid), 0, time.perf_counter()
+    while proc.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+        except psutil.Error:
+            tree = []
+        total = 0
+        for p in tree:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        peak = max(peak, total)
+        if cap_s is not None and time.perf_counter() - start > cap_s:
+            for p in [*parent.children(recursive=True), parent]:
+                try:
+                    p.kill()
+                except psutil.Error:
+                    pass
+            return peak, True
+        time.sleep(every)
+    return peak, False
+
+
 def _child(queue, fn: Callable[..., dict], args: tuple, label: dict) -> None:
     try:
         queue.put(fn(*args))

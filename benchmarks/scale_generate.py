@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
+from harness import watch_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "scale_generate.json"
@@ -42,14 +42,7 @@ def run(args: list[str]) -> dict:
     exe = Path(sys.executable).with_name("synthguard")
     start = time.perf_counter()
     proc = subprocess.Popen([str(exe), *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parent, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
+    peak, _ = watch_tree(proc)
     out, err = proc.communicate()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
