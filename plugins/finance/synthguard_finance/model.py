@@ -246,7 +246,10 @@ class ColumnSampler:
             return None
         if not torch.backends.mha.get_fastpath_enabled() or torch.is_autocast_enabled():
             return None
-        for layer in model.encoder.layers:
+        layers = getattr(getattr(model, "encoder", None), "layers", None)
+        if not layers or any(type(layer) is not nn.TransformerEncoderLayer for layer in layers):
+            return None
+        for layer in layers:
             attn = layer.self_attn
             if not (layer.norm_first and getattr(layer, "activation_relu_or_gelu", 0) == 1 and attn.batch_first
                     and attn._qkv_same_embed_dim and attn.in_proj_bias is not None and attn.num_heads % 2 == 0
