@@ -63,7 +63,7 @@ def test_fit_at_small_epsilon_spends_at_most_what_was_asked_and_keeps_types(smal
     assert ledger["epsilon_spent"] <= 0.5 and ledger["epsilon_spent"] > 0.45
     assert ledger["delta"] == pytest.approx(1 / (10 * len(data)))
     assert ledger["rho_spent"] <= ledger["rho"] * (1 + 1e-9)
-    assert ledger["rho_oneway"] == pytest.approx(ledger["rho"] / 3)
+    assert ledger["rho_oneway"] == pytest.approx(ledger["rho"] * gen.config.oneway_share)
     assert ledger["delta_conversion"] + ledger["delta_thresholds"] == pytest.approx(ledger["delta"])
     assert ledger["unit"].startswith("record") and set(ledger["columns"]) == set(data.meta.names)
     assert len(ledger["tree"]) == len(data.meta.names) - 1
