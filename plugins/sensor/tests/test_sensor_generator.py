@@ -210,6 +210,8 @@ def test_sensor_flow_trains_the_setting_that_won_on_sines_and_keeps_the_first_on
     net = model.model_
     # velocity prediction, uniform flow times, 6 tokens: 4-step patches on 24-step windows, 17 on these 100 steps
     assert (net.predict_data, net.logit_normal_times, net.tokens, net.patch) == (False, False, 6, 17)
+    # training: `steps` (2 here), or 100 passes over the recordings where that is more — one batch holds them all
+    assert model.fit_info_["steps"] == 100 and model.fit_info_["epochs_run"] == 100
     runs = model.sample(4, seed=3, conditions={"activity": "Running"})
     assert runs.values.shape == (4, 100, 6) and np.isfinite(runs.values).all()
     assert set(runs.statics["activity"]) == {"Running"}
@@ -218,7 +220,8 @@ def test_sensor_flow_trains_the_setting_that_won_on_sines_and_keeps_the_first_on
     assert again.config == model.config and not again.model_.logit_normal_times
     np.testing.assert_array_equal(again.sample(4, seed=3, conditions={"activity": "Running"}).values, runs.values)
     first = sg.fit("sensor-flow", motions.take(range(8)), seed=0,
-                   config={**tiny, "predict": "data", "max_tokens": 8, "times": "logit-normal"})
+                   config={**tiny, "predict": "data", "max_tokens": 8, "times": "logit-normal", "min_epochs": 0})
     assert (first.model_.predict_data, first.model_.logit_normal_times, first.model_.tokens) == (True, True, 8)
+    assert first.fit_info_["steps"] == 2  # min_epochs 0: exactly `steps`
     with pytest.raises(sg.ConfigError, match="times"):
         SensorFlow({"times": "beta"})

@@ -32,7 +32,11 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     """The flow model's sizes and training budget (chosen on Sines and BasicMotions; see benchmarks/README.md)."""
 
     epochs: int = Field(400, ge=1, description="unused by the flow model (it trains for `steps` optimizer steps)")
-    steps: int = Field(2000, ge=1, description="optimizer steps (batches) of training")
+    steps: int = Field(2000, ge=1, description="optimizer steps (batches) of training, at least")
+    min_epochs: float = Field(0, ge=0, description=(
+        "...and at least this many passes over the training recordings (a big panel needs more steps than a small "
+        "one), up to max_steps; 0 = exactly `steps`"))
+    max_steps: int = Field(20_000, ge=1, description="most optimizer steps that min_epochs may ask for")
     batch_size: int = Field(128, ge=2)
     lr: float = Field(1e-3, gt=0, description="peak learning rate of the one-cycle schedule")
     weight_decay: float = Field(0.0, ge=0)
@@ -53,7 +57,7 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
     """Whole recordings generated at once by a rectified flow (see :mod:`.flow`), conditional on statics."""
 
     Config = FlowSequenceConfig
-    smoke_config = {"steps": 2, "hidden": 8, "layers": 1, "heads": 2, "solver_steps": 2}
+    smoke_config = {"steps": 2, "min_epochs": 0, "hidden": 8, "layers": 1, "heads": 2, "solver_steps": 2}
 
     def _build(self) -> SequenceFlow:
         c, e = self.config, self.encoder_
@@ -65,6 +69,12 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
                             c.hidden, c.layers, c.heads, patch, n_exogenous=self.n_exogenous_,
                             solver_steps=c.solver_steps, predict_data=c.predict == "data",
                             logit_normal_times=c.times == "logit-normal")
+
+    def training_steps(self, n_train: int, batch: int) -> int:
+        """``steps``, or more where ``min_epochs`` passes over ``n_train`` recordings need more (at most ``max_steps``)."""
+        c = self.config
+        wanted = int(np.ceil(c.min_epochs * n_train / max(1, batch)))
+        return max(c.steps, min(wanted, c.max_steps))
 
     def _train(self, data: SequenceSet, cats: np.ndarray, nums: np.ndarray, exo: np.ndarray | None, *, device,
                seed: int, progress: bool, description: str, groups: np.ndarray | None = None) -> dict[str, Any]:
@@ -79,15 +89,16 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
         average = torch.optim.swa_utils.AveragedModel(
             model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(c.ema))
         opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, c.lr, total_steps=c.steps, pct_start=0.05)
         batch = min(c.batch_size, len(train))
+        steps = self.training_steps(len(train), batch)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, c.lr, total_steps=steps, pct_start=0.05)
 
         def loss(net: torch.nn.Module, idx: torch.Tensor, g: torch.Generator) -> torch.Tensor:
             return net.loss(x[idx], cats_t[idx], nums_t[idx], None if ex is None else ex[idx], generator=g)
 
-        start, losses, every = time.perf_counter(), [], max(1, c.steps // 50)
+        start, losses, every = time.perf_counter(), [], max(1, steps // 50)
         running = 0.0
-        for step in range(c.steps):
+        for step in range(steps):
             idx = train[torch.randint(len(train), (batch,), generator=gen, device=gen.device).to(device)]
             value = loss(model, idx, gen)
             opt.zero_grad(set_to_none=True)
@@ -106,7 +117,7 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
             with torch.no_grad():  # the same draws every fit: comparable between settings
                 vgen = torch.Generator(device=gen.device).manual_seed(12345)
                 val_loss = round(float(loss(self.model_, val.repeat(4), vgen)), 6)
-        return {"epochs_run": round(c.steps * batch / max(1, len(train)), 1), "steps": c.steps,
+        return {"epochs_run": round(steps * batch / max(1, len(train)), 1), "steps": steps,
                 "patch": self.model_.patch, "tokens": self.model_.tokens, "train_seconds": round(time.perf_counter() - start, 2),
                 "history": {"train_loss": losses, "loss_every_steps": every, "val_loss_ema": val_loss},
                 "parameters": sum(p.numel() for p in self.model_.parameters())}
