@@ -18,8 +18,8 @@ the copy at epoch E is what a fit of E epochs would return); after the fit every
 the restored best epoch, labelled ``best``) samples 1,000 rows with seed S, ungated, scored by
 `benchmarks/peers_privacy.py`'s ``score`` (quality, TSTR / TRTR on the holdout, worst membership AUC, release
 decision) — the evaluation of the peers table. Each scored point is appended to training_rule.jsonl beside this
-script (a rerun skips finished (dataset, arm, seed) fits); --summary writes training_rule.json: per arm and
-epoch, mean ± sample sd over seeds.
+script, or to --log (a rerun skips finished (dataset, arm, seed) fits); --summary writes the log's .json beside
+it (training_rule.json): per arm and epoch, mean ± sample sd over seeds.
 """
 
 from __future__ import annotations
@@ -46,6 +46,13 @@ def done() -> list[dict]:
     return [json.loads(line) for line in LOG.read_text().splitlines() if line.strip()] if LOG.exists() else []
 
 
+def stops_early(arm: str) -> bool:
+    """Does the arm keep a validation split (and so stop early, restoring its best epoch)?"""
+    from synthguard_finance.generator import FinanceConfig
+
+    return ARMS[arm].get("val_fraction", FinanceConfig.model_fields["val_fraction"].default) > 0
+
+
 def fit_arm(dataset: str, arm: str, seed: int, max_epochs: int, checkpoints: list[int]) -> None:
     import synthguard as sg
     import synthguard_finance.generator as fg
@@ -67,7 +74,8 @@ def fit_arm(dataset: str, arm: str, seed: int, max_epochs: int, checkpoints: lis
             return False
         return original(model, *args, **kwargs, on_epoch_end=on_epoch_end)
 
-    config = {"epochs": max_epochs if ARMS[arm].get("val_fraction", 0.1) == 0 else 300, **ARMS[arm]}
+    default_epochs = fg.FinanceConfig.model_fields["epochs"].default  # early-stopping arms: the default's maximum
+    config = {"epochs": default_epochs if stops_early(arm) else max_epochs, **ARMS[arm]}
     fg.train_loop = recording_loop
     try:
         start = time.time()
@@ -77,7 +85,7 @@ def fit_arm(dataset: str, arm: str, seed: int, max_epochs: int, checkpoints: lis
         fg.train_loop = original
     info = model.fit_info_
     points = [(e, state) for e, state in sorted(saved.items())]
-    if ARMS[arm].get("val_fraction", 0.1) > 0:
+    if stops_early(arm):
         points.append(("best", copy.deepcopy(model.model_.state_dict())))
     val_curve = (info.get("history") or {}).get("val_loss")
     for epoch, state in points:
@@ -142,7 +150,7 @@ def main() -> None:
                     continue
                 fit_arm(args.dataset, arm, seed, args.max_epochs, args.checkpoints)
     result = summary()
-    (HERE / "training_rule.json").write_text(json.dumps({"results": list(result.values())}, indent=2) + "\n")
+    LOG.with_suffix(".json").write_text(json.dumps({"results": list(result.values())}, indent=2) + "\n")
     print("| table | arm | epoch | seeds | quality | TSTR / TRTR | worst AUC | decisions |")
     print("|---|---|---|---:|---:|---:|---:|---|")
     for e in result.values():
