@@ -25,10 +25,10 @@ unless the user set them (``--set target=none`` / ``codebook=none``); the ledger
 
 What touches the private table, and what each step costs (everything below is in ``fit_info_["privacy"]``;
 :meth:`FinanceMarginalDP.measure` returns exactly this release, for audits). Neighbouring tables differ by one
-added or removed record. The budget split follows MST but for the 1-way share: 20% of ρ for the 1-way marginals (MST's third left
-the 3-way measurements with the target too little at ε = 1, measured), 10% to select, 2% for
-a noisy record count (the model's total: n itself is not used), the rest for the chosen marginals
-(``oneway_share``, ``select_share``, ``total_share``).
+added or removed record. The budget split follows MST but for the 1-way share: 20% of ρ for the 1-way
+marginals (MST's third left the 3-way measurements with the target too little at ε = 1, measured), 10% to
+select, 2% for a noisy record count (the model's total: n itself is not used), the rest for the chosen
+marginals (``oneway_share``, ``select_share``, ``total_share``).
 
 1. **1-way marginals, which also release the domains** (ρ·``oneway_share``, d equal parts, Gaussian noise σ₁).
    Nothing about a column's values is read from the data for free: the core's column metadata (observed
