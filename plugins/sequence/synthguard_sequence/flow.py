@@ -32,6 +32,8 @@ from .lstm import embed_statics
 
 #: Flow times for training: logit-normal, centred on the noisy side (JiT's -0.8, 0.8; SD3's logit-normal).
 LOGIT_MEAN, LOGIT_STD = -0.8, 0.8
+#: ODE solvers for sampling: Euler (one network pass a step), midpoint and Heun (two passes a step, second order).
+SOLVERS = ("euler", "midpoint", "heun")
 #: Smallest 1 - s the data-predicting network's velocity divides by (JiT's clamp).
 MIN_GAP = 0.05
 
@@ -69,23 +71,26 @@ class SequenceFlow(nn.Module):
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 3, heads: int = 4, patch: int = 1, n_exogenous: int = 0, solver_steps: int = 32,
-                 predict_data: bool = True, logit_normal_times: bool = True):
+                 predict_data: bool = True, logit_normal_times: bool = True, solver: str = "euler", overlap: int = 0):
         super().__init__()
-        self.predict_data, self.logit_normal_times = predict_data, logit_normal_times
+        if solver not in SOLVERS:
+            raise ValueError(f"solver {solver!r}: expected one of {SOLVERS}")
+        self.predict_data, self.logit_normal_times, self.solver = predict_data, logit_normal_times, solver
         self.n_channels, self.length, self.hidden, self.patch = n_channels, length, hidden, patch
-        self.solver_steps = solver_steps
+        self.solver_steps, self.overlap = solver_steps, overlap
         self.tokens = -(-length // patch)
+        span = patch + 2 * overlap  # steps a token reads and writes: its patch and `overlap` of each neighbour's
         self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
         self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
         self.cond_bias = nn.Parameter(torch.zeros(hidden))
         self.time_mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
-        self.inp = nn.Linear(patch * n_channels, hidden)
-        self.exo = nn.Linear(patch * n_exogenous, hidden) if n_exogenous else None
+        self.inp = nn.Linear(span * n_channels, hidden)
+        self.exo = nn.Linear(span * n_exogenous, hidden) if n_exogenous else None
         self.position = nn.Parameter(torch.randn(self.tokens, hidden) * 0.02)
         self.blocks = nn.ModuleList(_Block(hidden, heads) for _ in range(layers))
         self.norm_out = nn.LayerNorm(hidden, elementwise_affine=False)
         self.mod_out = nn.Linear(hidden, 2 * hidden)
-        self.out = nn.Linear(hidden, patch * n_channels)
+        self.out = nn.Linear(hidden, span * n_channels)
         for layer in (self.mod_out, self.out):
             nn.init.zeros_(layer.weight)
             nn.init.zeros_(layer.bias)
@@ -97,10 +102,23 @@ class SequenceFlow(nn.Module):
         return embed_statics(self, cats, nums)
 
     def _patches(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, T, F) -> (B, tokens, patch·F), the last patch padded with zeros."""
+        """(B, T, F) -> (B, tokens, span·F): each patch with ``overlap`` steps of either neighbour, zero-padded."""
         b, t, f = x.shape
-        x = nn.functional.pad(x, (0, 0, 0, self.tokens * self.patch - t))
-        return x.reshape(b, self.tokens, self.patch * f)
+        o = self.overlap
+        x = nn.functional.pad(x, (0, 0, o, self.tokens * self.patch - t + o))
+        if not o:
+            return x.reshape(b, self.tokens, self.patch * f)
+        return x.unfold(1, self.patch + 2 * o, self.patch).transpose(2, 3).reshape(b, self.tokens, -1)
+
+    def _unpatch(self, out: torch.Tensor) -> torch.Tensor:
+        """(B, tokens, span·C) -> (B, T, C): overlapping spans are added up (a learned cross-fade across the seams)."""
+        b, o, p = len(out), self.overlap, self.patch
+        if not o:
+            return out.reshape(b, self.tokens * p, self.n_channels)[:, :self.length]
+        spans = out.reshape(b, self.tokens, (p + 2 * o) * self.n_channels).transpose(1, 2)
+        whole = nn.functional.fold(spans, (self.tokens * p + 2 * o, self.n_channels), (p + 2 * o, self.n_channels),
+                                   stride=(p, 1))  # (B, 1, T', C), overlap-add
+        return whole[:, 0, o:o + self.length]
 
     def velocity(self, xs: torch.Tensor, s: torch.Tensor, cond: torch.Tensor,
                  exo: torch.Tensor | None = None) -> torch.Tensor:
@@ -113,7 +131,7 @@ class SequenceFlow(nn.Module):
             h = block(h, c)
         shift, scale = self.mod_out(nn.functional.silu(c)).unsqueeze(1).chunk(2, -1)
         out = self.out(self.norm_out(h) * (1 + scale) + shift)
-        out = out.reshape(len(xs), self.tokens * self.patch, self.n_channels)[:, :self.length]
+        out = self._unpatch(out)
         if not self.predict_data:
             return out
         # the network predicts the clean window; its velocity from here is (data - x_s) / (1 - s)
@@ -143,13 +161,26 @@ class SequenceFlow(nn.Module):
     @torch.no_grad()
     def sample(self, cats: torch.Tensor, nums: torch.Tensor, steps: int, generator: torch.Generator,
                temperature: float = 1.0, exo: torch.Tensor | None = None, solver_steps: int | None = None) -> torch.Tensor:
-        """(B, steps, C) standardised windows: noise (scaled by ``temperature``) carried to data by Euler steps."""
+        """(B, steps, C) standardised windows: noise (scaled by ``temperature``) carried to data by ``solver_steps``
+        steps of the ``solver`` (Euler: one network pass a step; midpoint / Heun: two, second-order accurate)."""
         if steps > self.length:
             raise ValueError(f"{steps} steps asked of a model built for windows of {self.length}")
-        b, solver_steps = cats.shape[0], solver_steps or self.solver_steps
+        b, n = cats.shape[0], solver_steps or self.solver_steps
         cond = self.condition(cats, nums)
+        solver = getattr(self, "solver", "euler")
         x = temperature * torch.randn(b, self.length, self.n_channels, generator=generator, device=cats.device)
-        for i in range(solver_steps):
-            s = torch.full((b,), i / solver_steps, device=cats.device)
-            x = x + self.velocity(x, s, cond, exo) / solver_steps
+        h = 1.0 / n
+
+        def v(x: torch.Tensor, s: float) -> torch.Tensor:
+            return self.velocity(x, torch.full((b,), s, device=cats.device), cond, exo)
+
+        for i in range(n):
+            s = i / n
+            k1 = v(x, s)
+            if solver == "midpoint":
+                x = x + h * v(x + 0.5 * h * k1, s + 0.5 * h)
+            elif solver == "heun":
+                x = x + 0.5 * h * (k1 + v(x + h * k1, s + h))
+            else:
+                x = x + k1 / n
         return x[:, :steps]

@@ -46,7 +46,13 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     heads: int = Field(4, ge=1, le=16, description="attention heads (must divide hidden)")
     max_tokens: int = Field(8, ge=1, le=1024, description=(
         "most tokens a recording is cut into: the patch is ceil(length / max_tokens) steps"))
-    solver_steps: int = Field(32, ge=1, le=1000, description="Euler steps from noise to a recording")
+    solver_steps: int = Field(32, ge=1, le=1000, description="solver steps from noise to a recording")
+    overlap: float = Field(0.0, ge=0, le=1, description=(
+        "how far each token reaches into either neighbouring patch, as a share of the patch (rounded up to steps): it "
+        "reads those steps too and its outputs there are added to the neighbour's (a learned cross-fade at the seams); "
+        "0 = disjoint patches"))
+    solver: Literal["euler", "midpoint", "heun"] = Field("euler", description=(
+        "ODE solver of sampling: Euler (one network pass a step) or midpoint / Heun (two passes a step, second order)"))
     predict: Literal["data", "velocity"] = Field("data", description=(
         "what the network outputs: the clean recording (JiT's x-prediction) or the velocity itself"))
     times: Literal["logit-normal", "uniform"] = Field("logit-normal", description=(
@@ -68,7 +74,8 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
         return SequenceFlow(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric), self.length_,
                             c.hidden, c.layers, c.heads, patch, n_exogenous=self.n_exogenous_,
                             solver_steps=c.solver_steps, predict_data=c.predict == "data",
-                            logit_normal_times=c.times == "logit-normal")
+                            logit_normal_times=c.times == "logit-normal", solver=c.solver,
+                            overlap=int(np.ceil(c.overlap * patch - 1e-9)))
 
     def training_steps(self, n_train: int, batch: int) -> int:
         """``steps``, or more where ``min_epochs`` passes over ``n_train`` recordings need more (at most ``max_steps``)."""
@@ -118,6 +125,6 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
                 vgen = torch.Generator(device=gen.device).manual_seed(12345)
                 val_loss = round(float(loss(self.model_, val.repeat(4), vgen)), 6)
         return {"epochs_run": round(steps * batch / max(1, len(train)), 1), "steps": steps,
-                "patch": self.model_.patch, "tokens": self.model_.tokens, "train_seconds": round(time.perf_counter() - start, 2),
+                "patch": self.model_.patch, "tokens": self.model_.tokens, "overlap": self.model_.overlap, "train_seconds": round(time.perf_counter() - start, 2),
                 "history": {"train_loss": losses, "loss_every_steps": every, "val_loss_ema": val_loss},
                 "parameters": sum(p.numel() for p in self.model_.parameters())}

@@ -72,3 +72,34 @@ def test_long_recordings_are_cut_into_at_most_max_tokens_patches_not_windows():
 def test_heads_that_do_not_divide_the_width_are_one_config_error():
     with pytest.raises(sg.ConfigError, match="hidden=18 is not a multiple of heads=4"):
         _Flow(**{**TINY, "hidden": 18, "heads": 4}).fit(_recordings(n=4), seed=0)
+
+
+def test_overlapping_patches_read_and_write_their_neighbours_steps_and_cover_the_window():
+    model = SequenceFlow(3, [2], 1, length=10, hidden=16, layers=1, heads=2, patch=4, overlap=1)  # spans of 6 steps
+    x = torch.arange(10.0).view(1, 10, 1).repeat(1, 1, 3)
+    spans = model._patches(x).view(1, 3, 6, 3)[0, :, :, 0]
+    assert spans.tolist() == [[0, 0, 1, 2, 3, 4], [3, 4, 5, 6, 7, 8], [7, 8, 9, 0, 0, 0]]  # zero-padded at the ends
+    # writing back adds the overlaps: steps 3, 4, 7, 8 are written by two tokens, the others by one
+    counts = model._unpatch(model._patches(torch.ones(1, 10, 3)))[0, :, 0]
+    assert counts.tolist() == [1, 1, 1, 2, 2, 1, 1, 2, 2, 1]
+    v = model.velocity(torch.randn(5, 10, 3), torch.rand(5), model.condition(torch.zeros(5, 1, dtype=torch.long),
+                                                                            torch.zeros(5, 2)))
+    assert v.shape == (5, 10, 3)
+
+
+@pytest.mark.parametrize("solver", ["euler", "midpoint", "heun"])
+def test_every_solver_carries_noise_to_a_fixed_point_of_a_constant_velocity(solver):
+    model = SequenceFlow(2, [], 0, length=8, hidden=16, layers=1, heads=2, solver=solver)
+    model.velocity = lambda x, s, cond, exo=None: torch.full_like(x, 3.0)  # x(1) = x(0) + 3 exactly
+    gen = torch.Generator().manual_seed(0)
+    noise = torch.randn(4, 8, 2, generator=torch.Generator().manual_seed(0))
+    out = model.sample(torch.zeros(4, 0, dtype=torch.long), torch.zeros(4, 0), 8, gen, solver_steps=5)
+    torch.testing.assert_close(out, noise + 3.0)
+
+
+def test_a_flow_with_overlap_and_heun_fits_samples_and_says_its_overlap():
+    model = _Flow(**{**TINY, "steps": 4, "overlap": 0.5, "solver": "heun"}).fit(_recordings(n=8), seed=0)
+    assert (model.fit_info_["patch"], model.fit_info_["overlap"]) == (4, 2) and model.model_.solver == "heun"
+    assert np.isfinite(model.sample(3, seed=0).values).all()
+    with pytest.raises(sg.ConfigError, match="solver"):
+        _Flow(solver="rk4")
