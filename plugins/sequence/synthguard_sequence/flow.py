@@ -15,6 +15,11 @@ The network is a DiT-style transformer (Peebles & Xie, 2023): the window is cut 
 ``patch`` steps (one token each), every block is modulated (adaptive layer norm, shift/scale/gate) by the
 flow time and the recording's static attributes (activity, device), and a learned position per patch
 says where in the window it is. Attention over a few dozen tokens is cheap on a CPU.
+With ``overlap`` > 0 each token also reads ``overlap`` steps of either neighbouring patch and writes an output
+over them too, the overlapping outputs added up (overlap-add, a learned cross-fade): with disjoint patches the
+steps on either side of a patch boundary come from two different linear read-outs, and sampled windows jump
+there (on basic_motions windows 1.5x the real step-to-step change at the seams, 0.97x inside a patch), which
+TimeGAN's GRU discriminator picks up (docs/sensor-flow.md).
 
 Missing readings are left out of the regression (their target is the channel mean, never scored).
 Covariates known at every step (``n_exogenous``: a traffic plugin's weather) enter each token.

@@ -103,3 +103,12 @@ def test_a_flow_with_overlap_and_heun_fits_samples_and_says_its_overlap():
     assert np.isfinite(model.sample(3, seed=0).values).all()
     with pytest.raises(sg.ConfigError, match="solver"):
         _Flow(solver="rk4")
+
+
+def test_a_bundle_fitted_before_the_overlap_option_reads_as_disjoint_patches():
+    model = _Flow(**{**TINY, "steps": 2, "overlap": 0.0}).fit(_recordings(n=8), seed=0)
+    tensors, state = model.get_state()
+    old = {k: v for k, v in model.config.model_dump(mode="json").items() if k not in ("overlap", "solver")}
+    again = _Flow.from_state(old, tensors, state)
+    assert again.config.overlap == 0 and again.model_.overlap == 0 and again.model_.solver == "euler"
+    np.testing.assert_allclose(again.sample(3, seed=1).values, model.sample(3, seed=1).values, rtol=1e-5)
