@@ -31,8 +31,9 @@ from .generator import MixtureSequenceGenerator, SequenceTrainingConfig, validat
 class FlowSequenceConfig(SequenceTrainingConfig):
     """The flow model's sizes and training budget (chosen on Sines and BasicMotions; see benchmarks/README.md).
 
-    ``overlap`` 0.5 since 2026-12-04: on basic_motions windows (TimeGAN's protocol, 3 fit seeds) it took the
-    discriminative score from 0.056 to 0.030 (the LSTM `sensor`: 0.036); Sines stayed at 0.011 (docs/sensor-flow.md)."""
+    ``overlap`` 0.5 and ``solver`` "heun" since 2026-12-04: on basic_motions windows (TimeGAN's protocol, 3 fit
+    seeds) the overlap took the discriminative score from 0.056 to 0.030 and Heun's solver on the same fits to 0.017
+    (the LSTM `sensor`: 0.036); Sines stays under 0.02 (docs/sensor-flow.md)."""
 
     epochs: int = Field(400, ge=1, description="unused by the flow model (it trains for `steps` optimizer steps)")
     steps: int = Field(2000, ge=1, description="optimizer steps (batches) of training, at least")
@@ -54,8 +55,9 @@ class FlowSequenceConfig(SequenceTrainingConfig):
         "how far each token reaches into either neighbouring patch, as a share of the patch (rounded up to steps): it "
         "reads those steps too and its outputs there are added to the neighbour's (a learned cross-fade at the seams; "
         "0.5 = 2 steps on 4-step patches); 0 = disjoint patches, as bundles fitted before 2026-12-04"))
-    solver: Literal["euler", "midpoint", "heun"] = Field("euler", description=(
-        "ODE solver of sampling: Euler (one network pass a step) or midpoint / Heun (two passes a step, second order)"))
+    solver: Literal["euler", "midpoint", "heun"] = Field("heun", description=(
+        "ODE solver of sampling: Heun or midpoint (two network passes a step, second order) or Euler (one pass a step; "
+        "bundles fitted before 2026-12-04)"))
     predict: Literal["data", "velocity"] = Field("data", description=(
         "what the network outputs: the clean recording (JiT's x-prediction) or the velocity itself"))
     times: Literal["logit-normal", "uniform"] = Field("logit-normal", description=(
@@ -82,8 +84,9 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
 
     @classmethod
     def from_state(cls, config, tensors, state):
-        """A bundle fitted before the ``overlap`` option existed had disjoint patches: it reads as ``overlap=0``."""
-        return super().from_state({"overlap": 0.0, **dict(config)}, tensors, state)
+        """A bundle fitted before the ``overlap`` and ``solver`` options existed had disjoint patches and sampled with
+        Euler steps: it reads as ``overlap=0, solver="euler"`` and samples as it did."""
+        return super().from_state({"overlap": 0.0, "solver": "euler", **dict(config)}, tensors, state)
 
     def training_steps(self, n_train: int, batch: int) -> int:
         """``steps``, or more where ``min_epochs`` passes over ``n_train`` recordings need more (at most ``max_steps``)."""
