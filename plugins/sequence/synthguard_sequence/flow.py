@@ -6,7 +6,8 @@ score discriminative 0.156, where whole-window diffusion models (Diffusion-TS, I
 0.006. Here a window (T steps × C channels) is generated all at once: flow matching with the
 straight (rectified) path of Liu et al. (2023) / Lipman et al. (2023) — ``x_s = (1 - s)·noise + s·data``,
 the network learns the velocity ``data - noise`` by regression, and sampling integrates that velocity
-from noise with a fixed number of Euler steps (one batched network pass each, no per-reading loop).
+from noise with a fixed number of solver steps (``solver``: Euler, one batched network pass a step, or the
+second-order midpoint / Heun methods, two; no per-reading loop).
 The network predicts the clean window and the velocity is derived from it (``(prediction - x_s) / (1 - s)``,
 still trained on the velocity's error): Li & He (2025, "Back to basics: let denoising generative models denoise",
 JiT) show that predicting data, which lies near a low-dimensional manifold, is what a small network over large
