@@ -4,7 +4,9 @@
 a state at once and each reading is drawn from a Gaussian mixture given that state, its last readings
 and the recording's statics; nothing recurrent is trained, so it fits several times faster (README's
 benchmark). It was built as a conditional VAE, but its latent, measured, carries nothing (posterior
-collapse), hence the name. ``sensor-par``: SDV's PAR, the baseline.
+collapse), hence the name. ``sensor-flow``: a rectified flow over whole recordings (a transformer over time
+patches), the alternative for smooth signals and panels of many short windows; on the plugin's own reference
+recordings it loses to the LSTM (docs/sensor-flow.md). ``sensor-par``: SDV's PAR, the baseline.
 The models and their training live in the ``synthguard-sequence`` library (:mod:`synthguard_sequence`, shared
 with the traffic plugin); sensor recordings use them as they are: every channel is generated, conditioned on
 the recording's static attributes (activity, device type...).
@@ -56,13 +58,15 @@ class SensorConvAR(LatentSequenceGenerator):
 
 
 class SensorFlowConfig(FlowSequenceConfig):
-    """Defaults chosen on TimeGAN's Sines (benchmarks/README.md, "Sensor: against TimeGAN's published scores"):
-    the network predicts the velocity over 6 tokens (4-step patches on 24-step windows) with uniform flow times,
-    which scored discriminative 0.106 over 3 fit seeds where predicting the clean window over 8 tokens with
-    logit-normal times (the first defaults; bundles keep the config they were fitted with) scored 0.148.
-    Training: 2,000 steps, or 100 passes over the recordings where that is more (Sines' 9,000 training windows:
-    2,000 steps = 28 passes scored 0.106, 8,000 steps = 114 passes 0.011 over 2 seeds; a panel of 80 recordings
-    keeps its 2,000 steps)."""
+    """Defaults chosen on TimeGAN's Sines and on basic_motions cut into 24-step windows (TimeGAN's protocol, 6,160
+    windows; docs/sensor-flow.md): velocity prediction over 6 tokens (4-step patches on 24 steps) with uniform flow
+    times, patches that overlap half a patch (``overlap``) and Heun's solver, inherited from the shared flow config.
+    Training: 2,000 steps, or 100 passes over the recordings where that is more (Sines: 7,032 steps; a panel of 80
+    recordings keeps its 2,000). Measured with these defaults (2026-12-04; the LSTM's figures 2026-12-03): Sines
+    discriminative 0.007 over 3 fit seeds (LSTM 0.185), basic_motions' 24-step windows 0.017 (LSTM 0.036); on the
+    plugin's whole reference
+    recordings (benchmarks/sensor_vs_par.py, 2026-12-04, fit seeds 0 and 1) it loses: basic_motions 0.415 / 0.408
+    (LSTM 0.081 / 0.112), daphnet 0.392 / 0.353 (LSTM 0.267 / 0.114)."""
 
     predict: Literal["data", "velocity"] = Field("velocity", description=(
         "what the network outputs: the velocity itself or the clean recording (JiT's x-prediction)"))
@@ -81,9 +85,10 @@ class SensorFlow(FlowSequenceGenerator):
     name = "sensor-flow"
     domain = "sensor"
     role = "alternative"
-    description = ("rectified flow over whole recordings, transformer over time patches: for smooth, deterministic "
-                   "signals: beats the LSTM on TimeGAN's Sines (discriminative 0.106 vs 0.185, 3 seeds), loses on "
-                   "basic_motions (0.108 vs 0.031) (PyTorch)")
+    description = ("rectified flow over whole recordings, transformer over time patches: for smooth signals and many "
+                   "short windows: beats the LSTM on TimeGAN's Sines (discriminative 0.007 vs 0.185) and basic_motions' "
+                   "24-step windows (0.017 vs 0.036), loses on the whole reference recordings (basic_motions 0.41 vs "
+                   "0.08-0.11, daphnet 0.35-0.39 vs 0.11-0.27) (PyTorch)")
     Config = SensorFlowConfig
     default_dataset = "basic_motions"
 
