@@ -30,6 +30,21 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def previous_bundle(commit: str, dataset: str, into: Path) -> Path:
+    """The shipped `imaging` bundle's files as committed at ``commit`` (no working-tree change). Bundles of the
+    hand-written U-Net (state version 1, commits before 2026-12-04) load only at commit a5c5764 or before."""
+    import subprocess
+
+    out = into / f"previous-{dataset}"
+    out.mkdir()
+    for name in ("manifest.json", "state.json", "weights.safetensors"):
+        path = f"plugins/imaging/synthguard_imaging/pretrained/imaging--{dataset}/{name}"
+        blob = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=RESULTS.parents[1], capture_output=True,
+                              check=True).stdout
+        (out / name).write_bytes(blob)
+    return out
+
+
 def default_out(dataset: str) -> Path:
     return RESULTS / ("imaging_vs_dcgan.json" if dataset == "brain_mri_slices" else f"imaging_vs_dcgan_{dataset}.json")
 
@@ -57,7 +72,7 @@ class Bench:
     def score(self, syn) -> dict:
         import numpy as np
         import synthguard as sg
-        from synthguard_imaging.metrics import METRICS
+        from synthguard_imaging.metrics import METRICS, ImageFidelityMetric
         from synthguard_imaging.privacy import copy_rate
 
         metric_ctx = sg.MetricContext(holdout=self.hold, target=self.dataset.target, domain="imaging")
@@ -70,13 +85,19 @@ class Bench:
             by_filter[f.name] = round(float(r.mean()), 4)
             rejected |= r
         fid = scores["imaging.fidelity"]
+        delivered = {"images": int((~rejected).sum())}
+        if delivered["images"] >= 10:  # what the gate lets through: what a user of `generate` receives
+            kept = syn.take(np.flatnonzero(~rejected))
+            d = ImageFidelityMetric().compute(self.train, kept, metric_ctx)
+            delivered.update(frechet_ae_distance=d["frechet_ae_distance"], precision=d["precision"], recall=d["recall"],
+                             copy_rate_dar2024=copy_rate(self.train, kept, self.hold))
         return {"frechet_ae_distance": fid["frechet_ae_distance"], "precision": fid["precision"], "recall": fid["recall"],
                 "holdout_floor": fid.get("holdout_floor"),
                 "c2st_accuracy": scores["imaging.c2st"]["accuracy"],
                 "tstr_accuracy": scores["imaging.tstr"]["tstr"]["accuracy"],
                 "trtr_accuracy": scores["imaging.tstr"]["trtr"]["accuracy"],
                 "memorization_rate": round(float(rejected.mean()), 4), "memorization_by_filter": by_filter,
-                "copy_rate_dar2024": copy_rate(self.train, syn, self.hold)}
+                "copy_rate_dar2024": copy_rate(self.train, syn, self.hold), "delivered": delivered}
 
 
 def main() -> None:
@@ -97,7 +118,8 @@ def main() -> None:
                     help="measure only these; the others' entries in --out are kept")
     ap.add_argument("--previous", default=None, metavar="COMMIT",
                     help="also score the shipped `imaging` bundle as committed at COMMIT (the previous model), "
-                         "entry 'imaging@COMMIT'")
+                         "entry 'imaging@COMMIT'; a bundle this checkout's generator can load (for "
+                         "44f5a52's hand-written U-Net: run from a checkout of a5c5764)")
     args = ap.parse_args()
     args.out = args.out or str(default_out(args.dataset))
 
@@ -114,12 +136,10 @@ def main() -> None:
         results["generators"] = json.loads(Path(args.out).read_text())["generators"]
     names = list(args.generators) + ([f"imaging@{args.previous}"] if args.previous else [])
     for name in names:
-        bundle = dataset.pretrained.get(name)
+        bundle = dataset.bundles().get(name)
         model = None
-        if "@" in name:  # the previous model's bundle, read from git (state version 1 still loads)
+        if "@" in name:  # the previous model's bundle, read from git
             import tempfile
-
-            from imaging_speed import previous_bundle
 
             model = engine.load(previous_bundle(args.previous, args.dataset, Path(tempfile.mkdtemp())))
         elif bundle is not None and not args.retrain:

@@ -6,6 +6,9 @@
     ... --git 44f5a52 --steps 20 10           # the previous (hand-written) model's shipped bundle, read from git
     ... --time-steps                          # seconds per training step of each configuration and the previous U-Net
 
+``--git`` and ``--time-steps`` need the previous hand-written U-Net (``synthguard_imaging/legacy.py``), removed
+when the shipped bundles were retrained on MONAI: run them from a checkout of commit a5c5764, the last that has it.
+
 Trains ``imaging`` on ``generate``'s patient split of brain_mri_slices (fit seed 0) with one of the named
 configurations below (at equal budget: the same epochs, batch size and so optimizer steps), then samples
 ``--rows`` images (seed 1) with each sampler and number of DDIM steps and scores them with the benchmark's
@@ -33,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 CONFIGS = {
     # what the plugin shipped as its MONAI default on 2026-12-03 (a third of the previous U-Net's parameters)
-    "monai-16": {"widths": (16, 32, 64)},
+    "monai-16": {"widths": (16, 32, 64), "attention": True},
     # the previous hand-written U-Net's channel widths on MONAI's DiffusionModelUNet
-    "monai-32": {"widths": (32, 64, 128)},
+    "monai-32": {"widths": (32, 64, 128), "attention": True},
     "monai-32-noattn": {"widths": (32, 64, 128), "attention": False},
-    # four levels: down to 4x4 like the previous U-Net (three halvings)
+    # four levels: down to 4x4 like the previous U-Net (three halvings); the default since 2026-12-04
     "monai-32x4": {"widths": (32, 64, 128, 128), "attention": False},
 }
 
@@ -69,7 +72,7 @@ def time_steps() -> None:
     import statistics
 
     import torch
-    from synthguard_imaging.legacy import LegacyDiffusion
+    from synthguard_imaging.legacy import LegacyDiffusion  # only at commit a5c5764 or before (module docstring)
     from synthguard_imaging.model import Diffusion
 
     x, y = torch.rand(32, 1, 32, 32) * 2 - 1, torch.arange(32) % 3
@@ -112,7 +115,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import torch
-    from imaging_vs_dcgan import Bench
+    from imaging_vs_dcgan import Bench, previous_bundle
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     if args.time_steps:
@@ -130,8 +133,6 @@ def main() -> None:
         model = bench.engine.load(args.load)
     else:
         import tempfile
-
-        from imaging_speed import previous_bundle
 
         model = bench.engine.load(previous_bundle(args.git, args.dataset, Path(tempfile.mkdtemp())))
     info = model.fit_info_
@@ -151,7 +152,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             if sampler == "monai-default":
                 del net.sample
-            row = {"date": str(date.today()), "model": label, "config": model.config.model_dump(mode="json"),
+            row = {"date": str(date.today()), "dataset": args.dataset, "model": label, "config": model.config.model_dump(mode="json"),
                    "legacy": legacy, "sampler": "legacy DDIM" if legacy else sampler, "steps": steps,
                    "epochs": info.get("epochs_run"), "fit_seconds_per_epoch": info.get("seconds_per_epoch"),
                    "parameters": info.get("parameters"), "final_train_loss": info["history"]["train_loss"][-1],

@@ -325,7 +325,8 @@ class Generator:
         """Rebuild a fitted generator from :meth:`get_state`'s output (used by bundles)."""
         if state.get("state_version") != cls.state_version:
             raise ConfigError(
-                f"generator {cls.name!r} reads state version {cls.state_version}: bundle has {state.get('state_version')}"
+                f"generator {cls.name!r} reads state version {cls.state_version}: bundle has {state.get('state_version')} "
+                "(written by another version of the generator: fit it again)"
             )
         self = cls(dict(config))
         self.meta_ = META_TYPES[state["modality"]].model_validate(state["meta"])

@@ -40,10 +40,10 @@ class ImagingConfig(GeneratorConfig):
     lr: float = Field(1e-3, gt=0)
     resolution: int = Field(32, ge=0, description="working size (images are resized to it for training); 0 = the data's. "
                                                   "128 and above train latent diffusion (AutoencoderKL + U-Net)")
-    widths: tuple[int, ...] = Field((32, 64, 128), min_length=2, max_length=5,
-                                    description="U-Net channels per level (MONAI DiffusionModelUNet); 16/32/64 gave "
-                                                "noise-like slices at 800 steps (benchmarks/README.md, imaging)")
-    attention: bool = Field(True, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
+    widths: tuple[int, ...] = Field((32, 64, 128, 128), min_length=2, max_length=5,
+                                    description="U-Net channels per level (MONAI DiffusionModelUNet): four levels, down "
+                                                "to 4x4 at 32x32 (3 levels copied more, 16/32/64 gave noise: docs/imaging.md)")
+    attention: bool = Field(False, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
     res_blocks: int = Field(1, ge=1, le=4, description="residual blocks per U-Net level")
     sampling_steps: int = Field(10, ge=2, le=1000, description="DDIM denoising steps when sampling")
     guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
@@ -166,33 +166,15 @@ class ImagingGenerator(_ImageGenerator):
 
     name = "imaging"
     role = "default"
-    state_version = 2  # 2: MONAI networks (version 1 was a hand-written U-Net; its bundles were retrained)
+    state_version = 2  # 2: MONAI networks (version 1, a hand-written U-Net, is no longer read: refit such bundles)
     supports_resume = True  # fit --resume BUNDLE --data NEW: fine-tune on new images of the same size and labels
     smoke_config = {"epochs": 1, "resolution": 16, "widths": (8, 16), "sampling_steps": 2, "monitor_grids": 0}
     description = ("class-conditional DDPM on MONAI's DiffusionModelUNet (cosine schedule, EMA), DDIM sampling; "
                    "latent diffusion with MONAI's AutoencoderKL from 128x128")
     Config = ImagingConfig
 
-    @classmethod
-    def from_state(cls, config, tensors, state):
-        if state.get("state_version") == 1:  # a bundle of the hand-written U-Net: load it with that network
-            state = {**state, "state_version": cls.state_version, "model": {**state["model"], "legacy": True}}
-        return super().from_state(config, tensors, state)
-
-    def _get_state(self):
-        tensors, state = super()._get_state()
-        return tensors, {**state, "legacy": True} if getattr(self, "legacy_", False) else state
-
-    def _set_state(self, tensors, state) -> None:
-        self.legacy_ = bool(state.get("legacy", False))
-        super()._set_state(tensors, state)
-
     def _build(self) -> Diffusion:
         c = self.config
-        if getattr(self, "legacy_", False):
-            from .legacy import LegacyDiffusion
-
-            return LegacyDiffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_)
         return Diffusion(self.shape_[0], len(self.classes_), tuple(c.widths), self.work_, latent_from=c.latent_from,
                          ae_width=c.ae_width, attention=c.attention, res_blocks=c.res_blocks)
 

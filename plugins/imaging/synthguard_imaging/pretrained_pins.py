@@ -4,6 +4,6 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "imaging--brain_mri_slices": "de1cb36b745274ab6dc5c123c7a18ebc88604bc81f4d9d2a03cd64f59bef2b52",
-    "imaging--dicom_patches": "451e409f022b8d44c09cfd1286f6b0fc8c3ed90a7907768a818fdb10d7db0ec0",
+    "imaging--brain_mri_slices": "39824a2eada1ff8036765b8f7d93bac67358fc88bb0cdcd9a11273f6121f0175",
+    "imaging--dicom_patches": "058351d60904f86b22a0c2fd2060057066a45fe40bd0a45213978279e333ecd7",
 }

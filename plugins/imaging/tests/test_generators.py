@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+import safetensors.torch
 import synthguard as sg
 import torch
 from synthguard.testing import GENERATOR_CHECKS
@@ -49,6 +52,14 @@ def test_working_resolution_below_the_data_size_is_upsampled_back(small_brain):
     assert model.sample(3).images.shape == (3, 1, 16, 16)
     with pytest.raises(sg.DataError, match="power of two"):
         ImagingGenerator({**TINY_DDPM, "resolution": 12}).fit(small_brain, device="cpu")
+
+
+def test_a_bundle_of_the_hand_written_unet_is_refused_with_the_way_out(small_brain, tmp_path):
+    ImagingGenerator(TINY_DDPM).fit(small_brain, device="cpu").save(tmp_path / "b")
+    state = json.loads((tmp_path / "b" / "state.json").read_text())
+    tensors = safetensors.torch.load_file(tmp_path / "b" / "weights.safetensors")
+    with pytest.raises(sg.ConfigError, match="reads state version 2: bundle has 1 .*fit it again"):
+        ImagingGenerator.from_state(TINY_DDPM, tensors, {**state, "state_version": 1})
 
 
 def test_an_identifier_column_is_refused_as_a_class(small_brain):
