@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/dp_marginal.py                      # 3 x ε {1, 3} x 3 seeds, target + codebook
     .venv/bin/python benchmarks/dp_marginal.py --datasets german_credit --epsilons 1 --seeds 0 \
         --set target=none --set codebook=none                      # MST's plain tree
+    .venv/bin/python benchmarks/dp_marginal.py --audit [--no-privacy-filters]   # + the release decision
 
 Since the defaults changed (commit 0ee1b9f), ``generate`` on a reference dataset gives finance-mst the dataset's
 declared outcome column (tree-augmented naive Bayes) and its published codebook (synthguard_finance.codebooks) by
@@ -34,7 +35,8 @@ from harness import parse_settings, run_isolated  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict) -> dict:
+def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict, audit: bool = False,
+            filters: bool = True) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -52,9 +54,12 @@ def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict) 
     if config.get("target") == "auto":  # the dataset's declared outcome column (public: named by the user)
         config["target"] = ds.target
     t0 = time.perf_counter()
-    result = sg.Engine().generate("finance-mst", rows, dataset=dataset, seed=seed, config=config,
-                                  options={"audit": False})
+    options = {"audit": audit, "privacy_filters": filters}
+    if audit:  # the decision is recorded, not enforced: every case is scored
+        options["override_audit"] = "benchmark: the release decision is recorded, not enforced"
+    result = sg.Engine().generate("finance-mst", rows, dataset=dataset, seed=seed, config=config, options=options)
     rep = result.report
+    mi = rep["audit"]["membership_inference"] if audit else {}
     dp = rep["privacy_ledger"]["dp"]
     tstr = rep["metrics"]["core.tstr"]
     return {"dataset": dataset, "epsilon": epsilon, "seed": seed, "epsilon_spent": dp["epsilon_spent"],
@@ -64,7 +69,11 @@ def one_run(dataset: str, epsilon: float, seed: int, rows: int, settings: dict) 
             "rejected_by": {k: v["rejected"] for k, v in {**rep["validators"], **rep["privacy"]}.items()
                             if v["rejected"]},
             "structure": dp.get("structure"), "public_knowledge": dp.get("public_knowledge"),
-            "columns": dp["columns"], "tree": dp["tree"],
+            "columns": dp["columns"], "tree": dp["tree"], "privacy_filters": filters,
+            **({"release": rep["release"]["decision"], "release_reason": rep["release"]["reason"],
+                "worst_auc": mi["worst_auc"], "worst_auc_attack": mi["worst_auc_attack"], "worst_tpr": mi["worst_tpr"],
+                "worst_tpr_attack": mi["worst_tpr_attack"], "tpr_at_fpr": mi["fpr"], "audited_units": mi["members"]}
+               if audit else {}),
             "run_seconds": round(time.perf_counter() - t0, 1)}
 
 
@@ -75,6 +84,9 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--rows", type=int, default=0, help="synthetic rows (0: as many as the training split)")
     ap.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--audit", action="store_true", help="run the privacy audit and record its release decision")
+    ap.add_argument("--no-privacy-filters", action="store_true",
+                    help="release the DP model's samples unfiltered (generate --no-privacy-filters)")
     ap.add_argument("--out", default=str(RESULTS / "dp_marginal.json"))
     args = ap.parse_args()
     settings = parse_settings(args.settings)
@@ -84,20 +96,22 @@ def main() -> None:
         for eps in args.epsilons:
             for seed in args.seeds:
                 label = {"dataset": dataset, "epsilon": eps, "seed": seed}
-                rows.append(run_isolated(one_run, dataset, eps, seed, args.rows, settings, label=label))
+                rows.append(run_isolated(one_run, dataset, eps, seed, args.rows, settings, args.audit,
+                                         not args.no_privacy_filters, label=label))
                 print({k: v for k, v in rows[-1].items() if k not in ("columns", "tree")}, flush=True)
     out = {"generator": "finance-mst", "started": started, "rows": args.rows, "settings": settings,
+           "audit": args.audit, "privacy_filters": not args.no_privacy_filters,
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "results": rows}
     Path(args.out).parent.mkdir(exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
-    print("\n| dataset | ε | seed | ε spent | fit s | quality | TSTR AUC | TRTR AUC | TSTR/TRTR |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| dataset | ε | seed | ε spent | fit s | quality | TSTR AUC | TRTR AUC | TSTR/TRTR | release |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         if "error" in r:
             print(f"| {r['dataset']} | {r['epsilon']:g} | {r['seed']} | error: {r['error']} |")
             continue
         print(f"| {r['dataset']} | {r['epsilon']:g} | {r['seed']} | {r['epsilon_spent']} | {r['fit_seconds']} | "
-              f"{r['quality']} | {r['tstr']} | {r['trtr']} | {r['tstr_ratio']} |")
+              f"{r['quality']} | {r['tstr']} | {r['trtr']} | {r['tstr_ratio']} | {r.get('release', '')} |")
 
 
 if __name__ == "__main__":

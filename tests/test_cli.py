@@ -114,6 +114,8 @@ BAD_INPUTS = {
     "unknown quasi-identifier": (lambda t: ["--quasi-identifiers", "age_in_years,zip"], "unknown column 'zip'"),
     "non-positive epsilon": (lambda t: ["--epsilon", "0"], "option 'epsilon': Input should be greater than 0"),
     "delta above 1/n": (lambda t: ["--epsilon", "1", "--delta", "0.5"], "delta 0.5 is not below 1/n"),
+    "no privacy filters without DP": (lambda t: ["--no-privacy-filters"],
+                                      "--no-privacy-filters needs a differentially private model"),
 }
 
 

@@ -388,7 +388,7 @@ def load_bundle(path: str | Path, engine: "Engine", expect_sha256: str | None = 
         State.model_validate(state)
     except ValidationError as err:
         raise _schema_error(f"bundle {str(path)!r}: {STATE}", err) from None
-    _check_tensors(path, tensors)
+    _check_tensors(path, tensors, dp=bool((manifest["fit"].get("privacy") or {}).get("dp")))
     dp = _verify_dp(path, (manifest["fit"].get("privacy") or {}).get("dp"))
     try:
         generator = cls.from_state(manifest["config"], tensors, state)
@@ -406,14 +406,14 @@ def load_bundle(path: str | Path, engine: "Engine", expect_sha256: str | None = 
     return generator
 
 
-def _check_tensors(path: Path, tensors: dict) -> None:
+def _check_tensors(path: Path, tensors: dict, dp: bool = False) -> None:
     import torch
 
     hashes = tensors.get("__reference_hashes__")
     if hashes is None or hashes.dtype != torch.int64 or hashes.dim() != 1:
         raise BundleError(f"bundle {str(path)!r}: {WEIGHTS} tensor '__reference_hashes__' is missing or malformed: "
                           "expected a 1-D int64 tensor of training-record hashes")
-    if hashes.numel() == 0:
+    if hashes.numel() == 0 and not dp:  # a DP bundle keeps none (Generator.fit)
         raise BundleError(f"bundle {str(path)!r} holds no training-record hashes: expected one per training record "
                           "(the exact-copy filter needs them)")
     for key, tensor in tensors.items():

@@ -77,8 +77,11 @@ def _bounds(pairs: tuple[str, ...]) -> dict[str, tuple[float | None, float | Non
 
 
 def _options(rules, disable, max_rounds, quasi_identifiers=None, k_anonymity=None, no_audit=False,
-             bounds=(), secrets=(), override_audit=None, near_copy_quantile=None) -> dict[str, Any]:
+             bounds=(), secrets=(), override_audit=None, near_copy_quantile=None,
+             no_privacy_filters=False) -> dict[str, Any]:
     opts: dict[str, Any] = {"rules": list(rules), "disable": list(disable), "secrets": list(secrets)}
+    if no_privacy_filters:
+        opts["privacy_filters"] = False
     if override_audit is not None:
         opts["override_audit"] = override_audit
     if near_copy_quantile is not None:
@@ -163,6 +166,8 @@ run_options = [
                  help="a sensitive column whose WP29 inference risk must stay below target (repeatable)"),
     click.option("--near-copy-quantile", type=float, default=None,
                  help="holdout DCR quantile below which a record is rejected as a near copy (default 0.01; higher = stricter)"),
+    click.option("--no-privacy-filters", is_flag=True,
+                 help="with a DP model (--epsilon): release its samples unfiltered, so ε covers the records too"),
     click.option("--override-audit", metavar="REASON", default=None,
                  help="deliver even if the privacy audit fails its targets; REASON is recorded in the report"),
     click.option("--bound", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
@@ -321,7 +326,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
-                 secrets, near_copy_quantile, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+                 secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     data, out = as_source(data, table, query), as_target(out, out_table)
     result = _engine(ctx).generate(
@@ -329,7 +334,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
         config=_config(settings, epsilon, delta, workers),
         conditions=_parse_pairs(conditions, "condition"),
         options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds, secrets,
-                         override_audit, near_copy_quantile),
+                         override_audit, near_copy_quantile, no_privacy_filters),
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
         image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection,
@@ -469,8 +474,8 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @with_options(scale_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
-               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, override_audit,
-               bounds, expect_sha256) -> None:
+               fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, no_privacy_filters,
+               override_audit, bounds, expect_sha256) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     if expect_sha256 is not None:
         from .bundle import load_bundle
@@ -480,7 +485,8 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
     result = _engine(ctx).sample(model, rows, seed=seed, conditions=_parse_pairs(conditions, "condition"),
                                  reference=list(reference) or None, holdout=holdout_data, target=target,
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
-                                                  bounds, secrets, override_audit, near_copy_quantile),
+                                                  bounds, secrets, override_audit, near_copy_quantile,
+                                                  no_privacy_filters),
                                  out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx))
     _summary(result, out)
 

@@ -263,7 +263,9 @@ class Generator:
         if previous is not None:
             extra["resumed_from"] = [*previous.pop("earlier"), previous]
         self.meta_ = meta
-        self.reference_hashes_ = hashes
+        # a DP model keeps no hashes of its training records: a bundle holding them answers "was this record in
+        # the training data?" exactly, whatever ε says (no filter needs them under DP: WithheldUnderDP)
+        self.reference_hashes_ = hashes if self.config.epsilon is None else np.array([], dtype=np.uint64)
         self.fit_info_ = {
             "seed": seed,
             "device": str(dev),

@@ -28,7 +28,7 @@ from .data import ImageMeta, Records, SequenceMeta, SequenceSet, Table, TableMet
 from .errors import ConfigError, DataError, ReleaseRefused, SamplingError, SynthGuardError
 from .io.database import Database, as_target, check_output, write_result
 from .io.database import write_report as write_database_report
-from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS
+from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS, WithheldUnderDP
 from .result import REPORT_VERSION, Result, write_report
 from .scale.options import ScaleOptions, streaming_for
 
@@ -70,6 +70,13 @@ class RunOptions(BaseModel):
         "sensitive columns whose WP29 inference risk the release decision judges (others are reported)"))
     override_audit: str | None = Field(None, min_length=1, description=(
         "deliver even when the privacy audit fails its targets; the reason is recorded in the report"))
+    privacy_filters: bool = Field(True, description=(
+        "run the privacy filters; False only for a differentially private model: ε then covers the released "
+        "records too, not only the model (the audit still decides)"))
+
+
+NO_FILTERS_WITHOUT_DP = ("--no-privacy-filters needs a differentially private model (--epsilon, or a bundle trained "
+                         "with it): without DP the privacy filters are the gate")
 
 
 class RunSpec(BaseModel):
@@ -193,6 +200,8 @@ class Run:
         self.progress = self.progress or fit.progress
         self.step(f"checking the options against {len(records):,} {records.modality} records")
         self.preflight(generator, records.meta, generator.domain)  # every option against the data: before training
+        if not spec.options.privacy_filters and (fit.config or {}).get("epsilon") is None:
+            raise ConfigError(NO_FILTERS_WITHOUT_DP)
         check_values(self.held_rows(records.modality), records.meta)
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
         check_protectable(records, train, hold, spec.holdout)
@@ -263,6 +272,11 @@ class Run:
                 raise ConfigError(f"{err}{protected_note(model.fit_info_)}") from None
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
+        if not options.privacy_filters:  # ε covers the released records only if nothing after the mechanism reads
+            dp = (model.fit_info_.get("privacy") or {}).get("dp")  # the real ones again
+            if dp is None:
+                raise ConfigError(NO_FILTERS_WITHOUT_DP)
+            privacy_filters = [WithheldUnderDP(f, dp["epsilon_spent"]) for f in privacy_filters]
         known = model.reference_hashes_  # plus the real rows, where value protection made the model's differ
         if reference is not None and known is not None:
             known = np.union1d(known, reference.record_hashes())
@@ -311,7 +325,7 @@ class Run:
         self.step("privacy audit")
         audit = self.audit(reference, holdout, sampled.records, model.modality, model.domain, options, context.distance)
         audit_seconds = time.perf_counter() - t0
-        release = self.release(audit, options)
+        release = self.release(audit, options, dp=bool((model.fit_info_.get("privacy") or {}).get("dp")))
 
         report = {
             "report_version": REPORT_VERSION,
@@ -333,7 +347,8 @@ class Run:
             "metrics": metrics,
             "audit": audit,
             "release": release,
-            "privacy_ledger": privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None),
+            "privacy_ledger": privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
+                                             filtered=options.privacy_filters),
             "timings": {
                 "fit_seconds": self.lineage.get("fit_seconds"),
                 "sample_seconds": round(sampled.sample_seconds, 4),
@@ -449,17 +464,19 @@ class Run:
                      near_copy_quantile=options.near_copy_quantile)
 
     @staticmethod
-    def release(audit: dict[str, Any], options: RunOptions) -> dict[str, Any]:
-        """Deliver, or refuse with the reason: the audit's decision, and the user's recorded override if any."""
+    def release(audit: dict[str, Any], options: RunOptions, dp: bool = False) -> dict[str, Any]:
+        """Deliver, or refuse with the reason: the audit's decision, and the user's recorded override if any.
+        ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP)."""
         from .privacy.release import FAIL, judge
 
         decision = audit.get("release") or judge(audit)
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
+                fixes = ("a smaller --epsilon, more training data" if dp else
+                         "more training data, --epsilon (differential privacy), a stricter gate (--near-copy-quantile 0.05)")
                 raise ReleaseRefused(
-                    f"privacy audit failed, nothing written: {decision['reason']}; to fix: more training data, "
-                    "--epsilon (differential privacy), a stricter gate (--near-copy-quantile 0.05), "
+                    f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")
             out["delivered_despite_failure"] = True
         return out
@@ -667,14 +684,21 @@ def finite(value: Any) -> Any:
     return value
 
 
-def privacy_ledger(generator: Generator, unit: str | None = None) -> dict[str, Any]:
+def privacy_ledger(generator: Generator, unit: str | None = None, filtered: bool = True) -> dict[str, Any]:
     """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not.
 
-    ``unit`` is the unit of privacy the holdout split and the audit counted (``"patient"``, ``"record"``).
+    ``unit`` is the unit of privacy the holdout split and the audit counted (``"patient"``, ``"record"``);
+    ``filtered``: whether the privacy filters ran on the output (``--no-privacy-filters`` turns them off under DP).
     """
     fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
     dp = fit.get("dp")
     steps = list(fit.get("non_private") or ([NO_DP] if dp is None else []))
+    if dp is not None and filtered:
+        steps.append("privacy gate: the privacy filters compared the output with the training records, so the "
+                     "released records are not covered by ε, only the model is (--no-privacy-filters: they are)")
+    elif dp is not None:
+        steps.append("privacy gate: not run (--no-privacy-filters), so the released records are covered by ε like "
+                     "the model")
     steps.append("privacy audit: attack scores and DCR computed on training and holdout records "
                  "(a measurement shown in this report, not a release of records)")
     return {"dp": dp, "epsilon": dp["epsilon_spent"] if dp else None, "unit": unit, "non_private": steps}

@@ -188,3 +188,26 @@ class RareCombinationFilter(PrivacyFilter):
                 "rare_real_combinations": len(self.rare),
                 "real_records_in_rare_combinations": self.real_records_in_rare, "real_records": self.real_records,
                 "duplicate_rows_counted_once": self.duplicate_rows}
+
+
+class WithheldUnderDP(PrivacyFilter):
+    """Stands in for a privacy filter not run on a differentially private model's output (``--no-privacy-filters``).
+
+    Records sampled from an ε-DP model are ε-DP themselves (post-processing). A filter that compares them with the
+    training records (copies, distances, rare combinations) makes what is released depend on those records again,
+    outside the ledger: the output is then not covered by ε, only the model is. Without the filters the guarantee
+    covers the records; the report lists each filter with ``applied: false`` and this reason, and the audit still
+    measures what was released and decides.
+    """
+
+    def __init__(self, original: PrivacyFilter, epsilon: float):
+        self.name = original.name
+        self.description = original.description
+        self.reason = (f"not run (--no-privacy-filters): the model is differentially private (ε = {epsilon:g}) and "
+                       "comparing its output with the training records would release records outside ε")
+
+    def check(self, records: Any, context: CheckContext) -> Verdict:
+        return Verdict.keep_all(len(records))
+
+    def summary(self) -> dict[str, Any]:
+        return {"applied": False, "reason": self.reason}

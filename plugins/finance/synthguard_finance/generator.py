@@ -157,8 +157,6 @@ class FinanceGenerator(Generator):
         non_private = [
             "preprocessing: quantile bin edges, category lists and value ranges learned from the training data "
             "without noise (declare them to avoid this)",
-            "privacy gate: near-copy/NNDR/k-anonymity filtering compares the output with training records; "
-            "the released records are therefore not covered by ε, only the model is",
         ]
         return {"epochs_run": history.epochs_run, "best_epoch": history.epochs_run, "history": None,
                 "parameters": sum(p.numel() for p in self.model_.parameters()),

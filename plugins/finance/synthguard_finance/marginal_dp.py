@@ -645,10 +645,8 @@ class FinanceMarginalDP(Generator):
             "treated as public; the model's total is a noisy count, but the default δ = 1/(10·n) and the core's "
             "fit record (records, data fingerprint) state n",
             "bundle metadata: the model's column metadata is replaced after fit by the released domains (bin range, "
-            "released categories), so the finance bounds/categories checks test the output against those; the core "
-            "still stores hashes of the training records with every model (for the exact-copy filter)",
-            "privacy gate: exact-copy/near-copy/NNDR/k-anonymity filtering compares the output with the training "
-            "records; the released records are therefore not covered by ε, only the model is",
+            "released categories), so the finance bounds/categories checks test the output against those; no "
+            "hashes of the training records are kept (a bundle holding them would answer membership exactly)",
         ]
         return {"privacy": {"dp": ledger, "non_private": non_private}}
 

@@ -52,8 +52,31 @@ def test_the_report_carries_the_ledger(credit, tmp_path):
     assert ledger["dp"]["public_knowledge"] == {"target": None, "codebook": None, "public_domains_option": []}
     assert ledger["dp"]["structure"] == "tree of pairs"
     assert ledger["epsilon"] == result.report["generator"]["fit"]["privacy"]["dp"]["epsilon_spent"] <= 2.0
-    assert any("gate" in s for s in ledger["non_private"])
+    assert any("not covered by ε, only the model" in s for s in ledger["non_private"])  # the filters ran
     assert "Privacy ledger" in (tmp_path / "o" / "report.html").read_text()
+
+
+def test_without_privacy_filters_the_released_records_are_covered_by_epsilon_too(credit, tmp_path):
+    """`--no-privacy-filters` with `--epsilon`: no filter compares the DP model's output with the training records
+    (that would release records outside ε). Neither a DP model nor its bundle keeps hashes of those records."""
+    options = {"override_audit": "ledger test: the audit is not under test", "privacy_filters": False}
+    result = sg.Engine().generate("finance", 100, data=credit.frame, config={"epsilon": 2.0, "final_iters": 200},
+                                  out=tmp_path / "o", options=options)
+    filters = result.report["privacy"]
+    assert {"core.exact-copy", "core.near-copy", "core.nndr", "core.k-anonymity"} <= set(filters)
+    for summary in filters.values():
+        assert summary["applied"] is False and summary["rejected"] == 0
+        assert "differentially private (ε = " in summary["reason"]
+    assert any("covered by ε like the model" in s for s in result.report["privacy_ledger"]["non_private"])
+    with pytest.raises(sg.ConfigError, match="--no-privacy-filters needs a differentially private model"):
+        sg.Engine().generate("finance", 100, data=credit.frame, config=TINY, options={"privacy_filters": False})
+
+    engine = sg.Engine()
+    model = engine.fit(FinanceGenerator({**TINY, "epsilon": 1.0}), credit)
+    assert len(model.reference_hashes_) == 0  # a membership oracle for anyone holding the bundle otherwise
+    model.save(tmp_path / "bundle")
+    assert len(engine.load(tmp_path / "bundle").reference_hashes_) == 0
+    assert len(engine.fit(FinanceGenerator(TINY), credit).reference_hashes_) == 400  # without DP they stay
 
 
 def test_generators_without_dp_refuse_epsilon(credit):
