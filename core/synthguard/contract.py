@@ -264,7 +264,7 @@ class Generator:
             extra["resumed_from"] = [*previous.pop("earlier"), previous]
         self.meta_ = meta
         # a DP model keeps no hashes of its training records: a bundle holding them answers "was this record in
-        # the training data?" exactly, whatever ε says (no filter needs them under DP: WithheldUnderDP)
+        # the training data?" exactly, whatever ε says (the exact-copy filter takes them from the real data at hand)
         self.reference_hashes_ = hashes if self.config.epsilon is None else np.array([], dtype=np.uint64)
         self.fit_info_ = {
             "seed": seed,
