@@ -51,7 +51,7 @@ class SensorConvAR(LatentSequenceGenerator):
     name = "sensor-conv-ar"
     domain = "sensor"
     role = "alternative"
-    description = ("convolutional autoregressive mixture: fits 12-15x faster than SDV PAR and 2.7-4.5x faster than "
+    description = ("convolutional autoregressive mixture: fits 8-13x faster than SDV PAR and 2.5-4x faster than "
                    "the LSTM, for a worse discriminative score (PyTorch)")
     Config = SensorConvARConfig
     default_dataset = "basic_motions"
