@@ -388,8 +388,9 @@ def load_bundle(path: str | Path, engine: "Engine", expect_sha256: str | None = 
         State.model_validate(state)
     except ValidationError as err:
         raise _schema_error(f"bundle {str(path)!r}: {STATE}", err) from None
-    _check_tensors(path, tensors, dp=bool((manifest["fit"].get("privacy") or {}).get("dp")))
-    dp = _verify_dp(path, (manifest["fit"].get("privacy") or {}).get("dp"))
+    claimed = (manifest["fit"].get("privacy") or {}).get("dp")
+    _check_tensors(path, tensors, dp=bool(claimed))
+    dp = _verify_dp(path, claimed)
     try:
         generator = cls.from_state(manifest["config"], tensors, state)
     except SynthGuardError as err:

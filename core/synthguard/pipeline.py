@@ -273,7 +273,7 @@ class Run:
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
         if not options.privacy_filters:  # ε covers the released records only if nothing after the mechanism reads
-            dp = (model.fit_info_.get("privacy") or {}).get("dp")  # the real ones again
+            dp = dp_claim(model)  # the real ones again
             if dp is None:
                 raise ConfigError(NO_FILTERS_WITHOUT_DP)
             privacy_filters = [WithheldUnderDP(f, dp["epsilon_spent"]) for f in privacy_filters]
@@ -325,7 +325,9 @@ class Run:
         self.step("privacy audit")
         audit = self.audit(reference, holdout, sampled.records, model.modality, model.domain, options, context.distance)
         audit_seconds = time.perf_counter() - t0
-        release = self.release(audit, options, dp=bool((model.fit_info_.get("privacy") or {}).get("dp")))
+        ledger = privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
+                                filtered=options.privacy_filters)
+        release = self.release(audit, options, dp=ledger["dp"] is not None)
 
         report = {
             "report_version": REPORT_VERSION,
@@ -347,8 +349,7 @@ class Run:
             "metrics": metrics,
             "audit": audit,
             "release": release,
-            "privacy_ledger": privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
-                                             filtered=options.privacy_filters),
+            "privacy_ledger": ledger,
             "timings": {
                 "fit_seconds": self.lineage.get("fit_seconds"),
                 "sample_seconds": round(sampled.sample_seconds, 4),
@@ -684,6 +685,11 @@ def finite(value: Any) -> Any:
     return value
 
 
+def dp_claim(generator: Generator) -> dict[str, Any] | None:
+    """The DP ledger a generator's fit recorded (ε spent, δ, ...), or None when it was not trained with DP."""
+    return ((getattr(generator, "fit_info_", None) or {}).get("privacy") or {}).get("dp")
+
+
 def privacy_ledger(generator: Generator, unit: str | None = None, filtered: bool = True) -> dict[str, Any]:
     """What of this run is covered by differential privacy (ε, δ, accountant...) and what is not.
 
@@ -691,7 +697,7 @@ def privacy_ledger(generator: Generator, unit: str | None = None, filtered: bool
     ``filtered``: whether the privacy filters ran on the output (``--no-privacy-filters`` turns them off under DP).
     """
     fit = (getattr(generator, "fit_info_", None) or {}).get("privacy") or {}
-    dp = fit.get("dp")
+    dp = dp_claim(generator)
     steps = list(fit.get("non_private") or ([NO_DP] if dp is None else []))
     if dp is not None and filtered:
         steps.append("privacy gate: the privacy filters compared the output with the training records, so the "
