@@ -16,6 +16,14 @@ fails when a plugin under ``plugins/`` imports anything else.
 
 from __future__ import annotations
 
+import os
+
+# OpenMP threads that wait by sleeping, not spinning (unless the user chose): set before torch loads its OpenMP
+# runtime. On a machine whose cores are busy with other work, spinning threads fight that work for the cores;
+# measured 2026-12-04 on 2 cores with one other busy process: `generate imaging --rows 50` 136 s spinning, 32 s
+# sleeping (benchmarks/README.md, "Imaging: sampler steps and busy cores").
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from pathlib import Path
 from typing import Any, Mapping
 

@@ -4,6 +4,6 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "imaging--brain_mri_slices": "39824a2eada1ff8036765b8f7d93bac67358fc88bb0cdcd9a11273f6121f0175",
-    "imaging--dicom_patches": "058351d60904f86b22a0c2fd2060057066a45fe40bd0a45213978279e333ecd7",
+    "imaging--brain_mri_slices": "3d38cec83d916e266eefab1d2fbf09c84d2dd47caaed49bc79499879e517266c",
+    "imaging--dicom_patches": "96a6be787c9cee38c81fd5f5445ba9c631224f2a6121e1d584660f9f3cfb51dc",
 }
