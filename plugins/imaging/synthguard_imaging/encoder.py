@@ -10,7 +10,9 @@ precision/recall are computed in. It is NOT Inception and the numbers are NOT FI
 are comparable only between runs on the same training images (same encoder, same seed).
 
 Trained encoders are cached per training set (by its fingerprint) within a process, so
-the gate, the audit and the metrics of one run share one encoder.
+the gate, the audit and the metrics of one run share one encoder. A bundle carries the encoder
+its generator's training set gives (:meth:`ImageEncoder.to_state`, not for DP bundles: the encoder
+is not private); loading it fills the cache, so ``generate`` from a bundle trains none.
 """
 
 from __future__ import annotations
@@ -76,9 +78,41 @@ class ImageEncoder:
         return np.hstack([f, (stats - self.stats_mean) / self.stats_std]).astype(np.float32)
 
 
+    #: what a bundle keeps: the encoder half's weights (the decoder only trains it) and these numbers
+    _ARRAYS = ("mean", "std", "stats_mean", "stats_std")
+
+    def to_state(self, key: tuple) -> tuple[dict[str, torch.Tensor], dict]:
+        """Tensors (the encoder half's weights) and JSON state for a bundle, with the cache ``key`` it was fit for."""
+        tensors = {f"enc.{k}": v.detach().clone() for k, v in self.net.enc.state_dict().items()}
+        fingerprint, shape, seed, steps = key
+        return tensors, {"fingerprint": fingerprint, "shape": list(shape), "seed": seed, "steps": steps,
+                         "low": self.low, "high": self.high, **{k: getattr(self, k).tolist() for k in self._ARRAYS}}
+
+    @classmethod
+    def from_state(cls, tensors: dict[str, torch.Tensor], state: dict) -> "ImageEncoder":
+        net = _AE(int(state["shape"][0]))
+        net.enc.load_state_dict({k.removeprefix("enc."): v for k, v in tensors.items()})
+        net.eval()
+        enc = cls(net, float(state["low"]), float(state["high"]), np.asarray(state["mean"], np.float32),
+                  np.asarray(state["std"], np.float32), [])
+        enc.stats_mean, enc.stats_std = (np.asarray(state[k], np.float32) for k in ("stats_mean", "stats_std"))
+        return enc
+
+
+def encoder_key(train: ImageSet, seed: int = SEED, steps: int = STEPS) -> tuple:
+    """What identifies a fitted encoder: the training set's fingerprint, its image shape, the seed and the steps."""
+    return (train.fingerprint(), tuple(train.images.shape[1:]), seed, steps)
+
+
+def remember(key: tuple, encoder: ImageEncoder) -> None:
+    """Use ``encoder`` for the training set ``key`` names (from a bundle) instead of training one."""
+    fingerprint, shape, seed, steps = key
+    _CACHE[(fingerprint, tuple(shape), int(seed), int(steps))] = encoder
+
+
 def fit_encoder(train: ImageSet, seed: int = SEED, steps: int = STEPS) -> ImageEncoder:
     """A denoising autoencoder on ``train`` (cached per training set and seed)."""
-    key = (train.fingerprint(), train.images.shape[1:], seed, steps)
+    key = encoder_key(train, seed, steps)
     if key in _CACHE:
         return _CACHE[key]
     low, high = float(np.nanmin(train.images)), float(np.nanmax(train.images))

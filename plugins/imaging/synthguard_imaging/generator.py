@@ -25,7 +25,11 @@ from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageS
 from synthguard.models import native_bfloat16, torch_generator
 from torch.nn import functional as F
 
+from .encoder import ImageEncoder, encoder_key, fit_encoder, remember
 from .model import DCDiscriminator, DCGenerator, Diffusion
+
+#: weights of the memorization encoder in a bundle's safetensors (beside the generator's own)
+ENCODER_PREFIX = "memorization_encoder."
 
 #: Classes beyond this many are refused: a label with more values is an identifier, not a class.
 MAX_CLASSES = 50
@@ -149,14 +153,42 @@ class _ImageGenerator(Generator):
         codes = self._classes_for(n, conditions, np.random.default_rng(seed))
         return ImageSet(self._draw(codes, seed), self._metadata(codes))
 
+    # ------------------------------------------------------------------ the memorization encoder, kept with the model
+
+    def fit(self, data, **kwargs):
+        """Fit, then the memorization check's encoder on the same images (``encoder.py``), kept in the bundle so a
+        ``generate`` from it trains none (about 5 s; not for DP models: the encoder is not private; dropped on resume:
+        the training set changed)."""
+        super().fit(data, **kwargs)
+        self.encoder_ = None
+        if self.config.epsilon is None and not kwargs.get("resume"):
+            start = time.perf_counter()
+            key = encoder_key(data)
+            self.encoder_ = (key, fit_encoder(data))
+            self.fit_info_["memorization_encoder"] = {"seconds": round(time.perf_counter() - start, 3),
+                                                      "steps": key[3], "kept_in_bundle": True}
+        return self
+
     def _get_state(self):
-        return dict(self.model_.state_dict()), {
+        tensors, state = dict(self.model_.state_dict()), {
             "low": self.low_, "high": self.high_, "shape": self.shape_, "work": self.work_, "columns": self.columns_,
             "classes": self.classes_, "class_counts": self.class_counts_}
+        if getattr(self, "encoder_", None) is not None:
+            key, encoder = self.encoder_
+            enc_tensors, state["memorization_encoder"] = encoder.to_state(key)
+            tensors.update({ENCODER_PREFIX + k: v for k, v in enc_tensors.items()})
+        return tensors, state
 
     def _set_state(self, tensors, state) -> None:
         self.low_, self.high_, self.shape_, self.work_ = state["low"], state["high"], state["shape"], state["work"]
         self.columns_, self.classes_, self.class_counts_ = state["columns"], state["classes"], state["class_counts"]
+        encoder = {k.removeprefix(ENCODER_PREFIX): tensors.pop(k) for k in list(tensors) if k.startswith(ENCODER_PREFIX)}
+        self.encoder_ = None
+        if "memorization_encoder" in state:
+            enc_state = state["memorization_encoder"]
+            key = (enc_state["fingerprint"], tuple(enc_state["shape"]), enc_state["seed"], enc_state["steps"])
+            self.encoder_ = (key, ImageEncoder.from_state(encoder, enc_state))
+            remember(key, self.encoder_[1])
         self.model_ = self._build()
         self.model_.load_state_dict(tensors)
         self.model_.eval()

@@ -4,6 +4,6 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "imaging--brain_mri_slices": "3d38cec83d916e266eefab1d2fbf09c84d2dd47caaed49bc79499879e517266c",
-    "imaging--dicom_patches": "96a6be787c9cee38c81fd5f5445ba9c631224f2a6121e1d584660f9f3cfb51dc",
+    "imaging--brain_mri_slices": "f9f757565fa96ad7469d939aad2b9178638d90a8106cc4a591cbf45cbbf850cf",
+    "imaging--dicom_patches": "6d189133bf7ce7c8589dc6ca7ef798f4086323b321eb08521f8aebc849b7aca5",
 }

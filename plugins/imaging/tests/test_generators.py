@@ -125,3 +125,21 @@ def test_each_ddim_step_lands_on_the_noise_level_the_next_network_pass_is_told(s
         landed, _ = scheduler.step(image, t, x)  # told the clean image: x moves along its noise direction
         expected = image if after is None else ab[after].sqrt() * image + (1 - ab[after]).sqrt() * noise
         assert torch.allclose(landed, expected, atol=1e-5), (t, after)
+
+
+def test_a_bundle_carries_its_memorization_encoder_so_generate_trains_none(small_brain, tmp_path, monkeypatch):
+    from synthguard_imaging import encoder
+
+    model = ImagingGenerator(TINY_DDPM).fit(small_brain, device="cpu")
+    assert model.fit_info_["memorization_encoder"]["kept_in_bundle"]
+    model.save(tmp_path / "b")
+    trained = encoder.fit_encoder(small_brain)
+    encoder._CACHE.clear()
+    loaded = sg.Engine().load(tmp_path / "b")
+    monkeypatch.setattr(encoder, "_AE", None)  # training one now would fail: the bundle's must be used
+    again = encoder.fit_encoder(small_brain)
+    assert again is loaded.encoder_[1]
+    np.testing.assert_array_equal(again.features(small_brain.images), trained.features(small_brain.images))
+    # another training set is not this encoder's: it would be trained, not taken from the bundle
+    assert encoder.encoder_key(small_brain.take(np.arange(10))) not in encoder._CACHE
+
