@@ -55,8 +55,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "imaging_speed.json")
     args = ap.parse_args()
+    import synthguard as sg  # first: it sets OMP_WAIT_POLICY before torch loads OpenMP (synthguard/__init__.py)
     import torch
-    import synthguard as sg
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     exe = Path(sys.executable).with_name("synthguard")
