@@ -10,7 +10,7 @@ benchmarks/sensor_vs_par.py's ``run_one`` (same split, same scores), so the rati
 Variants: the shipped defaults; a larger learning rate; a shorter patience; and truncated backpropagation
 through time (``bptt`` steps a chunk: each recording's batch is cut into chunks trained one after the other,
 an optimizer step per chunk, the LSTM state carried over detached; the validation loss is still the
-whole-recording likelihood), alone and with an epoch cap. The truncated loop lives only here (a patch of
+whole-recording likelihood), alone and with a 45- or a 30-epoch cap (results: benchmarks/README.md, "Sensor"). The truncated loop lives only here (a patch of
 ``MixtureSequenceGenerator._train`` in the child process); it is not part of the product.
 """
 
