@@ -229,6 +229,28 @@ def test_k_anonymity_counts_a_repeated_record_once():
     assert kanon.summary()["duplicate_rows_counted_once"] == 9
 
 
+def test_a_large_holdout_calibrates_the_gate_on_a_stated_uniform_sample(monkeypatch):
+    """A holdout of hundreds of thousands of records is not searched whole: the 1% quantile comes from a sample."""
+    from synthguard.privacy import filters
+
+    real = sg.Engine().dataset("german_credit").load()
+    train, holdout = holdout_split(real, 0.2)
+    _, (near, _, _) = _gate(train, holdout)
+    assert near.summary()["calibrated_on"] == {"records": 200, "of": 200, "how": "every unseen holdout record"}
+
+    monkeypatch.setattr(filters, "CALIBRATION_RECORDS", 50)
+    context, (near, nndr, _) = _gate(train, holdout)
+    for f in (near, nndr):
+        assert f.summary()["calibrated_on"] == {"records": 50, "of": 200,
+                                                "how": "uniform sample of the unseen holdout records, seed 0"}
+    sample = context._shared["calibration"][0]
+    assert len(sample) == 50 and context._shared["last_search"][0] is sample  # one sample, one search for both
+    distances = context.nearest_reference().kneighbors(sample, 2)[0][:, 0]
+    assert near.threshold == pytest.approx(np.quantile(distances, 0.01))
+    again, _ = _gate(train, holdout)
+    assert again._shared["calibration"][0].record_hashes().tolist() == sample.record_hashes().tolist()  # seeded
+
+
 def test_a_holdout_made_only_of_training_rows_is_refused_with_the_reason():
     real = sg.Engine().dataset("german_credit").load().take(np.arange(200))
     with pytest.raises(sg.DataError, match="every holdout record equals a training record"):
