@@ -468,6 +468,18 @@ class CheckContext:
             self._shared["unseen"] = (unseen, int(same.sum()))
         return self._shared["unseen"]
 
+    def calibration_holdout(self, limit: int) -> tuple[Records | None, int, int]:
+        """:meth:`unseen_holdout`, cut to a uniform sample of ``limit`` records (seed 0) when it holds more, with the
+        count left out as equal to training records and the number of unseen records (computed once: the filters
+        that calibrate on the holdout share one sample, and so one search)."""
+        if "calibration" not in self._shared:
+            holdout, copies = self.unseen_holdout()
+            unseen = 0 if holdout is None else len(holdout)
+            if unseen > limit:
+                holdout = holdout.take(np.sort(np.random.default_rng(0).choice(unseen, limit, replace=False)))
+            self._shared["calibration"] = (holdout, copies, unseen)
+        return self._shared["calibration"]
+
     def reference_neighbours(self, records: Records, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices (n, k) of each record's nearest training records; the last batch's search is reused."""
         cached = self._shared.get("last_search")

@@ -48,10 +48,11 @@ class _HoldoutCalibrated(PrivacyFilter):
         self.distance_name = context.nearest_reference().distance.name
         # calibrating on holdout records that equal training records would put the threshold at distance 0
         # and switch the filter off: only unseen records count
-        holdout, self.holdout_copies, self.unseen_records = _calibration_records(context)
+        holdout, self.holdout_copies, self.unseen_records = context.calibration_holdout(CALIBRATION_RECORDS)
         if holdout is None:
             raise DataError(f"{self.name}: every holdout record equals a training record: expected real records the "
                             "generator never saw (deduplicate the data, or split by entity)")
+        self.calibration_records = len(holdout)
         scores = self.score(context.reference_neighbours(holdout, 2)[0])  # one search for near-copy and NNDR
         self.threshold = float(np.quantile(scores, self.quantile))
         if self.threshold <= 0:
@@ -68,25 +69,12 @@ class _HoldoutCalibrated(PrivacyFilter):
     def summary(self) -> dict[str, Any]:
         if not self.active:
             return {"applied": False, "reason": _NEEDS}
-        sampled = self.unseen_records > CALIBRATION_RECORDS
         return {"applied": True, "threshold": round(self.threshold, 6), "quantile": self.quantile,
                 "distance": self.distance_name, "holdout_records_equal_to_training": self.holdout_copies,
-                "calibrated_on": {"records": min(self.unseen_records, CALIBRATION_RECORDS), "of": self.unseen_records,
-                                  "how": "uniform sample of the unseen holdout records, seed 0" if sampled
+                "calibrated_on": {"records": self.calibration_records, "of": self.unseen_records,
+                                  "how": "uniform sample of the unseen holdout records, seed 0"
+                                         if self.calibration_records < self.unseen_records
                                          else "every unseen holdout record"}}
-
-
-def _calibration_records(context: CheckContext):
-    """The unseen holdout records the thresholds are estimated from (at most :data:`CALIBRATION_RECORDS`, a uniform
-    sample beyond), the holdout records equal to training records left out, and how many unseen there are; computed
-    once per context, so near-copy and NNDR share one sample and one search."""
-    if "calibration" not in context._shared:
-        holdout, copies = context.unseen_holdout()
-        unseen = 0 if holdout is None else len(holdout)
-        if unseen > CALIBRATION_RECORDS:
-            holdout = holdout.take(np.sort(np.random.default_rng(0).choice(unseen, CALIBRATION_RECORDS, replace=False)))
-        context._shared["calibration"] = (holdout, copies, unseen)
-    return context._shared["calibration"]
 
 
 class NearCopyFilter(_HoldoutCalibrated):

@@ -12,7 +12,7 @@ are comparable only between runs on the same training images (same encoder, same
 Trained encoders are cached per training set (by its fingerprint) within a process, so
 the gate, the audit and the metrics of one run share one encoder. A bundle carries the encoder
 its generator's training set gives (:meth:`ImageEncoder.to_state`, not for DP bundles: the encoder
-is not private); loading it fills the cache, so ``generate`` from a bundle trains none.
+is not private); loading it fills the cache (:func:`restore`), so ``generate`` from a bundle trains none.
 """
 
 from __future__ import annotations
@@ -78,36 +78,34 @@ class ImageEncoder:
         return np.hstack([f, (stats - self.stats_mean) / self.stats_std]).astype(np.float32)
 
 
-    #: what a bundle keeps: the encoder half's weights (the decoder only trains it) and these numbers
+    #: what a bundle keeps besides the encoder half's weights (the decoder only trains it)
     _ARRAYS = ("mean", "std", "stats_mean", "stats_std")
 
-    def to_state(self, key: tuple) -> tuple[dict[str, torch.Tensor], dict]:
-        """Tensors (the encoder half's weights) and JSON state for a bundle, with the cache ``key`` it was fit for."""
+    def to_state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Tensors (the encoder half's weights) and JSON state for a bundle, with the training set it was fit for."""
         tensors = {f"enc.{k}": v.detach().clone() for k, v in self.net.enc.state_dict().items()}
-        fingerprint, shape, seed, steps = key
+        fingerprint, shape, seed, steps = self.key
         return tensors, {"fingerprint": fingerprint, "shape": list(shape), "seed": seed, "steps": steps,
                          "low": self.low, "high": self.high, **{k: getattr(self, k).tolist() for k in self._ARRAYS}}
 
-    @classmethod
-    def from_state(cls, tensors: dict[str, torch.Tensor], state: dict) -> "ImageEncoder":
-        net = _AE(int(state["shape"][0]))
-        net.enc.load_state_dict({k.removeprefix("enc."): v for k, v in tensors.items()})
-        net.eval()
-        enc = cls(net, float(state["low"]), float(state["high"]), np.asarray(state["mean"], np.float32),
-                  np.asarray(state["std"], np.float32), [])
-        enc.stats_mean, enc.stats_std = (np.asarray(state[k], np.float32) for k in ("stats_mean", "stats_std"))
-        return enc
+
+def restore(tensors: dict[str, torch.Tensor], state: dict) -> ImageEncoder:
+    """The encoder :meth:`ImageEncoder.to_state` wrote, used from now on for the training set it was fit for instead
+    of training one."""
+    net = _AE(int(state["shape"][0]))
+    net.enc.load_state_dict({k.removeprefix("enc."): v for k, v in tensors.items()})
+    net.eval()
+    enc = ImageEncoder(net, float(state["low"]), float(state["high"]), *(np.asarray(state[k], np.float32)
+                                                                          for k in ("mean", "std")), [])
+    enc.stats_mean, enc.stats_std = (np.asarray(state[k], np.float32) for k in ("stats_mean", "stats_std"))
+    enc.key = (state["fingerprint"], tuple(state["shape"]), int(state["seed"]), int(state["steps"]))
+    _CACHE[enc.key] = enc
+    return enc
 
 
 def encoder_key(train: ImageSet, seed: int = SEED, steps: int = STEPS) -> tuple:
     """What identifies a fitted encoder: the training set's fingerprint, its image shape, the seed and the steps."""
     return (train.fingerprint(), tuple(train.images.shape[1:]), seed, steps)
-
-
-def remember(key: tuple, encoder: ImageEncoder) -> None:
-    """Use ``encoder`` for the training set ``key`` names (from a bundle) instead of training one."""
-    fingerprint, shape, seed, steps = key
-    _CACHE[(fingerprint, tuple(shape), int(seed), int(steps))] = encoder
 
 
 def fit_encoder(train: ImageSet, seed: int = SEED, steps: int = STEPS) -> ImageEncoder:
@@ -139,7 +137,7 @@ def fit_encoder(train: ImageSet, seed: int = SEED, steps: int = STEPS) -> ImageE
     flat = enc.prepare(train.images).flatten(1)
     stats = torch.stack([flat.mean(1), flat.std(1)], dim=1).numpy()
     enc.stats_mean, enc.stats_std = stats.mean(0), np.where(stats.std(0) > 1e-8, stats.std(0), 1.0)
-    enc.loss = losses
+    enc.loss, enc.key = losses, key
     _CACHE[key] = enc
     return enc
 

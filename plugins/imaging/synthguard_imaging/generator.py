@@ -25,7 +25,7 @@ from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageS
 from synthguard.models import native_bfloat16, torch_generator
 from torch.nn import functional as F
 
-from .encoder import ImageEncoder, encoder_key, fit_encoder, remember
+from .encoder import STEPS, fit_encoder, restore
 from .model import DCDiscriminator, DCGenerator, Diffusion
 
 #: weights of the memorization encoder in a bundle's safetensors (beside the generator's own)
@@ -163,10 +163,9 @@ class _ImageGenerator(Generator):
         self.encoder_ = None
         if self.config.epsilon is None and not kwargs.get("resume"):
             start = time.perf_counter()
-            key = encoder_key(data)
-            self.encoder_ = (key, fit_encoder(data))
+            self.encoder_ = fit_encoder(data)
             self.fit_info_["memorization_encoder"] = {"seconds": round(time.perf_counter() - start, 3),
-                                                      "steps": key[3], "kept_in_bundle": True}
+                                                      "steps": STEPS, "kept_in_bundle": True}
         return self
 
     def _get_state(self):
@@ -174,8 +173,7 @@ class _ImageGenerator(Generator):
             "low": self.low_, "high": self.high_, "shape": self.shape_, "work": self.work_, "columns": self.columns_,
             "classes": self.classes_, "class_counts": self.class_counts_}
         if getattr(self, "encoder_", None) is not None:
-            key, encoder = self.encoder_
-            enc_tensors, state["memorization_encoder"] = encoder.to_state(key)
+            enc_tensors, state["memorization_encoder"] = self.encoder_.to_state()
             tensors.update({ENCODER_PREFIX + k: v for k, v in enc_tensors.items()})
         return tensors, state
 
@@ -183,12 +181,7 @@ class _ImageGenerator(Generator):
         self.low_, self.high_, self.shape_, self.work_ = state["low"], state["high"], state["shape"], state["work"]
         self.columns_, self.classes_, self.class_counts_ = state["columns"], state["classes"], state["class_counts"]
         encoder = {k.removeprefix(ENCODER_PREFIX): tensors.pop(k) for k in list(tensors) if k.startswith(ENCODER_PREFIX)}
-        self.encoder_ = None
-        if "memorization_encoder" in state:
-            enc_state = state["memorization_encoder"]
-            key = (enc_state["fingerprint"], tuple(enc_state["shape"]), enc_state["seed"], enc_state["steps"])
-            self.encoder_ = (key, ImageEncoder.from_state(encoder, enc_state))
-            remember(key, self.encoder_[1])
+        self.encoder_ = restore(encoder, state["memorization_encoder"]) if "memorization_encoder" in state else None
         self.model_ = self._build()
         self.model_.load_state_dict(tensors)
         self.model_.eval()
