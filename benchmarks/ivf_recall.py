@@ -160,7 +160,7 @@ def main() -> None:
                 "nearest_found": round(float(np.isclose(d[:, 0], d_ex[:, 0], rtol=1e-5, atol=1e-7).mean()), 4),
                 "recall_at_2": round(float(np.mean([len(set(a) & set(b)) / 2 for a, b in zip(i, i_ex)])), 4),
                 "rejected_exact": int(v_ex.sum()),
-                "caught": round(float((v_ap & v_ex).sum() / max(v_ex.sum(), 1)), 4),
+                "caught": round(float((v_ap & v_ex).sum() / v_ex.sum()), 4) if v_ex.any() else None,
                 "extra": int((v_ap & ~v_ex).sum()),
                 "seconds_per_1000": round(1000 * secs / len(x), 3),
                 "exact_seconds_per_1000": round(1000 * ex_secs / len(x), 3),
