@@ -145,6 +145,31 @@ def test_the_ivf_index_travels_by_faiss_serialisation_and_finds_the_exact_neighb
                                "nprobe": 8}
 
 
+def test_a_large_training_set_probes_64_ivf_cells_and_still_rejects_every_near_copy():
+    from synthguard.data import Table
+    from synthguard.privacy.distance import NearestRecords, TableDistance
+
+    rng = np.random.default_rng(0)  # made-up records: 60,000 training, 1,000 unseen
+    def records(n):
+        return pd.DataFrame({"age": rng.integers(18, 90, n), "income": rng.lognormal(10, 0.6, n).round(2),
+                             "debt": rng.gamma(2.0, 3000.0, n).round(2), "grade": rng.choice(list("ABCDE"), n)})
+    train, unseen = Table.from_frame(records(60_000)), records(1_000)
+    near = train.frame.sample(500, random_state=0).reset_index(drop=True)
+    for col in ("income", "debt"):  # move one number of each planted copy to the column's next training value
+        values = np.sort(train.frame[col].unique())
+        nxt = values[np.minimum(np.searchsorted(values, near[col], side="right"), len(values) - 1)]
+        near[col] = np.where(np.arange(500) % 2 == (col == "debt"), nxt, near[col])
+    flat = NearestRecords(TableDistance().fit(train), train)
+    ivf = SharedIndex(flat, kind="ivf")  # what --index auto builds from 100,000 records
+    assert ivf.describe()["nlist"] > 4 * 64 and ivf.describe()["nprobe"] == 64  # a quarter would be 245 cells
+
+    threshold = np.quantile(flat.distances(Table(unseen, train.meta)), 0.01)  # the near-copy filter's threshold
+    queries = Table(pd.concat([near, unseen], ignore_index=True), train.meta)
+    rejected_exact = flat.distances(queries) < threshold
+    rejected_ivf = ivf.distances(queries) < threshold
+    assert rejected_exact[:500].all() and (rejected_ivf == rejected_exact).all()
+
+
 def test_bad_scale_requests_are_refused_before_anything_runs(cli, tmp_path):
     env = {"SYNTHGUARD_LOAD_PLUGINS": "synthguard-finance"}
     out = tmp_path / "out"
