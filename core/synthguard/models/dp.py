@@ -28,6 +28,7 @@ listed in ``non_private`` (e.g. the plugin's preprocessing statistics).
 from __future__ import annotations
 
 import copy
+import re
 import time
 import warnings
 from typing import Callable
@@ -98,10 +99,18 @@ def linear_attention_twin(model: nn.Module) -> nn.Module:
     return twin
 
 
+#: Keys of Opacus' ``DPLSTM`` (``ModuleValidator.fix``'s stand-in for ``nn.LSTM``) besides the ``nn.LSTM`` names
+#: (``weight_ih_l0``...) it also lists: the same tensors under its cells' names.
+_DPLSTM_ALIAS = re.compile(r"\.l\d+\.(ih|hh)\.(weight|bias)$")
+
+
 def original_state(twin: nn.Module) -> dict[str, torch.Tensor]:
-    """The twin's weights under the original model's keys (``in_proj.weight`` -> ``in_proj_weight``)."""
+    """The twin's weights under the original model's keys (``in_proj.weight`` -> ``in_proj_weight``; a DPLSTM's
+    cell aliases dropped)."""
     out = {}
     for key, value in twin.state_dict().items():
+        if _DPLSTM_ALIAS.search(key):
+            continue
         key = key.replace("self_attn.in_proj.weight", "self_attn.in_proj_weight").replace(
             "self_attn.in_proj.bias", "self_attn.in_proj_bias")
         out[key] = value.detach().clone()
@@ -196,7 +205,7 @@ def train_dp(
     model.eval()
     hist.seconds = time.perf_counter() - start
     ledger = {
-        "mechanism": "DP-SGD (Opacus, Poisson sampling, per-record clipping, Gaussian noise)",
+        "mechanism": "DP-SGD (Opacus, Poisson sampling, clipping per unit (below), Gaussian noise)",
         "epsilon_target": settings.epsilon, "epsilon_spent": round(spent, 4), "delta": delta,
         "accountant": settings.accountant, "noise_multiplier": round(float(optimizer.noise_multiplier), 6),
         "max_grad_norm": settings.max_grad_norm, "sample_rate": round(1.0 / len(loader), 6),

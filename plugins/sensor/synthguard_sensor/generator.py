@@ -34,6 +34,7 @@ class SensorGenerator(MixtureSequenceGenerator):
     description = "conditional autoregressive LSTM with a Gaussian-mixture output per step (PyTorch)"
     Config = SensorConfig
     default_dataset = "basic_motions"
+    supports_dp = True  # --epsilon: DP-SGD with the recording (entity) as the unit (MixtureSequenceGenerator._train_private)
 
 
 class SensorConvARConfig(LatentSequenceConfig):

@@ -22,7 +22,7 @@ from pydantic import Field
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
 from synthguard import entity_groups
 from synthguard.distributed import DataParallel, fit_data_parallel, wanted
-from synthguard.models import torch_generator, train_loop
+from synthguard.models import torch_generator, train_dp, train_loop
 
 from .encoding import SequenceEncoder
 from .latent import SequenceLatentMixture
@@ -54,6 +54,9 @@ class MixtureSequenceConfig(SequenceTrainingConfig):
     dropout: float = Field(0.1, ge=0, lt=1)
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
                          "global batch; --workers)")
+    dp_epochs: int = Field(60, ge=1, description=(
+        "epochs under --epsilon (DP-SGD: no validation split and no early stopping, which would spend budget "
+        "off the ledger)"))
 
 
 class LatentSequenceConfig(SequenceTrainingConfig):
@@ -158,6 +161,7 @@ class MixtureSequenceGenerator(Generator):
         self.n_exogenous_ = 0 if exo is None else exo.shape[-1]
         self.pool_ = _Pool.of(data, cov) if exo is not None else None
         self.model_ = self._build().to(device)
+        self._unit_name = data.entity_name  # what DP-SGD's ledger calls the unit (not saved: the ledger keeps it)
         return self._train(targets, *self.encoder_.encode_statics(data.statics), exo, device=device, seed=seed,
                            progress=progress, description=f"fitting {self.name} on {device}",
                            groups=entity_groups(data))
@@ -207,6 +211,8 @@ class MixtureSequenceGenerator(Generator):
                               count=torch.isfinite(x[idx]).sum().clamp(min=1))
             return part * (shard.world if hi > lo else 0.0)
 
+        if c.dp is not None:
+            return self._train_private(x, cats, nums, ex, groups, device=device, seed=seed, gen=gen, progress=progress)
         if torch.distributed.is_initialized() and hasattr(c, "workers"):  # one rank of K
             loss = DataParallel(model, shard_loss, device)
 
@@ -216,6 +222,51 @@ class MixtureSequenceGenerator(Generator):
                              description=description, val_repeats=self.val_repeats, **self.train_options)
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "parameters": sum(p.numel() for p in model.parameters())}
+
+    def _train_private(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, ex: torch.Tensor | None,
+                       groups: np.ndarray | None, *, device, seed: int, gen: torch.Generator,
+                       progress: bool) -> dict[str, Any]:
+        """DP-SGD with the entity as the unit: each step samples entities (Poisson), takes one of each sampled
+        entity's records (windows), drawn at random, and clips each entity's gradient — so one entity, however
+        many windows it has, changes at most one clipped term of any step, and ε is per entity."""
+        c, unit_name = self.config, self._unit_name
+        if groups is None:
+            table = torch.arange(len(x)).unsqueeze(1)  # (E, 1): every record its own entity
+        else:
+            _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+            members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+            width = max(len(m) for m in members)
+            table = torch.full((len(members), width), -1, dtype=torch.long)
+            for i, m in enumerate(members):
+                table[i, :len(m)] = torch.from_numpy(m)
+
+        def entity_loss(module, rows: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+            n = (rows >= 0).sum(1)  # the sampled entities' record counts; each gives one record, drawn at random
+            choice = (torch.rand(len(rows), generator=g, device=g.device).to(rows.device) * n).long().clamp(max=n - 1)
+            idx = rows.gather(1, choice[:, None]).squeeze(1)
+            return module.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx], per_record=True)
+
+        model = self.model_
+        # a bare parameter, used outside any layer: Opacus cannot compute its per-entity gradients, so it stays at
+        # its initial zeros (the static embeddings' and the input layer's biases carry the same freedom)
+        model.cond_bias.requires_grad_(False)
+        history, ledger = train_dp(
+            model, entity_loss, table.to(device), settings=c.dp, epochs=c.dp_epochs,
+            batch_size=min(c.batch_size, max(2, len(table) // 2)), lr=c.lr, generator=gen, seed=seed,
+            weight_decay=c.weight_decay, progress=progress,
+            unit=(f"{unit_name} ({len(table)} {unit_name}s of up to {table.shape[1]} records; each step uses one "
+                  f"record of each sampled {unit_name}, drawn at random, and clips per {unit_name})"
+                  if table.shape[1] > 1 else f"{unit_name} ({len(table)} {unit_name}s, one record each)"))
+        non_private = [
+            "preprocessing: each channel's mean, spread and missing share (the model's scaling), learned without noise",
+            "static attributes: the frequency of each combination of categorical statics and 101 quantiles of each "
+            "numeric static, learned without noise",
+            "the validators' channel ranges (minimum, maximum, largest step) in the bundle's metadata",
+        ]
+        model.cond_bias.requires_grad_(True)
+        return {"epochs_run": history.epochs_run, "best_epoch": history.epochs_run, "history": None,
+                "parameters": sum(p.numel() for p in model.parameters()),
+                "privacy": {"dp": ledger, "non_private": non_private}}
 
     def _resumed_meta(self, old, new):
         """Channel limits cover the old and the new recordings (the validators' learned ranges); the mean and

@@ -95,16 +95,21 @@ class SequenceMixtureLSTM(nn.Module):
     # ------------------------------------------------------------------ training
 
     def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None,
-             generator: torch.Generator | None = None, count: torch.Tensor | None = None) -> torch.Tensor:
+             generator: torch.Generator | None = None, count: torch.Tensor | None = None,
+             per_record: bool = False) -> torch.Tensor:
         """Mean negative log-likelihood per observed reading; ``x`` (B, T, C) standardised, NaN = missing;
         ``exo`` (B, T, n_exogenous) the covariates at each step. The likelihood is exact: ``generator`` is
         not used (it is part of the sequence models' shared signature; a latent model's loss draws with it).
-        ``count``: divide by this many readings instead of ``x``'s (a data-parallel shard: the global batch's)."""
+        ``count``: divide by this many readings instead of ``x``'s (a data-parallel shard: the global batch's).
+        ``per_record``: each record's mean over its own readings, then the mean over records — a loss in which
+        every record's term depends on that record alone (what DP-SGD's per-record clipping needs)."""
         mask = torch.isfinite(x)
         cond = self.condition(cats, nums)
         cond_t = cond.unsqueeze(1)
         out, x0, mask = self.states(torch.where(mask, x, torch.zeros_like(x)), mask, cond, exo, cond_t)
         nll = mixture_nll(*self._mixture(out, cond_t), x0, mask)  # (B, T)
+        if per_record:
+            return (nll.sum(1) / mask.flatten(1).sum(1).clamp(min=1)).mean()
         return nll.sum() / (mask.sum().clamp(min=1) if count is None else count)
 
     # ------------------------------------------------------------------ sampling
