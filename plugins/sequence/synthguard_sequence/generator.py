@@ -233,8 +233,7 @@ class MixtureSequenceGenerator(Generator):
         if groups is None:
             table = torch.arange(len(x)).unsqueeze(1)  # (E, 1): every record its own entity
         else:
-            _, inverse = np.unique(np.asarray(groups), return_inverse=True)
-            members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+            members = unit_members(groups)
             width = max(len(m) for m in members)
             table = torch.full((len(members), width), -1, dtype=torch.long)
             for i, m in enumerate(members):
@@ -250,20 +249,22 @@ class MixtureSequenceGenerator(Generator):
         # a bare parameter, used outside any layer: Opacus cannot compute its per-entity gradients, so it stays at
         # its initial zeros (the static embeddings' and the input layer's biases carry the same freedom)
         model.cond_bias.requires_grad_(False)
-        history, ledger = train_dp(
-            model, entity_loss, table.to(device), settings=c.dp, epochs=c.dp_epochs,
-            batch_size=min(c.batch_size, max(2, len(table) // 2)), lr=c.lr, generator=gen, seed=seed,
-            weight_decay=c.weight_decay, progress=progress,
-            unit=(f"{unit_name} ({len(table)} {unit_name}s of up to {table.shape[1]} records; each step uses one "
-                  f"record of each sampled {unit_name}, drawn at random, and clips per {unit_name})"
-                  if table.shape[1] > 1 else f"{unit_name} ({len(table)} {unit_name}s, one record each)"))
+        try:
+            history, ledger = train_dp(
+                model, entity_loss, table.to(device), settings=c.dp, epochs=c.dp_epochs,
+                batch_size=min(c.batch_size, max(2, len(table) // 2)), lr=c.lr, generator=gen, seed=seed,
+                weight_decay=c.weight_decay, progress=progress,
+                unit=(f"{unit_name} ({len(table)} {unit_name}s of up to {table.shape[1]} records; each step uses one "
+                      f"record of each sampled {unit_name}, drawn at random, and clips per {unit_name})"
+                      if table.shape[1] > 1 else f"{unit_name} ({len(table)} {unit_name}s, one record each)"))
+        finally:
+            model.cond_bias.requires_grad_(True)
         non_private = [
             "preprocessing: each channel's mean, spread and missing share (the model's scaling), learned without noise",
             "static attributes: the frequency of each combination of categorical statics and 101 quantiles of each "
             "numeric static, learned without noise",
             "the validators' channel ranges (minimum, maximum, largest step) in the bundle's metadata",
         ]
-        model.cond_bias.requires_grad_(True)
         return {"epochs_run": history.epochs_run, "best_epoch": history.epochs_run, "history": None,
                 "parameters": sum(p.numel() for p in model.parameters()),
                 "privacy": {"dp": ledger, "non_private": non_private}}
@@ -395,6 +396,12 @@ class MixtureSequenceGenerator(Generator):
         self.model_.eval()
 
 
+def unit_members(groups: np.ndarray) -> list[np.ndarray]:
+    """The positions of each unit's records, units in sorted order of their ids."""
+    _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    return [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+
+
 def validation_split(n: int, fraction: float, generator: torch.Generator,
                      groups: np.ndarray | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Positions held out for early stopping, and those trained on: whole units (recordings) when ``groups`` names them.
@@ -407,9 +414,8 @@ def validation_split(n: int, fraction: float, generator: torch.Generator,
     if groups is None:
         perm = torch.randperm(n, generator=generator)
         return perm[:n_val], perm[n_val:]
-    _, inverse = np.unique(np.asarray(groups), return_inverse=True)
-    order = torch.randperm(int(inverse.max()) + 1, generator=generator).numpy()
-    members = [np.flatnonzero(inverse == g) for g in order]
+    units = unit_members(groups)
+    members = [units[g] for g in torch.randperm(len(units), generator=generator).numpy()]
     sizes = np.cumsum([len(m) for m in members])
     k = 0 if n_val == 0 else int(np.searchsorted(sizes, n_val)) + 1  # units until n_val records are held out
     k = k if k < len(members) else 0  # never hold out every unit
