@@ -46,6 +46,12 @@ def test_fit_reports_loss_per_epoch_and_sample_grids(small_brain):
     assert len(gan.fit_info_["history"]["discriminator_loss"]) == 2
 
 
+def test_a_one_epoch_fit_of_ten_steps_trains(small_brain):
+    # 48 slices in batches of 5: 10 optimizer steps, where torch's OneCycleLR divides by zero (its warm-up ends at 0)
+    model = ImagingGenerator({**TINY_DDPM, "epochs": 1, "batch_size": 5}).fit(small_brain, seed=0, device="cpu")
+    assert model.fit_info_["epochs_run"] == 1 and model.sample(2, seed=0).images.shape == (2, 1, 16, 16)
+
+
 def test_working_resolution_below_the_data_size_is_upsampled_back(small_brain):
     model = ImagingGenerator({**TINY_DDPM, "resolution": 8}).fit(small_brain, device="cpu")
     assert model.fit_info_["working_resolution"] == 8
