@@ -117,3 +117,27 @@ def test_validation_in_one_pass_scores_the_repeated_split_once_and_agrees_with_s
     assert one_sizes == [48] * 5 and separate_sizes == [12] * 20  # the 12 held-out rows four times, in one batch
     assert one.val_loss == pytest.approx(separate.val_loss, rel=1e-5)
     assert one.train_loss == separate.train_loss and one.best_epoch == separate.best_epoch
+
+
+@pytest.mark.parametrize("steps", [1, 2, 10, 20, 39, 40, 200])
+def test_one_cycle_runs_every_step_count_and_is_torchs_schedule_once_the_warm_up_has_two_steps(steps):
+    # torch's OneCycleLR raised ZeroDivisionError at 10 steps with a 10% warm-up (`fit imaging --epochs 1`)
+    # and at 20 with 5% (`sensor-flow --set steps=20 --set min_epochs=0`)
+    from synthguard.models import one_cycle
+
+    def rates(make):
+        p = torch.nn.Parameter(torch.zeros(2))
+        opt = torch.optim.AdamW([p], lr=0.01)
+        sched, seen = make(opt), []
+        for _ in range(steps):
+            seen.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return seen
+
+    got = rates(lambda opt: one_cycle(opt, 0.01, steps, pct_start=0.05))
+    assert len(got) == steps and all(0 < r <= 0.01 for r in got)
+    if steps >= 40:
+        assert got == rates(lambda opt: torch.optim.lr_scheduler.OneCycleLR(opt, 0.01, total_steps=steps, pct_start=0.05))
+    else:
+        assert got == [0.01] * steps

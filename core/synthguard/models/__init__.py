@@ -4,10 +4,10 @@ library (``plugins/sequence``), which the sensor and traffic plugins build on.""
 
 from .device import native_bfloat16, resolve_device
 from .dp import DPSettings, default_delta, train_dp
-from .optim import AdamW
+from .optim import AdamW, one_cycle
 from .seeding import seed_everything, torch_generator
 from .training import TrainingHistory, train_loop
 
-__all__ = ["AdamW", "resolve_device", "native_bfloat16", "seed_everything", "torch_generator", "TrainingHistory", "train_loop",
+__all__ = ["AdamW", "one_cycle", "resolve_device", "native_bfloat16", "seed_everything", "torch_generator", "TrainingHistory", "train_loop",
            "DPSettings", "default_delta", "train_dp"]
 

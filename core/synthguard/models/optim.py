@@ -49,3 +49,12 @@ class AdamW:
              fused=self.fused, grad_scale=None, found_inf=None, has_complex=any(torch.is_complex(p) for p in params),
              decoupled_weight_decay=self.decoupled, amsgrad=False, beta1=self.betas[0], beta2=self.betas[1],
              lr=self.lr, weight_decay=self.weight_decay, eps=self.eps, maximize=False)
+
+
+def one_cycle(opt: torch.optim.Optimizer, max_lr: float, total_steps: int, pct_start: float):
+    """torch's ``OneCycleLR`` (a warm-up over ``pct_start`` of the steps, then cosine decay), or a constant rate
+    where the warm-up would be under 2 steps: there torch's schedule divides by zero (a warm-up ending at step 0,
+    e.g. 10 steps at 10%) or runs backwards. A fit that short is a smoke test, not a schedule."""
+    if pct_start * total_steps >= 2:
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start)
+    return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)

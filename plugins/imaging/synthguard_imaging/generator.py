@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from pydantic import Field
 from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageSet
-from synthguard.models import native_bfloat16, torch_generator
+from synthguard.models import native_bfloat16, one_cycle, torch_generator
 from torch.nn import functional as F
 
 from .encoder import STEPS, fit_encoder, restore
@@ -278,11 +278,7 @@ class ImagingGenerator(_ImageGenerator):
         ema = copy.deepcopy(model).eval()
         params = list(model.net.parameters())
         opt = torch.optim.AdamW(params, lr=c.lr, weight_decay=0.0)
-        steps = c.epochs * -(-len(z) // c.batch_size)
-        if steps >= 20:  # one-cycle: 10% warm-up, then cosine decay
-            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=c.lr, total_steps=steps, pct_start=0.1)
-        else:  # under 2 warm-up steps torch's OneCycleLR divides by zero (10 steps) or runs backwards: constant rate
-            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
+        sched = one_cycle(opt, c.lr, c.epochs * -(-len(z) // c.batch_size), pct_start=0.1)
         gen = torch_generator(seed, device=device)
         y = y.to(device)
         losses, grids, seconds = [], [], []

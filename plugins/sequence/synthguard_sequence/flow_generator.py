@@ -22,7 +22,7 @@ import torch
 from pydantic import Field
 
 from synthguard import SequenceSet
-from synthguard.models import torch_generator
+from synthguard.models import one_cycle, torch_generator
 
 from .flow import SequenceFlow
 from .generator import MixtureSequenceGenerator, SequenceTrainingConfig, validation_split
@@ -109,7 +109,7 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
         opt = torch.optim.AdamW(model.parameters(), lr=c.lr, weight_decay=c.weight_decay)
         batch = min(c.batch_size, len(train))
         steps = self.training_steps(len(train), batch)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(opt, c.lr, total_steps=steps, pct_start=0.05)
+        schedule = one_cycle(opt, c.lr, steps, pct_start=0.05)
 
         def loss(net: torch.nn.Module, idx: torch.Tensor, g: torch.Generator) -> torch.Tensor:
             return net.loss(x[idx], cats_t[idx], nums_t[idx], None if ex is None else ex[idx], generator=g)
