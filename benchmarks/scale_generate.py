@@ -10,7 +10,7 @@ against exact search on lending_club (its training split indexed; its unseen hol
 ``finance`` bundle as queries).
 
 finance-gaussian-copula on credit_data by default: the cheapest finance generator (the default ``finance`` samples
-~160 rows/s per core, see --generator finance), and on lending_club SDV detects ``addr_state`` as a PII column
+~920 rows/s per Dask worker, 2026-12-04, see --generator finance), and on lending_club SDV detects ``addr_state`` as a PII column
 and fakes full state names that the finance.categories validator rejects, every row.
 
     python benchmarks/scale_generate.py --generator finance-gaussian-copula --rows 100000 1000000 \
