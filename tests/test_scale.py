@@ -301,10 +301,14 @@ def test_the_report_sample_holds_its_rows_not_every_chunk_it_came_from():
     assert len(sample) == 50 and sum(len(f) for f in sample._frames.values()) == 50
 
 
-def test_local_dask_workers_sample_without_dasks_malloc_trim_threshold():
+def test_local_dask_workers_sample_without_dasks_malloc_trim_threshold(monkeypatch):
     # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: the finance sampler then ran 2.6-2.8x slower
     from synthguard.scale import ScaleOptions
     from synthguard.scale.runner import connect
+
+    # a nanny also writes its variables into the starting process's environment: an earlier cluster of this test
+    # session may have left it there, and workers inherit it (then keep_freed_memory, below, is what applies)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
 
     with connect(ScaleOptions(scheduler="local", workers=1)) as client:
         seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
