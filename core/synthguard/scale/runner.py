@@ -78,18 +78,10 @@ class ChunkOutcome:
 def run_chunk(job: ChunkJob, index: int) -> ChunkOutcome:
     """Sample, validate, gate and write chunk ``index`` (what one Dask task does); without a folder the rows
     go back in the outcome, for the driver to write."""
-    from .allocator import keep_freed_memory, release_freed_memory
+    from ..pipeline import sample_checked
+    from .allocator import keep_freed_memory
 
     keep_freed_memory()  # a Dask worker's MALLOC_TRIM_THRESHOLD_ made sampling 2.6-2.8x slower
-    try:
-        return _run_chunk(job, index)
-    finally:
-        release_freed_memory()
-
-
-def _run_chunk(job: ChunkJob, index: int) -> ChunkOutcome:
-    from ..pipeline import sample_checked
-
     rows = job.plan.size(index)
     got = sample_checked(job.model, rows, job.validators, job.privacy_filters, job.context, job.options,
                          chunk_seed(job.seed, index), job.conditions or None)
