@@ -225,3 +225,18 @@ def test_sensor_flow_trains_the_setting_that_won_on_sines_and_keeps_the_first_on
     assert first.fit_info_["steps"] == 2  # min_epochs 0: exactly `steps`
     with pytest.raises(sg.ConfigError, match="times"):
         SensorFlow({"times": "beta"})
+
+
+def test_sensor_flow_epochs_count_passes_over_the_recordings(motions):
+    """`--epochs E` (what a user asks of every generator) trains E passes, not the flow's default step budget."""
+    from synthguard_sensor.generator import SensorFlow
+
+    tiny = {"steps": 50, "hidden": 8, "layers": 1, "heads": 2, "solver_steps": 2}
+    model = sg.fit("sensor-flow", motions, seed=0, config=tiny, epochs=3)
+    assert model.config.epochs == 3
+    assert model.fit_info_["steps"] == 3 and model.fit_info_["epochs_run"] == 3  # one batch holds every recording
+    tensors, state = model.get_state()
+    assert SensorFlow.from_state(model.config.model_dump(), tensors, state).config.epochs == 3
+    # a bundle written before epochs counted passes kept a value that trained nothing: it resumes on `steps` as before
+    old = {**state, "model": {k: v for k, v in state["model"].items() if k != "epochs_are_passes"}}
+    assert SensorFlow.from_state({**model.config.model_dump(), "epochs": 400}, tensors, old).config.epochs is None

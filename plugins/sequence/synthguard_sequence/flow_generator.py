@@ -35,7 +35,9 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     seeds) the overlap took the discriminative score from 0.056 to 0.030 and Heun's solver on the same fits to 0.017
     (the LSTM `sensor`: 0.036); Sines stays under 0.02 (docs/sensor-flow.md)."""
 
-    epochs: int = Field(400, ge=1, description="unused by the flow model (it trains for `steps` optimizer steps)")
+    epochs: int | None = Field(None, ge=1, description=(
+        "passes over the training recordings; when given (`--epochs`), training takes exactly ceil(epochs x recordings "
+        "/ batch) optimizer steps instead of `steps`/`min_epochs`/`max_steps`"))
     steps: int = Field(2000, ge=1, description="optimizer steps (batches) of training, at least")
     min_epochs: float = Field(0, ge=0, description=(
         "...and at least this many passes over the training recordings (a big panel needs more steps than a small "
@@ -85,12 +87,24 @@ class FlowSequenceGenerator(MixtureSequenceGenerator):
     @classmethod
     def from_state(cls, config, tensors, state):
         """A bundle fitted before the ``overlap`` and ``solver`` options existed had disjoint patches and sampled with
-        Euler steps: it reads as ``overlap=0, solver="euler"`` and samples as it did."""
-        return super().from_state({"overlap": 0.0, "solver": "euler", **dict(config)}, tensors, state)
+        Euler steps: it reads as ``overlap=0, solver="euler"`` and samples as it did. One written before ``epochs``
+        counted passes (2026-12-05) kept an ``epochs`` that trained nothing: it reads as None, so a resume trains
+        for ``steps`` as that bundle did."""
+        config = {"overlap": 0.0, "solver": "euler", **dict(config)}
+        if not state.get("model", {}).get("epochs_are_passes"):
+            config["epochs"] = None
+        return super().from_state(config, tensors, state)
+
+    def _get_state(self):
+        tensors, state = super()._get_state()
+        return tensors, {**state, "epochs_are_passes": True}
 
     def training_steps(self, n_train: int, batch: int) -> int:
-        """``steps``, or more where ``min_epochs`` passes over ``n_train`` recordings need more (at most ``max_steps``)."""
+        """``epochs`` passes over ``n_train`` recordings where ``epochs`` is given; otherwise ``steps``, or more where
+        ``min_epochs`` passes need more (at most ``max_steps``)."""
         c = self.config
+        if c.epochs is not None:
+            return max(1, int(np.ceil(c.epochs * n_train / max(1, batch))))
         wanted = int(np.ceil(c.min_epochs * n_train / max(1, batch)))
         return max(c.steps, min(wanted, c.max_steps))
 
