@@ -90,7 +90,7 @@ def train_loop(
         for epoch in range(epochs):
             model.train()
             perm = torch.randperm(n, generator=generator, device=generator.device).to(train_data.device)
-            total, count = 0.0, 0
+            total, count = None, 0
             chunks = perm.tensor_split(-(-n // batch_size)) if even_batches else perm.split(batch_size)
             for rows in chunks:
                 batch = train_data[rows]
@@ -99,9 +99,10 @@ def train_loop(
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 opt.step()
-                total += float(loss.detach()) * len(batch)
+                part = _on_device_sum(loss) * len(batch)  # read once an epoch: no wait for the GPU at every step
+                total = part if total is None else total + part
                 count += len(batch)
-            hist.train_loss.append(total / count)
+            hist.train_loss.append(float(total) / count)
             hist.epochs_run = epoch + 1
             current = hist.train_loss[-1]
             validating = val_data is not None and len(val_data)
@@ -136,3 +137,9 @@ def train_loop(
     model.eval()
     hist.seconds = time.perf_counter() - start
     return hist
+
+
+def _on_device_sum(loss: torch.Tensor) -> torch.Tensor:
+    """A step's loss to be summed where it was computed: float64 (the same sums as Python floats) where the
+    device has it."""
+    return loss.detach().to(torch.float32 if loss.device.type == "mps" else torch.float64)

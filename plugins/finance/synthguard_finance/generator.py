@@ -132,6 +132,8 @@ class FinanceGenerator(Generator):
         batch = self._batch_size(len(train))
         patience = max(c.patience, -(-c.patience_steps // -(-len(train) // batch)))
         loss = self.model_.loss  # one rank of K: its share of each global batch, DDP averaging the gradients
+        if self.device_.type == "cuda":  # the batches' order and masks drawn on the GPU: no copy from the host per step
+            gen = torch_generator(int(torch.randint(2**62, (1,), generator=gen)), self.device_)
         if torch.distributed.is_initialized():
             loss = DataParallel(self.model_, lambda b, g, shard: self.model_.loss(b, g, shard=shard), self.device_)
         history = train_loop(

@@ -121,23 +121,39 @@ class AnyOrderTabularTransformer(nn.Module):
         drawn for all of it, the model runs on this shard's rows only, and their sum is divided by the
         global batch's count times the world size (:class:`synthguard.distributed.DataParallel`).
         """
-        b, c = tokens.shape
-        rate = torch.rand(b, 1, generator=generator, device=generator.device)
-        hidden = torch.rand(b, c, generator=generator, device=generator.device) < rate
-        none = ~hidden.any(dim=1)
-        if none.any():  # every row predicts at least one column
-            pick = torch.randint(0, c, (b,), generator=generator, device=generator.device)
-            hidden[none, pick[none]] = True
-        hidden = hidden.to(tokens.device)
+        hidden = self.draw_hidden(tokens.shape, generator).to(tokens.device)
         if shard is not None:
             return self._shard_loss(tokens, hidden, per_row, shard)
-        logits = self(tokens, hidden)
-        target = tokens + self.offsets[None, :]
+        cells = self._cell_losses(tokens, hidden)
         if not per_row:
-            return nn.functional.cross_entropy(logits[hidden], target[hidden])
-        cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none").view(b, c)
-        cells = torch.where(hidden, cells, torch.zeros_like(cells))  # -inf logits of other columns never reach here
+            return cells.sum() / hidden.sum()
         return (cells.sum(1) / hidden.sum(1)).mean()
+
+    @staticmethod
+    def draw_hidden(shape: torch.Size, generator: torch.Generator, sync_free: bool | None = None) -> torch.Tensor:
+        """The columns each row hides (B, C), on the generator's device: a rate per row from U(0, 1), and at
+        least one column. ``sync_free`` (the default off the CPU): nothing waits for the device (no ``.any()``
+        read on the host): a column is drawn for every row and kept where a row hid none — another random
+        stream than the CPU's, which draws it only when some row needs one (so CPU fits stay as they were)."""
+        (b, c), device = shape, generator.device
+        rate = torch.rand(b, 1, generator=generator, device=device)
+        hidden = torch.rand(b, c, generator=generator, device=device) < rate
+        none = ~hidden.any(dim=1)
+        if device.type != "cpu" if sync_free is None else sync_free:
+            pick = torch.randint(0, c, (b,), generator=generator, device=device)
+            return hidden | (none[:, None] & (torch.arange(c, device=device)[None, :] == pick[:, None]))
+        if none.any():  # every row predicts at least one column
+            pick = torch.randint(0, c, (b,), generator=generator, device=device)
+            hidden[none, pick[none]] = True
+        return hidden
+
+    def _cell_losses(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of every cell (B, C), zero where the column is visible: a masked sum rather than
+        ``logits[hidden]``, whose size the host must read back from the device at every step."""
+        logits, target = self(tokens, hidden), tokens + self.offsets[None, :]
+        cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
+        # the -inf logits of other columns' vocabularies never reach a cell's own loss: every cell is finite
+        return torch.where(hidden, cells.view(hidden.shape), torch.zeros((), dtype=cells.dtype, device=cells.device))
 
     def _shard_loss(self, tokens: torch.Tensor, hidden: torch.Tensor, per_row: bool, shard) -> torch.Tensor:
         """This shard's part of :meth:`loss` on the global batch ``tokens`` with its masks ``hidden``."""
@@ -146,13 +162,8 @@ class AnyOrderTabularTransformer(nn.Module):
         lo, hi = shard.bounds(b)
         weight = 1.0 if hi > lo else 0.0  # no rows here: one row's loss times 0 keeps DDP's gradient hooks firing
         tokens, hidden = (tokens[lo:hi], hidden[lo:hi]) if hi > lo else (tokens[:1], hidden[:1])
-        logits, target = self(tokens, hidden), tokens + self.offsets[None, :]
-        if per_row:
-            cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
-            cells = torch.where(hidden, cells.view(hidden.shape), torch.zeros_like(hidden, dtype=cells.dtype))
-            total = (cells.sum(1) / hidden.sum(1)).sum()
-        else:
-            total = nn.functional.cross_entropy(logits[hidden], target[hidden], reduction="sum")
+        cells = self._cell_losses(tokens, hidden)
+        total = (cells.sum(1) / hidden.sum(1)).sum() if per_row else cells.sum()
         return total * (weight * shard.world) / count
 
     @torch.no_grad()
@@ -353,8 +364,9 @@ class ColumnSampler:
             if i > 0:
                 q, k, v = self._heads(layer, src, col if last else None)
             src = self._rest(layer, src[:, col:col + 1] if last else src, q, k, v, col if last else None)
-        h = model.norm(src[:rows, 0])
-        return nn.functional.linear(h, model.head.weight[lo:hi], model.head.bias[lo:hi]) + model.ord_out(h) @ model.basis[lo:hi].T
+        h = model.norm(src[:, 0])  # the padding rows too: the output layer's matmuls also see at least MIN_ROWS
+        logits = nn.functional.linear(h, model.head.weight[lo:hi], model.head.bias[lo:hi]) + model.ord_out(h) @ model.basis[lo:hi].T
+        return logits[:rows]
 
     def column_logits(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
         """Same as :meth:`AnyOrderTabularTransformer.column_logits`, row for row and bit for bit."""
