@@ -1,0 +1,129 @@
+"""Where the memory of a chunked `generate finance` run sits, and whether it grows with the number of chunks (issue 23).
+
+Two measurements of the pretrained lending_club bundle's chunked path (`--rows N`, default 50,000-row chunks):
+
+* ``dask``: ``synthguard generate finance --dataset lending_club --rows N --out D --scheduler local --dask-workers 2``
+  in a child process; every 2 s the RSS, USS and PSS of it and of each of its child processes (the Dask workers),
+  so the summed-RSS peak that ``benchmarks/scale_generate.py`` reports splits into driver and workers, and into
+  memory of their own (USS) against shared library pages counted once per process (RSS).
+* ``inprocess``: the same command without ``--scheduler`` (chunks one after another in this process, with ``--chunk-rows``),
+  the process's RSS after each chunk, with ``MALLOC_TRIM_THRESHOLD_`` set as a Dask worker has it (so the
+  allocator settings of ``synthguard.scale.allocator`` apply as on a worker).
+
+    OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 200000
+    OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 1000000
+    OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py inprocess --rows 300000
+
+Results are merged into ``benchmarks/results/scale_rss_by_process.json`` under ``MODE-ROWS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results" / "scale_rss_by_process.json"
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYNTHGUARD_LOAD_PLUGINS": "synthguard-finance"}
+
+
+def command(rows: int, out: str) -> list[str]:
+    return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite"]
+
+
+def dask(rows: int, workers: int) -> dict:
+    import psutil
+
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = str(Path(sys.executable).with_name("synthguard"))
+        args = [*command(rows, str(Path(tmp, "out"))), "--scheduler", "local", "--dask-workers", str(workers)]
+        start = time.perf_counter()
+        proc = subprocess.Popen([exe, *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        parent, timeline, peaks = psutil.Process(proc.pid), [], {}
+        while proc.poll() is None:
+            snap = {}
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+            except psutil.Error:
+                tree = []
+            for p in tree:
+                try:
+                    m, ppid = p.memory_full_info(), p.ppid()
+                    role = "driver" if p.pid == proc.pid else ("child-of-driver" if ppid == proc.pid else "grandchild")
+                    key = f"{role}:{p.pid}"
+                    snap[key] = (m.rss >> 20, m.uss >> 20, m.pss >> 20)
+                    peak = peaks.setdefault(key, [0, 0, 0])
+                    for i in range(3):
+                        peak[i] = max(peak[i], snap[key][i])
+                except psutil.Error:
+                    pass
+            totals = [sum(v[i] for v in snap.values()) for i in range(3)]
+            timeline.append({"t": round(time.perf_counter() - start, 1), "total_rss": totals[0], "total_uss": totals[1],
+                             "total_pss": totals[2], "procs": snap})
+            time.sleep(2)
+        out, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"synthguard {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return {"command": "synthguard " + " ".join(a if not a.startswith(tmp) else "OUT" for a in args),
+            "wall_seconds": round(time.perf_counter() - start, 1), "stdout": out.strip().splitlines()[:1],
+            "peak_per_process_rss_uss_pss_mib": peaks,
+            "peak_total_rss_mib": max(x["total_rss"] for x in timeline),
+            "peak_total_uss_mib": max(x["total_uss"] for x in timeline),
+            "peak_total_pss_mib": max(x["total_pss"] for x in timeline), "timeline": timeline}
+
+
+def inprocess(rows: int, chunk_rows: int) -> dict:
+    """In a child interpreter (fresh allocator, the worker's environment variable): RSS after every chunk."""
+    code = f"""
+import json, sys, time, psutil
+import synthguard.scale.runner as runner
+from synthguard.cli import main
+p, start, after = psutil.Process(), time.perf_counter(), []
+run_chunk = runner.run_chunk
+def measured(job, index):
+    outcome = run_chunk(job, index)
+    after.append({{"chunk": index, "t": round(time.perf_counter() - start), "rss_mib": p.memory_info().rss >> 20}})
+    return outcome
+runner.run_chunk = measured
+main({command(rows, '@OUT@')!r} + ["--chunk-rows", "{chunk_rows}"], standalone_mode=False)
+import resource
+print(json.dumps({{"after_chunk": after, "rss_at_end_mib": p.memory_info().rss >> 20,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10}}))
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code.replace("@OUT@", str(Path(tmp, "out")))], capture_output=True,
+                              text=True, env={**ENV, "MALLOC_TRIM_THRESHOLD_": "65536"})
+    if proc.returncode:
+        raise SystemExit(f"in-process run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"command": f"synthguard {' '.join(command(rows, 'OUT'))} --chunk-rows {chunk_rows} "
+                       "(MALLOC_TRIM_THRESHOLD_=65536, as on a Dask worker)",
+            "wall_seconds": round(time.perf_counter() - start, 1), **result}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["dask", "inprocess"])
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-rows", type=int, default=50_000)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    result = dask(args.rows, args.workers) if args.mode == "dask" else inprocess(args.rows, args.chunk_rows)
+    result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
+    results = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results[f"{args.mode}-{args.rows}"] = result
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "timeline"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
