@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -270,8 +271,6 @@ def _exit_quietly() -> None:
     thread's GIL acquire then aborts the process (SIGABRT, "terminate called without an active exception";
     seen about once in 30 runs on 2 busy cores; pytorch/pytorch#179291). Nothing is left to clean up here.
     """
-    import sys
-
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     os._exit(0)

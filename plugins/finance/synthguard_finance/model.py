@@ -136,15 +136,14 @@ class AnyOrderTabularTransformer(nn.Module):
         read on the host): a column is drawn for every row and kept where a row hid none — another random
         stream than the CPU's, which draws it only when some row needs one (so CPU fits stay as they were)."""
         (b, c), device = shape, generator.device
+        if sync_free is None:
+            sync_free = device.type != "cpu"
         rate = torch.rand(b, 1, generator=generator, device=device)
         hidden = torch.rand(b, c, generator=generator, device=device) < rate
         none = ~hidden.any(dim=1)
-        if device.type != "cpu" if sync_free is None else sync_free:
+        if sync_free or none.any():  # every row predicts at least one column
             pick = torch.randint(0, c, (b,), generator=generator, device=device)
-            return hidden | (none[:, None] & (torch.arange(c, device=device)[None, :] == pick[:, None]))
-        if none.any():  # every row predicts at least one column
-            pick = torch.randint(0, c, (b,), generator=generator, device=device)
-            hidden[none, pick[none]] = True
+            hidden |= none[:, None] & (torch.arange(c, device=device)[None, :] == pick[:, None])
         return hidden
 
     def _cell_losses(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
