@@ -68,6 +68,8 @@ class Rebalanced:
     config, fit info and metadata through it).
     """
 
+    supports_screening = False  # each class's quota is drawn in full: stopping draws early would skew the shares
+
     def __init__(self, model: Generator, column: str, shares: Mapping[str, float], values: Mapping[str, Any]):
         self.model, self.column, self.shares, self.values = model, column, dict(shares), dict(values)
 

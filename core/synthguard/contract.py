@@ -36,7 +36,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 import numpy as np
 import torch
@@ -46,6 +46,9 @@ from .bundle import MANIFEST
 from .data import META_TYPES, Records
 from .errors import ConfigError, DataError
 from .models import resolve_device, seed_everything
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .screen import Screen
 
 #: What a generator is for: ``generate DOMAIN`` uses the domain's one ``default``; an ``alternative`` is a
 #: documented trade-off (its description says which, in one line); a ``baseline`` is a peer's method, for comparison.
@@ -175,7 +178,8 @@ class Generator:
             fitted model on new records: ``synthguard fit NAME --data NEW --resume BUNDLE``).
             A ``supports_dp`` generator trains with DP-SGD when ``config.epsilon`` is set
             (see :func:`synthguard.models.train_dp`) and returns its ledger as
-            ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``.
+            ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``. A ``supports_screening`` table
+            generator takes ``screen`` in ``_sample`` (:mod:`synthguard.screen`).
         extra_conditions: condition names a sequence generator understands besides its static attributes
             (a traffic generator's ``weekday``, ``holiday``...).
         smoke_config: config options that make a fit take seconds on a few dozen records; the core's contract
@@ -196,6 +200,9 @@ class Generator:
     supports_conditions: ClassVar[bool] = False
     supports_dp: ClassVar[bool] = False
     supports_resume: ClassVar[bool] = False
+    #: True when ``_sample`` takes ``screen`` (a :class:`synthguard.screen.Screen`): it draws the screen's columns
+    #: first and the rest only for the partial records ``screen.keep`` keeps (tables drawn column by column)
+    supports_screening: ClassVar[bool] = False
     extra_conditions: ClassVar[tuple[str, ...]] = ()
     smoke_config: ClassVar[dict[str, Any]] = {"epochs": 1}
     state_version: ClassVar[int] = 1
@@ -277,8 +284,12 @@ class Generator:
         }
         return self
 
-    def sample(self, n: int, *, seed: int = 0, conditions: Mapping[str, Any] | None = None) -> Records:
-        """Draw ``n`` records. Same fitted model + same seed gives the same records."""
+    def sample(self, n: int, *, seed: int = 0, conditions: Mapping[str, Any] | None = None,
+               screen: Screen | None = None) -> Records:
+        """Draw ``n`` records. Same fitted model + same seed gives the same records.
+
+        ``screen`` (the gate's, :mod:`synthguard.screen`): a generator that ``supports_screening`` returns only the
+        draws the screen kept, the others stay in the screen; any other generator ignores it."""
         if not self.is_fitted:
             raise ConfigError(f"generator {self.name!r} is not fitted: call fit() or load a bundle first")
         if not isinstance(n, int) or isinstance(n, bool) or n <= 0:
@@ -289,6 +300,8 @@ class Generator:
                 raise ConfigError(f"generator {self.name!r} does not support conditional sampling")
             check_conditions(self.meta_, conditions, self.extra_conditions)
         seed_everything(seed)
+        if screen is not None and self.supports_screening:
+            return self._sample(n, seed=seed, conditions=conditions, screen=screen)
         return self._sample(n, seed=seed, conditions=conditions)
 
     def quasi_identifiers(self) -> list[str]:
@@ -523,6 +536,12 @@ class PrivacyFilter(Check):
     """A leak filter (exact/near copy, rare combination...)."""
 
     kind: ClassVar[str] = "privacy"
+
+    def screen_columns(self) -> tuple[str, ...]:
+        """The columns this filter judges a table record by alone, after :meth:`prepare` (k-anonymity: its
+        quasi-identifiers); a generator that draws them first asks it before drawing the rest
+        (:mod:`synthguard.screen`). Default: none, it needs the whole record."""
+        return ()
 
 
 @dataclass(frozen=True)

@@ -568,7 +568,14 @@ def round_seed(seed: int, round_no: int) -> int:
 def sample_checked(generator: Generator, rows: int, validators: Sequence[Validator],
                    privacy_filters: Sequence[PrivacyFilter], context: CheckContext, options: RunOptions, seed: int,
                    conditions: Mapping[str, Any] | None = None) -> Sampled:
-    """Sample, check, resample until ``rows`` records passed (at most ``options.max_rounds`` rounds)."""
+    """Sample, check, resample until ``rows`` records passed (at most ``options.max_rounds`` rounds).
+
+    A generator that ``supports_screening`` gets the k-anonymity filter as a :class:`~synthguard.screen.Screen`:
+    it stops a draw whose quasi-identifiers would be refused before drawing the other columns (counted and kept
+    as rejected, the undrawn columns empty); the gate below still checks every record it returns."""
+    from .screen import Screen
+
+    screen = Screen.for_run(generator, privacy_filters, context)
     kept: list[Records] = []
     rejected: list[Records] = []
     rejected_info: list[pd.DataFrame] = []
@@ -582,9 +589,15 @@ def sample_checked(generator: Generator, rows: int, validators: Sequence[Validat
         rounds += 1
         batch_size = math.ceil(need * options.oversample / max(acceptance, 0.05))
         t0 = time.perf_counter()
-        batch = generator.sample(batch_size, seed=round_seed(seed, round_no), conditions=conditions)
+        extra = {"screen": screen} if screen is not None else {}  # wrappers that override sample() take no screen
+        batch = generator.sample(batch_size, seed=round_seed(seed, round_no), conditions=conditions, **extra)
         sample_seconds += time.perf_counter() - t0
         sampled += len(batch)
+        stopped, stopped_info = screen.collect(tally) if screen is not None else (None, None)
+        if stopped is not None:
+            sampled += len(stopped)
+            rejected.append(stopped)
+            rejected_info.append(stopped_info)
 
         t0 = time.perf_counter()
         ok, info = gate(batch, validators, privacy_filters, context, tally)

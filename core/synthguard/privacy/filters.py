@@ -182,6 +182,9 @@ class RareCombinationFilter(PrivacyFilter):
         self.real_records = int(len(distinct))
         self.duplicate_rows = int(len(real) - len(distinct))
 
+    def screen_columns(self) -> tuple[str, ...]:
+        return tuple(self.columns) if self.active else ()
+
     def check(self, records: Table, context: CheckContext) -> Verdict:
         if not self.active:
             return Verdict.keep_all(len(records))

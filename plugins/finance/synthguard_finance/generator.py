@@ -68,6 +68,7 @@ class FinanceGenerator(Generator):
     Config = FinanceConfig
     default_dataset = "german_credit"
     supports_conditions = True
+    supports_screening = True  # draws the k-anonymity filter's quasi-identifiers first (synthguard.screen)
     supports_dp = True
     supports_resume = True  # fit --resume BUNDLE: fine-tune on new rows of the same table (.resume)
     state_version = 2  # 2: column positions are a module (col_emb.weight), for DP-SGD
@@ -164,33 +165,60 @@ class FinanceGenerator(Generator):
                 "parameters": sum(p.numel() for p in self.model_.parameters()),
                 "privacy": {"dp": ledger, "non_private": non_private}}
 
-    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any]) -> Table:
+    def _sample(self, n: int, *, seed: int, conditions: dict[str, Any], screen=None) -> Table:
+        """``n`` draws, 4,096 at a time; with a ``screen`` (:mod:`synthguard.screen`) its columns are drawn and
+        decoded first and the other columns only for the draws ``screen.keep`` keeps."""
         gen = torch_generator(seed)
         rng = np.random.default_rng(seed)
-        n_cols = len(self.encoder_.codecs)
+        codecs = self.encoder_.codecs
         device = next(self.model_.parameters()).device
         fixed: dict[int, int] = {}
-        for i, codec in enumerate(self.encoder_.codecs):
+        for i, codec in enumerate(codecs):
             if codec.name in conditions:
                 fixed[i] = int(self.encoder_.encode_column(codec, pd.Series([conditions[codec.name]]))[0])
-        chunks = []
+        first = [i for i, c in enumerate(codecs) if c.name in screen.columns] if screen is not None else []
+        chunks, drawn_first = [], []
         for start in range(0, n, 4096):
             m = min(4096, n - start)
-            tokens = torch.zeros(m, n_cols, dtype=torch.long, device=device)
-            hidden = torch.ones(m, n_cols, dtype=torch.bool, device=device)
+            tokens = torch.zeros(m, len(codecs), dtype=torch.long, device=device)
+            hidden = torch.ones(m, len(codecs), dtype=torch.bool, device=device)
             for i, tok in fixed.items():
                 tokens[:, i], hidden[:, i] = tok, False
+            if first:
+                tokens = self.model_.sample(tokens, hidden, gen, self.config.temperature, columns=first)
+                drawn = self._decode(tokens[:, first].cpu().numpy(), [codecs[i] for i in first], rng, conditions)
+                keep = screen.keep(drawn)
+                if not keep.any():
+                    continue
+                drawn_first.append(drawn[keep])
+                kept = torch.from_numpy(keep).to(device)
+                tokens, hidden = tokens[kept], hidden[kept]
+                hidden[:, first] = False
             chunks.append(self.model_.sample(tokens, hidden, gen, self.config.temperature).cpu().numpy())
-        frame = self.encoder_.decode(np.concatenate(chunks), rng, self.meta_)
-        for codec in self.encoder_.codecs:  # the exact condition value, not just its bin
+        if not chunks:
+            return Table(pd.DataFrame({c: pd.Series([], dtype=object) for c in self.meta_.names}), self.meta_)
+        tokens = np.concatenate(chunks)
+        rest = [i for i in range(len(codecs)) if i not in first]
+        frame = self._decode(tokens[:, rest], [codecs[i] for i in rest], rng, conditions)
+        if first:
+            frame = pd.concat([frame, pd.concat(drawn_first, ignore_index=True)], axis=1)
+        return Table(frame[self.meta_.names], self.meta_)
+
+    def _decode(self, tokens: np.ndarray, codecs: list, rng: np.random.Generator,
+                conditions: dict[str, Any]) -> pd.DataFrame:
+        """Values of ``codecs``' columns from their tokens (one column per codec), a condition's column holding the
+        exact condition value, not just its bin."""
+        cols = {}
+        for j, codec in enumerate(codecs):
+            cols[codec.name] = self.encoder_.decode_column(codec, tokens[:, j], rng)
             if codec.name in conditions:
                 value = conditions[codec.name]
                 if codec.kind == "categorical":
                     value = str(value)
                 elif codec.kind == "datetime":
                     value = pd.Timestamp(value)
-                frame[codec.name] = pd.Series([value] * n).astype(frame[codec.name].dtype)
-        return Table(frame, self.meta_)
+                cols[codec.name] = pd.Series([value] * len(tokens)).astype(cols[codec.name].dtype)
+        return pd.DataFrame(cols, index=range(len(tokens)))
 
     def _get_state(self):
         return dict(self.model_.state_dict()), {"encoder": self.encoder_.to_json()}
@@ -313,6 +341,7 @@ class FinanceVAE(FinanceGenerator):
     Config = FinanceVAEConfig
     supports_likelihood = False  # one pass per row: no conditionals to score with
     supports_conditions = False
+    supports_screening = False  # one pass draws every column at once
     supports_dp = False
     supports_resume = False  # its memorization-checked training is not resumable yet
     state_version = 1

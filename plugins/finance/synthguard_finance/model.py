@@ -167,8 +167,9 @@ class AnyOrderTabularTransformer(nn.Module):
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,
-               temperature: float = 1.0) -> torch.Tensor:
-        """Fill the hidden columns one at a time, in a random order drawn from ``generator``.
+               temperature: float = 1.0, columns: list[int] | None = None) -> torch.Tensor:
+        """Fill the hidden columns one at a time, in a random order drawn from ``generator`` (only those of
+        ``columns`` when given: the rest stay hidden, for a later call).
 
         On CPU in eval mode the logits come from :class:`ColumnSampler` (the same floating-point operations
         as :meth:`column_logits` through PyTorch's encoder fast path, minus the work whose result is thrown
@@ -178,8 +179,11 @@ class AnyOrderTabularTransformer(nn.Module):
         tokens, hidden = tokens.clone(), hidden.clone()
         fast = ColumnSampler.for_model(self, tokens)
         column_logits = fast.column_logits if fast is not None else self.column_logits
-        order = torch.randperm(tokens.shape[1], generator=generator)
-        for col in order.tolist():
+        if columns is None:
+            order = torch.randperm(tokens.shape[1], generator=generator).tolist()
+        else:
+            order = [columns[i] for i in torch.randperm(len(columns), generator=generator).tolist()]
+        for col in order:
             if not hidden[:, col].any():
                 continue
             logits = column_logits(tokens, hidden, col) / temperature
