@@ -77,3 +77,16 @@ def test_generators_that_draw_every_column_at_once_get_no_screen(german):
     model = sg.Engine().load(sg.Engine().dataset("german_credit").bundles()["finance"])
     assert Screen.for_run(model, [unfitted_filter], context) is None
     assert np.array_equal(unfitted_filter.screen_columns(), ())
+
+
+def test_chunks_write_the_stopped_draws_into_their_rejected_partitions(tmp_path):
+    result = sg.Engine().generate("finance", 600, dataset="german_credit", out=tmp_path / "out", seed=2,
+                                  options={"audit": False}, scale={"chunk_rows": 200})
+    rejected = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "out" / "rejected").glob("part-*.parquet"))])
+    stopped = rejected[rejected["_reason"].str.endswith(f"({STOPPED})")]
+    assert len(stopped) > 10 and (stopped["_checks"] == "core.k-anonymity").all()
+    assert stopped["credit_amount"].isna().all() and stopped["age_in_years"].notna().all()
+    assert pd.api.types.is_integer_dtype(rejected["credit_amount"])  # whole numbers stay integers, with gaps
+    sampling = result.report["sampling"]
+    assert sampling["rejected"] == len(rejected) and sampling["rejected_by_stage"] == {"privacy": len(rejected)}
+    assert sum(len(pd.read_parquet(p)) for p in (tmp_path / "out" / "synthetic").glob("part-*.parquet")) == 600
