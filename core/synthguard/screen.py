@@ -34,6 +34,7 @@ class Screen:
         self.context, self.meta = context, meta
         self._stopped: list[Table] = []
         self._reasons: list[pd.DataFrame] = []
+        self._tally = {f.name: 0 for f in self.filters}
 
     @classmethod
     def for_run(cls, generator: Generator, filters: Sequence[PrivacyFilter], context: CheckContext) -> "Screen | None":
@@ -47,31 +48,26 @@ class Screen:
     def keep(self, drawn: pd.DataFrame) -> np.ndarray:
         """True for each partial record (a row of ``drawn``: the screen's columns, in their final values) that every
         screening filter keeps; the others are remembered, with their reasons, for :meth:`collect`."""
+        from .pipeline import gate  # the gate's own reasons and counts, run on the partial records
+
         partial = self._partial(drawn)
-        reasons = np.full(len(partial), None, dtype=object)
-        checks = [[] for _ in range(len(partial))]
-        for f in self.filters:
-            verdict = f.check(partial, self.context)
-            for i in np.flatnonzero(verdict.rejected):
-                reasons[i] = verdict.reasons[i] if reasons[i] is None else f"{reasons[i]}; {verdict.reasons[i]}"
-                checks[i].append(f.name)
-        stopped = np.flatnonzero(reasons != None)  # noqa: E711 - elementwise on an object array
-        if len(stopped):
-            self._stopped.append(partial.take(stopped))
-            self._reasons.append(pd.DataFrame({"stage": "privacy", "checks": [",".join(checks[i]) for i in stopped],
-                                               "reason": [f"{reasons[i]} ({STOPPED})" for i in stopped]}))
-        return reasons == None  # noqa: E711
+        ok, info = gate(partial, [], self.filters, self.context, self._tally)
+        if not ok.all():
+            info["reason"] = info["reason"] + f" ({STOPPED})"
+            self._stopped.append(partial.take(np.flatnonzero(~ok)))
+            self._reasons.append(info)
+        return ok
 
     def collect(self, tally: dict[str, int]) -> tuple[Table | None, pd.DataFrame | None]:
         """The draws stopped since the last call (partial records) and their stage/checks/reason rows; each stopped
         draw counts once against every filter that stopped it in ``tally``."""
+        for name, n in self._tally.items():
+            tally[name] = tally.get(name, 0) + n
+        self._tally = {f.name: 0 for f in self.filters}
         if not self._stopped:
             return None, None
         stopped, info = Table.concat(self._stopped), pd.concat(self._reasons, ignore_index=True)
         self._stopped, self._reasons = [], []
-        for names in info["checks"]:
-            for name in names.split(","):
-                tally[name] = tally.get(name, 0) + 1
         return stopped, info
 
     def _partial(self, drawn: pd.DataFrame) -> Table:
