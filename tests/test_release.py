@@ -26,6 +26,8 @@ def test_a_leaky_generator_is_refused_and_nothing_is_written(credit, tmp_path):
     with pytest.raises(sg.ReleaseRefused, match="privacy audit failed, nothing written: worst membership AUC") as err:
         engine.generate("test-copycat", 300, data=credit, config=LEAKY, out=out)
     assert "--override-audit REASON" in str(err.value) and "--epsilon" in str(err.value)
+    # a membership attack failed: the remedy measured to work comes first
+    assert "to fix: fewer rows (300 asked of a model trained on 1,200 records" in str(err.value)
     assert not out.exists() and not list(tmp_path.iterdir())
 
 

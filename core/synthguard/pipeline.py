@@ -327,7 +327,8 @@ class Run:
         audit_seconds = time.perf_counter() - t0
         ledger = privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
                                 filtered=options.privacy_filters)
-        release = self.release(audit, options, dp=ledger["dp"] is not None)
+        release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
+                               training_units=unit_of(reference)[1] if reference is not None else None)
 
         report = {
             "report_version": REPORT_VERSION,
@@ -465,17 +466,17 @@ class Run:
                      near_copy_quantile=options.near_copy_quantile)
 
     @staticmethod
-    def release(audit: dict[str, Any], options: RunOptions, dp: bool = False) -> dict[str, Any]:
-        """Deliver, or refuse with the reason: the audit's decision, and the user's recorded override if any.
-        ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP)."""
-        from .privacy.release import FAIL, judge
+    def release(audit: dict[str, Any], options: RunOptions, dp: bool = False, rows: int | None = None,
+                training_units: int | None = None) -> dict[str, Any]:
+        """Deliver, or refuse with the reason and its remedies: the audit's decision, and the user's recorded
+        override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP)."""
+        from .privacy.release import FAIL, judge, remedies
 
         decision = audit.get("release") or judge(audit)
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
-                fixes = ("a smaller --epsilon, more training data" if dp else
-                         "more training data, --epsilon (differential privacy), a stricter gate (--near-copy-quantile 0.05)")
+                fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units)
                 raise ReleaseRefused(
                     f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")
