@@ -13,6 +13,7 @@ Two measurements of the pretrained lending_club bundle's chunked path (`--rows N
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 200000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 1000000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py inprocess --rows 300000
+    OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 10000000 --poll-to poll.jsonl
 
 Results are merged into ``benchmarks/results/scale_rss_by_process.json`` under ``MODE-ROWS``.
 """
@@ -38,7 +39,7 @@ def command(rows: int, out: str) -> list[str]:
     return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite"]
 
 
-def dask(rows: int, workers: int) -> dict:
+def dask(rows: int, workers: int, poll_to: Path | None = None) -> dict:
     import psutil
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,6 +48,7 @@ def dask(rows: int, workers: int) -> dict:
         start = time.perf_counter()
         proc = subprocess.Popen([exe, *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         parent, timeline, peaks = psutil.Process(proc.pid), [], {}
+        log = poll_to.open("a") if poll_to else None
         while proc.poll() is None:
             snap = {}
             try:
@@ -67,7 +69,12 @@ def dask(rows: int, workers: int) -> dict:
             totals = [sum(v[i] for v in snap.values()) for i in range(3)]
             timeline.append({"t": round(time.perf_counter() - start, 1), "total_rss": totals[0], "total_uss": totals[1],
                              "total_pss": totals[2], "procs": snap})
+            if log:  # a run stopped before its end still leaves every snapshot it took
+                log.write(json.dumps(timeline[-1]) + "\n")
+                log.flush()
             time.sleep(2)
+        if log:
+            log.close()
         out, err = proc.communicate()
     if proc.returncode:
         raise SystemExit(f"synthguard {' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
@@ -116,8 +123,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-rows", type=int, default=50_000)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--poll-to", type=Path, help="dask: also append each 2-s snapshot to this JSON-lines file "
+                        "as it is taken (readable when the run is stopped before its end)")
     args = parser.parse_args()
-    result = dask(args.rows, args.workers) if args.mode == "dask" else inprocess(args.rows, args.chunk_rows)
+    result = dask(args.rows, args.workers, args.poll_to) if args.mode == "dask" else inprocess(args.rows, args.chunk_rows)
     result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     results[f"{args.mode}-{args.rows}"] = result
