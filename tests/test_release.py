@@ -28,6 +28,7 @@ def test_a_leaky_generator_is_refused_and_nothing_is_written(credit, tmp_path):
     assert "--override-audit REASON" in str(err.value) and "--epsilon" in str(err.value)
     # a membership attack failed: the remedy measured to work comes first
     assert "to fix: fewer rows (300 asked of a model trained on 1,200 records" in str(err.value)
+    assert "--temperature" not in str(err.value)  # this generator has no sampling temperature to lower it with
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
@@ -66,3 +67,20 @@ def test_the_command_line_exits_3_with_one_error_line(credit, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: privacy audit failed, nothing written")
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("failed, temperature, first, absent", [
+    ("worst membership AUC", 1.0, "fewer rows (5,000 asked of a model trained on 3,563 records", "--near-copy"),
+    ("worst membership AUC", 1.5, "fewer rows", "--temperature 1.15"),
+    ("exact copies of training records", 1.0, "more training data", "fewer rows"),
+])
+def test_the_fixes_a_refusal_names_follow_what_failed(failed, temperature, first, absent):
+    from synthguard.privacy.release import remedies
+
+    decision = {"figures": [{"figure": failed, "verdict": "fail"}], "unit": "record"}
+    fixes = remedies(decision, rows=5000, training_units=3563, temperature=temperature)
+    assert fixes.startswith(first) and absent not in fixes
+    if failed.startswith("worst"):
+        assert ("--temperature 1.15" in fixes) == (temperature < 1.15) and "--epsilon" in fixes
+    else:
+        assert fixes.endswith("a stricter gate (--near-copy-quantile 0.05)")

@@ -172,6 +172,10 @@ run_options = [
                  help="deliver even if the privacy audit fails its targets; REASON is recorded in the report"),
     click.option("--bound", "bounds", multiple=True, metavar="NAME=LOW:HIGH",
                  help="declared limits of a column/channel, e.g. speed=0:70, flow=:2200 (repeatable)"),
+    click.option("--temperature", type=float, default=None, metavar="T",
+                 help="sample at temperature T instead of the model's 1.0 (finance, sensor, traffic series; no "
+                      "refit): above 1 the output spreads away from what the model learned closest (a privacy remedy "
+                      "that costs fidelity)"),
 ]
 
 
@@ -326,7 +330,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
-                 secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+                 secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, temperature, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     data, out = as_source(data, table, query), as_target(out, out_table)
     result = _engine(ctx).generate(
@@ -338,7 +342,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
         holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
         image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection,
-        canaries=canaries, scale=scale_from(ctx))
+        canaries=canaries, scale=scale_from(ctx), temperature=temperature)
     _summary(result, out)
 
 
@@ -475,7 +479,7 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
                fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, no_privacy_filters,
-               override_audit, bounds, expect_sha256) -> None:
+               override_audit, bounds, temperature, expect_sha256) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     if expect_sha256 is not None:
         from .bundle import load_bundle
@@ -487,7 +491,7 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
                                                   bounds, secrets, override_audit, near_copy_quantile,
                                                   no_privacy_filters),
-                                 out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx))
+                                 out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx), temperature=temperature)
     _summary(result, out)
 
 

@@ -227,15 +227,15 @@ class Engine:
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
                fmt: str = "parquet", overwrite: bool = False,
                sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-               scale: Mapping[str, Any] | None = None) -> Result:
+               scale: Mapping[str, Any] | None = None, temperature: float | None = None) -> Result:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given.
 
         ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
         metrics, the near-copy filters and the privacy audit; a resumed model's ``reference`` is a list of every
-        training's data (or one table holding them all).
+        training's data (or one table holding them all). ``temperature``: sample at it instead of the model's.
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, target=target, options=options, out=out, fmt=fmt,
-                          overwrite=overwrite, scale=scale)
+                          overwrite=overwrite, scale=scale, temperature=temperature)
         if isinstance(model, (str, Path)):
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
@@ -260,7 +260,7 @@ class Engine:
                  sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
                  image_format: ImageFormat | Mapping[str, Any] | None = None, value_protection: bool = True,
                  canaries: pd.DataFrame | Table | str | Path | None = None,
-                 scale: Mapping[str, Any] | None = None) -> Result:
+                 scale: Mapping[str, Any] | None = None, temperature: float | None = None) -> Result:
         """The main job: hold out real records, fit (or use the pretrained bundle), sample, gate, report.
 
         ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
@@ -270,9 +270,10 @@ class Engine:
         exactly this training split (checked by fingerprint). ``canaries`` (tables; a table with an optional
         ``copies`` column) are planted in the training split only, each as one entity, and the audit judges
         whether the output gives them away (:mod:`synthguard.privacy.canaries`); they force training.
+        ``temperature`` samples the model (fitted or pretrained: it forces no training) at that temperature.
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, holdout=holdout, target=target, options=options,
-                          out=out, fmt=fmt, overwrite=overwrite, scale=scale)
+                          out=out, fmt=fmt, overwrite=overwrite, scale=scale, temperature=temperature)
         cls = self.registry.generator(generator, dp=_wants_dp(config))
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         planted = self._canaries(canaries, records)  # checked before any training

@@ -12,6 +12,7 @@ elsewhere. The :class:`~synthguard.Engine` only resolves names and reads data, t
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -98,6 +99,7 @@ class RunSpec(BaseModel):
     overwrite: bool = False
     options: RunOptions = Field(default_factory=RunOptions)
     scale: ScaleOptions | None = None  # chunked, partitioned output (synthguard.scale); None = in memory
+    temperature: float | None = Field(None, gt=0, le=10)  # sample at this temperature, not the model's (no refit)
 
     @classmethod
     def of(cls, rows: Any, *, options: RunOptions | Mapping[str, Any] | None = None, **fields: Any) -> "RunSpec":
@@ -264,6 +266,7 @@ class Run:
         check_values(self.held_rows(model.modality), model.meta_)
         spec = self.spec  # held_rows may have turned automatic streaming off (only tables stream)
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
+        model = self.at_temperature(model)
         options = self.options_for(model)
         if spec.conditions and model.supports_conditions:
             try:
@@ -328,7 +331,8 @@ class Run:
         ledger = privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
                                 filtered=options.privacy_filters)
         release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
-                               training_units=unit_of(reference)[1] if reference is not None else None)
+                               training_units=unit_of(reference)[1] if reference is not None else None,
+                               temperature=getattr(model.config, "temperature", None))
 
         report = {
             "report_version": REPORT_VERSION,
@@ -416,6 +420,7 @@ class Run:
         values), target, quasi-identifiers, secrets, and what the validators accept (rules, bounds) — one
         ConfigError/DataError naming the first bad one, in seconds rather than after the fit."""
         spec = self.spec
+        self._check_temperature(generator)
         if spec.conditions:
             if not generator.supports_conditions:
                 raise ConfigError(f"generator {generator.name!r} does not support conditional sampling: "
@@ -432,6 +437,26 @@ class Run:
             except SynthGuardError:
                 continue  # the data itself, not an option: judged where it always was, on what the model learned
             check.prepare(context(spec.options))  # a rule or bound the validator cannot apply (unknown column...)
+
+    def _check_temperature(self, generator: type[Generator]) -> None:
+        if self.spec.temperature is not None and "temperature" not in generator.Config.model_fields:
+            having = sorted(n for n, e in self.engine.registry.generators.items()
+                            if "temperature" in e.obj.Config.model_fields)
+            raise ConfigError(f"--temperature {self.spec.temperature}: generator {generator.name!r} has no sampling "
+                              f"temperature: expected one of {', '.join(having) or 'none installed'}")
+
+    def at_temperature(self, model: Generator) -> Generator:
+        """``model`` sampling at the run's ``temperature`` (a copy; the fitted weights are shared), recorded in the
+        lineage. A flatter sampler (> 1) spreads the output away from what the model learned closest: on
+        credit_data at 5,000 rows 1.15 passed the audit on 11 of 12 seeds against 8 of 12 at 1.0, for 0.005 quality
+        (benchmarks/README.md, "More rows, more to read")."""
+        if self.spec.temperature is None:
+            return model
+        self._check_temperature(type(model))
+        tempered = copy.copy(model)
+        tempered.config = model.config.model_copy(update={"temperature": self.spec.temperature})
+        self.lineage["temperature"] = {"sampled_at": self.spec.temperature, "model": model.config.temperature}
+        return tempered
 
     def _check_names(self, options: RunOptions, meta: Any) -> None:
         unknown = set(options.disable) - set(self.engine.registry.validators)
@@ -467,7 +492,7 @@ class Run:
 
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions, dp: bool = False, rows: int | None = None,
-                training_units: int | None = None) -> dict[str, Any]:
+                training_units: int | None = None, temperature: float | None = None) -> dict[str, Any]:
         """Deliver, or refuse with the reason and its remedies: the audit's decision, and the user's recorded
         override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP)."""
         from .privacy.release import FAIL, judge, remedies
@@ -476,7 +501,7 @@ class Run:
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
-                fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units)
+                fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature)
                 raise ReleaseRefused(
                     f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")
