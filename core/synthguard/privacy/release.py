@@ -213,5 +213,5 @@ def headline(release: dict[str, Any]) -> str:
     return line
 
 
-__all__ = ["judge", "headline", "remedies", "TARGET_AUC", "TARGET_SINGLING_OUT", "TARGET_LINKABILITY", "TARGET_INFERENCE",
-           "PASS", "FAIL", "CANNOT_TELL"]
+__all__ = ["judge", "headline", "remedies", "TARGET_AUC", "TARGET_SINGLING_OUT", "TARGET_LINKABILITY",
+           "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
