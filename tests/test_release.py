@@ -29,6 +29,7 @@ def test_a_leaky_generator_is_refused_and_nothing_is_written(credit, tmp_path):
     # a membership attack failed: the remedy measured to work comes first
     assert "to fix: fewer rows (300 asked of a model trained on 1,200 records" in str(err.value)
     assert "--temperature" not in str(err.value)  # this generator has no sampling temperature to lower it with
+    assert "; the first 150 of these fail it too)" in str(err.value)  # half of this output leaks as well
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
@@ -84,3 +85,15 @@ def test_the_fixes_a_refusal_names_follow_what_failed(failed, temperature, first
         assert ("--temperature 1.15" in fixes) == (temperature < 1.15) and "--epsilon" in fixes
     else:
         assert fixes.endswith("a stricter gate (--near-copy-quantile 0.05)")
+
+
+def test_a_refusal_says_how_much_of_the_output_would_pass():
+    from synthguard.privacy.release import remedies
+
+    decision = {"figures": [{"figure": "worst membership AUC", "verdict": "fail"}], "unit": "record"}
+    some = remedies(decision, rows=5000, temperature=1.0, smaller={"tried": [2500], "passes": 2500})
+    assert some.startswith("fewer rows (5,000 asked: every record released shows the membership attacks more of "
+                           "the model; the first 2,500 of these records pass the same audit), a flatter sampler")
+    none = remedies(decision, rows=5000, temperature=1.0, smaller={"tried": [2500, 1250], "passes": None})
+    assert none.startswith("a flatter sampler (--temperature 1.15), fewer rows (") and \
+        "the first 2,500 and 1,250 of these fail it too)" in none

@@ -80,6 +80,10 @@ NO_FILTERS_WITHOUT_DP = ("--no-privacy-filters needs a differentially private mo
                          "with it): without DP the privacy filters are the gate")
 
 
+#: A refused run audits the first half and quarter of its records to say how many pass, down to this many.
+SMALLEST_PREFIX = 100
+
+
 class RunSpec(BaseModel):
     """One run's request, validated once, before any data is read or any model trained.
 
@@ -330,9 +334,16 @@ class Run:
         audit_seconds = time.perf_counter() - t0
         ledger = privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
                                 filtered=options.privacy_filters)
+        def prefix_passes(n: int) -> bool:  # the first n delivered records (a uniform sample) through the same audit
+            self.step(f"privacy audit of the first {n:,} records")
+            part = self.audit(reference, holdout, sampled.records.take(np.arange(n)), model.modality, model.domain,
+                              options, context.distance)
+            return (part.get("release") or {}).get("decision") == "pass"
+
         release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
                                training_units=unit_of(reference)[1] if reference is not None else None,
-                               temperature=getattr(model.config, "temperature", None))
+                               temperature=getattr(model.config, "temperature", None),
+                               prefix_passes=prefix_passes if spec.scale is None else None)
 
         report = {
             "report_version": REPORT_VERSION,
@@ -492,16 +503,29 @@ class Run:
 
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions, dp: bool = False, rows: int | None = None,
-                training_units: int | None = None, temperature: float | None = None) -> dict[str, Any]:
+                training_units: int | None = None, temperature: float | None = None,
+                prefix_passes: Callable[[int], bool] | None = None) -> dict[str, Any]:
         """Deliver, or refuse with the reason and its remedies: the audit's decision, and the user's recorded
-        override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP)."""
-        from .privacy.release import FAIL, judge, remedies
+        override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP).
+        ``prefix_passes(n)``: whether the first ``n`` delivered records pass the same audit, asked only of a refused
+        run whose membership attacks failed (half, then a quarter of the rows), so the refusal can say how many do."""
+        from .privacy.release import FAIL, judge, membership_failed, remedies
 
         decision = audit.get("release") or judge(audit)
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
-                fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature)
+                smaller = None
+                if prefix_passes is not None and rows and membership_failed(decision):
+                    tried = [n for n in (rows // 2, rows // 4) if n >= SMALLEST_PREFIX]
+                    smaller = {"tried": [], "passes": None}
+                    for n in tried:
+                        smaller["tried"].append(n)
+                        if prefix_passes(n):
+                            smaller["passes"] = n
+                            break
+                fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature,
+                                 smaller=smaller)
                 raise ReleaseRefused(
                     f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")

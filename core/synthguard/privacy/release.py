@@ -164,27 +164,42 @@ def _describe(f: dict[str, Any]) -> str:
         (f" interval {f['interval']}" if f.get("interval") else "") + f" > target {f['target']}"
 
 
+def membership_failed(decision: dict[str, Any]) -> bool:
+    """Whether a membership-inference figure (worst AUC or TPR) failed in ``decision``."""
+    return any(f["verdict"] == FAIL and f["figure"].startswith(("worst membership", "worst TPR"))
+               for f in decision.get("figures", []))
+
+
 def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = None,
-             training_units: int | None = None, temperature: float | None = None) -> str:
+             training_units: int | None = None, temperature: float | None = None,
+             smaller: dict[str, Any] | None = None) -> str:
     """What to change when ``decision`` failed, the measured remedy for its failure first.
 
     A membership attack reads the density of the released records around their training records, so every
-    record released tells it more: on credit_data the pretrained default passed 6 of 6 seeds at 1,000 rows and 8 of
-    12 at 5,000, while rejecting more near copies (holdout quantiles 5-20%, 3-14% of the draws) moved the worst
-    AUC by 0.005-0.010 (benchmarks/README.md, "More rows, more to read"); sampling at temperature 1.15 passed 11
-    of 12. ``temperature``: the one the run sampled at, for a generator that has one (None: it has none). A
+    record released tells it more: on credit_data 8 of 12 of the default's 5,000-row outputs passed, 10 and 11 of
+    the same 12 cut to their first 2,500 and 1,000 records; rejecting more near copies (holdout quantiles 5-20%,
+    3-14% of the draws) moved the worst AUC by 0.005-0.010; sampling at temperature 1.15 passed 11 of 12
+    (benchmarks/README.md, "More rows, more to read"). ``temperature``: the one the run sampled at, for a generator that has one (None: it has none).
+    ``smaller``: ``{"tried": [n, ...], "passes": n or None}``, the prefixes of this output audited the same way. A
     stricter gate is suggested for exact copies.
     """
     failed = {f["figure"] for f in decision.get("figures", []) if f["verdict"] == FAIL}
     fixes = []
-    if any(name.startswith(("worst membership", "worst TPR")) for name in failed) and rows:
+    if membership_failed(decision) and rows:
         unit = decision.get("unit", "record")
+        measured = ""
+        if smaller and smaller.get("passes"):
+            measured = f"; the first {smaller['passes']:,} of these records pass the same audit"
+        elif smaller and smaller.get("tried"):
+            measured = "; the first " + " and ".join(f"{n:,}" for n in smaller["tried"]) + " of these fail it too"
         fixes.append(f"fewer rows ({rows:,} asked" + (f" of a model trained on {training_units:,} {unit}s" if
                                                       training_units else "") + ": every record released shows the "
-                     "membership attacks more of the model)")
+                     "membership attacks more of the model" + measured + ")")
         if temperature is not None:
-            fixes.append("a flatter sampler (--temperature 1.15)" if temperature < 1.15 else
-                         f"a flatter sampler (--temperature above {temperature:g})")
+            flatter = ("a flatter sampler (--temperature 1.15)" if temperature < 1.15 else
+                       f"a flatter sampler (--temperature above {temperature:g})")
+            # this output leaks at every size tried: a flatter sampler first
+            fixes.insert(0 if smaller and smaller.get("tried") and not smaller.get("passes") else 1, flatter)
     fixes.append("a smaller --epsilon, more training data" if dp else
                  "more training data, --epsilon (differential privacy)")
     if any(name.startswith("exact copies") for name in failed):
@@ -213,5 +228,5 @@ def headline(release: dict[str, Any]) -> str:
     return line
 
 
-__all__ = ["judge", "headline", "remedies", "TARGET_AUC", "TARGET_SINGLING_OUT", "TARGET_LINKABILITY",
-           "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
+__all__ = ["judge", "headline", "remedies", "membership_failed", "TARGET_AUC", "TARGET_SINGLING_OUT",
+           "TARGET_LINKABILITY", "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
