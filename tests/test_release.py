@@ -97,3 +97,13 @@ def test_a_refusal_says_how_much_of_the_output_would_pass():
     none = remedies(decision, rows=5000, temperature=1.0, smaller={"tried": [2500, 1250], "passes": None})
     assert none.startswith("a flatter sampler (--temperature 1.15), fewer rows (") and \
         "the first 2,500 and 1,250 of these fail it too)" in none
+
+
+def test_a_refused_output_is_cut_to_its_first_half_then_quarter_and_no_smaller_than_100():
+    from synthguard.privacy.release import passing_prefix
+
+    asked = []
+    assert passing_prefix(5000, lambda n: asked.append(n) or n <= 1250) == {"tried": [2500, 1250], "passes": 1250}
+    assert asked == [2500, 1250]
+    assert passing_prefix(300, lambda n: False) == {"tried": [150], "passes": None}
+    assert passing_prefix(150, lambda n: True) == {"tried": [], "passes": None}

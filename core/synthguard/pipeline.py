@@ -80,10 +80,6 @@ NO_FILTERS_WITHOUT_DP = ("--no-privacy-filters needs a differentially private mo
                          "with it): without DP the privacy filters are the gate")
 
 
-#: A refused run audits the first half and quarter of its records to say how many pass, down to this many.
-SMALLEST_PREFIX = 100
-
-
 class RunSpec(BaseModel):
     """One run's request, validated once, before any data is read or any model trained.
 
@@ -509,21 +505,14 @@ class Run:
         override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP).
         ``prefix_passes(n)``: whether the first ``n`` delivered records pass the same audit, asked only of a refused
         run whose membership attacks failed (half, then a quarter of the rows), so the refusal can say how many do."""
-        from .privacy.release import FAIL, judge, membership_failed, remedies
+        from .privacy.release import FAIL, judge, membership_failed, passing_prefix, remedies
 
         decision = audit.get("release") or judge(audit)
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
-                smaller = None
-                if prefix_passes is not None and rows and membership_failed(decision):
-                    tried = [n for n in (rows // 2, rows // 4) if n >= SMALLEST_PREFIX]
-                    smaller = {"tried": [], "passes": None}
-                    for n in tried:
-                        smaller["tried"].append(n)
-                        if prefix_passes(n):
-                            smaller["passes"] = n
-                            break
+                smaller = (passing_prefix(rows, prefix_passes) if prefix_passes is not None and rows
+                           and membership_failed(decision) else None)
                 fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature,
                                  smaller=smaller)
                 raise ReleaseRefused(

@@ -21,7 +21,7 @@ so), and refuse on ``fail`` unless the user overrides with a recorded reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from scipy.stats import binom, norm
 
@@ -170,6 +170,24 @@ def membership_failed(decision: dict[str, Any]) -> bool:
                for f in decision.get("figures", []))
 
 
+#: A refused run audits the first half and quarter of its records to say how many pass, down to this many.
+SMALLEST_PREFIX = 100
+
+
+def passing_prefix(rows: int, passes: Callable[[int], bool]) -> dict[str, Any]:
+    """The first half, then quarter, of a refused output of ``rows`` records through ``passes`` (the same audit on
+    the first n records): ``{"tried": [n, ...], "passes": the first n that passed, or None}``."""
+    out: dict[str, Any] = {"tried": [], "passes": None}
+    for n in (rows // 2, rows // 4):
+        if n < SMALLEST_PREFIX:
+            break
+        out["tried"].append(n)
+        if passes(n):
+            out["passes"] = n
+            break
+    return out
+
+
 def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = None,
              training_units: int | None = None, temperature: float | None = None,
              smaller: dict[str, Any] | None = None) -> str:
@@ -228,5 +246,5 @@ def headline(release: dict[str, Any]) -> str:
     return line
 
 
-__all__ = ["judge", "headline", "remedies", "membership_failed", "TARGET_AUC", "TARGET_SINGLING_OUT",
-           "TARGET_LINKABILITY", "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
+__all__ = ["judge", "headline", "remedies", "membership_failed", "passing_prefix", "TARGET_AUC",
+           "TARGET_SINGLING_OUT", "TARGET_LINKABILITY", "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
