@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 import synthguard as sg
+from synthguard.io.partitioned import read_partitioned
 
 QUIET = {"audit": False, "metrics": False}
+
+
+def entropy(frame: pd.DataFrame, col: str) -> float:
+    p = frame[col].value_counts(normalize=True).to_numpy()
+    return float(-(p * np.log(p)).sum())
+
+
+def spread(flat: pd.DataFrame, plain: pd.DataFrame) -> float:
+    """Mean gain in entropy over the categorical columns: how much flatter ``flat`` is than ``plain``."""
+    cats = [c for c in plain.columns if plain[c].dtype == object or str(plain[c].dtype) == "category"]
+    assert cats
+    return float(np.mean([entropy(flat, c) - entropy(plain, c) for c in cats]))
 
 
 def test_the_pretrained_bundle_samples_at_another_temperature_without_a_refit():
@@ -15,13 +31,25 @@ def test_the_pretrained_bundle_samples_at_another_temperature_without_a_refit():
     assert flat.report["lineage"]["pretrained"] and flat.report["lineage"]["temperature"] == {"sampled_at": 2.0,
                                                                                              "model": 1.0}
     assert flat.report["generator"]["config"]["temperature"] == 2.0 and "temperature" not in plain.report["lineage"]
-    # flatter: the categories of every categorical column spread more evenly over their values
-    def entropy(frame, col):
-        p = frame[col].value_counts(normalize=True).to_numpy()
-        return float(-(p * np.log(p)).sum())
+    assert spread(flat.data, plain.data) > 0.05  # flatter: categories spread more evenly over their values
 
-    cats = [c for c in plain.data.columns if plain.data[c].dtype == object or str(plain.data[c].dtype) == "category"]
-    assert cats and np.mean([entropy(flat.data, c) - entropy(plain.data, c) for c in cats]) > 0.05
+
+def test_chunked_runs_sample_at_the_temperature_on_every_dask_worker(tmp_path):
+    distributed = pytest.importorskip("distributed")
+
+    def run(name, temperature, **scale):
+        sg.generate("finance", 600, dataset="german_credit", seed=3, options=QUIET, temperature=temperature,
+                    out=tmp_path / name, scale={"chunk_rows": 200, **scale})
+        return read_partitioned(tmp_path / name / "synthetic")
+
+    flat, plain = run("flat", 2.0), run("plain", None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=":0") as cluster:
+        on_workers = run("workers", 2.0, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(on_workers, flat)  # the workers sampled the tempered copy
+    assert spread(flat, plain) > 0.05
+    report = json.loads((tmp_path / "workers" / "report.json").read_text())
+    assert report["lineage"]["temperature"] == {"sampled_at": 2.0, "model": 1.0}
 
 
 def test_a_saved_model_keeps_its_own_temperature(tmp_path):
