@@ -331,10 +331,12 @@ class Run:
         ledger = privacy_ledger(model, unit=unit_of(reference)[0] if reference is not None else None,
                                 filtered=options.privacy_filters)
         def prefix_passes(n: int) -> bool:  # the first n delivered records (a uniform sample) through the same audit
+            from .privacy.release import PASS
+
             self.step(f"privacy audit of the first {n:,} records")
             part = self.audit(reference, holdout, sampled.records.take(np.arange(n)), model.modality, model.domain,
                               options, context.distance)
-            return (part.get("release") or {}).get("decision") == "pass"
+            return (part.get("release") or {}).get("decision") == PASS
 
         release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
                                training_units=unit_of(reference)[1] if reference is not None else None,

@@ -197,9 +197,9 @@ def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = N
     record released tells it more: on credit_data 8 of 12 of the default's 5,000-row outputs passed, 10 and 11 of
     the same 12 cut to their first 2,500 and 1,000 records; rejecting more near copies (holdout quantiles 5-20%,
     3-14% of the draws) moved the worst AUC by 0.005-0.010; sampling at temperature 1.15 passed 11 of 12
-    (benchmarks/README.md, "More rows, more to read"). ``temperature``: the one the run sampled at, for a generator that has one (None: it has none).
-    ``smaller``: ``{"tried": [n, ...], "passes": n or None}``, the prefixes of this output audited the same way. A
-    stricter gate is suggested for exact copies.
+    (benchmarks/README.md, "More rows, more to read"). ``temperature``: the one the run sampled at, for a generator
+    that has one (None: it has none). ``smaller``: ``{"tried": [n, ...], "passes": n or None}``, the prefixes of
+    this output audited the same way. A stricter gate is suggested for exact copies.
     """
     failed = {f["figure"] for f in decision.get("figures", []) if f["verdict"] == FAIL}
     fixes = []
