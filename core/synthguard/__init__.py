@@ -35,6 +35,7 @@ from .engine import Engine, default_engine
 from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
 from .hookspecs import hookimpl
 from .io.database import Database
+from .io.sampled import SampledSource
 from .pipeline import Result, RunOptions
 from .privacy import NearestRecords
 from .sequences import SequenceFormat, from_long_frame, to_long_frame
@@ -96,7 +97,7 @@ def datasets() -> Mapping[str, Dataset]:
 __all__ = [
     # what users call
     "Engine", "fit", "load", "sample", "generate", "augment", "audit", "evaluate", "plugins", "datasets", "Result",
-    "RunOptions", "Database",
+    "RunOptions", "Database", "SampledSource",
     # the plugin contract (synthguard.contract, synthguard.hookspecs)
     "hookimpl", "ROLES", "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext",
     "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",

@@ -111,6 +111,13 @@ def _audit_line(audit: dict) -> str:
     return line
 
 
+def _sample_line(sampled: dict | None) -> None:
+    if sampled:
+        unit = "" if sampled["unit"] == "row" else f", {sampled['units']:,} entities by {sampled['unit']}"
+        click.echo(f"read a uniform sample of {sampled['rows']:,} of the data's {sampled['of_rows']:,} rows{unit} "
+                   f"({sampled['batches']} batches, --data-sample)")
+
+
 def _summary(result, out) -> None:
     rep = result.report
     rejected = {**{k: v["rejected"] for k, v in rep["validators"].items()},
@@ -122,6 +129,7 @@ def _summary(result, out) -> None:
     where = f"{out}" if isinstance(out, Database) else f"{str(out).rstrip('/')}/"  # never shows a password
     click.echo(f"wrote {rep['rows']} records to {where} ({fit}, sample {t['sample_seconds']:.2f}s, "
                f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
+    _sample_line((rep["lineage"].get("data_source") or {}).get("sample"))
     vp = ((rep.get("generator") or {}).get("fit") or {}).get("value_protection")
     if vp:
         dropped = ", ".join(d["column"] for d in vp["dropped"])
@@ -234,6 +242,22 @@ database_options = [
                  help="with a database URL as --data/--real: one read-only SELECT to read instead of a table"),
 ]
 
+data_sample_option = click.option(
+    "--data-sample", type=click.IntRange(min=1), default=None, metavar="ROWS",
+    help="read a uniform sample of ROWS rows of --data (whole people with --entity-column), streamed in batches, so a "
+         "file or database table larger than memory is never loaded whole (the sample depends on --seed)")
+
+
+def _sampled(data, rows: int | None, seed: int):
+    from .io.sampled import SampledSource
+
+    if rows is None:
+        return data
+    if data is None:
+        raise ConfigError("--data-sample samples --data: expected a CSV/Parquet file or a database URL as --data")
+    return SampledSource(data, rows=rows, seed=seed)
+
+
 out_table_option = click.option(
     "--out-table", default=None, metavar="NAME",
     help="with a database URL as --out: the synthetic table's name (default 'synthetic'; NAME_rejected and "
@@ -306,6 +330,7 @@ def datasets_cmd(ctx, as_json: bool) -> None:
               help="your own data: CSV/Parquet table or sensor log, a folder of DICOM/PNG/JPEG images (or NPZ), "
                    "or a database URL with --table/--query")
 @with_options(database_options)
+@data_sample_option
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True,
               help="training processes: torch.distributed data-parallel, gloo on CPU, NCCL on CUDA (finance, sensor)")
@@ -327,12 +352,12 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @with_options(image_options)
 @with_options(scale_options)
 @click.pass_context
-def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
+def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, data_sample, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
                  secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, temperature, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
-    data, out = as_source(data, table, query), as_target(out, out_table)
+    data, out = _sampled(as_source(data, table, query), data_sample, seed), as_target(out, out_table)
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
         config=_config(settings, epsilon, delta, workers),
@@ -352,6 +377,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @click.option("--data", type=click.Path(), default=None,
               help="CSV/Parquet table to learn from, or a database URL with --table/--query")
 @with_options(database_options)
+@data_sample_option
 @click.option("--dataset", default=None, help="reference dataset instead of --data")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
@@ -369,14 +395,14 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
+def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
             no_value_protection, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
 
     engine = _engine(ctx)
-    data = as_source(data, table, query)
+    data = _sampled(as_source(data, table, query), data_sample, seed)
     cls = engine.registry.generator(generator, dp=epsilon is not None)
     if not cls.supports_save:
         raise ConfigError(f"generator {generator!r} cannot be saved as a bundle: use 'synthguard generate' instead")
@@ -389,6 +415,7 @@ def fit_cmd(ctx, generator, out, data, table, query, dataset, seed, device, work
                        image_format=_image_format(image_size, channels, labels),
                        value_protection=not no_value_protection)
     digest = save_bundle(model, out, overwrite=overwrite)
+    _sample_line(getattr(data, "info", None))
     info = model.fit_info_
     if resume is not None:
         click.echo(f"resumed from {resume}: {info['resumed_from'][-1]['records']} earlier + {info['records']} new records")

@@ -25,13 +25,14 @@ from .errors import ConfigError, DataError
 from .io.database import Database, as_source
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
+from .io.sampled import SampledSource
 from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec, check_seed
 from .plugins import make_plugin_manager, plugin_info
 from .registry import Registry, build_registry
 from .result import Result
 from .sequences import SequenceFormat, from_long_frame
 
-DataLike = pd.DataFrame | Records | Database | str | Path
+DataLike = pd.DataFrame | Records | Database | SampledSource | str | Path
 
 
 class Engine:
@@ -87,6 +88,8 @@ class Engine:
         if isinstance(data, Records):
             return data, {}
         data = as_source(data)  # a database URL names its table or query: Database(url, table=...)
+        if isinstance(data, SampledSource):  # a table too big for memory: a uniform sample of it, streamed
+            return self._read_sample(data, modality, sequence_format)
         if isinstance(data, Database):
             data, name = data.read(), data.name
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
@@ -108,6 +111,18 @@ class Engine:
         elif isinstance(data, pd.DataFrame):
             return _with_entities(Table.from_frame(data, name=name), sequence_format), {}
         raise DataError(f"data of type {type(data).__name__}: expected a DataFrame, a file path or a synthguard container")
+
+    def _read_sample(self, data: SampledSource, modality: str | None,
+                     sequence_format: SequenceFormat | Mapping[str, Any] | None) -> tuple[Records, dict]:
+        if modality == "sequence":
+            fmt = _sequence_format(sequence_format)
+            return from_long_frame(data.read(entity=fmt.entity), fmt)
+        if modality not in (None, "table"):
+            raise ConfigError(f"a data sample (--data-sample) reads tables and sensor logs: this generator reads "
+                              f"{modality}s")
+        entity = sequence_format.get("entity") if isinstance(sequence_format, Mapping) else None
+        table = Table.from_frame(data.read(entity=entity), name=data.name)
+        return _with_entities(table, sequence_format), {}
 
     def _generator_class(self, generator: str | Generator | type[Generator]) -> type[Generator]:
         if isinstance(generator, Generator):

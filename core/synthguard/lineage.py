@@ -32,6 +32,7 @@ from typing import Any
 
 from .data import Records, Table
 from .io.database import Database, as_source
+from .io.sampled import SampledSource
 
 __all__: list[str] = []  # core-internal
 
@@ -66,6 +67,8 @@ def _contents(records: Records) -> dict[str, Any]:
 def describe(data: Any, records: Records, notes: Any = None) -> dict[str, Any]:
     """The lineage of ``records`` read from ``data`` (a path, database or in-memory object): no path, no URL."""
     data = as_source(data)
+    if isinstance(data, SampledSource):  # what was sampled, and how much of it was kept
+        return {**describe(data.source, records, notes), "sample": dict(data.info)}
     if isinstance(data, Database):
         fmt = data.url.get_backend_name()
         where = {"table": data.table} if data.table else {

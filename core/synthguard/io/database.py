@@ -104,8 +104,11 @@ class Database:
 
     # ------------------------------------------------------------------ reading
 
-    def read(self) -> pd.DataFrame:
-        """The table or query's rows as a DataFrame, with types from the database (see module docstring)."""
+    def read(self, sample=None) -> pd.DataFrame:
+        """The table or query's rows as a DataFrame, with types from the database (see module docstring).
+
+        ``sample`` (a :class:`~synthguard.io.sampled.BottomK`) keeps only its sample of the rows as they stream by;
+        the column types are still read from every row."""
         if (self.table is None) == (self.query is None):
             raise ConfigError(f"database {self.display_url}: expected exactly one of a table (--table NAME) "
                               "or a query (--query \"select ...\")")
@@ -119,9 +122,9 @@ class Database:
                 if self.table is not None:
                     table = self._reflect(conn)
                     kinds = {c.name: _sql_kind(c.type, c.name, self) for c in table.columns}
-                    frame = _fetch(conn, sa.select(table), kinds)
+                    frame = _fetch(conn, sa.select(table), kinds, sample)
                 else:
-                    frame = _fetch(conn, sa.text(self.query), None)
+                    frame = _fetch(conn, sa.text(self.query), None, sample)
             except sa_exc.DBAPIError as err:
                 raise DataError(self._failure(err)) from None
             finally:
@@ -516,8 +519,9 @@ def _value_kind(values: Iterable[Any], column: str) -> str | None:
                     "timestamps (cast or leave it out in the query)")
 
 
-def _fetch(conn: sa.Connection, statement: Any, kinds: dict[str, str] | None) -> pd.DataFrame:
-    """Rows in chunks of :data:`CHUNK_ROWS` (server-side cursor where the driver has one), typed per kind."""
+def _fetch(conn: sa.Connection, statement: Any, kinds: dict[str, str] | None, sample=None) -> pd.DataFrame:
+    """Rows in chunks of :data:`CHUNK_ROWS` (server-side cursor where the driver has one), typed per kind; with
+    ``sample``, only the rows it keeps (the kinds are still read from every row)."""
     result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(statement)
     keys = list(result.keys())
     dup = sorted({k for k in keys if keys.count(k) > 1})
@@ -529,7 +533,13 @@ def _fetch(conn: sa.Connection, statement: Any, kinds: dict[str, str] | None) ->
         for i, key in enumerate(keys):
             if found[key] is None:
                 found[key] = _value_kind((row[i] for row in rows), key)
-        parts.append(pd.DataFrame.from_records(rows, columns=keys, coerce_float=True))
+        part = pd.DataFrame.from_records(rows, columns=keys, coerce_float=True)
+        if sample is None:
+            parts.append(part)
+        else:
+            sample.offer(part)
+    if sample is not None and sample.seen:
+        parts = [sample.result()]
     if len(parts) > 1:
         with warnings.catch_warnings():  # a chunk whose column is all NULL: its dtype must not decide
             warnings.simplefilter("ignore", FutureWarning)

@@ -41,16 +41,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return _parse_dates(_parse_grouped_numbers(frame, path), path)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path, shown: Path | None = None) -> pd.DataFrame:
+    """``path`` (or a text buffer, named ``shown`` in errors) read as CSV."""
+    source, path = path, shown if shown is not None else path
     try:
-        header = pd.read_csv(path, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
+        header = pd.read_csv(source, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
         names = [str(v).strip() for v in header.iloc[0]] if len(header) else []
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:  # pandas would rename the second one 'name.1' and model it as another column
             raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
                             "header: expected each column named once")
         # in a one-column file a missing value is an empty line: keep it as a row (pandas would drop it)
-        return pd.read_csv(path, encoding="utf-8", encoding_errors="strict", low_memory=False,
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return pd.read_csv(source, encoding="utf-8", encoding_errors="strict", low_memory=False,
                            skip_blank_lines=len(names) != 1)
     except UnicodeDecodeError as err:
         raise DataError(

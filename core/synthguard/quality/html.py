@@ -342,6 +342,9 @@ def render_html(report: dict[str, Any]) -> str:
     else:
         fidelity_note = "No real data at hand: fidelity not measured."
     source = _obj(lineage.get("data_source")).get("source", fit.get("source", ""))
+    sampled = _obj(_obj(lineage.get("data_source")).get("sample"))
+    if sampled and isinstance(source, str):
+        source += f" (a uniform sample of {sampled.get('rows', 0):,} of its {sampled.get('of_rows', 0):,} rows)"
     bundle = gen.get("bundle_sha256") or "none"
     env = Environment(autoescape=True, keep_trailing_newline=True)
     other = {k: v for k, v in metrics.items() if k not in ("core.quality", "core.tstr", "core.distributions")}
