@@ -78,8 +78,9 @@ class BottomK:
         self.batches += 1
         if self.entity is not None:
             if self.entity not in batch.columns:
+                names = ", ".join(map(str, batch.columns[:8])) + (", ..." if len(batch.columns) > 8 else "")
                 raise DataError(f"entity column {self.entity!r} is not in the data: expected one of its columns "
-                                f"({', '.join(map(str, batch.columns[:8]))}{', ...' if len(batch.columns) > 8 else ''})")
+                                f"({names})")
             keys = _mix(_entity_codes(batch[self.entity]), self.seed)
         else:
             keys = _mix(positions, self.seed)
