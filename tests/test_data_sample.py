@@ -69,13 +69,15 @@ def test_a_csv_sample_is_typed_as_a_whole_read_of_the_file_would_be(credit_files
 
 
 def test_memory_holds_the_sample_and_a_batch_never_the_table():
-    keeper, batch = BottomK(rows=500, seed=0), 1000
+    seen: list[int] = []  # what a progress display is told after every batch
+    keeper, batch = BottomK(rows=500, seed=0, on_batch=seen.append), 1000
     most = 0
     for start in range(0, 100_000, batch):
         keeper.offer(pd.DataFrame({"x": np.arange(start, start + batch)}))
         most = max(most, keeper._held)
     assert most <= 2 * 500 + batch
     assert len(keeper.result()) == 500 and keeper.info["of_rows"] == 100_000
+    assert seen == list(range(1000, 100_001, 1000))
 
 
 def test_people_are_sampled_whole_with_an_entity_column(credit, credit_files, tmp_path):

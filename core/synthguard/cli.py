@@ -255,7 +255,7 @@ def _sampled(data, rows: int | None, seed: int):
         return data
     if data is None:
         raise ConfigError("--data-sample samples --data: expected a CSV/Parquet file or a database URL as --data")
-    return SampledSource(data, rows=rows, seed=seed)
+    return SampledSource(data, rows=rows, seed=seed, progress=sys.stderr.isatty())
 
 
 out_table_option = click.option(

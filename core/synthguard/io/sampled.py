@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ class BottomK:
     entity: str | None = None
     seen: int = 0
     batches: int = 0
+    on_batch: Callable[[int], None] | None = None  # told the rows seen so far after every batch (progress)
     _parts: list[pd.DataFrame] = field(default_factory=list)
     _held: int = 0
     _threshold: float = np.inf
@@ -85,6 +87,8 @@ class BottomK:
         else:
             keys = _mix(positions, self.seed)
         keep = keys <= self._threshold
+        if self.on_batch is not None:
+            self.on_batch(self.seen)
         if not keep.any():
             return
         part = batch.loc[keep].copy()
@@ -134,6 +138,7 @@ class SampledSource:
     seed: int = 0
     entity: str | None = None
     batch_rows: int = BATCH_ROWS
+    progress: bool = False  # a live count of the rows read (the CLI: when stderr is a terminal)
     info: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -159,25 +164,50 @@ class SampledSource:
 
         keeper = BottomK(int(self.rows), self.seed, self.entity or entity)
         if isinstance(self.source, Database):
-            frame = self.source.read(sample=keeper)
+            with _shown(self.progress, f"sampling {self.rows:,} rows of {self.source}", None) as keeper.on_batch:
+                frame = self.source.read(sample=keeper)
             self.info = keeper.info
             return frame
         path = Path(self.source)
         if not path.is_file():
             raise DataError(f"data file {str(path)!r} not found: expected a CSV or Parquet file")
         lower = path.name.lower()
+        shown = f"sampling {self.rows:,} rows of {path.name}"
         if lower.endswith((".parquet", ".pq")):
-            for batch in _parquet_batches(path, self.batch_rows):
-                keeper.offer(batch)
+            with _shown(self.progress, shown, _parquet_rows(path)) as keeper.on_batch:
+                for batch in _parquet_batches(path, self.batch_rows):
+                    keeper.offer(batch)
             frame = keeper.result()
         elif lower.endswith((".csv", ".csv.gz", ".txt")):
-            for batch in _csv_batches(path, self.batch_rows):
-                keeper.offer(batch)
+            with _shown(self.progress, shown, None) as keeper.on_batch:
+                for batch in _csv_batches(path, self.batch_rows):
+                    keeper.offer(batch)
             frame = _retyped_csv(keeper.result(), path)
         else:
             raise DataError(f"data file {str(path)!r} cannot be sampled as it streams: expected CSV or Parquet")
         self.info = keeper.info
         return _parse_dates(_parse_grouped_numbers(frame, path), path)
+
+
+@contextmanager
+def _shown(progress: bool, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A live count of the rows read (a bar where the total is known): yields the callback that updates it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows read"),
+               TimeElapsedColumn()]
+    with Progress(*columns, disable=not progress, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda seen: bar.update(task, completed=seen)
+
+
+def _parquet_rows(path: Path) -> int | None:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError):
+        return None  # the read itself names the problem
 
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
