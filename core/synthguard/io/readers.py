@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
@@ -44,18 +46,31 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def _read_csv(path, shown: Path | None = None) -> pd.DataFrame:
     """``path`` (or a text buffer, named ``shown`` in errors) read as CSV."""
     source, path = path, shown if shown is not None else path
-    try:
-        header = pd.read_csv(source, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
-        names = [str(v).strip() for v in header.iloc[0]] if len(header) else []
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:  # pandas would rename the second one 'name.1' and model it as another column
-            raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
-                            "header: expected each column named once")
-        # in a one-column file a missing value is an empty line: keep it as a row (pandas would drop it)
+    with csv_errors(path):
+        names = csv_header(source, path)
         if hasattr(source, "seek"):
             source.seek(0)
+        # in a one-column file a missing value is an empty line: keep it as a row (pandas would drop it)
         return pd.read_csv(source, encoding="utf-8", encoding_errors="strict", low_memory=False,
                            skip_blank_lines=len(names) != 1)
+
+
+def csv_header(source, path: Path) -> list[str]:
+    """The column names of a CSV ``source``; a DataError naming ``path`` if one is repeated."""
+    header = pd.read_csv(source, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
+    names = [str(v).strip() for v in header.iloc[0]] if len(header) else []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # pandas would rename the second one 'name.1' and model it as another column
+        raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
+                        "header: expected each column named once")
+    return names
+
+
+@contextmanager
+def csv_errors(path: Path) -> Iterator[None]:
+    """pandas' errors while reading the CSV file ``path`` as one DataError that says what is wrong with it."""
+    try:
+        yield
     except UnicodeDecodeError as err:
         raise DataError(
             f"data file {str(path)!r} is not UTF-8 (byte {err.object[err.start]:#04x} at offset {err.start}): "

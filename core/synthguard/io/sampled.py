@@ -172,19 +172,16 @@ class SampledSource:
         if not path.is_file():
             raise DataError(f"data file {str(path)!r} not found: expected a CSV or Parquet file")
         lower = path.name.lower()
-        shown = f"sampling {self.rows:,} rows of {path.name}"
         if lower.endswith((".parquet", ".pq")):
-            with _shown(self.progress, shown, _parquet_rows(path)) as keeper.on_batch:
-                for batch in _parquet_batches(path, self.batch_rows):
-                    keeper.offer(batch)
-            frame = keeper.result()
+            batches, total, typed = _parquet_batches(path, self.batch_rows), _parquet_rows(path), None
         elif lower.endswith((".csv", ".csv.gz", ".txt")):
-            with _shown(self.progress, shown, None) as keeper.on_batch:
-                for batch in _csv_batches(path, self.batch_rows):
-                    keeper.offer(batch)
-            frame = _retyped_csv(keeper.result(), path)
+            batches, total, typed = _csv_batches(path, self.batch_rows), None, _retyped_csv
         else:
             raise DataError(f"data file {str(path)!r} cannot be sampled as it streams: expected CSV or Parquet")
+        with _shown(self.progress, f"sampling {self.rows:,} rows of {path.name}", total) as keeper.on_batch:
+            for batch in batches:
+                keeper.offer(batch)
+        frame = keeper.result() if typed is None else typed(keeper.result(), path)
         self.info = keeper.info
         return _parse_dates(_parse_grouped_numbers(frame, path), path)
 
@@ -223,22 +220,12 @@ def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
 
 def _csv_batches(path: Path, batch_rows: int) -> Iterator[pd.DataFrame]:
     """Raw text cells (nothing inferred per batch: a column's type is decided on the sample, as on a whole read)."""
-    try:
-        header = pd.read_csv(path, header=None, nrows=1, dtype=str, encoding="utf-8", keep_default_na=False)
-        names = [str(v).strip() for v in header.iloc[0]] if len(header) else []
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:  # pandas would rename the second one 'name.1' and model it as another column
-            raise DataError(f"data file {str(path)!r} repeats column name(s) {', '.join(map(repr, repeated))} in its "
-                            "header: expected each column named once")
+    from .readers import csv_errors, csv_header
+
+    with csv_errors(path):
+        names = csv_header(path, path)
         yield from pd.read_csv(path, chunksize=batch_rows, dtype=str, keep_default_na=False, na_filter=False,
                                encoding="utf-8", encoding_errors="strict", skip_blank_lines=len(names) != 1)
-    except UnicodeDecodeError as err:
-        raise DataError(f"data file {str(path)!r} is not UTF-8 (byte {err.object[err.start]:#04x} at offset "
-                        f"{err.start}): expected UTF-8 text; re-save it as UTF-8") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"data file {str(path)!r} is empty: expected a header row and at least one data row") from None
-    except pd.errors.ParserError as err:
-        raise DataError(f"data file {str(path)!r} is not valid CSV: {str(err).strip()}") from None
 
 
 def _retyped_csv(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
