@@ -89,7 +89,8 @@ class Engine:
             return data, {}
         data = as_source(data)  # a database URL names its table or query: Database(url, table=...)
         if isinstance(data, SampledSource):  # a table too big for memory: a uniform sample of it, streamed
-            return self._read_sample(data, modality, sequence_format)
+            data, name = data.read(entity=_sample_entity(modality, sequence_format)), (
+                data.source.name if isinstance(data.source, Database) else name)  # a file's name is not kept
         if isinstance(data, Database):
             data, name = data.read(), data.name
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
@@ -111,18 +112,6 @@ class Engine:
         elif isinstance(data, pd.DataFrame):
             return _with_entities(Table.from_frame(data, name=name), sequence_format), {}
         raise DataError(f"data of type {type(data).__name__}: expected a DataFrame, a file path or a synthguard container")
-
-    def _read_sample(self, data: SampledSource, modality: str | None,
-                     sequence_format: SequenceFormat | Mapping[str, Any] | None) -> tuple[Records, dict]:
-        if modality == "sequence":
-            fmt = _sequence_format(sequence_format)
-            return from_long_frame(data.read(entity=fmt.entity), fmt)
-        if modality not in (None, "table"):
-            raise ConfigError(f"a data sample (--data-sample) reads tables and sensor logs: this generator reads "
-                              f"{modality}s")
-        entity = sequence_format.get("entity") if isinstance(sequence_format, Mapping) else None
-        table = Table.from_frame(data.read(entity=entity), name=data.name)
-        return _with_entities(table, sequence_format), {}
 
     def _generator_class(self, generator: str | Generator | type[Generator]) -> type[Generator]:
         if isinstance(generator, Generator):
@@ -399,6 +388,16 @@ class Engine:
 
 def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
     return validated(SequenceFormat, fmt, "sequence format")
+
+
+def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:
+    """The column a data sample keeps whole: a sensor log's recordings, a table's ``--entity-column`` people."""
+    if modality == "sequence":
+        return _sequence_format(fmt).entity
+    if modality not in (None, "table"):
+        raise ConfigError(f"a data sample (--data-sample) reads tables and sensor logs: this generator reads "
+                          f"{modality}s")
+    return fmt.get("entity") if isinstance(fmt, Mapping) else None
 
 
 _default: Engine | None = None

@@ -151,12 +151,6 @@ class SampledSource:
             raise ConfigError(f"a data sample reads a CSV/Parquet file or a database table as it streams: got "
                               f"{type(self.source).__name__} (a DataFrame is already in memory: use df.sample)")
 
-    @property
-    def name(self) -> str:
-        from .database import Database
-
-        return self.source.name if isinstance(self.source, Database) else Path(self.source).name.split(".")[0]
-
     def read(self, entity: str | None = None) -> pd.DataFrame:
         """The sample, typed as a whole read of the source would be (dates, grouped numbers, database kinds)."""
         from .database import Database
