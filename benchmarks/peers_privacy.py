@@ -11,7 +11,8 @@ once, N rows, delivered as it comes (no gate: that is what its users get). The S
 column: by SynthGuard's column kinds where SDV's detection would fake it (lending_club's `addr_state` is detected
 as PII and replaced by Faker's state names), keeping the small integer counts SDV detects as `ordinal`
 (`synthguard.baselines.learn_every_column(..., keep_ordinal=True)`; benchmarks/experiments/sdv_metadata.py).
-Each synthetic table is then scored by `Engine.evaluate` (SDMetrics quality, TSTR against TRTR on the
+Each synthetic table is then scored by `Engine.evaluate` (SDMetrics quality — with the real table's bins on both
+sides, and as `quality_sdmetrics_own_bins` SDMetrics 0.32's own per-table bins — TSTR against TRTR on the
 holdout) and `Engine.audit` (membership attacks with every holdout record as a non-member, WP29 risks, the
 release decision) — the same code for every model.
 
@@ -115,11 +116,15 @@ def score(dataset: str, train, hold, synthetic) -> dict:
     target = engine.dataset(dataset).target
     synthetic = synthetic[list(train.columns)].reset_index(drop=True)
     metrics = engine.evaluate(train, synthetic, holdout=hold, target=target)["metrics"]
+    from synthguard.quality.fidelity import quality_score
+
+    real_r, syn_r, _ = engine._pair(train, synthetic, hold)  # the tables evaluate scored
+    own_bins = quality_score(real_r, syn_r, aligned_bins=False)["score"]  # SDMetrics 0.32's per-table bins
     audit = engine.audit(train, synthetic, holdout=hold)  # the quasi-identifiers generate uses: none named
     mia, wp = audit["membership_inference"], audit["wp29"]
     tstr = metrics.get("core.tstr", {})
     return {
-        "quality": metrics["core.quality"]["score"], "tstr": tstr.get("tstr"), "trtr": tstr.get("trtr"),
+        "quality": metrics["core.quality"]["score"], "quality_sdmetrics_own_bins": own_bins, "tstr": tstr.get("tstr"), "trtr": tstr.get("trtr"),
         "tstr_ratio": tstr.get("ratio"),
         "exact_copies": audit["exact_copies"]["count"] if "exact_copies" in audit else None,
         "dcr_share": audit["dcr"]["share_closer_to_train"],

@@ -52,23 +52,49 @@ def pair_sample(names: list[str], max_pairs: int = MAX_PAIRS, seed: int = 0) -> 
     return [pairs[i] for i in sorted(chosen)]
 
 
-def _quality_report(pairs: list[tuple[str, str]] | None) -> Any:
-    """SDMetrics' QualityReport; with ``pairs``, its Column Pair Trends property scores only those pairs."""
+def _real_edges(prop: Any, real: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
+    """SDMetrics' 10 equal-width bins of each numeric/date column of the *real* table, ends opened to ±inf."""
+    numeric = prop._convert_datetime_columns_to_numeric(real.copy(), metadata)
+    edges = {}
+    for name, meta in metadata["columns"].items():
+        values = pd.to_numeric(numeric[name], errors="coerce").dropna() if meta["sdtype"] in ("numerical", "datetime") \
+            else None
+        if values is not None and len(values):
+            e = np.histogram_bin_edges(values).astype(float)
+            e[0], e[-1] = -np.inf, np.inf
+            edges[name] = e
+    return edges
+
+
+def _quality_report(pairs: list[tuple[str, str]] | None, aligned_bins: bool = True) -> Any:
+    """SDMetrics' QualityReport; with ``pairs``, its Column Pair Trends property scores only those pairs.
+
+    With ``aligned_bins`` a numeric column of a numeric × categorical pair is cut by the real table's bin edges on
+    both sides, as SDMetrics' maintainers specified (sdv-dev/SDMetrics#368: bins from the real data, open ends).
+    SDMetrics 0.32 cuts each table by its own range, so where the synthetic minimum or maximum differs from the
+    real one (value protection clips extremes) bin k holds different values on the two sides: a copy of the real
+    rows with 0.4% of its cells clipped scored 0.54 on one pair (benchmarks/experiments/pair_trend_bins.py).
+    """
     from sdmetrics.reports.single_table import QualityReport
     from sdmetrics.reports.single_table._properties import ColumnPairTrends
 
-    class SampledPairTrends(ColumnPairTrends):
-        # SDMetrics' own property and per-pair scores; only the pairs are chosen (its column_pairs argument)
+    class PairTrends(ColumnPairTrends):
+        # SDMetrics' own property and per-pair scores; only the pairs (its column_pairs argument) and the bins differ
+        _edges: dict[str, np.ndarray] = {}
+
         def _generate_details(self, real_data, synthetic_data, metadata, progress_bar=None, column_pairs=None):
+            self._edges = _real_edges(self, real_data, metadata) if aligned_bins else {}
             return super()._generate_details(real_data, synthetic_data, metadata, progress_bar, column_pairs=pairs)
 
+        def _discretize_column(self, column_name, data, bin_edges=None):
+            return super()._discretize_column(column_name, data, self._edges.get(column_name, bin_edges))
+
     report = QualityReport()
-    if pairs is not None:
-        report._properties["Column Pair Trends"] = SampledPairTrends()
+    report._properties["Column Pair Trends"] = PairTrends()
     return report
 
 
-def quality_score(real: Table, synthetic: Table, max_pairs: int = MAX_PAIRS) -> dict[str, Any]:
+def quality_score(real: Table, synthetic: Table, max_pairs: int = MAX_PAIRS, *, aligned_bins: bool = True) -> dict[str, Any]:
     """SDMetrics' QualityReport, with no column left out of the average.
 
     Values that are not of their column's kind count as wrong: such a column scores SDMetrics' score on its
@@ -80,7 +106,7 @@ def quality_score(real: Table, synthetic: Table, max_pairs: int = MAX_PAIRS) -> 
     pairs = pair_sample(real.meta.names, max_pairs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SDMetrics 0.32 marks the single-table report deprecated; it is still the one for one table
-        report = _quality_report(pairs)
+        report = _quality_report(pairs, aligned_bins)
         report.generate(real.frame, synthetic_frame, sdv_metadata(real.meta), verbose=False)
     props = report.get_properties().set_index("Property")["Score"]
     shapes = report.get_details("Column Shapes")
