@@ -4,7 +4,8 @@
 german_credit's 800 training rows. Here, on `generate`'s split of each table: `generate finance --dataset D --rows
 1000 --seed S` (the pretrained bundle, gated) for S = 0..N-1, and GaussianCopula fitted once as in peers_privacy.py
 (SDV defaults, every column learnt, small counts ordinal) then sampled N times. Both quality figures for each draw:
-`core.quality` (the real table's bins on both sides) and SDMetrics 0.32's own per-table bins; the same for the
+`core.quality` (the real table's bins on both sides), SDMetrics 0.32's own per-table bins, and `core.tstr`'s TSTR / TRTR
+on the holdout; the same for the
 bundle's raw draws (no gate) and for each model's draws pooled (N × 1,000 rows scored as one table).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/quality_seeds.py --datasets german_credit --draws 10
@@ -32,7 +33,7 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="+", default=["german_credit"])
     ap.add_argument("--draws", type=int, default=10)
     ap.add_argument("--rows", type=int, default=1000)
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path, default=RESULTS)  # results for other --datasets: give another file
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
 
@@ -41,7 +42,9 @@ def main() -> None:
     from sdv.metadata import Metadata
     from sdv.single_table import GaussianCopulaSynthesizer
     from synthguard.baselines import learn_every_column
+    from synthguard.contract import MetricContext
     from synthguard.quality.fidelity import quality_score
+    from synthguard.quality.utility import TSTRMetric
 
     engine = sg.Engine()
     results = {}
@@ -49,9 +52,14 @@ def main() -> None:
         train, hold = split(name)
         real = train_table(name, train)
 
+        holdout = sg.Table(hold[list(train.columns)].reset_index(drop=True), real.meta)
+        context = MetricContext(holdout=holdout, target=engine.dataset(name).target)
+
         def both(frame) -> list[float]:
+            """[quality with the real table's bins, with SDMetrics' own bins, TSTR / TRTR]."""
             table = sg.Table(frame[list(train.columns)].reset_index(drop=True), real.meta)
-            return [quality_score(real, table)["score"], quality_score(real, table, aligned_bins=False)["score"]]
+            return [quality_score(real, table)["score"], quality_score(real, table, aligned_bins=False)["score"],
+                    TSTRMetric().compute(real, table, context)["ratio"]]
 
         ours, raw, frames = [], [], {"finance": [], "finance, ungated": [], "sdv-gaussian-copula": []}
         bundle = engine.load(engine.dataset(name).bundles()["finance"])
@@ -79,11 +87,11 @@ def main() -> None:
             a = np.asarray(values)
             return {k: {"mean": round(float(a[:, i].mean()), 4), "sd": round(float(a[:, i].std(ddof=1)), 4),
                         "min": round(float(a[:, i].min()), 4), "max": round(float(a[:, i].max()), 4)}
-                    for i, k in enumerate(("real_bins", "sdmetrics_own_bins"))}
+                    for i, k in enumerate(("real_bins", "sdmetrics_own_bins", "tstr_ratio"))}
 
         import pandas as pd
 
-        results[name] = {m: {"draws": v, **summary(v), "pooled": dict(zip(("real_bins", "sdmetrics_own_bins"),
+        results[name] = {m: {"draws": v, **summary(v), "pooled": dict(zip(("real_bins", "sdmetrics_own_bins", "tstr_ratio"),
                                                                            both(pd.concat(frames[m]))))}
                          for m, v in (("finance", ours), ("finance, ungated", raw), ("sdv-gaussian-copula", theirs))}
         print(json.dumps({m: {k: v for k, v in r.items() if k != "draws"} for m, r in results[name].items()}))
