@@ -124,7 +124,8 @@ def score(dataset: str, train, hold, synthetic) -> dict:
     mia, wp = audit["membership_inference"], audit["wp29"]
     tstr = metrics.get("core.tstr", {})
     return {
-        "quality": metrics["core.quality"]["score"], "quality_sdmetrics_own_bins": own_bins, "tstr": tstr.get("tstr"), "trtr": tstr.get("trtr"),
+        "quality": metrics["core.quality"]["score"], "quality_sdmetrics_own_bins": own_bins,
+        "tstr": tstr.get("tstr"), "trtr": tstr.get("trtr"),
         "tstr_ratio": tstr.get("ratio"),
         "exact_copies": audit["exact_copies"]["count"] if "exact_copies" in audit else None,
         "dcr_share": audit["dcr"]["share_closer_to_train"],

@@ -10,7 +10,8 @@ the machine or its load; rows/s and GFLOP/s do. The arithmetic that follows from
 
 against the cores' fp32 peak (FMA pipes x SIMD lanes x 2 x clock, from /proc/cpuinfo's flags and MHz).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/finance_sampling_flops.py   # results/finance_sampling_flops.json
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/finance_sampling_flops.py
+    # writes benchmarks/results/finance_sampling_flops.json
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ RESULTS = ROOT / "benchmarks" / "results" / "finance_sampling_flops.json"
 
 def cpu_facts() -> dict:
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    mhz = next((float(line.split(":", 1)[1]) for line in info.splitlines() if line.startswith("cpu MHz")), None)
-    return {"model": next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-                          platform.processor()),
-            "mhz": mhz, "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "fma": "fma" in flags}
+    def field(name: str) -> str | None:
+        return next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith(name)), None)
+
+    flags = (field("flags") or "").split()
+    mhz = float(field("cpu MHz")) if field("cpu MHz") else None
+    return {"model": field("model name") or platform.processor(), "mhz": mhz,
+            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "fma": "fma" in flags}
 
 
 def main() -> None:
@@ -47,8 +50,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--draws-per-row", type=float, default=1.04,
-                    help="whole draws per delivered row at 1M rows (~52,000 a 50,000-row chunk in the 662-s run); draws "
-                    "stopped at their quasi-identifiers cost some passes on top, so the need is a lower bound")
+                    help="whole draws per delivered row at 1M rows (~52,000 a 50,000-row chunk in the 662-s run); "
+                    "draws stopped at their quasi-identifiers cost some passes on top, so the need is a lower bound")
     ap.add_argument("--fma-pipes", type=int, default=2, help="fp32 FMA pipes per core (AMD Zen 4: 2 x 256 bits)")
     ap.add_argument("--lanes", type=int, default=8, help="fp32 lanes per FMA pipe (256-bit: 8)")
     ap.add_argument("--cores", type=int, default=2)

@@ -91,8 +91,8 @@ def main() -> None:
 
         import pandas as pd
 
-        results[name] = {m: {"draws": v, **summary(v), "pooled": dict(zip(("real_bins", "sdmetrics_own_bins", "tstr_ratio"),
-                                                                           both(pd.concat(frames[m]))))}
+        keys = ("real_bins", "sdmetrics_own_bins", "tstr_ratio")
+        results[name] = {m: {"draws": v, **summary(v), "pooled": dict(zip(keys, both(pd.concat(frames[m]))))}
                          for m, v in (("finance", ours), ("finance, ungated", raw), ("sdv-gaussian-copula", theirs))}
         print(json.dumps({m: {k: v for k, v in r.items() if k != "draws"} for m, r in results[name].items()}))
     out = {"what": __doc__.split("\n\n")[0], "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),

@@ -94,7 +94,8 @@ def _quality_report(pairs: list[tuple[str, str]] | None, aligned_bins: bool = Tr
     return report
 
 
-def quality_score(real: Table, synthetic: Table, max_pairs: int = MAX_PAIRS, *, aligned_bins: bool = True) -> dict[str, Any]:
+def quality_score(real: Table, synthetic: Table, max_pairs: int = MAX_PAIRS, *,
+                  aligned_bins: bool = True) -> dict[str, Any]:
     """SDMetrics' QualityReport, with no column left out of the average.
 
     Values that are not of their column's kind count as wrong: such a column scores SDMetrics' score on its
