@@ -89,8 +89,9 @@ class Engine:
             return data, {}
         data = as_source(data)  # a database URL names its table or query: Database(url, table=...)
         if isinstance(data, SampledSource):  # a table too big for memory: a uniform sample of it, streamed
-            data, name = data.read(entity=_sample_entity(modality, sequence_format)), (
-                data.source.name if isinstance(data.source, Database) else name)  # a file's name is not kept
+            if isinstance(data.source, Database):  # a file's name is not kept, as on a whole read
+                name = data.source.name
+            data = data.read(entity=_sample_entity(modality, sequence_format))
         if isinstance(data, Database):
             data, name = data.read(), data.name
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
