@@ -63,6 +63,35 @@ def train_table(dataset: str, train):
     return sg.Table(train, sg.Engine().dataset(dataset).load().meta)
 
 
+def fit_sdv(model: str, dataset: str, train):
+    """(the SDV synthesizer fitted on ``train``, notes on its metadata) for an ``sdv-*`` model.
+
+    SDV 2.0 defaults (TVAE/CTGAN: 300 epochs), every column learnt: by our kinds where SDV's detection would fake it
+    (lending_club's addr_state), SDV's own `ordinal` kept for small counts (experiments/sdv_metadata.py).
+    """
+    from sdv.metadata import Metadata
+    from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
+    from synthguard.baselines import learn_every_column
+
+    cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-tvae": TVAESynthesizer,
+           "sdv-ctgan": CTGANSynthesizer}[model]
+    table = train_table(dataset, train)
+    metadata = Metadata.detect_from_dataframes({table.meta.name: train})
+    detected = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
+    learn_every_column(metadata, table, keep_ordinal=True)
+    learnt = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
+    synth = cls(metadata)
+    synth.fit({table.meta.name: train})
+    return synth, {"sdv_metadata": "learn_every_column(keep_ordinal=True)", "sdv_sdtypes_changed": {
+        k: f"{detected[k]} -> {v}" for k, v in learnt.items() if detected.get(k) != v}}
+
+
+def sdv_sample(synth, rows: int):
+    """``rows`` rows of a fitted SDV synthesizer as one frame (SDV 2.0's dict API returns one per table)."""
+    out = synth.sample(rows)
+    return next(iter(out.values())) if isinstance(out, dict) else out
+
+
 def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
     """(synthetic frame, fit seconds or None for the pretrained bundle, notes)."""
     import synthguard as sg
@@ -73,26 +102,9 @@ def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
         return result.data, None, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()}}
     start = time.perf_counter()
     if model.startswith("sdv-"):
-        from sdv.metadata import Metadata
-        from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer, TVAESynthesizer
-        from synthguard.baselines import learn_every_column
-
-        cls = {"sdv-gaussian-copula": GaussianCopulaSynthesizer, "sdv-tvae": TVAESynthesizer,
-               "sdv-ctgan": CTGANSynthesizer}[model]
-        # SDV 2.0 defaults (TVAE/CTGAN: 300 epochs), every column learnt: by our kinds where SDV's detection would
-        # fake it (lending_club's addr_state), SDV's own `ordinal` kept for small counts (experiments/sdv_metadata.py)
-        table = train_table(dataset, train)
-        metadata = Metadata.detect_from_dataframes({table.meta.name: train})
-        detected = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
-        learn_every_column(metadata, table, keep_ordinal=True)
-        learnt = {k: v.get("sdtype") for k, v in metadata.tables[table.meta.name].columns.items()}
-        synth = cls(metadata)
-        synth.fit({table.meta.name: train})
+        synth, notes = fit_sdv(model, dataset, train)
         fit_s = time.perf_counter() - start
-        out = synth.sample(rows)
-        notes = {"sdv_metadata": "learn_every_column(keep_ordinal=True)", "sdv_sdtypes_changed": {
-            k: f"{detected[k]} -> {v}" for k, v in learnt.items() if detected.get(k) != v}}
-        return (next(iter(out.values())) if isinstance(out, dict) else out), fit_s, notes
+        return sdv_sample(synth, rows), fit_s, notes
     if model.startswith("tabular-argn"):
         if not Path(MOSTLY_PYTHON).exists():
             raise RuntimeError(f"MOSTLY_PYTHON {MOSTLY_PYTHON} not found (see this script's docstring)")

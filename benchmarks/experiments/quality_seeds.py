@@ -41,10 +41,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     import synthguard as sg
-    from peers_privacy import split, train_table
-    from sdv.metadata import Metadata
-    from sdv.single_table import GaussianCopulaSynthesizer
-    from synthguard.baselines import learn_every_column
+    from peers_privacy import fit_sdv, sdv_sample, split, train_table
     from synthguard.contract import MetricContext
     from synthguard.quality.fidelity import quality_score
     from synthguard.quality.utility import TSTRMetric
@@ -78,14 +75,10 @@ def main() -> None:
             frames["finance, ungated"].append(ungated)
             raw.append(both(ungated))
             print(f"{name} finance seed {seed}: {ours[-1]}, ungated {raw[-1]}", flush=True)
-        metadata = Metadata.detect_from_dataframes({real.meta.name: train})
-        learn_every_column(metadata, real, keep_ordinal=True)
-        gc = GaussianCopulaSynthesizer(metadata)
-        gc.fit({real.meta.name: train})
+        gc, _ = fit_sdv("sdv-gaussian-copula", name, train)
         theirs = []
         for draw in range(args.draws):
-            out = gc.sample(args.rows)
-            out = next(iter(out.values())) if isinstance(out, dict) else out
+            out = sdv_sample(gc, args.rows)
             frames["sdv-gaussian-copula"].append(out)
             theirs.append(both(out))
             print(f"{name} gaussian copula draw {draw}: {theirs[-1]}", flush=True)
