@@ -37,6 +37,8 @@ def main() -> None:
     ap.add_argument("--no-screen", action="store_true",
                     help="the default without drawing k-anonymity's quasi-identifiers first "
                     "(FinanceGenerator.supports_screening = False: sampling as before the screen)")
+    ap.add_argument("--order-rows", type=int, help="rows per column order in the finance default's sampler (4096: one "
+                    "order per chunk, as before 2026-12-05 afternoon; default: the generator's own)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
 
@@ -50,6 +52,11 @@ def main() -> None:
         from synthguard_finance.generator import FinanceGenerator
 
         FinanceGenerator.supports_screening = False
+    if args.order_rows:
+        from synthguard_finance.generator import FinanceConfig
+
+        FinanceConfig.model_fields["order_rows"].default = args.order_rows  # bundles saved without the field take it
+        FinanceConfig.model_rebuild(force=True)
     engine = sg.Engine()
     results = {}
     for name in args.datasets:
@@ -97,8 +104,10 @@ def main() -> None:
         print(json.dumps({m: {k: v for k, v in r.items() if k != "draws"} for m, r in results[name].items()}))
     out = {"what": __doc__.split("\n\n")[0], "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
            "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/quality_seeds.py --datasets "
-                      + " ".join(args.datasets) + f" --draws {args.draws}" + (" --no-screen" if args.no_screen else ""),
+                      + " ".join(args.datasets) + f" --draws {args.draws}" + (" --no-screen" if args.no_screen else "")
+                      + (f" --order-rows {args.order_rows}" if args.order_rows else ""),
            "loadavg": [round(x, 2) for x in os.getloadavg()], "rows": args.rows, "screen": not args.no_screen,
+           "order_rows": args.order_rows or "the generator's default",
            "results": results}
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out}")

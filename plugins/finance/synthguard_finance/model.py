@@ -167,9 +167,12 @@ class AnyOrderTabularTransformer(nn.Module):
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,
-               temperature: float = 1.0, columns: list[int] | None = None) -> torch.Tensor:
+               temperature: float = 1.0, columns: list[int] | None = None, order_rows: int = 64) -> torch.Tensor:
         """Fill the hidden columns one at a time, in a random order drawn from ``generator`` (only those of
-        ``columns`` when given: the rest stay hidden, for a later call).
+        ``columns`` when given: the rest stay hidden, for a later call); every ``order_rows`` rows draw their own
+        order. The model's conditionals do not agree exactly across orders, so rows that share one order share its
+        bias: with one order per 1,000-row output german_credit's column shapes read 0.960, with one per 64 rows
+        0.967 and the quality 0.924 instead of 0.913 (10 draws; benchmarks/experiments/sampling_orders.py).
 
         On CPU in eval mode the logits come from :class:`ColumnSampler` (the same floating-point operations
         as :meth:`column_logits` through PyTorch's encoder fast path, minus the work whose result is thrown
@@ -179,19 +182,18 @@ class AnyOrderTabularTransformer(nn.Module):
         tokens, hidden = tokens.clone(), hidden.clone()
         fast = ColumnSampler.for_model(self, tokens)
         column_logits = fast.column_logits if fast is not None else self.column_logits
-        if columns is None:
-            order = torch.randperm(tokens.shape[1], generator=generator).tolist()
-        else:
-            order = [columns[i] for i in torch.randperm(len(columns), generator=generator).tolist()]
-        for col in order:
-            if not hidden[:, col].any():
-                continue
-            logits = column_logits(tokens, hidden, col) / temperature
-            probs = torch.softmax(logits.float(), dim=-1).cpu()
-            draw = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(tokens.device)
-            rows = hidden[:, col]
-            tokens[rows, col] = draw[rows]
-            hidden[:, col] = False
+        pool = list(range(tokens.shape[1])) if columns is None else columns
+        for start in range(0, len(tokens), order_rows):
+            part, part_hidden = tokens[start:start + order_rows], hidden[start:start + order_rows]  # views
+            for col in [pool[i] for i in torch.randperm(len(pool), generator=generator).tolist()]:
+                if not part_hidden[:, col].any():
+                    continue
+                logits = column_logits(part, part_hidden, col) / temperature
+                probs = torch.softmax(logits.float(), dim=-1).cpu()
+                draw = torch.multinomial(probs, 1, generator=generator).squeeze(1).to(tokens.device)
+                rows = part_hidden[:, col]
+                part[rows, col] = draw[rows]
+                part_hidden[:, col] = False
         return tokens
 
     @torch.no_grad()

@@ -32,19 +32,21 @@ def fitted() -> FinanceGenerator:
 
 
 @torch.no_grad()
-def reference_sample(model, tokens, hidden, generator, temperature=1.0):
-    """The sampling loop as written before ColumnSampler: the model's own column_logits on the whole chunk."""
+def reference_sample(model, tokens, hidden, generator, temperature=1.0, order_rows=64):
+    """The sampling loop as written before ColumnSampler: the model's own column_logits on each group of
+    ``order_rows`` rows, every group in its own column order."""
     tokens, hidden = tokens.clone(), hidden.clone()
-    order = torch.randperm(tokens.shape[1], generator=generator)
-    for col in order.tolist():
-        if not hidden[:, col].any():
-            continue
-        logits = model.column_logits(tokens, hidden, col) / temperature
-        probs = torch.softmax(logits.float(), dim=-1).cpu()
-        draw = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-        rows = hidden[:, col]
-        tokens[rows, col] = draw[rows]
-        hidden[:, col] = False
+    for start in range(0, len(tokens), order_rows):
+        part, part_hidden = tokens[start:start + order_rows], hidden[start:start + order_rows]
+        for col in torch.randperm(tokens.shape[1], generator=generator).tolist():
+            if not part_hidden[:, col].any():
+                continue
+            logits = model.column_logits(part, part_hidden, col) / temperature
+            probs = torch.softmax(logits.float(), dim=-1).cpu()
+            draw = torch.multinomial(probs, 1, generator=generator).squeeze(1)
+            rows = part_hidden[:, col]
+            part[rows, col] = draw[rows]
+            part_hidden[:, col] = False
     return tokens
 
 
