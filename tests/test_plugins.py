@@ -23,7 +23,8 @@ def test_plugins_json_lists_finance_with_everything_it_registers(cli):
     assert fin["distribution"] == "synthguard-finance" and fin["version"]
     generators = {g["name"]: g for g in fin["generators"]}
     assert generators["finance"] == {"name": "finance", "domain": "finance", "modality": "table", "role": "default",
-                                     "description": "any-order autoregressive transformer over column tokens (PyTorch)"}
+                                     "description": "any-order autoregressive transformer over column tokens (PyTorch)",
+                                     "sampling_settings": ["order_rows", "temperature"]}
     assert generators["finance-vae"]["role"] == "alternative" and generators["finance-gaussian-copula"]["role"] == "baseline"
     assert {"finance.bounds", "finance.categories", "finance.rules", "finance.pii"} <= set(fin["validators"])
     assert {"german_credit", "credit_data", "lending_club"} <= set(fin["datasets"])
@@ -38,6 +39,7 @@ def test_plugins_text_output_names_each_plugin(cli):
     assert "synthguard-finance" in proc.stdout
     assert "  generator finance (finance, default): any-order autoregressive transformer" in proc.stdout
     assert "  generator sensor-par (sensor, baseline): " in proc.stdout
+    assert "    sampling settings (--set, no training): order_rows, temperature" in proc.stdout
 
 
 def test_allow_list_env_limits_loaded_plugins(cli):

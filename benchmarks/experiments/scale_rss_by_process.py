@@ -35,8 +35,12 @@ RESULTS = ROOT / "benchmarks" / "results" / "scale_rss_by_process.json"
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "SYNTHGUARD_LOAD_PLUGINS": "synthguard-finance"}
 
 
+SETTINGS: list[str] = []  # --set KEY=VALUE passed through to the command
+
+
 def command(rows: int, out: str) -> list[str]:
-    return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite"]
+    extra = [a for kv in SETTINGS for a in ("--set", kv)]
+    return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite", *extra]
 
 
 def dask(rows: int, workers: int, poll_to: Path | None = None) -> dict:
@@ -125,11 +129,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--poll-to", type=Path, help="dask: also append each 2-s snapshot to this JSON-lines file "
                         "as it is taken (readable when the run is stopped before its end)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a sampling setting passed to the command (e.g. order_rows=4096); part of the result key")
     args = parser.parse_args()
+    SETTINGS.extend(args.set)
     result = dask(args.rows, args.workers, args.poll_to) if args.mode == "dask" else inprocess(args.rows, args.chunk_rows)
     result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
-    results[f"{args.mode}-{args.rows}"] = result
+    results["-".join([args.mode, str(args.rows), *args.set])] = result
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "timeline"}, indent=1))
 

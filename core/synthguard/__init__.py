@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric, MetricContext,
-                       PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles)
+                       PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles, sampling_setting)
 from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, entity_groups, holdout_split,
                    longest_runs, numeric_values, restore_types, text_values)
 from .engine import Engine, default_engine
@@ -100,7 +100,7 @@ __all__ = [
     "RunOptions", "Database", "SampledSource",
     # the plugin contract (synthguard.contract, synthguard.hookspecs)
     "hookimpl", "ROLES", "Generator", "GeneratorConfig", "Validator", "PrivacyFilter", "Check", "CheckContext",
-    "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles",
+    "Verdict", "Dataset", "Metric", "MetricContext", "Writer", "Distance", "pretrained_bundles", "sampling_setting",
     # data containers and their helpers
     "Records", "Table", "TableMeta", "ColumnMeta", "ColumnKind", "SequenceSet", "ImageSet", "NearestRecords",
     "SequenceFormat", "from_long_frame", "to_long_frame", "numeric_values", "text_values", "restore_types", "longest_runs",

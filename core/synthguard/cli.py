@@ -294,6 +294,8 @@ def plugins_cmd(ctx, as_json: bool) -> None:
         click.echo(f"{row['name']}{version}")
         for g in row["generators"]:
             click.echo(f"  generator {g['name']} ({g['domain'] or 'any domain'}, {g['role']}): {g['description']}")
+            if g["sampling_settings"]:
+                click.echo(f"    sampling settings (--set, no training): {', '.join(g['sampling_settings'])}")
         for kind in ("validators", "privacy_filters", "datasets", "metrics", "distances", "writers"):
             if row[kind]:
                 click.echo(f"  {kind.replace('_', ' ')}: {', '.join(row[kind])}")
@@ -335,7 +337,9 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 @click.option("--workers", type=int, default=1, show_default=True,
               help="training processes: torch.distributed data-parallel, gloo on CPU, NCCL on CUDA (finance, sensor)")
 @click.option("--epochs", type=int, default=None, help="training epochs (forces training)")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="generator config option (forces training)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="generator config option (repeatable): a training option forces training; a sampling option "
+                   "(e.g. temperature, sampling_steps) is applied to the pretrained bundle")
 @click.option("--epsilon", type=float, default=None, help="train with differential privacy to this budget ε (the domain's DP generator, else DP-SGD; forces training)")
 @click.option("--delta", type=float, default=None, help="DP δ (default 1/(10·n))")
 @click.option("--save-model", type=click.Path(), default=None, help="also save the fitted model bundle here")
@@ -501,12 +505,15 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
 @click.option("--expect-sha256", default=None, metavar="HASH",
               help="refuse MODEL unless its bundle_sha256 is HASH (printed by 'synthguard fit' when it was written)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="a sampling option of the model's generator instead of the bundle's (repeatable; e.g. order_rows, "
+                   "sampling_steps; 'synthguard plugins' lists them)")
 @with_options(run_options)
 @with_options(scale_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
                fmt, overwrite, quasi_identifiers, k_anonymity, no_audit, secrets, near_copy_quantile, no_privacy_filters,
-               override_audit, bounds, temperature, expect_sha256) -> None:
+               override_audit, bounds, temperature, expect_sha256, settings) -> None:
     """Sample ROWS checked records from a saved MODEL bundle."""
     if expect_sha256 is not None:
         from .bundle import load_bundle
@@ -518,7 +525,8 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
                                  options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit,
                                                   bounds, secrets, override_audit, near_copy_quantile,
                                                   no_privacy_filters),
-                                 out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx), temperature=temperature)
+                                 out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx), temperature=temperature,
+                                 settings=_parse_pairs(settings, "setting"))
     _summary(result, out)
 
 

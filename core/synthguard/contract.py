@@ -69,6 +69,13 @@ class Scoped:
 NO_DP = "training: no --epsilon given"
 
 
+def sampling_setting(default: Any, **kwargs: Any) -> Any:
+    """A config field that changes only how a fitted model samples (a temperature, sampler steps): ``generate
+    --set`` applies it to a pretrained bundle without training, ``sample --set`` to any bundle, and the report's
+    lineage records it beside the model's own value. Every other field is a training setting."""
+    return Field(default, json_schema_extra={"sampling": True}, **kwargs)
+
+
 class GeneratorConfig(BaseModel):
     """Base of every generator's config: frozen, unknown keys are errors."""
 
@@ -78,6 +85,12 @@ class GeneratorConfig(BaseModel):
     epsilon: float | None = Field(None, gt=0, description="train with DP-SGD to this ε (None = no DP)")
     delta: float | None = Field(None, gt=0, lt=1, description="DP δ; default 1/(10·n)")
     max_grad_norm: float = Field(1.0, gt=0, description="DP per-record gradient clipping bound")
+
+    @classmethod
+    def sampling_settings(cls) -> frozenset[str]:
+        """The fields declared with :func:`sampling_setting`."""
+        return frozenset(name for name, f in cls.model_fields.items()
+                         if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("sampling"))
 
     @property
     def dp(self):
@@ -656,6 +669,6 @@ class Distance(Scoped):
         raise NotImplementedError
 
 
-__all__ = ["ROLES", "Scoped", "check_conditions", "Generator", "GeneratorConfig", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
+__all__ = ["ROLES", "Scoped", "check_conditions", "Generator", "GeneratorConfig", "sampling_setting", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
            "Check", "Validator", "PrivacyFilter", "Dataset", "pretrained_bundles", "Metric", "MetricContext", "Writer",
            "Distance"]

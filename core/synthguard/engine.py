@@ -232,15 +232,18 @@ class Engine:
                options: RunOptions | Mapping[str, Any] | None = None, out: str | Path | None = None,
                fmt: str = "parquet", overwrite: bool = False,
                sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
-               scale: Mapping[str, Any] | None = None, temperature: float | None = None) -> Result:
+               scale: Mapping[str, Any] | None = None, temperature: float | None = None,
+               settings: Mapping[str, Any] | None = None) -> Result:
         """Sample ``rows`` checked records from a fitted model (or a bundle path); write to ``out`` if given.
 
         ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
         metrics, the near-copy filters and the privacy audit; a resumed model's ``reference`` is a list of every
-        training's data (or one table holding them all). ``temperature``: sample at it instead of the model's.
+        training's data (or one table holding them all). ``temperature``: sample at it instead of the model's;
+        ``settings``: other sampling settings of the generator (``Config.sampling_settings()``, e.g. finance's
+        ``order_rows``, imaging's ``sampling_steps``) instead of the model's. Neither changes ``model``.
         """
         spec = RunSpec.of(rows, seed=seed, conditions=conditions, target=target, options=options, out=out, fmt=fmt,
-                          overwrite=overwrite, scale=scale, temperature=temperature)
+                          overwrite=overwrite, scale=scale, temperature=temperature, sampling=dict(settings or {}))
         if isinstance(model, (str, Path)):
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
@@ -271,7 +274,8 @@ class Engine:
         ``generator`` is a generator's name or a domain's (its default generator). ``holdout`` of the
         real records (seeded split, seed 0) are never shown to the generator; metrics and privacy
         measurements compare against them. A pretrained bundle is used only when the user asked for
-        nothing it was not trained with (no ``data``, ``epochs`` or ``config``) and it was trained on
+        nothing it was not trained with (no ``data``, ``epochs`` or training setting in ``config``; its sampling
+        settings, ``Config.sampling_settings()``, are applied to the bundle) and it was trained on
         exactly this training split (checked by fingerprint). ``canaries`` (tables; a table with an optional
         ``copies`` column) are planted in the training split only, each as one entity, and the audit judges
         whether the output gives them away (:mod:`synthguard.privacy.canaries`); they force training.

@@ -100,6 +100,7 @@ class RunSpec(BaseModel):
     options: RunOptions = Field(default_factory=RunOptions)
     scale: ScaleOptions | None = None  # chunked, partitioned output (synthguard.scale); None = in memory
     temperature: float | None = Field(None, gt=0, le=10)  # sample at this temperature, not the model's (no refit)
+    sampling: dict[str, Any] = Field(default_factory=dict)  # sampling settings (contract.sampling_setting): no refit
 
     @classmethod
     def of(cls, rows: Any, *, options: RunOptions | Mapping[str, Any] | None = None, **fields: Any) -> "RunSpec":
@@ -170,10 +171,15 @@ class FitRequest:
     save_model: str | Path | None = None
     value_protection: bool = True
 
-    @property
-    def forces_training(self) -> bool:
-        """A pretrained bundle was trained with the defaults: asking for anything else means training."""
-        return self.epochs is not None or bool(self.config) or not self.value_protection
+    def forces_training(self, generator: type[Generator]) -> bool:
+        """A pretrained bundle was trained with the defaults: asking for any other training setting means training
+        (a sampling setting, such as a temperature, is applied to the bundle instead)."""
+        training = set(self.config or {}) - generator.Config.sampling_settings()
+        return self.epochs is not None or bool(training) or not self.value_protection
+
+    def sampling(self, generator: type[Generator]) -> dict[str, Any]:
+        """The sampling settings among ``config``."""
+        return {k: v for k, v in (self.config or {}).items() if k in generator.Config.sampling_settings()}
 
 
 @dataclass
@@ -202,6 +208,8 @@ class Run:
         self.progress = self.progress or fit.progress
         self.step(f"checking the options against {len(records):,} {records.modality} records")
         self.preflight(generator, records.meta, generator.domain)  # every option against the data: before training
+        if fit.config or fit.epochs is not None:  # the settings' values too: the error training would give, at once
+            generator(fit.config, **({"epochs": fit.epochs} if fit.epochs is not None else {}))
         if not spec.options.privacy_filters and (fit.config or {}).get("epsilon") is None:
             raise ConfigError(NO_FILTERS_WITHOUT_DP)
         check_values(self.held_rows(records.modality), records.meta)
@@ -214,7 +222,10 @@ class Run:
 
             train = plant(train, self.canaries)
             self.lineage["canaries"] = self.canaries.summary()
-        model = None if fit.forces_training or self.canaries is not None else self.pretrained(generator, source, train)
+        model = (None if fit.forces_training(generator) or self.canaries is not None
+                 else self.pretrained(generator, source, train))
+        if model is not None and fit.sampling(generator):  # a fitted model has them in its config already
+            self.spec = spec = spec.model_copy(update={"sampling": fit.sampling(generator)})
         if model is None:
             if (spec.conditions and isinstance(train, Table) and fit.value_protection and not generator.protects_values
                     and (fit.config or {}).get("epsilon") is None):  # a value it replaces would fail after the fit
@@ -266,7 +277,7 @@ class Run:
         check_values(self.held_rows(model.modality), model.meta_)
         spec = self.spec  # held_rows may have turned automatic streaming off (only tables stream)
         reference, holdout = (_columns_of(model, r) for r in (reference, holdout))
-        model = self.at_temperature(model)
+        model = self.with_sampling(model)
         options = self.options_for(model)
         if spec.conditions and model.supports_conditions:
             try:
@@ -429,7 +440,7 @@ class Run:
         values), target, quasi-identifiers, secrets, and what the validators accept (rules, bounds) — one
         ConfigError/DataError naming the first bad one, in seconds rather than after the fit."""
         spec = self.spec
-        self._check_temperature(generator)
+        self._check_sampling(generator)
         if spec.conditions:
             if not generator.supports_conditions:
                 raise ConfigError(f"generator {generator.name!r} does not support conditional sampling: "
@@ -447,25 +458,40 @@ class Run:
                 continue  # the data itself, not an option: judged where it always was, on what the model learned
             check.prepare(context(spec.options))  # a rule or bound the validator cannot apply (unknown column...)
 
-    def _check_temperature(self, generator: type[Generator]) -> None:
-        if self.spec.temperature is not None and "temperature" not in generator.Config.model_fields:
+    def _check_sampling(self, generator: type[Generator]) -> dict[str, Any]:
+        """The run's sampling settings (``sampling``, and ``temperature``) for ``generator``, checked: each one of its
+        sampling settings, each value valid. One ConfigError naming the first that is not."""
+        spec, allowed = self.spec, generator.Config.sampling_settings()
+        if spec.temperature is not None and "temperature" not in allowed:
             having = sorted(n for n, e in self.engine.registry.generators.items()
-                            if "temperature" in e.obj.Config.model_fields)
-            raise ConfigError(f"--temperature {self.spec.temperature}: generator {generator.name!r} has no sampling "
+                            if "temperature" in e.obj.Config.sampling_settings())
+            raise ConfigError(f"--temperature {spec.temperature}: generator {generator.name!r} has no sampling "
                               f"temperature: expected one of {', '.join(having) or 'none installed'}")
+        for key in spec.sampling:
+            if key not in allowed:
+                what = "a training setting" if key in generator.Config.model_fields else "not a setting"
+                raise ConfigError(f"--set {key}: {what} of {generator.name!r}; a bundle samples with other sampling "
+                                  f"settings only: expected one of {', '.join(sorted(allowed)) or 'none'} "
+                                  "(other settings: fit again)")
+        settings = {**spec.sampling, **({"temperature": spec.temperature} if spec.temperature is not None else {})}
+        validated(generator.Config, settings, f"generator {generator.name!r}")  # the values, against their bounds
+        return settings
 
-    def at_temperature(self, model: Generator) -> Generator:
-        """``model`` sampling at the run's ``temperature`` (a copy; the fitted weights are shared), recorded in the
-        lineage. A flatter sampler (> 1) spreads the output away from what the model learned closest: on
-        credit_data at 5,000 rows 1.15 passed the audit on 11 of 12 seeds against 8 of 12 at 1.0, for 0.005 quality
-        (benchmarks/README.md, "More rows, more to read")."""
-        if self.spec.temperature is None:
+    def with_sampling(self, model: Generator) -> Generator:
+        """``model`` sampling with the run's sampling settings (a copy; the fitted weights are shared), each recorded
+        in the lineage beside the model's own value. A flatter sampler (temperature > 1) spreads the output away from
+        what the model learned closest: on credit_data at 5,000 rows 1.15 passed the audit on 11 of 12 seeds against
+        8 of 12 at 1.0, for 0.005 quality (benchmarks/README.md, "More rows, more to read")."""
+        settings = self._check_sampling(type(model))
+        if not settings:
             return model
-        self._check_temperature(type(model))
-        tempered = copy.copy(model)
-        tempered.config = model.config.model_copy(update={"temperature": self.spec.temperature})
-        self.lineage["temperature"] = {"sampled_at": self.spec.temperature, "model": model.config.temperature}
-        return tempered
+        tuned = copy.copy(model)
+        tuned.config = validated(type(model.config), {**model.config.model_dump(), **settings}, f"generator {model.name!r}")
+        self.lineage["sampling_settings"] = {k: {"sampled_at": v, "model": getattr(model.config, k)}
+                                             for k, v in settings.items()}
+        if self.spec.temperature is not None:
+            self.lineage["temperature"] = self.lineage["sampling_settings"]["temperature"]
+        return tuned
 
     def _check_names(self, options: RunOptions, meta: Any) -> None:
         unknown = set(options.disable) - set(self.engine.registry.validators)

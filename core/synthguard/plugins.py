@@ -89,7 +89,8 @@ def plugin_info(pm: pluggy.PluginManager, reg: Registry) -> list[dict[str, Any]]
                 version = None
         row: dict[str, Any] = {"name": name, "distribution": dist, "version": version}
         row["generators"] = [{"name": e.name, "domain": e.obj.domain, "modality": e.obj.modality, "role": e.obj.role,
-                              "description": e.obj.description}
+                              "description": e.obj.description,
+                              "sampling_settings": sorted(e.obj.Config.sampling_settings())}
                              for e in sorted(reg.generators.values(), key=_role_order) if e.plugin == name]
         for kind in Registry.KINDS:
             if kind != "generators":

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 from pydantic import Field
-from synthguard import ConfigError, DataError, Generator, GeneratorConfig, Table
+from synthguard import ConfigError, DataError, Generator, GeneratorConfig, Table, sampling_setting
 from synthguard.distributed import DataParallel, fit_data_parallel, wanted
 from synthguard.models import torch_generator, train_dp, train_loop
 from synthguard.privacy import NearestRecords, TableDistance, nearer_share
@@ -38,7 +38,7 @@ class TokenModelConfig(GeneratorConfig):
     dropout: float = Field(0.1, ge=0, lt=1)
     max_bins: int = Field(64, ge=2, le=1024, description="quantile bins per continuous column")
     val_fraction: float = Field(0.1, ge=0, lt=0.5, description="held out for early stopping (0 = none)")
-    temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
+    temperature: float = sampling_setting(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
 
 
 class FinanceConfig(TokenModelConfig):
@@ -54,7 +54,7 @@ class FinanceConfig(TokenModelConfig):
                                "column's order shared by neighbouring bins (0 = every token on its own)")
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
                          "global batch; --workers)")
-    order_rows: int = Field(ORDER_ROWS, ge=1, description="rows that share one random column order when sampling (one order "
+    order_rows: int = sampling_setting(ORDER_ROWS, ge=1, description="rows that share one random column order when sampling (one order "
                             "per 4,096-row chunk made a small output inherit that order's bias)")
 
 

@@ -299,11 +299,14 @@ class ColumnSampler:
             self.block = block
 
     def _buffer(self, key: str, shape: tuple[int, ...]) -> torch.Tensor:
-        """A zero-initialised scratch tensor kept between calls (rows written and read per call, others ignored)."""
-        buf = self._buffers.get((key, shape))
-        if buf is None:
-            buf = self._buffers[(key, shape)] = torch.zeros(shape, dtype=self.x0.dtype)
-        return buf
+        """A zero-initialised scratch tensor kept between calls (rows written and read per call, others ignored):
+        the first ``shape[0]`` rows of one buffer per key and trailing shape, grown when a call needs more. One
+        buffer per full shape kept one for every block size that deduplicated rows produce (up to ~50 with
+        64-row column orders)."""
+        buf = self._buffers.get((key, shape[1:]))
+        if buf is None or len(buf) < shape[0]:
+            buf = self._buffers[(key, shape[1:])] = torch.zeros(shape, dtype=self.x0.dtype)
+        return buf[:shape[0]]
 
     @staticmethod
     def _project(layer: nn.TransformerEncoderLayer, src: torch.Tensor) -> torch.Tensor:

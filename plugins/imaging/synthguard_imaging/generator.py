@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from pydantic import Field
-from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageSet
+from synthguard import ColumnKind, DataError, Generator, GeneratorConfig, ImageSet, sampling_setting
 from synthguard.models import native_bfloat16, one_cycle, torch_generator
 from torch.nn import functional as F
 
@@ -49,10 +49,10 @@ class ImagingConfig(GeneratorConfig):
                                                 "to 4x4 at 32x32 (3 levels copied more, 16/32/64 gave noise: docs/imaging.md)")
     attention: bool = Field(False, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
     res_blocks: int = Field(1, ge=1, le=4, description="residual blocks per U-Net level")
-    sampling_steps: int = Field(5, ge=2, le=1000, description="DDIM denoising steps when sampling (5: as faithful as 10 "
+    sampling_steps: int = sampling_setting(5, ge=2, le=1000, description="DDIM denoising steps when sampling (5: as faithful as 10 "
                                 "on both reference sets at half the time, benchmarks/README.md, 'Imaging: sampler steps')")
-    guidance: float = Field(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
-    sampling_precision: Literal["auto", "float32", "bfloat16"] = Field(
+    guidance: float = sampling_setting(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
+    sampling_precision: Literal["auto", "float32", "bfloat16"] = sampling_setting(
         "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
                             "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX), else float32")
     ema: float = Field(0.995, ge=0, lt=1, description="exponential moving average of weights used for sampling")

@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from pydantic import Field
 
-from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types
+from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types, sampling_setting
 from synthguard import entity_groups
 from synthguard.distributed import DataParallel, fit_data_parallel, wanted
 from synthguard.models import torch_generator, train_dp, train_loop
@@ -43,7 +43,7 @@ class SequenceTrainingConfig(GeneratorConfig):
     components: int = Field(8, ge=1, le=64, description="mixture components per step")
     val_fraction: float = Field(0.1, ge=0, lt=0.5, description=(
         "recordings held out for early stopping (0 = none); windows of one recording stay on one side"))
-    temperature: float = Field(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
+    temperature: float = sampling_setting(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
 
 
 class MixtureSequenceConfig(SequenceTrainingConfig):
