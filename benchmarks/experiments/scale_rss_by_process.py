@@ -43,12 +43,13 @@ def command(rows: int, out: str) -> list[str]:
     return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite", *extra]
 
 
-def dask(rows: int, workers: int, poll_to: Path | None = None) -> dict:
+def dask(rows: int, workers: int, poll_to: Path | None = None, chunk_rows: int | None = None) -> dict:
     import psutil
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = str(Path(sys.executable).with_name("synthguard"))
-        args = [*command(rows, str(Path(tmp, "out"))), "--scheduler", "local", "--dask-workers", str(workers)]
+        args = [*command(rows, str(Path(tmp, "out"))), "--scheduler", "local", "--dask-workers", str(workers),
+                *(["--chunk-rows", str(chunk_rows)] if chunk_rows else [])]
         start = time.perf_counter()
         proc = subprocess.Popen([exe, *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         parent, timeline, peaks = psutil.Process(proc.pid), [], {}
@@ -125,7 +126,8 @@ def main() -> None:
     parser.add_argument("mode", choices=["dask", "inprocess"])
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunk-rows", type=int, default=50_000)
+    parser.add_argument("--chunk-rows", type=int, default=None, help="rows per chunk (default: the command's own, "
+                        "50,000; inprocess: 50,000)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--poll-to", type=Path, help="dask: also append each 2-s snapshot to this JSON-lines file "
                         "as it is taken (readable when the run is stopped before its end)")
@@ -133,10 +135,12 @@ def main() -> None:
                         help="a sampling setting passed to the command (e.g. order_rows=4096); part of the result key")
     args = parser.parse_args()
     SETTINGS.extend(args.set)
-    result = dask(args.rows, args.workers, args.poll_to) if args.mode == "dask" else inprocess(args.rows, args.chunk_rows)
+    result = (dask(args.rows, args.workers, args.poll_to, args.chunk_rows) if args.mode == "dask"
+              else inprocess(args.rows, args.chunk_rows or 50_000))
     result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
-    results["-".join([args.mode, str(args.rows), *args.set])] = result
+    chunks = [f"chunk{args.chunk_rows}"] if args.chunk_rows else []
+    results["-".join([args.mode, str(args.rows), *chunks, *args.set])] = result
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "timeline"}, indent=1))
 
