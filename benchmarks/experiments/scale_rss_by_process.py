@@ -40,7 +40,8 @@ SETTINGS: list[str] = []  # --set KEY=VALUE passed through to the command
 
 def command(rows: int, out: str) -> list[str]:
     extra = [a for kv in SETTINGS for a in ("--set", kv)]
-    return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite", *extra]
+    return ["generate", "finance", "--dataset", "lending_club", "--rows", str(rows), "--out", out, "--overwrite",
+            *extra]
 
 
 def dask(rows: int, workers: int, poll_to: Path | None = None, chunk_rows: int | None = None) -> dict:

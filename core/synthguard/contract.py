@@ -669,6 +669,7 @@ class Distance(Scoped):
         raise NotImplementedError
 
 
-__all__ = ["ROLES", "Scoped", "check_conditions", "Generator", "GeneratorConfig", "sampling_setting", "config_error", "validated", "NO_DP", "Verdict", "CheckContext",
+__all__ = ["ROLES", "Scoped", "check_conditions", "Generator", "GeneratorConfig", "sampling_setting", "config_error",
+           "validated", "NO_DP", "Verdict", "CheckContext",
            "Check", "Validator", "PrivacyFilter", "Dataset", "pretrained_bundles", "Metric", "MetricContext", "Writer",
            "Distance"]

@@ -486,7 +486,8 @@ class Run:
         if not settings:
             return model
         tuned = copy.copy(model)
-        tuned.config = validated(type(model.config), {**model.config.model_dump(), **settings}, f"generator {model.name!r}")
+        tuned.config = validated(type(model.config), {**model.config.model_dump(), **settings},
+                                 f"generator {model.name!r}")
         self.lineage["sampling_settings"] = {k: {"sampled_at": v, "model": getattr(model.config, k)}
                                              for k, v in settings.items()}
         if self.spec.temperature is not None:

@@ -54,8 +54,9 @@ class FinanceConfig(TokenModelConfig):
                                "column's order shared by neighbouring bins (0 = every token on its own)")
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
                          "global batch; --workers)")
-    order_rows: int = sampling_setting(ORDER_ROWS, ge=1, description="rows that share one random column order when sampling (one order "
-                            "per 4,096-row chunk made a small output inherit that order's bias)")
+    order_rows: int = sampling_setting(ORDER_ROWS, ge=1, description="rows that share one random column order when "
+                                       "sampling (one order per 4,096-row chunk made a small output inherit that "
+                                       "order's bias)")
 
 
 class FinanceGenerator(Generator):

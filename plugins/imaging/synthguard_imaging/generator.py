@@ -49,8 +49,9 @@ class ImagingConfig(GeneratorConfig):
                                                 "to 4x4 at 32x32 (3 levels copied more, 16/32/64 gave noise: docs/imaging.md)")
     attention: bool = Field(False, description="self-attention at the U-Net's coarsest level (the middle block always has it)")
     res_blocks: int = Field(1, ge=1, le=4, description="residual blocks per U-Net level")
-    sampling_steps: int = sampling_setting(5, ge=2, le=1000, description="DDIM denoising steps when sampling (5: as faithful as 10 "
-                                "on both reference sets at half the time, benchmarks/README.md, 'Imaging: sampler steps')")
+    sampling_steps: int = sampling_setting(5, ge=2, le=1000, description=(
+        "DDIM denoising steps when sampling (5: as faithful as 10 on both reference sets at half the time, "
+        "benchmarks/README.md, 'Imaging: sampler steps')"))
     guidance: float = sampling_setting(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
     sampling_precision: Literal["auto", "float32", "bfloat16"] = sampling_setting(
         "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
