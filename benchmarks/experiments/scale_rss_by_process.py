@@ -14,6 +14,7 @@ Two measurements of the pretrained lending_club bundle's chunked path (`--rows N
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 1000000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py inprocess --rows 300000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 10000000 --poll-to poll.jsonl
+    python benchmarks/experiments/scale_rss_by_process.py summarise --poll poll.jsonl --minutes 5 --key KEY
 
 Results are merged into ``benchmarks/results/scale_rss_by_process.json`` under ``MODE-ROWS``.
 """
@@ -122,10 +123,29 @@ print(json.dumps({{"after_chunk": after, "rss_at_end_mib": p.memory_info().rss >
             "wall_seconds": round(time.perf_counter() - start, 1), **result}
 
 
+def summarise(poll: Path, minutes: float) -> dict:
+    """A run's ``--poll-to`` file (whole or stopped early) as each process's highest RSS per ``minutes`` window and the
+    highest summed RSS / PSS in it: where the memory sits, and whether it keeps growing, without the run's end."""
+    polls = [json.loads(line) for line in poll.read_text().splitlines() if line.strip()]
+    windows: dict[int, dict] = {}
+    for p in polls:
+        w = windows.setdefault(int(p["t"] // (minutes * 60)), {"processes": {}, "total_rss": 0, "total_pss": 0})
+        for name, (rss, _uss, _pss) in p["procs"].items():
+            w["processes"][name] = max(w["processes"].get(name, 0), rss)
+        w["total_rss"], w["total_pss"] = max(w["total_rss"], p["total_rss"]), max(w["total_pss"], p["total_pss"])
+    return {"poll_file": poll.name, "polls": len(polls), "seconds": polls[-1]["t"] if polls else 0,
+            "window_minutes": minutes, "peak_total_rss_mib": max((p["total_rss"] for p in polls), default=0),
+            "peak_total_pss_mib": max((p["total_pss"] for p in polls), default=0),
+            "windows": [{"from_minute": k * minutes, **v} for k, v in sorted(windows.items())]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["dask", "inprocess"])
-    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("mode", choices=["dask", "inprocess", "summarise"])
+    parser.add_argument("--rows", type=int, help="rows to generate (dask, inprocess)")
+    parser.add_argument("--poll", type=Path, help="summarise: a --poll-to file")
+    parser.add_argument("--minutes", type=float, default=5, help="summarise: window length")
+    parser.add_argument("--key", help="summarise: the result key (default: the poll file's name)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-rows", type=int, default=None, help="rows per chunk (default: the command's own, "
                         "50,000; inprocess: 50,000)")
@@ -136,6 +156,18 @@ def main() -> None:
                         help="a sampling setting passed to the command (e.g. order_rows=4096); part of the result key")
     args = parser.parse_args()
     SETTINGS.extend(args.set)
+    if args.mode == "summarise":
+        if args.poll is None:
+            parser.error("summarise needs --poll FILE")
+        result = summarise(args.poll, args.minutes)
+        results = json.loads(args.out.read_text()) if args.out.exists() else {}
+        results[args.key or args.poll.stem] = result
+        args.out.write_text(json.dumps(results, indent=1) + "\n")
+        for w in result["windows"]:
+            print(w["from_minute"], w["total_rss"], w["total_pss"], w["processes"])
+        return
+    if args.rows is None:
+        parser.error("dask and inprocess need --rows N")
     result = (dask(args.rows, args.workers, args.poll_to, args.chunk_rows) if args.mode == "dask"
               else inprocess(args.rows, args.chunk_rows or 50_000))
     result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
