@@ -77,3 +77,17 @@ def test_generate_refuses_a_bad_sampling_value_before_training(monkeypatch):
     frame = sg.Engine().dataset("german_credit").load().frame
     with pytest.raises(sg.ConfigError, match="option 'order_rows'"):
         sg.Engine().generate("finance", 50, data=frame, config={"order_rows": 0})
+
+
+def test_augment_rebalances_with_the_sampling_setting_applied_to_the_generator(monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("a sampling setting trained the model again")
+
+    monkeypatch.setattr(sg.Engine, "fit_records", no_training)
+    def run(**config):
+        return sg.Engine().augment("finance", dataset="german_credit", rebalance="creditability=0.5", rows=200,
+                                   config=config or None, regimes=[1], ratios=[1], options=QUIET)
+
+    tuned, plain = run(order_rows=16), run()
+    assert tuned.report["lineage"]["sampling_settings"] == {"order_rows": {"sampled_at": 16, "model": 64}}
+    assert not tuned.data.equals(plain.data)  # the wrapper drew through the tuned generator, not the bundle's

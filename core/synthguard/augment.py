@@ -60,14 +60,12 @@ class AugmentRun(Run):
         self.model, self.train, self.holdout = model, reference, holdout
         if self.rebalance is None:
             return super().deliver(model, reference, holdout)
-        rows, sampling, temperature = self.spec.rows, self.spec.sampling, self.spec.temperature
-        model = self.with_sampling(model)  # on the generator itself: the wrapper samples through it
-        self.spec = self.spec.model_copy(update={"rows": math.ceil(rows * (1 + REBALANCE_SLACK)), "sampling": {},
-                                                 "temperature": None})
-        try:
-            result = super().deliver(rebalanced(model, self.rebalance), reference, holdout)
+        rows = self.spec.rows
+        self.spec = self.spec.model_copy(update={"rows": math.ceil(rows * (1 + REBALANCE_SLACK))})
+        try:  # the sampling settings go to the generator itself: the wrapper samples through it
+            result = super().deliver(rebalanced(self.with_sampling(model), self.rebalance), reference, holdout)
         finally:
-            self.spec = self.spec.model_copy(update={"rows": rows, "sampling": sampling, "temperature": temperature})
+            self.spec = self.spec.model_copy(update={"rows": rows})
         column, shares, _ = self.rebalance
         keep = take_shares(class_labels(result.records, column), quotas(rows, shares))
         result.report["rebalance_drawn_from"] = len(result.records)

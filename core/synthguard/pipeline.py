@@ -174,7 +174,7 @@ class FitRequest:
     def forces_training(self, generator: type[Generator]) -> bool:
         """A pretrained bundle was trained with the defaults: asking for any other training setting means training
         (a sampling setting, such as a temperature, is applied to the bundle instead)."""
-        training = set(self.config or {}) - generator.Config.sampling_settings()
+        training = set(self.config or {}) - set(self.sampling(generator))
         return self.epochs is not None or bool(training) or not self.value_protection
 
     def sampling(self, generator: type[Generator]) -> dict[str, Any]:
@@ -224,8 +224,9 @@ class Run:
             self.lineage["canaries"] = self.canaries.summary()
         model = (None if fit.forces_training(generator) or self.canaries is not None
                  else self.pretrained(generator, source, train))
-        if model is not None and fit.sampling(generator):  # a fitted model has them in its config already
-            self.spec = spec = spec.model_copy(update={"sampling": fit.sampling(generator)})
+        sampling = fit.sampling(generator)
+        if model is not None and sampling:  # a fitted model has them in its config already
+            self.spec = spec = spec.model_copy(update={"sampling": sampling})
         if model is None:
             if (spec.conditions and isinstance(train, Table) and fit.value_protection and not generator.protects_values
                     and (fit.config or {}).get("epsilon") is None):  # a value it replaces would fail after the fit
@@ -482,8 +483,8 @@ class Run:
         in the lineage beside the model's own value. A flatter sampler (temperature > 1) spreads the output away from
         what the model learned closest: on credit_data at 5,000 rows 1.15 passed the audit on 11 of 12 seeds against
         8 of 12 at 1.0, for 0.005 quality (benchmarks/README.md, "More rows, more to read")."""
-        if not self.spec.sampling and self.spec.temperature is None:
-            return model
+        if (not self.spec.sampling and self.spec.temperature is None) or not isinstance(model, Generator):
+            return model  # nothing asked, or a wrapper (augment's Rebalanced) of a generator they were applied to
         settings = self._check_sampling(type(model))
         tuned = copy.copy(model)
         tuned.config = validated(type(model.config), {**model.config.model_dump(), **settings},
