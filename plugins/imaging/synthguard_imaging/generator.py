@@ -52,7 +52,9 @@ class ImagingConfig(GeneratorConfig):
     sampling_steps: int = sampling_setting(5, ge=2, le=1000, description=(
         "DDIM denoising steps when sampling (5: as faithful as 10 on both reference sets at half the time, "
         "benchmarks/README.md, 'Imaging: sampler steps')"))
-    guidance: float = sampling_setting(2.0, ge=0, description="classifier-free guidance weight (1 = plain conditional)")
+    guidance: float = sampling_setting(1.0, ge=0, description=(
+        "classifier-free guidance weight (1 = plain conditional, one network pass per step; above 1 two passes: "
+        "2 copied twice as many brain slices and was no more faithful, benchmarks/README.md 'Imaging: guidance')"))
     sampling_precision: Literal["auto", "float32", "bfloat16"] = sampling_setting(
         "auto", description="number format of the network's passes when sampling: auto = bfloat16 where the device "
                             "multiplies it natively (CUDA, CPUs with AVX512-BF16/AMX), else float32")

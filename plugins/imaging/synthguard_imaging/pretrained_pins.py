@@ -4,6 +4,6 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "imaging--brain_mri_slices": "f9f757565fa96ad7469d939aad2b9178638d90a8106cc4a591cbf45cbbf850cf",
-    "imaging--dicom_patches": "6d189133bf7ce7c8589dc6ca7ef798f4086323b321eb08521f8aebc849b7aca5",
+    "imaging--brain_mri_slices": "e49933377f82034149be1848ce963f6af31f0d0bd5e5759030e2695558134d31",
+    "imaging--dicom_patches": "23aea5be6b4c32b0a8daa0c9f5ae1f02a7b2e345d1dd7953e068e3b7f5fb5daa",
 }
