@@ -277,3 +277,70 @@ def test_images_of_mixed_sizes_are_resized_to_one_size_then_judged_before_traini
                               "--out", str(tmp_path / "o"), *FOREVER)
     one_error(code, err, "12 records", "too few to protect")
     assert not (tmp_path / "o").exists()
+
+
+def _sensor_csv(tmp_path: Path, frame: pd.DataFrame | None = None) -> str:
+    path = tmp_path / "log.csv"
+    (sensor_log() if frame is None else frame).to_csv(path, index=False)
+    return str(path)
+
+
+def test_a_second_clock_among_the_sensor_channels_is_named_not_a_traceback(monkeypatch, capsys, tmp_path):
+    frame = sensor_log().assign(logged_at=lambda f: f["timestamp"])  # a second timestamp column: not a reading
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", _sensor_csv(tmp_path, frame),
+                              "--entity-column", "entity", "--time-column", "timestamp", "--rows", "3",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "channel 'logged_at' holds timestamps: expected numeric readings")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("generator, reads", [("finance", "a table generator reads a CSV or Parquet file"),
+                                              ("sensor", "a sequence generator reads a long-format CSV/Parquet log")])
+def test_a_folder_given_to_a_table_or_sequence_generator_says_what_it_reads(monkeypatch, capsys, tmp_path,
+                                                                           generator, reads):
+    from PIL import Image
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((16, 16), i * 40, dtype=np.uint8)).save(folder / f"img{i}.png")
+    code, _, err = synthguard(monkeypatch, capsys, "generate", generator, "--data", str(folder), "--rows", "3",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, f"data {str(folder)!r} is a folder: {reads}")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--rule", "acc_x <= 0"], "--rule applies to tables: the data is sequence records"),
+    (["--quasi-identifiers", "acc_x"], "--quasi-identifiers applies to tables: the data is sequence records"),
+    (["--secret", "acc_x"], "--secret applies to tables: the data is sequence records"),
+    (["--target", "nope"], "--target nope: unknown static attribute 'nope'"),
+], ids=["rule", "quasi-identifiers", "secret", "target"])
+def test_table_options_on_sensor_records_are_refused_not_ignored(monkeypatch, capsys, tmp_path, option, expected):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", _sensor_csv(tmp_path),
+                              "--entity-column", "entity", "--time-column", "timestamp", *option, "--rows", "3",
+                              "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, expected)
+    assert not (tmp_path / "o").exists()
+
+
+def test_sensor_records_to_a_database_are_refused_before_training(monkeypatch, capsys, tmp_path):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", _sensor_csv(tmp_path),
+                              "--entity-column", "entity", "--time-column", "timestamp", "--rows", "3",
+                              "--out", f"sqlite:///{tmp_path / 'out.db'}", *FOREVER)
+    one_error(code, err, "sequence records cannot go to a database: expected a table")
+    assert not (tmp_path / "out.db").exists()
+
+
+def test_one_column_conditioned_twice_is_refused_rather_than_the_last_winning(monkeypatch, capsys, tmp_path):
+    code, _, err = synthguard(monkeypatch, capsys, "sample", BUNDLE, "--rows", "5", "--out", str(tmp_path / "o"),
+                              "--condition", "job=skilled", "--condition", "job=unskilled")
+    one_error(code, err, "condition 'job' given twice ('skilled', 'unskilled'): expected one value per name")
+    assert not (tmp_path / "o").exists()
+
+
+def test_sample_refuses_a_reference_table_that_is_not_the_models(monkeypatch, capsys, tmp_path, loans):
+    code, _, err = synthguard(monkeypatch, capsys, "sample", BUNDLE, "--rows", "5", "--reference", str(loans),
+                              "--out", str(tmp_path / "o"))  # credit_data's rows against a german_credit bundle
+    one_error(code, err, "the real records lack the model's columns", "expected the table the model learned")
+    assert not (tmp_path / "o").exists()

@@ -39,6 +39,9 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
                 parsed = value
         except json.JSONDecodeError:
             parsed = value
+        if key.strip() in out and out[key.strip()] != parsed:  # the last would silently win
+            raise ConfigError(f"{what} {key.strip()!r} given twice ({out[key.strip()]!r}, {parsed!r}): expected one "
+                              "value per name")
         out[key.strip()] = parsed
     return out
 

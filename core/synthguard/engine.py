@@ -94,6 +94,8 @@ class Engine:
             data = data.read(entity=_sample_entity(modality, sequence_format))
         if isinstance(data, Database):
             data, name = data.read(), data.name
+        if isinstance(data, (str, Path)) and Path(data).is_dir() and modality not in (None, "image"):
+            raise DataError(f"data {str(data)!r} is a folder: a {modality} generator reads {READS[modality]}")
         if isinstance(data, (str, Path)) and (modality == "image" or Path(data).is_dir()):
             if isinstance(sequence_format, Mapping) and sequence_format.get("entity"):  # --entity-column: the patient
                 image_format = {**(dict(image_format or {})), "entity": sequence_format["entity"]}
@@ -135,8 +137,11 @@ class Engine:
             records = ds.load()
             return records, lineage.reference_dataset(ds.name, ds.licence, records)
         data = as_source(data)  # the Database read is the one described (its column kinds)
-        records, notes = self._read(data, "table", self._generator_class(generator).modality, sequence_format,
-                                    image_format)
+        cls = self._generator_class(generator)
+        records, notes = self._read(data, "table", cls.modality, sequence_format, image_format)
+        if records.modality != cls.modality:  # e.g. an NPZ of sequences given to a table generator
+            raise DataError(f"the data holds {records.modality} records: generator {cls.name!r} learns from "
+                            f"{cls.modality} data, expected {READS[cls.modality]}")
         return records, lineage.describe(data, records, notes)  # what the data is, never its path or URL
 
     # ------------------------------------------------------------------ verbs
@@ -393,6 +398,12 @@ class Engine:
 
 def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:
     return validated(SequenceFormat, fmt, "sequence format")
+
+
+#: What a generator of each modality reads, for the error when the data is another kind.
+READS = {"table": "a CSV or Parquet file, a DataFrame or a database table (--table/--query)",
+         "sequence": "a long-format CSV/Parquet log (--entity-column, --time-column) or an NPZ of recordings",
+         "image": "a folder of PNG/DICOM images or an NPZ of images"}
 
 
 def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:

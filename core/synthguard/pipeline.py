@@ -202,7 +202,7 @@ class Run:
         spec = self.spec
         for target_dir in (spec.out, fit.save_model):  # fail before any training
             if target_dir is not None:
-                check_output(target_dir, spec.overwrite)
+                check_output(target_dir, spec.overwrite, generator.modality)
         if spec.scale is not None:
             spec.scale.preflight()  # a Dask scheduler nothing listens at: refused before training
         self.progress = self.progress or fit.progress
@@ -272,7 +272,7 @@ class Run:
         """``rows`` records from a fitted ``model`` that passed every check, measured against the real data at hand."""
         spec = self.spec
         if spec.out is not None:
-            check_output(spec.out, spec.overwrite)  # fail before spending time on sampling
+            check_output(spec.out, spec.overwrite, model.modality)  # fail before spending time on sampling
         if spec.scale is not None:
             spec.scale.preflight()
         check_values(self.held_rows(model.modality), model.meta_)
@@ -404,7 +404,7 @@ class Run:
         """Metrics and audit of records made elsewhere: the same steps :meth:`deliver` measures with."""
         spec = self.spec
         if spec.out is not None:
-            check_output(spec.out, spec.overwrite)
+            check_output(spec.out, spec.overwrite)  # a database gets the report row alone, whatever the records
         report = {"report_version": REPORT_VERSION, "kind": "evaluate", "rows": len(synthetic), "modality": real.modality,
                   "data": self._data_section(real, holdout),
                   "generator": {"name": "external"},
@@ -505,6 +505,19 @@ class Run:
             for option, col in named:
                 if col not in meta.names:
                     raise DataError(f"{option} {col}: unknown column {col!r}: expected one of {', '.join(meta.names)}")
+            return
+        kind = "sequence" if isinstance(meta, SequenceMeta) else "image"
+        table_only = [("--rule", options.rules), ("--quasi-identifiers", options.quasi_identifiers),
+                      ("--secret", options.secrets)]
+        for option, given in table_only:  # no check of these records reads them: refused rather than ignored
+            if given:
+                raise ConfigError(f"{option} applies to tables: the data is {kind} records (expected no {option})")
+        labels = meta.static if isinstance(meta, SequenceMeta) else getattr(meta, "metadata", None)
+        names = labels.names if labels is not None else []
+        if self.spec.target and self.spec.target not in names:  # a static attribute / an image label to predict
+            what = "static attribute" if kind == "sequence" else "image label"
+            raise DataError(f"--target {self.spec.target}: unknown {what} {self.spec.target!r}: expected one of "
+                            f"{', '.join(names) or 'none (these records carry no ' + what + 's)'}")
 
     def measure(self, real: Records, synthetic: Records, holdout: Records | None, modality: str,
                 domain: str | None) -> dict[str, Any]:
@@ -598,9 +611,15 @@ def unit_of(records: Records) -> tuple[str, int]:
 
 def _columns_of(model: Generator, records: Records | None) -> Records | None:
     """Real records as the model sees them: a table without the columns value protection dropped (identifiers)."""
-    if not isinstance(records, Table) or not isinstance(model.meta_, TableMeta):
+    if records is None or not isinstance(model.meta_, TableMeta):
         return records
+    if not isinstance(records, Table):
+        raise DataError(f"the real records are {records.modality} data: the model learned a table")
     kept = model.meta_.names
+    missing = [c for c in kept if c not in records.meta.names]
+    if missing:  # another table: its quality, audit and gate would compare unlike columns
+        raise DataError(f"the real records lack the model's columns {missing}: expected the table the model learned "
+                        f"({', '.join(kept)})")
     if records.meta.names == kept or not set(kept) < set(records.meta.names):
         return records
     meta = TableMeta(name=records.meta.name, columns=[records.meta.column(c) for c in kept])

@@ -164,9 +164,13 @@ def _roles(frame: pd.DataFrame, fmt: SequenceFormat, entity: str) -> tuple[list[
     if not channels:
         raise DataError(f"no sensor channels among {others}: expected numeric columns that vary over time")
     for c in channels:
+        if pd.api.types.is_datetime64_any_dtype(frame[c]) or isinstance(frame[c].dtype, pd.PeriodDtype):
+            raise DataError(f"channel {c!r} holds timestamps: expected numeric readings (name the time column "
+                            f"--time-column {c} if it is the time; drop the column if it is a second clock)")
         if not _numeric(frame[c]):
             bad = frame[c][pd.to_numeric(frame[c], errors="coerce").isna() & frame[c].notna()]
-            raise DataError(f"channel {c!r} holds non-numeric readings (e.g. {bad.iloc[0]!r}): expected numbers "
+            example = f" (e.g. {bad.iloc[0]!r})" if len(bad) else f" (dtype {frame[c].dtype})"
+            raise DataError(f"channel {c!r} holds non-numeric readings{example}: expected numbers "
                             "(or declare it a static attribute if it is constant per entity)")
         if frame[c].isna().all():
             raise DataError(f"channel {c!r} is entirely missing: expected at least one reading")

@@ -310,9 +310,13 @@ def as_target(out: Any, table: str | None = None) -> Any:
     return out
 
 
-def check_output(out: Any, overwrite: bool) -> None:
-    """Fail before any training if ``out`` (a directory or a :class:`Database`) cannot receive the output."""
+def check_output(out: Any, overwrite: bool, modality: str = "table") -> None:
+    """Fail before any training if ``out`` (a directory or a :class:`Database`) cannot receive the output
+    (``modality``: what the run writes; only tables go to a database)."""
     if isinstance(out, Database):
+        if modality != "table":
+            raise OutputError(f"{modality} records cannot go to a database: expected a table "
+                              "(write sequences and images to a directory)")
         out.check_writable(overwrite)
     else:
         check_writable_target(out, overwrite)
