@@ -344,3 +344,12 @@ def test_sample_refuses_a_reference_table_that_is_not_the_models(monkeypatch, ca
                               "--out", str(tmp_path / "o"))  # credit_data's rows against a german_credit bundle
     one_error(code, err, "the real records lack the model's columns", "expected the table the model learned")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("generator, setting", [("sensor", "hidden=1000000000"), ("finance", "d_model=100000")])
+def test_a_network_too_big_for_any_machine_is_refused_not_run_out_of_memory(monkeypatch, capsys, tmp_path,
+                                                                            generator, setting):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", generator, "--set", setting, "--rows", "5",
+                              "--out", str(tmp_path / "o"))  # it used to allocate until the kernel killed it
+    one_error(code, err, f"option '{setting.split('=')[0]}': Input should be less than or equal to 2048")
+    assert not (tmp_path / "o").exists()

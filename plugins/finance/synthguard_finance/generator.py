@@ -48,8 +48,8 @@ class FinanceConfig(TokenModelConfig):
     patience_steps: int = Field(600, ge=0, description="...and at least this many optimizer steps: a small table's "
                                 "epoch is a handful of steps, and its noisy validation loss stalls long before "
                                 "the model has learned the columns' dependence (german_credit: 50 epochs = 250 steps)")
-    d_model: int = Field(64, ge=8)
-    n_heads: int = Field(4, ge=1)
+    d_model: int = Field(64, ge=8, le=2048)
+    n_heads: int = Field(4, ge=1, le=64)
     ordinal_basis: int = Field(16, ge=0, le=64, description="smooth functions of a numeric token's place in its "
                                "column's order shared by neighbouring bins (0 = every token on its own)")
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
@@ -319,8 +319,8 @@ class FinanceGenerator(Generator):
 class FinanceVAEConfig(TokenModelConfig):
     """Defaults chosen on german_credit and credit_data (the AER tables are for checking, not tuning)."""
 
-    width: int = Field(128, ge=8, description="width of the encoder's and decoder's residual MLPs")
-    latent: int = Field(32, ge=1, description="dimensions of z, which carries every dependence between columns")
+    width: int = Field(128, ge=8, le=4096, description="width of the encoder's and decoder's residual MLPs")
+    latent: int = Field(32, ge=1, le=1024, description="dimensions of z, which carries every dependence between columns")
     beta: float = Field(1.0, gt=0, description="weight of the KL term (1 = the ELBO)")
     max_nearer_share: float = Field(0.5, gt=0, le=1, description=(
         "stop training before sampled rows sit nearer to the training rows than real rows do to each other: "

@@ -61,7 +61,7 @@ class ImagingConfig(GeneratorConfig):
     ema: float = Field(0.995, ge=0, lt=1, description="exponential moving average of weights used for sampling")
     latent_from: int = Field(128, ge=8, description="working resolutions at or above this train a latent diffusion model")
     ae_epochs: int = Field(50, ge=1, description="AutoencoderKL training epochs (latent diffusion only)")
-    ae_width: int = Field(32, ge=8, description="AutoencoderKL channels at full resolution (latent diffusion only)")
+    ae_width: int = Field(32, ge=8, le=512, description="AutoencoderKL channels at full resolution (latent diffusion only)")
     monitor_grids: int = Field(4, ge=0, le=20, description="sample grids kept in fit_info during training")
 
 
@@ -70,8 +70,8 @@ class DCGANConfig(GeneratorConfig):
     batch_size: int = Field(32, ge=2)
     lr: float = Field(2e-4, gt=0)
     resolution: int = Field(32, ge=0, description="working size (images are resized to it for training); 0 = the data's")
-    z_dim: int = Field(64, ge=2)
-    width: int = Field(64, ge=8, description="channels of the first discriminator / last generator layer")
+    z_dim: int = Field(64, ge=2, le=1024)
+    width: int = Field(64, ge=8, le=512, description="channels of the first discriminator / last generator layer")
     monitor_grids: int = Field(4, ge=0, le=20)
 
 

@@ -47,7 +47,7 @@ class FlowSequenceConfig(SequenceTrainingConfig):
     lr: float = Field(1e-3, gt=0, description="peak learning rate of the one-cycle schedule")
     weight_decay: float = Field(0.0, ge=0)
     ema: float = Field(0.999, ge=0, lt=1, description="decay of the weights' moving average that samples")
-    hidden: int = Field(64, ge=8, description="transformer width")
+    hidden: int = Field(64, ge=8, le=2048, description="transformer width")
     layers: int = Field(3, ge=1, le=12, description="transformer blocks")
     heads: int = Field(4, ge=1, le=16, description="attention heads (must divide hidden)")
     max_tokens: int = Field(8, ge=1, le=1024, description=(

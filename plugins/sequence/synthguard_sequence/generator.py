@@ -49,7 +49,8 @@ class SequenceTrainingConfig(GeneratorConfig):
 class MixtureSequenceConfig(SequenceTrainingConfig):
     """Defaults chosen on the sensor plugin's BasicMotions only (other datasets are for checking, not tuning)."""
 
-    hidden: int = Field(64, ge=8, description="LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)")
+    hidden: int = Field(64, ge=8, le=2048, description=(
+        "LSTM width (64 trained 2.3x faster than 128 and scored as well on BasicMotions)"))
     layers: int = Field(2, ge=1, le=12, description="LSTM layers")
     dropout: float = Field(0.1, ge=0, lt=1)
     workers: int = Field(1, ge=1, le=1024, description="training processes (torch.distributed data-parallel, same "
@@ -67,7 +68,7 @@ class LatentSequenceConfig(SequenceTrainingConfig):
     """
 
     patience: int = Field(20, ge=1, description="epochs without validation improvement before stopping")
-    hidden: int = Field(48, ge=8, description="width of the convolutions and of every step's state")
+    hidden: int = Field(48, ge=8, le=2048, description="width of the convolutions and of every step's state")
     latent: int = Field(16, ge=1, le=512, description="size of the latent vector each recording is drawn from")
     lags: int = Field(8, ge=1, le=256, description="previous readings each step's mixture sees")
 

@@ -46,7 +46,8 @@ class TrafficConfig(MixtureSequenceConfig):
     sampling seed of 3 fails, and the hour/weekday profile error halves (``benchmarks/README.md``, issue 21).
     """
 
-    hidden: int = Field(32, ge=8, description="LSTM width (32 with dropout 0.3: Chicago's audit no longer fails)")
+    hidden: int = Field(32, ge=8, le=2048, description=(
+        "LSTM width (32 with dropout 0.3: Chicago's audit no longer fails)"))
     dropout: float = Field(0.3, ge=0, lt=1)
 
     covariates: list[str] | None = Field(
