@@ -353,3 +353,29 @@ def test_a_network_too_big_for_any_machine_is_refused_not_run_out_of_memory(monk
                               "--out", str(tmp_path / "o"))  # it used to allocate until the kernel killed it
     one_error(code, err, f"option '{setting.split('=')[0]}': Input should be less than or equal to 2048")
     assert not (tmp_path / "o").exists()
+
+
+def test_a_condition_outside_a_numeric_columns_range_is_refused_before_training(monkeypatch, capsys, tmp_path, loans):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", "--data", str(loans), "--condition",
+                              "Age=1000", "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)
+    one_error(code, err, "condition Age=1000: column 'Age' is numeric: expected a number between 19 and 68")
+    assert not (tmp_path / "o").exists()  # it trained, then said no draw passed and to retrain
+
+
+def test_an_image_label_condition_the_images_never_carry_is_refused_before_training(monkeypatch, capsys, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        Image.fromarray((rng.random((16, 16)) * 255).astype(np.uint8)).save(folder / f"im{i}.png")
+    pd.DataFrame({"file": [f"im{i}.png" for i in range(40)], "kind": ["a", "b"] * 20}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    for condition, expected in [("kind=zzz", "value 'zzz' is unknown in column 'kind': expected one of 'a', 'b'"),
+                                ("nope=1", "cannot condition on 'nope': expected one of the image labels")]:
+        code, _, err = synthguard(monkeypatch, capsys, "generate", "imaging", "--data", str(folder), "--labels",
+                                  str(tmp_path / "labels.csv"), "--condition", condition, "--rows", "5",
+                                  "--out", str(tmp_path / "o"), *FOREVER)
+        one_error(code, err, expected)
+        assert not (tmp_path / "o").exists()

@@ -129,13 +129,14 @@ def check_conditions(meta: Any, conditions: Mapping[str, Any], extra: Iterable[s
     A category or flag the data never held is refused listing the known values (the closest first when there
     are many); a numeric or date column needs a number. Called before training (``generate``) and sampling.
     """
-    table = meta.static if isinstance(meta, META_TYPES["sequence"]) else meta
-    if isinstance(meta, META_TYPES["sequence"]):
+    table = (meta.static if isinstance(meta, META_TYPES["sequence"])
+             else meta.metadata if isinstance(meta, META_TYPES["image"]) else meta)
+    if isinstance(meta, (META_TYPES["sequence"], META_TYPES["image"])):
         known = (table.names if table is not None else []) + list(extra)
+        what = "static attributes" if isinstance(meta, META_TYPES["sequence"]) else "image labels"
         for col in conditions:
             if col not in known:
-                raise DataError(f"cannot condition on {col!r}: expected one of the static attributes "
-                                f"or conditions {known}")
+                raise DataError(f"cannot condition on {col!r}: expected one of the {what} or conditions {known}")
     elif not isinstance(meta, META_TYPES["table"]):
         return
     for col, value in conditions.items():
@@ -150,9 +151,15 @@ def check_conditions(meta: Any, conditions: Mapping[str, Any], extra: Iterable[s
             if str(value) not in values:
                 raise ConfigError(f"condition {col}={value!r}: value {str(value)!r} is unknown in column {col!r}: "
                                   f"expected {_known_values(str(value), values)}")
-        elif column.kind.value == "numeric" and (isinstance(value, bool) or not _is_number(value)):
+        elif column.kind.value == "numeric" and (isinstance(value, bool) or not _is_number(value)
+                                                 or not _within(float(value), column.minimum, column.maximum)):
+            # outside the data's range: the range checks would refuse every draw, after the training
             raise ConfigError(f"condition {col}={value!r}: column {col!r} is numeric: expected a number "
                               f"between {column.minimum:g} and {column.maximum:g}")
+
+
+def _within(value: float, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
 
 
 def _is_number(value: Any) -> bool:
