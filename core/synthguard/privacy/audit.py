@@ -28,7 +28,7 @@ from .attacks import (FPR_TARGETS, AttackSetup, detectable_auc_excess, detectabl
 from .canaries import Canaries, audit_canaries
 from .distance import Distance, NearestRecords
 from .filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS, QuasiIdentifiers
-from .release import TARGET_AUC, judge
+from .release import TARGET_AUC, judge, plural
 from .wp29 import wp29_risks
 
 #: A positive control is "flagged" when its worst attack AUC reaches this.
@@ -103,7 +103,7 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     setup = AttackSetup.draw(train, holdout, seed=seed)
     n1, n0 = setup.n_members, setup.n_non_members
     if n0 < MIN_HOLDOUT:
-        out["skipped"] = (f"membership inference needs at least {MIN_HOLDOUT} unseen {setup.unit}s: the holdout "
+        out["skipped"] = (f"membership inference needs at least {MIN_HOLDOUT} unseen {plural(setup.unit)}: the holdout "
                           f"holds {n0}")
         out["release"] = judge(out, secrets)
         return out

@@ -27,6 +27,13 @@ from scipy.stats import binom, norm
 
 from .attacks import FPR_TARGETS, detectable_auc_excess, detectable_tpr_excess
 
+
+def plural(unit: str) -> str:
+    """'record' -> 'records', 'entity' -> 'entities', 'person' -> 'people' (the units the audit counts)."""
+    if unit == "person":
+        return "people"
+    return unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
+
 #: Worst membership-inference AUC a release may show; the WP29 targets of issue 21 (upper 95% bounds).
 TARGET_AUC = 0.55
 TARGET_SINGLING_OUT = 0.05
@@ -210,7 +217,7 @@ def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = N
             measured = f"; the first {smaller['passes']:,} of these records pass the same audit"
         elif smaller and smaller.get("tried"):
             measured = "; the first " + " and ".join(f"{n:,}" for n in smaller["tried"]) + " of these fail it too"
-        fixes.append(f"fewer rows ({rows:,} asked" + (f" of a model trained on {training_units:,} {unit}s" if
+        fixes.append(f"fewer rows ({rows:,} asked" + (f" of a model trained on {training_units:,} {plural(unit)}" if
                                                       training_units else "") + ": every record released shows the "
                      "membership attacks more of the model" + measured + ")")
         if temperature is not None:
@@ -238,7 +245,8 @@ def headline(release: dict[str, Any]) -> str:
             parts[-1] += f" [{other['attack']}: {other['value']}]"
     if tpr:
         parts.append(f"{tpr['figure'].replace('worst ', '')} {tpr['value']}")
-    unit = f"{release.get('members')} members vs {release.get('non_members')} non-members ({release.get('unit')}s)"
+    unit = (f"{release.get('members')} members vs {release.get('non_members')} non-members "
+            f"({plural(str(release.get('unit')))})")
     decision = {PASS: "PASSES its targets", FAIL: "FAILS its targets", CANNOT_TELL: "CANNOT TELL"}[release["decision"]]
     line = f"privacy audit: {', '.join(parts)}; {unit} — {decision}" if parts else f"privacy audit: {decision}"
     if release["decision"] != PASS and release.get("reason"):
