@@ -379,3 +379,13 @@ def test_an_image_label_condition_the_images_never_carry_is_refused_before_train
                                   "--out", str(tmp_path / "o"), *FOREVER)
         one_error(code, err, expected)
         assert not (tmp_path / "o").exists()
+
+
+def test_a_sequence_run_that_rejects_nothing_writes_rejected_in_its_records_format(tmp_path):
+    result = sg.generate("traffic", rows=3, seed=0)
+    assert result.report["sampling"]["rejected"] == 0  # the shipped traffic bundle rejects none of 3 days at seed 0
+    result.save(tmp_path / "o")
+    with np.load(tmp_path / "o" / "rejected.npz") as rejected, np.load(tmp_path / "o" / "synthetic.npz") as synthetic:
+        assert rejected["values"].shape == (0, *synthetic["values"].shape[1:])
+        assert {"_stage", "_checks", "_reason"} <= set(rejected.files)
+    assert not (tmp_path / "o" / "rejected.parquet").exists()

@@ -15,7 +15,7 @@ from .contract import CheckContext
 from .data import Records, Table
 from .errors import ConfigError, DataError
 from .io.atomic import atomic_directory
-from .io.writers import FORMATS, json_default, write_frame, write_records
+from .io.writers import FORMATS, json_default, write_records
 
 #: Version of report.json's layout.
 REPORT_VERSION = 1
@@ -48,12 +48,10 @@ class Result:
             if self.rejected is not None and len(self.rejected):
                 extra = {f"_{c}": self.rejected_info[c].to_numpy() for c in self.rejected_info.columns}
                 rejected = write_records(self.rejected, tmp / "rejected", fmt, extra=extra)
-            elif isinstance(self.records, Table):  # none rejected: the same columns, no rows
+            else:  # none rejected: the same file as when some are, with no records
                 empty = np.array([], dtype=object)
-                rejected = write_records(self.records.take(np.array([], dtype=int)), tmp / "rejected", fmt,
+                rejected = write_records(self.records, tmp / "rejected", fmt, empty=True,
                                          extra={"_stage": empty, "_checks": empty, "_reason": empty})
-            else:
-                rejected = write_frame(pd.DataFrame(columns=["_stage", "_checks", "_reason"]), tmp / "rejected", fmt)
             report = dict(self.report)
             report["files"] = {"synthetic": synthetic.name, "rejected": rejected.name, "report": "report.json",
                                "html": "report.html"}

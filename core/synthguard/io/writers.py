@@ -90,33 +90,44 @@ def write_frame(frame: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
     return path
 
 
-def write_records(records: Records, path_stem: Path, fmt: str, extra: dict[str, np.ndarray] | None = None) -> Path:
-    """Tables go to Parquet/CSV; sequences and images to NPZ (arrays + metadata columns).
+def write_records(records: Records, path_stem: Path, fmt: str, extra: dict[str, np.ndarray] | None = None,
+                  empty: bool = False) -> Path:
+    """Tables go to Parquet/CSV; sequences and images to NPZ (arrays + metadata columns). ``empty``: the same
+    file with no records (a run that rejected none still writes ``rejected.*`` in its records' format).
 
     ``extra`` columns (the rejected records' ``_stage``, ``_checks``, ``_reason``) never overwrite a user's
     column of the same name: they are written as ``_synthguard_stage``... instead.
     """
     extra = extra or {}
     if isinstance(records, Table):
-        frame = records.frame.copy()
+        frame = records.frame.iloc[:0].copy() if empty else records.frame.copy()
         for key, values in extra.items():
             frame[free_name(key, frame.columns)] = values
         path = write_frame(frame, path_stem, fmt)
         pause_point("writing")
         return path
     path = path_stem.with_suffix(".npz")
-    if isinstance(records, SequenceSet):
-        arrays = {"values": records.values, "channels": np.array(records.channels), "entity_ids": records.entity_ids,
-                  **{f"static__{c}": records.statics[c].to_numpy() for c in records.statics.columns}}
-        if records.start_times is not None:
-            arrays["start_times"] = records.start_times.astype("datetime64[ns]")
-        if records.sampling_period:
-            arrays["sampling_period"] = np.asarray(records.sampling_period)
-    elif isinstance(records, ImageSet):
-        arrays = {"images": records.images, **{f"meta__{c}": records.metadata[c].to_numpy() for c in records.metadata.columns}}
-    else:  # pragma: no cover - a new container must add its writer here
-        raise ConfigError(f"no writer for {type(records).__name__}")
-    arrays.update({k: np.asarray(v) for k, v in extra.items()})
+    per_record, shared = _npz_arrays(records)
+    if empty:
+        per_record = {k: v[:0] for k, v in per_record.items()}
+    arrays = {**per_record, **shared, **{k: np.asarray(v) for k, v in extra.items()}}
     np.savez_compressed(path, **{k: (v.astype(str) if v.dtype == object else v) for k, v in arrays.items()})
     pause_point("writing")
     return path
+
+
+def _npz_arrays(records: Records) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A sequence or image set's NPZ arrays: those with one entry per record, and those describing all of them."""
+    if isinstance(records, SequenceSet):
+        per_record = {"values": records.values, "entity_ids": records.entity_ids,
+                      **{f"static__{c}": records.statics[c].to_numpy() for c in records.statics.columns}}
+        shared = {"channels": np.array(records.channels)}
+        if records.start_times is not None:
+            per_record["start_times"] = records.start_times.astype("datetime64[ns]")
+        if records.sampling_period:
+            shared["sampling_period"] = np.asarray(records.sampling_period)
+        return per_record, shared
+    if isinstance(records, ImageSet):
+        return {"images": records.images,
+                **{f"meta__{c}": records.metadata[c].to_numpy() for c in records.metadata.columns}}, {}
+    raise ConfigError(f"no writer for {type(records).__name__}")  # pragma: no cover - a new container adds its own
