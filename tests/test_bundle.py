@@ -72,6 +72,9 @@ def test_bundle_needing_an_absent_plugin_says_so(saved):
 def test_not_a_bundle(tmp_path):
     with pytest.raises(sg.BundleError, match="not found"):
         sg.Engine(load_entrypoints=False).load(tmp_path / "nothing")
+    (tmp_path / "loans.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(sg.BundleError, match="'.*loans.csv' is a file, not a bundle: .* --data FILE"):
+        sg.Engine(load_entrypoints=False).load(tmp_path / "loans.csv")
 
 
 # ---------------------------------------------------------------- issue 24: forged, re-hashed and malformed bundles
