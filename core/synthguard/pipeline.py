@@ -99,7 +99,8 @@ class RunSpec(BaseModel):
     overwrite: bool = False
     options: RunOptions = Field(default_factory=RunOptions)
     scale: ScaleOptions | None = None  # chunked, partitioned output (synthguard.scale); None = in memory
-    temperature: float | None = Field(None, gt=0, le=10)  # sample at this temperature, not the model's (no refit)
+    # sample at this temperature, not the model's (no refit)
+    temperature: float | None = Field(None, gt=0, le=10, allow_inf_nan=False)
     sampling: dict[str, Any] = Field(default_factory=dict)  # sampling settings (contract.sampling_setting): no refit
 
     @classmethod
