@@ -9,11 +9,11 @@ import click
 from .errors import ConfigError
 
 
-def _numbers(text: str, what: str) -> list[float]:
+def _numbers(text: str, what: str, example: str) -> list[float]:
     try:
         return [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ConfigError(f"--{what} {text!r}: expected numbers separated by commas, e.g. 0.5,1,2") from None
+        raise ConfigError(f"--{what} {text!r}: expected numbers separated by commas, e.g. {example}") from None
 
 
 @click.command("augment")
@@ -65,8 +65,8 @@ def augment_cmd(ctx, generator, out, data, dataset, target, rebalance, rows, see
                      holdout=holdout, out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(),
                      options=_options(rules, disable, None, quasi_identifiers, None, False, (), secrets,
                                       override_audit),
-                     value_protection=not no_value_protection, regimes=_numbers(regimes, "regimes"),
-                     ratios=_numbers(ratios, "ratios"))
+                     value_protection=not no_value_protection, regimes=_numbers(regimes, "regimes", "0.1,0.25,1"),
+                     ratios=_numbers(ratios, "ratios", "0.5,1,2"))
     _summary(result, out)
     section = result.report["augmentation"]
     if "rebalance" in section:

@@ -151,9 +151,10 @@ def check_protectable(records: Records, train: Records, holdout: Records | None,
     if fraction > 0:
         need = next(n for n in range(MIN_PROTECTABLE, 100_000)
                     if round(n * fraction) >= MIN_PROTECTABLE and n - round(n * fraction) >= MIN_PROTECTABLE)
-        needs = (f"expected at least {need} distinct records ({MIN_PROTECTABLE} held out with --holdout {fraction:g}, "
-                 "unseen in training, to calibrate the near-copy and NNDR filters, and "
-                 f"{MIN_PROTECTABLE} to train on)")
+        held = round(need * fraction)
+        needs = (f"expected at least {need} distinct records (with --holdout {fraction:g}: {held} held out, unseen in "
+                 f"training, to calibrate the near-copy and NNDR filters, and {need - held} to train on; at least "
+                 f"{MIN_PROTECTABLE} each)")
     else:
         need = MIN_PROTECTABLE
         needs = f"expected at least {need} distinct records"
