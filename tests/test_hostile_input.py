@@ -389,3 +389,9 @@ def test_a_sequence_run_that_rejects_nothing_writes_rejected_in_its_records_form
         assert rejected["values"].shape == (0, *synthetic["values"].shape[1:])
         assert {"_stage", "_checks", "_reason"} <= set(rejected.files)
     assert not (tmp_path / "o" / "rejected.parquet").exists()
+
+
+def test_a_thorough_audit_of_an_unknown_generator_is_refused_before_the_audit(monkeypatch, capsys, tmp_path, loans):
+    code, _, err = synthguard(monkeypatch, capsys, "audit", "--real", str(loans), "--synthetic", str(loans),
+                              "--thorough", "--generator", "nope")  # it audited first, then printed a stray line
+    one_error(code, err, "thorough audit: unknown generator 'nope': expected one of")

@@ -572,6 +572,11 @@ def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data,
     """Privacy audit of any synthetic table against its real training table (and a holdout)."""
     if thorough and not generator:  # before the audit: fail in a second, not after it
         raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
+    if thorough:
+        try:
+            _engine(ctx).registry.generator(generator)
+        except SynthGuardError as err:
+            raise ConfigError(f"thorough audit: {err}") from None
     real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
                                                   holdout_table)
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
