@@ -314,7 +314,7 @@ def test_a_folder_given_to_a_table_or_sequence_generator_says_what_it_reads(monk
     (["--rule", "acc_x <= 0"], "--rule applies to tables: the data is sequence records"),
     (["--quasi-identifiers", "acc_x"], "--quasi-identifiers applies to tables: the data is sequence records"),
     (["--secret", "acc_x"], "--secret applies to tables: the data is sequence records"),
-    (["--target", "nope"], "--target nope: unknown static attribute 'nope'"),
+    (["--target", "nope"], "--target nope: unknown static attribute or channel 'nope': expected one of acc_x, acc_y"),
 ], ids=["rule", "quasi-identifiers", "secret", "target"])
 def test_table_options_on_sensor_records_are_refused_not_ignored(monkeypatch, capsys, tmp_path, option, expected):
     code, _, err = synthguard(monkeypatch, capsys, "generate", "sensor", "--data", _sensor_csv(tmp_path),

@@ -514,11 +514,11 @@ class Run:
             if given:
                 raise ConfigError(f"{option} applies to tables: the data is {kind} records (expected no {option})")
         labels = meta.static if isinstance(meta, SequenceMeta) else getattr(meta, "metadata", None)
-        names = labels.names if labels is not None else []
-        if self.spec.target and self.spec.target not in names:  # a static attribute / an image label to predict
-            what = "static attribute" if kind == "sequence" else "image label"
+        names = (labels.names if labels is not None else []) + (meta.channels if kind == "sequence" else [])
+        if self.spec.target and self.spec.target not in names:  # a label to classify, or a channel to forecast
+            what = "static attribute or channel" if kind == "sequence" else "image label"
             raise DataError(f"--target {self.spec.target}: unknown {what} {self.spec.target!r}: expected one of "
-                            f"{', '.join(names) or 'none (these records carry no ' + what + 's)'}")
+                            f"{', '.join(names) or 'none (these images carry no labels)'}")
 
     def measure(self, real: Records, synthetic: Records, holdout: Records | None, modality: str,
                 domain: str | None) -> dict[str, Any]:
