@@ -295,10 +295,11 @@ def _json(path: Path, data: bytes, what: str) -> Any:
 def read_manifest(path: str | Path) -> dict[str, Any]:
     """The bundle's manifest, validated against the schema and its hash (files are not read)."""
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BundleError(f"model bundle {str(path)!r} is a file, not a bundle: expected a directory written by "
+                          "'synthguard fit' (to learn from a table: synthguard generate DOMAIN --data FILE)")
     if not path.is_dir():
-        found = "is a file, not a bundle" if path.exists() else "not found"
-        raise BundleError(f"model bundle {str(path)!r} {found}: expected a directory written by 'synthguard fit'"
-                          + (" (to learn from a table: synthguard generate DOMAIN --data FILE)" if path.exists() else ""))
+        raise BundleError(f"model bundle {str(path)!r} not found: expected a directory written by 'synthguard fit'")
     file = path / MANIFEST
     if file.is_dir():
         raise BundleError(f"{str(file)!r} is a directory: expected the bundle's JSON manifest")

@@ -39,10 +39,10 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
                 parsed = value
         except json.JSONDecodeError:
             parsed = value
-        if key.strip() in out and out[key.strip()] != parsed:  # the last would silently win
-            raise ConfigError(f"{what} {key.strip()!r} given twice ({out[key.strip()]!r}, {parsed!r}): expected one "
-                              "value per name")
-        out[key.strip()] = parsed
+        name = key.strip()
+        if name in out and out[name] != parsed:  # the last would silently win
+            raise ConfigError(f"{what} {name!r} given twice ({out[name]!r}, {parsed!r}): expected one value per name")
+        out[name] = parsed
     return out
 
 
@@ -573,10 +573,9 @@ def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data,
     if thorough and not generator:  # before the audit: fail in a second, not after it
         raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
     if thorough:
-        try:
-            _engine(ctx).registry.generator(generator)
-        except SynthGuardError as err:
-            raise ConfigError(f"thorough audit: {err}") from None
+        from .privacy.thorough import refit_generator
+
+        refit_generator(_engine(ctx), generator)  # an unknown name: refused before the audit, not after it
     real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
                                                   holdout_table)
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,

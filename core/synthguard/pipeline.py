@@ -621,7 +621,7 @@ def _columns_of(model: Generator, records: Records | None) -> Records | None:
     if missing:  # another table: its quality, audit and gate would compare unlike columns
         raise DataError(f"the real records lack the model's columns {missing}: expected the table the model learned "
                         f"({', '.join(kept)})")
-    if records.meta.names == kept or not set(kept) < set(records.meta.names):
+    if set(records.meta.names) == set(kept):
         return records
     meta = TableMeta(name=records.meta.name, columns=[records.meta.column(c) for c in kept])
     return Table(records.frame[kept], meta, records.entities)

@@ -314,12 +314,16 @@ def check_output(out: Any, overwrite: bool, modality: str = "table") -> None:
     """Fail before any training if ``out`` (a directory or a :class:`Database`) cannot receive the output
     (``modality``: what the run writes; only tables go to a database)."""
     if isinstance(out, Database):
-        if modality != "table":
-            raise OutputError(f"{modality} records cannot go to a database: expected a table "
-                              "(write sequences and images to a directory)")
+        _tables_only(modality)
         out.check_writable(overwrite)
     else:
         check_writable_target(out, overwrite)
+
+
+def _tables_only(modality: str) -> None:
+    if modality != "table":
+        raise OutputError(f"{modality} records cannot go to a database: expected a table "
+                          "(write sequences and images to a directory)")
 
 
 def check_read_only(query: str) -> None:
@@ -332,12 +336,9 @@ def check_read_only(query: str) -> None:
 
 def write_result(result: Any, target: Database, overwrite: bool = False) -> dict[str, Any]:
     """Write a run's synthetic rows, rejected rows and report to ``target`` (all or nothing); returns the report."""
-    from ..data import Table
     from ..quality.html import render_html
 
-    if not isinstance(result.records, Table):
-        raise OutputError(f"{result.records.modality} records cannot go to a database: expected a table "
-                          "(write sequences and images to a directory)")
+    _tables_only(result.records.modality)
     frames = {"synthetic": result.records.frame}
     if result.rejected is not None and len(result.rejected):  # none rejected: Staging.finish writes the empty table
         frames["rejected"] = result.rejected.frame.copy()

@@ -34,6 +34,7 @@ def plural(unit: str) -> str:
         return "people"
     return unit[:-1] + "ies" if unit.endswith("y") and unit[-2:-1] not in "aeiou" else unit + "s"
 
+
 #: Worst membership-inference AUC a release may show; the WP29 targets of issue 21 (upper 95% bounds).
 TARGET_AUC = 0.55
 TARGET_SINGLING_OUT = 0.05

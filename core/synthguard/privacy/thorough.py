@@ -101,6 +101,22 @@ def _targets(targets: Any) -> tuple[int, int]:
     return int(targets[0]), int(targets[1])
 
 
+def refit_generator(engine, generator: str, config: Mapping[str, Any] | None = None):
+    """The unfitted generator the thorough audit refits, its name and ``config`` checked (ConfigError naming the
+    problem): callers check it before any slower work."""
+    if not isinstance(generator, str) or not generator:
+        raise ConfigError(f"generator {generator!r}: the thorough audit refits the generator that made the data, "
+                          "expected its name (--generator NAME)")
+    try:
+        made = engine.generator(generator, config)  # validates the config too (ConfigError)
+    except PluginError as err:
+        raise ConfigError(f"thorough audit: {err}") from None
+    if config and config.get("epsilon") is not None and not made.supports_dp:
+        raise ConfigError(f"generator {made.name!r} cannot train with differential privacy: it cannot be refitted "
+                          "with this config (drop epsilon)")
+    return made
+
+
 def thorough_audit(engine, generator: str, train: Any, holdout: Any = None, *,
                    config: Mapping[str, Any] | None = None, shadows: int = 100, targets: tuple[int, int] = TARGETS,
                    rows: int | None = None, permutations: int = PERMUTATIONS, seed: int = 0,
@@ -129,17 +145,8 @@ def thorough_audit(engine, generator: str, train: Any, holdout: Any = None, *,
     target's AUC passes its null's 95th percentile, else ``"no leak seen"``), the set-up and ``seconds``.
     """
     began = time.perf_counter()
-    if not isinstance(generator, str) or not generator:
-        raise ConfigError(f"generator {generator!r}: the thorough audit refits the generator that made the data, "
-                          "expected its name (--generator NAME)")
-    try:
-        made = engine.generator(generator, config)  # validates the config too (ConfigError)
-    except PluginError as err:
-        raise ConfigError(f"thorough audit: {err}") from None
+    made = refit_generator(engine, generator, config)
     name = made.name
-    if config and config.get("epsilon") is not None and not made.supports_dp:
-        raise ConfigError(f"generator {name!r} cannot train with differential privacy: it cannot be refitted "
-                          "with this config (drop epsilon)")
     if not isinstance(shadows, (int, np.integer)) or isinstance(shadows, bool) or shadows < MIN_SHADOWS or shadows % 2:
         raise ConfigError(f"shadows={shadows!r}: expected an even number of generator fits, at least {MIN_SHADOWS} "
                           "(half with each target, half without)")
