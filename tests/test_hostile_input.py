@@ -90,7 +90,7 @@ def test_an_unknown_category_lists_the_closest_values_when_there_are_many(monkey
 
 
 @pytest.mark.parametrize("frame, expected", [
-    (pd.DataFrame({"age": [30], "income": [1000.0]}), "has 1 records, 1 of them distinct: too few to protect"),
+    (pd.DataFrame({"age": [30], "income": [1000.0]}), "has 1 record, 1 of them distinct: too few to protect"),
     (pd.DataFrame({"age": [30, 41], "income": [1000.0, 2500.0]}), "has 2 records, 2 of them distinct"),
     (pd.DataFrame({"age": [30] * 200, "income": [1000.0] * 200}), "has 200 records, 1 of them distinct"),
     (pd.DataFrame({"age": range(20), "income": np.arange(20) * 10.0}), "expected at least 23 distinct records"),
@@ -395,3 +395,46 @@ def test_a_thorough_audit_of_an_unknown_generator_is_refused_before_the_audit(mo
     code, _, err = synthguard(monkeypatch, capsys, "audit", "--real", str(loans), "--synthetic", str(loans),
                               "--thorough", "--generator", "nope")  # it audited first, then printed a stray line
     one_error(code, err, "thorough audit: unknown generator 'nope': expected one of")
+
+
+@pytest.mark.parametrize("option, expected", [
+    (["--rule", "distance <= air_time"], "--rule: no active check of table records of domain 'traffic' applies rules"),
+    (["--bound", "distance=0:5000"], "--bound distance: trips take one declared bound, implied_speed=LOW:HIGH"),
+], ids=["rule", "bound"])
+def test_a_rule_or_bound_no_check_of_the_records_applies_is_refused_not_ignored(monkeypatch, capsys, tmp_path, option,
+                                                                              expected):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "traffic-trips", *option, "--rows", "5",
+                              "--out", str(tmp_path / "o"), *FOREVER)  # both were silently ignored
+    one_error(code, err, expected)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option", [["--set", "epochs=abc", "--epochs", "1"], ["--set", "epsilon=1", "--epsilon", "2"]],
+                         ids=["epochs", "epsilon"])
+def test_a_setting_given_twice_under_two_options_is_refused(monkeypatch, capsys, tmp_path, option):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "finance", *option, "--rows", "5",
+                              "--out", str(tmp_path / "o"))  # --epochs won silently over an invalid --set epochs
+    one_error(code, err, f"both set {option[1].split('=')[0]}: expected one of them")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_synthetic_database_without_its_table_names_the_option_it_needs(monkeypatch, capsys, tmp_path, loans):
+    code, _, err = synthguard(monkeypatch, capsys, "evaluate", "--real", str(loans), "--synthetic",
+                              f"sqlite:///{tmp_path / 'syn.db'}", "--out", str(tmp_path / "o"))
+    one_error(code, err, "is a database: expected --synthetic-table NAME")  # it suggested --table, which is --real's
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_image_size_out_of_range_names_the_option(monkeypatch, capsys, tmp_path):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "imaging", "--image-size", "0", "--rows", "5",
+                              "--out", str(tmp_path / "o"))
+    one_error(code, err, "--image-size", "0 is not in the range 8<=x<=1024")  # it named "option 'size'"
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_calendar_condition_no_training_day_matches_is_refused_before_training(monkeypatch, capsys, tmp_path):
+    code, _, err = synthguard(monkeypatch, capsys, "generate", "traffic", "--condition", "date=2030-01-01",
+                              "--rows", "5", "--out", str(tmp_path / "o"), *FOREVER)  # it trained, then refused
+    one_error(code, err, "no training record starts on a day matching {'date': '2030-01-01'}",
+              "expected dates the training data covers (2011-")
+    assert not (tmp_path / "o").exists()

@@ -125,7 +125,8 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
             options: Mapping[str, Any] | None = None, out: str | Path | None = None, fmt: str = "parquet",
             overwrite: bool = False, progress: bool = False, value_protection: bool = True,
             regimes: Sequence[float] = FRACTIONS, ratios: Sequence[float] = RATIOS,
-            bootstrap: int = BOOTSTRAP) -> Result:
+            bootstrap: int = BOOTSTRAP, sequence_format: Mapping[str, Any] | None = None,
+            image_format: Mapping[str, Any] | None = None) -> Result:
     """Fit (or load) ``generator``, deliver synthetic records — rebalanced when asked — and measure the uplift.
 
     ``generator``: a generator's or domain's name (fit, or the dataset's pretrained bundle as in
@@ -135,6 +136,8 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     target) — the minority class holds SHARE of the synthetic records. ``rows``: synthetic records to deliver
     (default: as many as the real training records). ``regimes``: shares of the training records the measurement
     trains on (each smaller one refits the generator on that share only); ``ratios``: synthetic-to-real ratios.
+    ``sequence_format`` / ``image_format``: how ``data`` is read, as in ``generate`` (a bundle's data is read as its
+    training read it unless they are given).
     Everything is checked before any training. The report's ``augmentation`` section holds the measurement.
     """
     check_seed(seed)
@@ -150,7 +153,13 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     model, cls = _generator(engine, generator)
     if model is not None and data is None:
         raise ConfigError("augmenting with a saved bundle needs the real training data it learned from: expected --data")
-    records, source = engine._resolve_source(model or cls, data, dataset)
+    if model is not None:  # its data read as its training read it: the same records, people and image size
+        from .engine import read_as
+
+        sequence_format = read_as(model, sequence_format)
+        if model.modality == "image" and image_format is None:
+            image_format = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]}
+    records, source = engine._resolve_source(model or cls, data, dataset, sequence_format, image_format)
     ds = engine.dataset(source["dataset"]) if "dataset" in source else None
     target = target or (ds.target if ds is not None else None)
     if target is None:

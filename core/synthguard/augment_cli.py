@@ -7,6 +7,7 @@ import sys
 import click
 
 from .errors import ConfigError
+from .read_options import image_format, image_options, sequence_format, sequence_options, with_options
 
 
 def _numbers(text: str, what: str, example: str) -> list[float]:
@@ -20,7 +21,8 @@ def _numbers(text: str, what: str, example: str) -> list[float]:
 @click.argument("generator")
 @click.option("--out", type=click.Path(), required=True,
               help="output directory: synthetic.*, augmented.* (real + synthetic, column _source), report")
-@click.option("--data", type=click.Path(), default=None, help="your training table (CSV/Parquet)")
+@click.option("--data", type=click.Path(), default=None,
+              help="your training data: a CSV/Parquet table or sensor log, a folder of images (or NPZ)")
 @click.option("--dataset", default=None, help="reference dataset instead of --data (see 'synthguard datasets')")
 @click.option("--target", default=None, help="column a downstream model predicts (default: the dataset's target)")
 @click.option("--rebalance", default=None, metavar="COLUMN=SHARE",
@@ -50,6 +52,8 @@ def _numbers(text: str, what: str, example: str) -> list[float]:
               help="deliver even if the privacy audit fails its targets; REASON is recorded in the report")
 @click.option("--no-value-protection", is_flag=True,
               help="keep rare categories, extreme values and identifier columns in training (off by default)")
+@with_options(sequence_options)
+@with_options(image_options)
 @click.pass_context
 def augment_cmd(ctx, generator, out, data, dataset, target, rebalance, rows, seed, device, epochs, settings, holdout,
                 regimes, ratios, fmt, overwrite, rules, disable, quasi_identifiers, secrets, override_audit,
@@ -61,12 +65,14 @@ def augment_cmd(ctx, generator, out, data, dataset, target, rebalance, rows, see
     from .cli import _config, _options, _summary
 
     result = augment(ctx.obj, generator, target=target, data=data, dataset=dataset, rows=rows, rebalance=rebalance,
-                     seed=seed, device=device, epochs=epochs, config=_config(settings, None, None) or None,
+                     seed=seed, device=device, epochs=epochs,
+                     config=_config(settings, None, None, epochs=epochs) or None,
                      holdout=holdout, out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(),
                      options=_options(rules, disable, None, quasi_identifiers, None, False, (), secrets,
                                       override_audit),
                      value_protection=not no_value_protection, regimes=_numbers(regimes, "regimes", "0.1,0.25,1"),
-                     ratios=_numbers(ratios, "ratios", "0.5,1,2"))
+                     ratios=_numbers(ratios, "ratios", "0.5,1,2"), sequence_format=sequence_format(ctx),
+                     image_format=image_format(ctx))
     _summary(result, out)
     section = result.report["augmentation"]
     if "rebalance" in section:

@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 from .engine import Engine
-from .io.database import Database, as_source, as_target
+from .io.database import Database, as_source, as_target, is_database_url
 from .errors import ConfigError, SynthGuardError
+from .read_options import image_format, image_options, sequence_format, sequence_options, with_options
 from .scale.cli import scale_from, scale_options
 
 DEVICE = click.Choice(["auto", "cpu", "cuda", "mps"])
@@ -46,8 +47,12 @@ def _parse_pairs(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
     return out
 
 
-def _config(settings: tuple[str, ...], epsilon: float | None, delta: float | None, workers: int = 1) -> dict[str, Any]:
+def _config(settings: tuple[str, ...], epsilon: float | None, delta: float | None, workers: int = 1,
+            epochs: int | None = None) -> dict[str, Any]:
     config = _parse_pairs(settings, "setting")
+    for name, value in (("epsilon", epsilon), ("delta", delta), ("epochs", epochs), ("workers", workers)):
+        if name in config and value is not None and (name != "workers" or value != 1):  # one would silently win
+            raise ConfigError(f"--set {name}={config[name]} and --{name} {value} both set {name}: expected one of them")
     if epsilon is not None:
         config["epsilon"] = epsilon
     if delta is not None:
@@ -190,54 +195,6 @@ run_options = [
 ]
 
 
-sequence_options = [
-    click.option("--entity-column", default=None, metavar="COL",
-                 help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream); "
-                      "tables: column naming whose record each row is (a customer with several loans) — the split, "
-                      "value protection and audit then count people, not rows, and the column is not modelled; "
-                      "images: 'folder' (a folder per patient) or a --labels column naming each image's patient "
-                      "(DICOM: PatientID, then StudyInstanceUID, without this)"),
-    click.option("--time-column", default=None, metavar="COL",
-                 help="sensor logs: column with each reading's time (default 'timestamp'; 'none' = rows in order)"),
-    click.option("--window", type=int, default=None, help="sensor logs: cut streams into records of this many steps"),
-    click.option("--stride", type=int, default=None, help="sensor logs: steps between window starts (default: --window)"),
-]
-
-
-image_options = [
-    click.option("--image-size", type=int, default=None, help="images: resize every image to SIZE x SIZE (default 64)"),
-    click.option("--channels", type=click.Choice(["1", "3"]), default=None,
-                 help="images: 1 = grayscale (RGB converted), 3 = RGB; default: what the files are (a mix is refused)"),
-    click.option("--labels", type=click.Path(), default=None,
-                 help="images: CSV with a 'file' column (relative to the folder) and label columns; "
-                      "default: sub-folder names"),
-]
-
-
-def _image_format(image_size, channels, labels) -> dict[str, Any] | None:
-    fmt: dict[str, Any] = {}
-    if image_size is not None:
-        fmt["size"] = image_size
-    if channels is not None:
-        fmt["channels"] = int(channels)
-    if labels is not None:
-        fmt["labels"] = labels
-    return fmt or None
-
-
-def _sequence_format(entity_column, time_column, window, stride) -> dict[str, Any] | None:
-    fmt: dict[str, Any] = {}
-    if entity_column is not None:
-        fmt["entity"] = None if entity_column.lower() == "none" else entity_column
-    if time_column is not None:
-        fmt["time"] = None if time_column.lower() == "none" else time_column
-    if window is not None:
-        fmt["window"] = window
-    if stride is not None:
-        fmt["stride"] = stride
-    return fmt or None
-
-
 database_options = [
     click.option("--table", default=None, metavar="NAME",
                  help="with a database URL as --data/--real: the table to read (schema.table for another schema)"),
@@ -265,14 +222,6 @@ out_table_option = click.option(
     "--out-table", default=None, metavar="NAME",
     help="with a database URL as --out: the synthetic table's name (default 'synthetic'; NAME_rejected and "
          "NAME_report beside it)")
-
-
-def with_options(options):
-    def deco(f):
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -362,18 +311,18 @@ def datasets_cmd(ctx, as_json: bool) -> None:
 def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, query, data_sample, device, workers, epochs, settings, epsilon, delta, save_model, holdout, target,
                  no_value_protection, canaries, seed,
                  conditions, rules, disable, max_rounds, fmt, overwrite, quasi_identifiers, k_anonymity, no_audit,
-                 secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, temperature, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+                 secrets, near_copy_quantile, no_privacy_filters, override_audit, bounds, temperature) -> None:
     """Learn (or use the pretrained bundle) and write checked synthetic records to OUT."""
     data, out = _sampled(as_source(data, table, query), data_sample, seed), as_target(out, out_table)
     result = _engine(ctx).generate(
         generator, rows, data=data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-        config=_config(settings, epsilon, delta, workers),
+        config=_config(settings, epsilon, delta, workers, epochs),
         conditions=_parse_pairs(conditions, "condition"),
         options=_options(rules, disable, max_rounds, quasi_identifiers, k_anonymity, no_audit, bounds, secrets,
                          override_audit, near_copy_quantile, no_privacy_filters),
         out=out, fmt=fmt, overwrite=overwrite, progress=sys.stderr.isatty(), save_model=save_model,
-        holdout=holdout, target=target, sequence_format=_sequence_format(entity_column, time_column, window, stride),
-        image_format=_image_format(image_size, channels, labels), value_protection=not no_value_protection,
+        holdout=holdout, target=target, sequence_format=sequence_format(ctx), image_format=image_format(ctx),
+        value_protection=not no_value_protection,
         canaries=canaries, scale=scale_from(ctx), temperature=temperature)
     _summary(result, out)
 
@@ -403,7 +352,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @with_options(image_options)
 @click.pass_context
 def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
-            no_value_protection, entity_column, time_column, window, stride, image_size, channels, labels) -> None:
+            no_value_protection) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
     from .io.atomic import check_writable_target
@@ -417,15 +366,20 @@ def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed,
     if data is None and dataset is None:
         raise ConfigError("fit needs --data PATH or --dataset NAME")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
-                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta, workers), resume=resume,
-                       sequence_format=_sequence_format(entity_column, time_column, window, stride),
-                       image_format=_image_format(image_size, channels, labels),
+                       progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta, workers, epochs),
+                       resume=resume,
+                       sequence_format=sequence_format(ctx), image_format=image_format(ctx),
                        value_protection=not no_value_protection)
     digest = save_bundle(model, out, overwrite=overwrite)
     _sample_line(getattr(data, "info", None))
     info = model.fit_info_
     if resume is not None:
-        click.echo(f"resumed from {resume}: {info['resumed_from'][-1]['records']} earlier + {info['records']} new records")
+        from .trainings import repeated
+
+        same = repeated(info)
+        click.echo(f"resumed from {resume}: " + (
+            f"trained further on the same {info['records']} records as training {same} (no new records)" if same
+            else f"{info['resumed_from'][-1]['records']} earlier + {info['records']} new records"))
     dp = (info.get("privacy") or {}).get("dp")
     click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest}; {info['records']} records, "
                f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"
@@ -501,8 +455,9 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
               help="output directory, or a database URL (sqlite:///out.db, postgresql://user@host/db)")
 @out_table_option
 @click.option("--reference", type=click.Path(), multiple=True,
-              help="the real training table, to compute metrics (the exact-copy gate works without it); a model "
-                   "trained with --resume: repeat it, once per training's data")
+              help="the real training data, to compute metrics (the exact-copy gate works without it), read as the "
+                   "model's training read it (its --entity-column, a sensor log's format) unless those options are "
+                   "given; a model trained with --resume: repeat it, once per training's data")
 @click.option("--holdout", "holdout_data", type=click.Path(), default=None,
               help="real records the model never saw, for utility/privacy metrics")
 @click.option("--target", default=None, help="column a downstream model predicts (utility metric)")
@@ -512,6 +467,7 @@ def pretrain_jobs(engine: Engine, plugin: str, datasets: tuple[str, ...], genera
               help="a sampling option of the model's generator instead of the bundle's (repeatable; e.g. order_rows, "
                    "sampling_steps; 'synthguard plugins' lists them)")
 @with_options(run_options)
+@with_options(sequence_options)
 @with_options(scale_options)
 @click.pass_context
 def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target, seed, conditions, rules, disable, max_rounds,
@@ -529,7 +485,7 @@ def sample_cmd(ctx, model, rows, out, out_table, reference, holdout_data, target
                                                   bounds, secrets, override_audit, near_copy_quantile,
                                                   no_privacy_filters),
                                  out=out, fmt=fmt, overwrite=overwrite, scale=scale_from(ctx), temperature=temperature,
-                                 settings=_parse_pairs(settings, "setting"))
+                                 settings=_parse_pairs(settings, "setting"), sequence_format=sequence_format(ctx))
     _summary(result, out)
 
 
@@ -550,6 +506,10 @@ def _pair_sources(real, table, query, synthetic, synthetic_table, holdout, holdo
     """--real/--synthetic/--holdout as given, or as databases where they are database URLs."""
     if holdout is None and holdout_table is not None:
         raise ConfigError("--holdout-table names a table in a database: expected --holdout URL")
+    for flag, url, name in (("--synthetic", synthetic, synthetic_table), ("--holdout", holdout, holdout_table)):
+        if name is None and is_database_url(url):  # Database would name --table, which is --real's
+            raise ConfigError(f"{flag} {Database(url).display_url} is a database: expected {flag}-table NAME, the "
+                              "table to read")
     return (as_source(real, table, query), as_source(synthetic, synthetic_table),
             as_source(holdout, holdout_table) if holdout is not None else None)
 

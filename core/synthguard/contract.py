@@ -201,7 +201,8 @@ class Generator:
             ``{"privacy": {"dp": ledger, "non_private": [...]}}`` from ``_fit``. A ``supports_screening`` table
             generator takes ``screen`` in ``_sample`` (:mod:`synthguard.screen`).
         extra_conditions: condition names a sequence generator understands besides its static attributes
-            (a traffic generator's ``weekday``, ``holiday``...).
+            (a traffic generator's ``weekday``, ``holiday``...); :meth:`check_conditions_on` checks their values
+            against the training records before training.
         smoke_config: config options that make a fit take seconds on a few dozen records; the core's contract
             test (``tests/test_contract.py``) trains every installed generator with them.
     """
@@ -328,6 +329,13 @@ class Generator:
         """Columns of the fitted data an attacker could know about a person (a trip's origin, destination and
         departure time): the k-anonymity gate uses them when the user names none. Default: none."""
         return []
+
+    @classmethod
+    def check_conditions_on(cls, train: Records, conditions: Mapping[str, Any],
+                            config: Mapping[str, Any] | None = None) -> None:
+        """Raise ConfigError/DataError for a condition among ``extra_conditions`` that ``train`` (the training
+        split, before any training) cannot satisfy, e.g. traffic's ``date=`` a day no record covers. Called by
+        ``generate`` with the run's ``config``. Default: nothing (the schema's columns are checked by the core)."""
 
     @classmethod
     def public_config(cls, config: Mapping[str, Any], *, target: str | None = None,
@@ -534,6 +542,9 @@ class Check(Scoped):
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    #: The user's run options this check applies (``rules``, ``bounds``, ``rate_limits``): a run refuses one that
+    #: no active check reads rather than ignore it.
+    reads_options: ClassVar[frozenset[str]] = frozenset()
 
     def prepare(self, context: CheckContext) -> None:
         """Called once per run before the first batch: validate options, precompute lookups."""

@@ -164,7 +164,8 @@ def check_protectable(records: Records, train: Records, holdout: Records | None,
             raise DataError(f"{what} holds {people} distinct entities: too few to hold any out and protect them; "
                             f"expected at least {max(need, MIN_GROUPS)} (or fewer rows per entity)")
     if distinct < need:
-        raise DataError(f"{what} has {len(records)} records, {distinct} of them distinct: too few to protect; {needs}")
+        rows = f"{len(records)} record" + ("s" if len(records) != 1 else "")
+        raise DataError(f"{what} has {rows}, {distinct} of them distinct: too few to protect; {needs}")
     if fraction <= 0:
         return
     unseen = 0 if holdout is None else int((~np.isin(holdout.record_hashes(), train.record_hashes())).sum())

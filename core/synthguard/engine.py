@@ -142,7 +142,9 @@ class Engine:
         if records.modality != cls.modality:  # e.g. an NPZ of sequences given to a table generator
             raise DataError(f"the data holds {records.modality} records: generator {cls.name!r} learns from "
                             f"{cls.modality} data, expected {READS[cls.modality]}")
-        return records, lineage.describe(data, records, notes)  # what the data is, never its path or URL
+        how = _read_as(data, records, sequence_format)  # column names only: sample/explain/augment read it alike
+        return records, {**lineage.describe(data, records, notes),  # what the data is, never its path or URL
+                         **({"read_as": how} if how else {})}
 
     # ------------------------------------------------------------------ verbs
 
@@ -156,7 +158,8 @@ class Engine:
 
         ``resume`` (a bundle path or fitted generator of the same name) continues
         training that model on ``data`` instead of starting afresh; the bundle's
-        own config is kept (``epochs`` may change). ``value_protection`` (tables, on by default):
+        own config is kept (``epochs`` may change), and ``data`` is read as its training data was unless
+        ``sequence_format`` is given. ``value_protection`` (tables, on by default):
         rare categories, extreme values and identifier columns leave the training table first
         (:mod:`synthguard.privacy.value_protection`); DP training does its own and skips it.
         """
@@ -170,6 +173,7 @@ class Engine:
                 raise ConfigError("--set/config cannot change a resumed model: its bundle's config is kept")
             if epochs is not None:
                 model.config = model.Config.model_validate({**model.config.model_dump(), "epochs": epochs})
+            sequence_format = read_as(model, sequence_format)  # new records read as the bundle's were
         else:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
@@ -243,7 +247,9 @@ class Engine:
 
         ``reference`` (the real training data) and ``holdout`` (real records the model never saw) switch on the
         metrics, the near-copy filters and the privacy audit; a resumed model's ``reference`` is a list of every
-        training's data (or one table holding them all). ``temperature``: sample at it instead of the model's;
+        training's data (or one table holding them all). Both are read as the model's training data was
+        (``--entity-column`` and a sensor log's format, from its lineage) unless ``sequence_format`` says otherwise.
+        ``temperature``: sample at it instead of the model's;
         ``settings``: other sampling settings of the generator (``Config.sampling_settings()``, e.g. finance's
         ``order_rows``, imaging's ``sampling_steps``) instead of the model's. Neither changes ``model``.
         """
@@ -253,8 +259,10 @@ class Engine:
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
         img = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]} if model.modality == "image" else None
+        how = read_as(model, sequence_format)  # as the training data was read: same records, same people
+
         def read(d: DataLike) -> Records:
-            return self.to_records(d, modality=model.modality, sequence_format=sequence_format, image_format=img)
+            return self.to_records(d, modality=model.modality, sequence_format=how, image_format=img)
 
         ref, hold = None, read(holdout) if holdout is not None else None
         if reference is not None:  # every training's records are members, a resumed model's too (trainings.py)
@@ -404,6 +412,24 @@ def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> Sequence
 READS = {"table": "a CSV or Parquet file, a DataFrame or a database table (--table/--query)",
          "sequence": "a long-format CSV/Parquet log (--entity-column, --time-column) or an NPZ of recordings",
          "image": "a folder of PNG/DICOM images or an NPZ of images"}
+
+
+def _read_as(data: Any, records: Records, fmt: SequenceFormat | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """How ``data`` was read into ``records`` (a table's people column, a sensor log's format), or None."""
+    if isinstance(data, Records) or (isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")):
+        return None
+    if isinstance(records, Table):
+        column = fmt.get("entity") if isinstance(fmt, Mapping) else None
+        return {"entity": column} if column else None
+    return _sequence_format(fmt).model_dump() if records.modality == "sequence" else None
+
+
+def read_as(model: Generator, sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Any:
+    """``sequence_format`` if given, else how ``model``'s training data was read (its lineage's ``read_as``), so
+    its real data read again for metrics and the audit has the same records and people."""
+    if sequence_format is not None:
+        return sequence_format
+    return ((getattr(model, "fit_info_", None) or {}).get("source") or {}).get("read_as")
 
 
 def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:

@@ -216,6 +216,8 @@ class Run:
         check_values(self.held_rows(records.modality), records.meta)
         train, hold = holdout_split(records, spec.holdout, seed=SPLIT_SEED)
         check_protectable(records, train, hold, spec.holdout)
+        if spec.conditions and generator.extra_conditions:  # e.g. a date the training records never cover
+            generator.check_conditions_on(train, spec.conditions, fit.config)
         split = {"fraction": spec.holdout, "seed": SPLIT_SEED, "holdout_records": len(hold) if hold is not None else 0}
         self.lineage.update(data_source=source, holdout=split)
         if self.canaries is not None:  # into training only, after the split: never a holdout record
@@ -287,6 +289,7 @@ class Run:
             except ConfigError as err:  # say why a value of the real data is missing from the model's
                 raise ConfigError(f"{err}{protected_note(model.fit_info_)}") from None
         validators = self.engine.active("validators", model.modality, model.domain, skip=options.disable)
+        self.check_options_read(validators, options, model.modality, model.domain)
         privacy_filters = self.engine.active("privacy_filters", model.modality, model.domain)
         if not options.privacy_filters:  # ε covers the released records only if nothing after the mechanism reads
             dp = dp_claim(model)  # the real ones again
@@ -453,12 +456,23 @@ class Run:
             return CheckContext(meta=meta, reference_hashes=np.array([], dtype=np.uint64), domain=domain,
                                 options=options.model_dump())
 
-        for check in self.engine.active("validators", generator.modality, domain, skip=spec.options.disable):
+        validators = self.engine.active("validators", generator.modality, domain, skip=spec.options.disable)
+        self.check_options_read(validators, spec.options, generator.modality, domain)
+        for check in validators:
             try:
                 check.prepare(context(RunOptions()))
             except SynthGuardError:
                 continue  # the data itself, not an option: judged where it always was, on what the model learned
             check.prepare(context(spec.options))  # a rule or bound the validator cannot apply (unknown column...)
+
+    def check_options_read(self, validators: list, options: RunOptions, modality: str, domain: str | None) -> None:
+        """A --rule or --bound that no active validator applies is refused, not silently ignored."""
+        for name, flag in (("rules", "--rule"), ("bounds", "--bound"), ("rate_limits", "rate_limits")):
+            if getattr(options, name) and not any(name in v.reads_options for v in validators):
+                readers = sorted(n for n, e in self.engine.registry.validators.items() if name in e.obj.reads_options)
+                raise ConfigError(f"{flag}: no active check of {modality} records of domain {domain!r} applies "
+                                  f"{name} (checks that do: {', '.join(readers) or 'none installed'}; "
+                                  "--disable may have removed one): expected no " + flag)
 
     def _check_sampling(self, generator: type[Generator]) -> dict[str, Any]:
         """The run's sampling settings (``sampling``, and ``temperature``) for ``generator``, checked: each one of its

@@ -50,6 +50,14 @@ def _fingerprint(training: Mapping[str, Any]) -> str | None:
     return training.get("source_fingerprint") or training.get("data_fingerprint")
 
 
+def repeated(fit_info: Mapping[str, Any]) -> int | None:
+    """The earlier training (numbered from 1) whose records the latest training's are, by fingerprint: a
+    ``fit --resume`` on the same data trains further rather than on new records. None when they are new."""
+    *earlier, latest = trainings(fit_info)
+    mine = _fingerprint(latest)
+    return next((i + 1 for i, t in enumerate(earlier) if mine and _fingerprint(t) == mine), None)
+
+
 def members(fit_info: Mapping[str, Any], references: Sequence[Records]) -> Records:
     """The real training records of every training, from the tables given (``sample --reference``, repeatable).
 

@@ -45,24 +45,25 @@ _BULKY = ("log_likelihood", "reference_log_likelihood")
 
 
 def explain(source: str | Path, *, data: Any = None, out: str | Path | None = None, model: Any = None,
-            rows: int = 1000, seed: int = 0, overwrite: bool = False, engine: "Engine | None" = None
-            ) -> dict[str, Any]:
+            rows: int = 1000, seed: int = 0, overwrite: bool = False, engine: "Engine | None" = None,
+            sequence_format: Any = None) -> dict[str, Any]:
     """Explain an output directory, or a bundle (sampled first, ``rows`` records into ``out``). Returns explain.json.
 
     ``data``: the real table the generator learned from, when report.json / the bundle names no reference
-    dataset. ``model``: the bundle that made an output (an output does not hold its model; a pretrained
-    bundle is found by itself); without one only the model-free parts are shown.
+    dataset; it is read as the run read its data (a table's ``--entity-column``, a sensor log's format, from the
+    lineage) unless ``sequence_format`` says otherwise. ``model``: the bundle that made an output (an output does
+    not hold its model; a pretrained bundle is found by itself); without one only the model-free parts are shown.
     """
     from ..engine import default_engine
 
     engine = engine or default_engine()
     if kind_of(source) == "bundle":
-        inputs = _sample_bundle(engine, Path(source), data, out, rows, seed, overwrite)
+        inputs = _sample_bundle(engine, Path(source), data, out, rows, seed, overwrite, sequence_format)
         out = inputs.directory
     elif read_report(Path(source)).get("modality", "table") == "sequence":
-        inputs = from_sequence_output(engine, source, data=data, model=model)
+        inputs = from_sequence_output(engine, source, data=data, model=model, sequence_format=sequence_format)
     else:
-        inputs = from_output(engine, source, data=data, model=model)
+        inputs = from_output(engine, source, data=data, model=model, sequence_format=sequence_format)
     result = (build_sequences(inputs, seed=seed, version=EXPLAIN_VERSION) if isinstance(inputs, SequenceInputs)
               else build(inputs, seed=seed))
     write(result, Path(out) if out is not None else inputs.directory, inputs)
@@ -70,7 +71,7 @@ def explain(source: str | Path, *, data: Any = None, out: str | Path | None = No
 
 
 def _sample_bundle(engine: "Engine", bundle: Path, data: Any, out: str | Path | None, rows: int, seed: int,
-                   overwrite: bool) -> "Inputs | SequenceInputs":
+                   overwrite: bool, sequence_format: Any = None) -> "Inputs | SequenceInputs":
     from ..io.atomic import check_writable_target
 
     if out is None:
@@ -82,11 +83,12 @@ def _sample_bundle(engine: "Engine", bundle: Path, data: Any, out: str | Path | 
         raise DataError(f"bundle {str(bundle)!r} makes {loaded.modality} records: explain reads tables and sequences")
     fit = loaded.fit_info_
     read = real_data if loaded.modality == "table" else real_sequences
-    train, hold, _ = read(engine, data, fit.get("source") or {}, fit.get("holdout"), f"bundle {str(bundle)!r}")
+    train, hold, _ = read(engine, data, fit.get("source") or {}, fit.get("holdout"), f"bundle {str(bundle)!r}",
+                          sequence_format=sequence_format)
     engine.sample(loaded, rows, seed=seed, reference=train, holdout=hold, out=out, overwrite=overwrite)
     if loaded.modality == "sequence":
-        return from_sequence_output(engine, out, data=data, model=loaded)
-    return from_output(engine, out, data=data, model=loaded)
+        return from_sequence_output(engine, out, data=data, model=loaded, sequence_format=sequence_format)
+    return from_output(engine, out, data=data, model=loaded, sequence_format=sequence_format)
 
 
 def build(inputs: Inputs, seed: int = 0) -> dict[str, Any]:

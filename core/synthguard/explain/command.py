@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import click
 
+from ..read_options import sequence_format, sequence_options, with_options
+
 
 @click.command("explain")
 @click.argument("source", type=click.Path())
 @click.option("--data", type=click.Path(), default=None,
-              help="the real table the generator learned from (default: the reference dataset report.json or the "
-                   "bundle names)")
+              help="the real data the generator learned from (default: the reference dataset report.json or the "
+                   "bundle names), read as the run read it (--entity-column, a sensor log's format) unless those "
+                   "options are given")
 @click.option("--out", type=click.Path(), default=None,
               help="where explain.json and explain.html go (default: the output directory, whose report.html then "
                    "shows the explanation); required for a bundle: its sampled output goes here")
@@ -18,6 +21,7 @@ import click
 @click.option("--rows", type=int, default=1000, show_default=True, help="a bundle: records to sample and explain")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="a bundle: replace a non-empty --out directory")
+@with_options(sequence_options)
 @click.pass_context
 def explain_cmd(ctx, source, data, out, model, rows, seed, overwrite) -> None:
     """What the generator learned: dependencies real vs synthetic, each column's importance to the model, each
@@ -26,7 +30,7 @@ def explain_cmd(ctx, source, data, out, model, rows, seed, overwrite) -> None:
     from . import explain
 
     result = explain(source, data=data, out=out, model=model, rows=rows, seed=seed, overwrite=overwrite,
-                     engine=ctx.obj)
+                     engine=ctx.obj, sequence_format=sequence_format(ctx))
     where = str(out if out is not None else source).rstrip("/")
     if result.get("modality") == "sequence":
         t = result["temporal"]

@@ -62,13 +62,16 @@ _REAL = {"table": (Table, "the table", "explain reads tables"),
 
 
 def real_data(engine: "Engine", data: Any, source: dict[str, Any], split: dict[str, Any] | None,
-              where: str, modality: str = "table") -> tuple[Any, Any, list[str]]:
+              where: str, modality: str = "table", sequence_format: Any = None) -> tuple[Any, Any, list[str]]:
     """The real records (``data``, else the recorded reference dataset) cut into the recorded training/holdout
-    split: a table, or recordings with ``modality="sequence"``."""
+    split: a table, or recordings with ``modality="sequence"``. ``data`` is read as the run read it (its
+    lineage's ``read_as``: a table's people column, a sensor log's format) unless ``sequence_format`` is given."""
     container, noun, expected = _REAL[modality]
     notes = []
     if data is not None:
-        records = engine.to_records(data, "real", modality=None if modality == "table" else modality)
+        how = sequence_format if sequence_format is not None else source.get("read_as")
+        records = engine.to_records(data, "real", modality=None if modality == "table" else modality,
+                                    sequence_format=how)
         notes.append("real data: as given (--data)")  # its name could name a person (synthguard.lineage)
     elif source.get("dataset"):
         records = engine.dataset(source["dataset"]).load()
@@ -135,7 +138,8 @@ def _bundle_for(engine: "Engine", report: dict[str, Any], model: Any, source: di
                   "'fit' or 'generate --save-model' wrote, for what the model learned")
 
 
-def from_output(engine: "Engine", directory: str | Path, data: Any = None, model: Any = None) -> Inputs:
+def from_output(engine: "Engine", directory: str | Path, data: Any = None, model: Any = None,
+                sequence_format: Any = None) -> Inputs:
     """Everything ``explain`` needs about an output directory written by generate/sample."""
     directory = Path(directory)
     report = read_report(directory)
@@ -148,7 +152,7 @@ def from_output(engine: "Engine", directory: str | Path, data: Any = None, model
     lineage, fit = report.get("lineage") or {}, (report.get("generator") or {}).get("fit") or {}
     source = lineage.get("data_source") or fit.get("source") or {}
     train, hold, notes = real_data(engine, data, source, lineage.get("holdout") or fit.get("holdout"),
-                                   f"{str(directory)!r}/report.json")
+                                   f"{str(directory)!r}/report.json", sequence_format=sequence_format)
     frame = _read(syn_path)
     trained_on = train.fingerprint()
     train = _restrict(train, [c for c in frame.columns])

@@ -66,12 +66,13 @@ class SequenceInputs:
 
 
 def real_sequences(engine: "Engine", data: Any, source: dict[str, Any], split: dict[str, Any] | None,
-                   where: str) -> tuple[SequenceSet, SequenceSet | None, list[str]]:
+                   where: str, sequence_format: Any = None) -> tuple[SequenceSet, SequenceSet | None, list[str]]:
     """The real recordings (``data``, else the recorded reference dataset) cut into the run's training/holdout split."""
-    return real_data(engine, data, source, split, where, modality="sequence")
+    return real_data(engine, data, source, split, where, modality="sequence", sequence_format=sequence_format)
 
 
-def from_sequence_output(engine: "Engine", directory: str | Path, data: Any = None, model: Any = None) -> SequenceInputs:
+def from_sequence_output(engine: "Engine", directory: str | Path, data: Any = None, model: Any = None,
+                         sequence_format: Any = None) -> SequenceInputs:
     """Everything ``explain`` needs about a sequence output directory written by generate/sample."""
     from ..io import read_sequences
 
@@ -84,7 +85,7 @@ def from_sequence_output(engine: "Engine", directory: str | Path, data: Any = No
     lineage, fit = report.get("lineage") or {}, (report.get("generator") or {}).get("fit") or {}
     source = lineage.get("data_source") or fit.get("source") or {}
     train, hold, notes = real_sequences(engine, data, source, lineage.get("holdout") or fit.get("holdout"),
-                                        f"{str(directory)!r}/report.json")
+                                        f"{str(directory)!r}/report.json", sequence_format=sequence_format)
     synthetic = read_sequences(syn_path)[0]
     missing = [c for c in train.channels if c not in synthetic.channels]
     if missing:

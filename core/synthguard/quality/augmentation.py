@@ -18,6 +18,7 @@ marked ``"baseline": true`` and left out of the verdict, which is about syntheti
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -174,7 +175,11 @@ def _scores(kind: str, y: np.ndarray, pred: Prediction, minority: str | None,
             ranks = rankdata(score_of[c][idx], axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 per_class.append(((ranks * pos).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0))
-        return np.nanmean(np.vstack(per_class), axis=0) if per_class else np.full(len(idx), np.nan)
+        if not per_class:
+            return np.full(len(idx), np.nan)
+        with warnings.catch_warnings():  # a resample holding no record of a class: NaN, dropped by the CI
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(np.vstack(per_class), axis=0)
 
     def recall(idx: np.ndarray) -> np.ndarray:
         pos = y[idx] == minority

@@ -19,6 +19,7 @@ class BoundsValidator(Validator):
     """
 
     name = "finance.bounds"
+    reads_options = frozenset({"bounds"})
     description = "value outside the declared or learned [min, max] of its column"
     domains = frozenset({"finance"})
 
@@ -75,6 +76,7 @@ class RuleValidator(Validator):
     """Inter-column rules the user declares (``--rule 'balance <= limit'``)."""
 
     name = "finance.rules"
+    reads_options = frozenset({"rules"})
     description = "violates a declared inter-column rule"
     domains = frozenset({"finance"})
 

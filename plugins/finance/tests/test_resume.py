@@ -80,6 +80,14 @@ def test_a_changed_schema_is_refused_before_training_and_nothing_written(monkeyp
     assert out == "" and not (tmp_path / "resumed").exists()
 
 
+def test_resuming_on_the_same_rows_says_it_trained_further_not_on_new_records(monkeypatch, capsys, tables, bundle,
+                                                                           tmp_path):
+    code, out, err = synthguard(monkeypatch, capsys, "fit", "finance", "--resume", bundle, "--data", tables["old"],
+                                "--out", tmp_path / "more", "--epochs", "1", "--device", "cpu", "--seed", "0")
+    assert code == 0, err
+    assert "trained further on the same 300 records as training 1 (no new records)" in out  # was "300 new records"
+    assert len(fit_facts(tmp_path / "more")["trainings"]) == 2
+
 def test_new_categories_take_the_bundles_rare_marker_or_a_known_value(tables, bundle):
     from synthguard_finance.resume import RARE_MARKER, in_vocabulary
 

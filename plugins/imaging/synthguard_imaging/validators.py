@@ -99,6 +99,7 @@ class IntensityValidator(_ImageCheck):
     """More than 1% of an image's pixels outside the declared modality range, or the training range ± 5%."""
 
     name = "imaging.intensity"
+    reads_options = frozenset({"bounds"})
     description = "pixel intensities outside the modality's (declared or learned) range"
 
     def prepare(self, context: CheckContext) -> None:

@@ -54,6 +54,7 @@ class RangeValidator(_SensorCheck):
     """A reading outside the channel's declared range, or the real range widened by 5% each side."""
 
     name = "sensor.range"
+    reads_options = frozenset({"bounds"})
     description = "reading outside the channel's declared or learned physical range"
 
     def prepare(self, context: CheckContext) -> None:
@@ -87,6 +88,7 @@ class RateValidator(_SensorCheck):
     """A change between consecutive readings larger than declared, or 1.5× the largest real one."""
 
     name = "sensor.rate"
+    reads_options = frozenset({"rate_limits"})
     description = "change per step faster than the channel can physically move"
 
     def prepare(self, context: CheckContext) -> None:

@@ -111,6 +111,35 @@ def test_fit_resume_fine_tunes_a_bundle_on_new_recordings_from_the_cli(motions, 
         sg.fit("finance", new, resume=tmp_path / "model")
 
 
+def test_sample_and_explain_read_a_long_format_log_as_the_bundles_training_did(motions, tmp_path):
+    from synthguard import to_long_frame
+
+    train, hold = holdout_split(motions, 0.2)
+    for part, name in ((train, "train.csv"), (hold, "hold.csv")):  # a plant's export: its own column names
+        to_long_frame(part, entity="device", time="t").to_csv(tmp_path / name, index=False)
+    runner = CliRunner()
+    res = runner.invoke(main, ["fit", "sensor", "--data", str(tmp_path / "train.csv"), "--entity-column", "device",
+                               "--time-column", "t", "--epochs", "2", "--set", "hidden=16", "--set", "components=2",
+                               "--set", "layers=1", "--out", str(tmp_path / "model")])
+    assert res.exit_code == 0, res.output
+    # no --entity-column/--time-column again: the bundle knows how its training read the log
+    res = runner.invoke(main, ["sample", str(tmp_path / "model"), "--rows", "10", "--reference",
+                               str(tmp_path / "train.csv"), "--holdout", str(tmp_path / "hold.csv"),
+                               "--out", str(tmp_path / "o"), "--override-audit", "tiny model under test"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["generator"]["fit"]["source"]["read_as"]["entity"] == "device"
+    assert "sensor.discriminative" in report["metrics"]  # the reference was read: metrics ran against it
+    res = runner.invoke(main, ["explain", str(tmp_path / "o"), "--data", str(tmp_path / "train.csv")])
+    assert res.exit_code == 0, res.output
+    assert "autocorrelation difference" in res.output
+    # a format given on the command line is the one used
+    res = runner.invoke(main, ["sample", str(tmp_path / "model"), "--rows", "5", "--reference",
+                               str(tmp_path / "train.csv"), "--entity-column", "station", "--out", str(tmp_path / "x")])
+    assert res.exit_code != 0 and "entity column 'station' not found" in str(res.exception)
+    assert not (tmp_path / "x").exists()
+
+
 def test_generate_from_the_cli_with_a_condition_writes_recordings_and_a_report(tmp_path):
     res = CliRunner().invoke(main, ["generate", "sensor", "--rows", "15", "--condition", "activity=Walking",
                                     "--out", str(tmp_path / "walks")])

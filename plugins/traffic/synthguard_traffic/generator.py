@@ -152,30 +152,15 @@ class TrafficGenerator(MixtureSequenceGenerator):
         calendar = {k: v for k, v in conditions.items() if k in CALENDAR_CONDITIONS}
         if not calendar:
             return None, rest
-        starts = pd.DatetimeIndex(self.pool_.start_times)
-        mask = np.ones(len(starts), dtype=bool)
-        for key, value in calendar.items():
-            text = str(value).strip().lower()
-            if key == "weekday":
-                day = WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int(key, str(value), 0, 6)
-                mask &= starts.dayofweek.to_numpy() == day
-            elif key == "month":
-                mask &= starts.month.to_numpy() == _int(key, str(value), 1, 12)
-            elif key == "holiday":
-                if text not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ConfigError(f"condition holiday={value!r}: expected true or false")
-                span = step_times(self.pool_.start_times, self.length_, self.period_)
-                any_holiday = holiday_mask(span, self.config.holidays).any(axis=1)
-                mask &= any_holiday == (text in ("true", "1", "yes"))
-            else:  # date
-                try:
-                    day = pd.Timestamp(str(value)).normalize()
-                except ValueError:
-                    raise ConfigError(f"condition date={value!r}: expected a date like 2011-07-04") from None
-                mask &= starts.normalize() == day
-        if not mask.any():
-            raise DataError(f"no training record starts on a day matching {calendar}: expected dates the training data covers")
-        return mask, rest
+        return calendar_mask(self.pool_.start_times, self.length_, self.period_, self.config.holidays, calendar), rest
+
+    @classmethod
+    def check_conditions_on(cls, train: SequenceSet, conditions: dict[str, Any], config: Any = None) -> None:
+        """A calendar condition no training record matches (``date=2030-01-01``) is refused before training."""
+        calendar = {k: v for k, v in conditions.items() if k in CALENDAR_CONDITIONS}
+        if calendar and train.start_times is not None and train.sampling_period:
+            holidays = cls.Config.model_validate(dict(config or {})).holidays
+            calendar_mask(train.start_times, train.values.shape[1], float(train.sampling_period), holidays, calendar)
 
     # ------------------------------------------------------------------ bundle
 
@@ -193,6 +178,37 @@ class TrafficGenerator(MixtureSequenceGenerator):
         self.period_ = float(state["period"])
         self.trend_range_ = tuple(state["trend_range"])
         super()._set_state(tensors, state)
+
+
+def calendar_mask(start_times: np.ndarray, length: int, period: float, holidays: Any,
+                  calendar: dict[str, Any]) -> np.ndarray:
+    """Which records (by start time) match every calendar condition: weekday, month, holiday, date. One
+    ConfigError for a malformed value, a DataError when no record matches."""
+    starts = pd.DatetimeIndex(start_times)
+    mask = np.ones(len(starts), dtype=bool)
+    for key, value in calendar.items():
+        text = str(value).strip().lower()
+        if key == "weekday":
+            day = WEEKDAYS.index(text[:3]) if text[:3] in WEEKDAYS else _int(key, str(value), 0, 6)
+            mask &= starts.dayofweek.to_numpy() == day
+        elif key == "month":
+            mask &= starts.month.to_numpy() == _int(key, str(value), 1, 12)
+        elif key == "holiday":
+            if text not in ("true", "false", "1", "0", "yes", "no"):
+                raise ConfigError(f"condition holiday={value!r}: expected true or false")
+            any_holiday = holiday_mask(step_times(start_times, length, period), holidays).any(axis=1)
+            mask &= any_holiday == (text in ("true", "1", "yes"))
+        else:  # date
+            try:
+                day = pd.Timestamp(str(value)).normalize()
+            except ValueError:
+                raise ConfigError(f"condition date={value!r}: expected a date like 2011-07-04") from None
+            mask &= starts.normalize() == day
+    if not mask.any():
+        first, last = starts.min().date(), starts.max().date()
+        raise DataError(f"no training record starts on a day matching {calendar}: expected dates the training data "
+                        f"covers ({first} to {last})")
+    return mask
 
 
 def _fundamental_diagram(targets: list[str], values: np.ndarray) -> list[tuple[int, int, int, float]]:

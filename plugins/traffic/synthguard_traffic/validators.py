@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from synthguard import CheckContext, SequenceSet, Table, Validator, Verdict
+from synthguard import CheckContext, ConfigError, SequenceSet, Table, Validator, Verdict
 
 from .diagram import ROLES, diagram_detectors, g_factor, log_residual
 from .roles import detector_channels, trip_columns
@@ -35,6 +35,7 @@ FD_QUANTILE, FD_MAX_SHARE = 0.99, 0.10
 class _SeriesCheck(Validator):
     modalities = frozenset({"sequence"})
     domains = frozenset({"traffic"})
+    reads_options = frozenset({"bounds"})
     roles: tuple[str | None, ...] = ()
 
     def prepare(self, context: CheckContext) -> None:
@@ -206,14 +207,19 @@ class TripOrderValidator(_TripCheck):
 
 class TripSpeedValidator(_TripCheck):
     name = "traffic.trip_speed"
+    reads_options = frozenset({"bounds"})
     description = "implied speed (distance / duration) outside the plausible range"
 
     def prepare(self, context: CheckContext) -> None:
         super().prepare(context)
         self.active = {"distance", "duration"} <= set(self.roles)
+        bounds = dict(context.options.get("bounds") or {})
+        if set(bounds) - {"implied_speed"} or (bounds and not self.active):  # refused, not ignored
+            raise ConfigError(f"--bound {', '.join(sorted(bounds))}: trips take one declared bound, "
+                              "implied_speed=LOW:HIGH (distance / duration; needs a distance and a duration column)")
         if not self.active:
             return
-        declared = dict(context.options.get("bounds") or {}).get("implied_speed")
+        declared = bounds.get("implied_speed")
         if declared is not None:
             self.lo, self.hi, self.source = declared[0] or 0.0, declared[1] or np.inf, "declared"
             return
