@@ -125,17 +125,22 @@ print(json.dumps({{"after_chunk": after, "rss_at_end_mib": p.memory_info().rss >
 
 def summarise(poll: Path, minutes: float) -> dict:
     """A run's ``--poll-to`` file (whole or stopped early) as each process's highest RSS per ``minutes`` window and the
-    highest summed RSS / PSS in it: where the memory sits, and whether it keeps growing, without the run's end."""
+    highest summed RSS / PSS / USS in it: where the memory sits, and whether it keeps growing, without the run's end.
+    USS (memory no other process shares) is what grows with a leak; summed RSS also counts each shared library page
+    once per process, and the kernel may reclaim those clean pages at any time."""
     polls = [json.loads(line) for line in poll.read_text().splitlines() if line.strip()]
     windows: dict[int, dict] = {}
     for p in polls:
-        w = windows.setdefault(int(p["t"] // (minutes * 60)), {"processes": {}, "total_rss": 0, "total_pss": 0})
+        w = windows.setdefault(int(p["t"] // (minutes * 60)),
+                               {"processes": {}, "total_rss": 0, "total_pss": 0, "total_uss": 0})
         for name, (rss, _uss, _pss) in p["procs"].items():
             w["processes"][name] = max(w["processes"].get(name, 0), rss)
-        w["total_rss"], w["total_pss"] = max(w["total_rss"], p["total_rss"]), max(w["total_pss"], p["total_pss"])
+        for key in ("total_rss", "total_pss", "total_uss"):
+            w[key] = max(w[key], p[key])
     return {"poll_file": poll.name, "polls": len(polls), "seconds": polls[-1]["t"] if polls else 0,
             "window_minutes": minutes, "peak_total_rss_mib": max((p["total_rss"] for p in polls), default=0),
             "peak_total_pss_mib": max((p["total_pss"] for p in polls), default=0),
+            "peak_total_uss_mib": max((p["total_uss"] for p in polls), default=0),
             "windows": [{"from_minute": k * minutes, **v} for k, v in sorted(windows.items())]}
 
 
@@ -164,7 +169,7 @@ def main() -> None:
         results[args.key or args.poll.stem] = result
         args.out.write_text(json.dumps(results, indent=1) + "\n")
         for w in result["windows"]:
-            print(w["from_minute"], w["total_rss"], w["total_pss"], w["processes"])
+            print(w["from_minute"], w["total_rss"], w["total_pss"], w["total_uss"], w["processes"])
         return
     if args.rows is None:
         parser.error("dask and inprocess need --rows N")
