@@ -156,7 +156,7 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     if model is not None:  # its data read as its training read it: the same records, people and image size
         from .engine import read_as
 
-        sequence_format = read_as(model, sequence_format)
+        sequence_format = read_as(model.fit_info_.get("source"), sequence_format)
         if model.modality == "image" and image_format is None:
             image_format = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]}
     records, source = engine._resolve_source(model or cls, data, dataset, sequence_format, image_format)

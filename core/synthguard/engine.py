@@ -173,7 +173,7 @@ class Engine:
                 raise ConfigError("--set/config cannot change a resumed model: its bundle's config is kept")
             if epochs is not None:
                 model.config = model.Config.model_validate({**model.config.model_dump(), "epochs": epochs})
-            sequence_format = read_as(model, sequence_format)  # new records read as the bundle's were
+            sequence_format = read_as(model.fit_info_.get("source"), sequence_format)  # as the bundle's were
         else:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
@@ -259,7 +259,7 @@ class Engine:
             model = self.load(model)
         # image folders are read at the size and channel count the model was trained on
         img = {"size": model.meta_.shape[-1], "channels": model.meta_.shape[0]} if model.modality == "image" else None
-        how = read_as(model, sequence_format)  # as the training data was read: same records, same people
+        how = read_as(model.fit_info_.get("source"), sequence_format)  # as its training data was read
 
         def read(d: DataLike) -> Records:
             return self.to_records(d, modality=model.modality, sequence_format=how, image_format=img)
@@ -419,17 +419,18 @@ def _read_as(data: Any, records: Records, fmt: SequenceFormat | Mapping[str, Any
     if isinstance(data, Records) or (isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")):
         return None
     if isinstance(records, Table):
-        column = fmt.get("entity") if isinstance(fmt, Mapping) else None
+        column = _table_entity(fmt)
         return {"entity": column} if column else None
     return _sequence_format(fmt).model_dump() if records.modality == "sequence" else None
 
 
-def read_as(model: Generator, sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Any:
-    """``sequence_format`` if given, else how ``model``'s training data was read (its lineage's ``read_as``), so
-    its real data read again for metrics and the audit has the same records and people."""
+def read_as(source: Mapping[str, Any] | None, sequence_format: SequenceFormat | Mapping[str, Any] | None = None) -> Any:
+    """``sequence_format`` if given, else how the data a lineage ``source`` describes was read (its ``read_as``; a
+    model's is ``fit_info_["source"]``), so real data read again for metrics and the audit has the same records and
+    people."""
     if sequence_format is not None:
         return sequence_format
-    return ((getattr(model, "fit_info_", None) or {}).get("source") or {}).get("read_as")
+    return (source or {}).get("read_as")
 
 
 def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:
@@ -439,6 +440,11 @@ def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any]
     if modality not in (None, "table"):
         raise ConfigError(f"a data sample (--data-sample) reads tables and sensor logs: this generator reads "
                           f"{modality}s")
+    return _table_entity(fmt)
+
+
+def _table_entity(fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:
+    """A table's ``--entity-column`` (given as the format's ``entity``), or None."""
     return fmt.get("entity") if isinstance(fmt, Mapping) else None
 
 
@@ -455,7 +461,7 @@ def default_engine() -> Engine:
 
 def _with_entities(table: Table, fmt: SequenceFormat | Mapping[str, Any] | None) -> Table:
     """A table whose rows belong to people (``--entity-column``): that column becomes the rows' entity ids."""
-    column = fmt.get("entity") if isinstance(fmt, Mapping) else None
+    column = _table_entity(fmt)
     return table.with_entities(column) if column else table
 
 

@@ -69,9 +69,10 @@ def real_data(engine: "Engine", data: Any, source: dict[str, Any], split: dict[s
     container, noun, expected = _REAL[modality]
     notes = []
     if data is not None:
-        how = sequence_format if sequence_format is not None else source.get("read_as")
+        from ..engine import read_as
+
         records = engine.to_records(data, "real", modality=None if modality == "table" else modality,
-                                    sequence_format=how)
+                                    sequence_format=read_as(source, sequence_format))
         notes.append("real data: as given (--data)")  # its name could name a person (synthguard.lineage)
     elif source.get("dataset"):
         records = engine.dataset(source["dataset"]).load()
