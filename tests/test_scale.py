@@ -310,9 +310,11 @@ def test_local_dask_workers_sample_without_dasks_malloc_trim_threshold(monkeypat
     # session may have left it there, and workers inherit it (then keep_freed_memory, below, is what applies)
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
 
-    with connect(ScaleOptions(scheduler="local", workers=1)) as client:
+    with connect(ScaleOptions(scheduler="local", workers=1, threads=2)) as client:  # --dask-workers 1 --dask-threads 2
         seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+        threads = [w["nthreads"] for w in client.scheduler_info(n_workers=-1)["workers"].values()]
     assert list(seen.values()) == [None]
+    assert threads == [2]  # one worker process, two threads sharing its copy of the model
 
 
 def test_a_worker_started_with_that_threshold_raises_glibcs_thresholds_once_before_sampling():

@@ -45,13 +45,14 @@ def command(rows: int, out: str) -> list[str]:
             *extra]
 
 
-def dask(rows: int, workers: int, poll_to: Path | None = None, chunk_rows: int | None = None) -> dict:
+def dask(rows: int, workers: int, poll_to: Path | None = None, chunk_rows: int | None = None, threads: int = 1) -> dict:
     import psutil
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = str(Path(sys.executable).with_name("synthguard"))
         args = [*command(rows, str(Path(tmp, "out"))), "--scheduler", "local", "--dask-workers", str(workers),
-                *(["--chunk-rows", str(chunk_rows)] if chunk_rows else [])]
+                *(["--chunk-rows", str(chunk_rows)] if chunk_rows else []),
+                *(["--dask-threads", str(threads)] if threads != 1 else [])]
         start = time.perf_counter()
         proc = subprocess.Popen([exe, *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         parent, timeline, peaks = psutil.Process(proc.pid), [], {}
@@ -152,9 +153,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5, help="summarise: window length")
     parser.add_argument("--key", help="summarise: the result key (default: the poll file's name)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="dask: threads per worker process (--dask-threads)")
     parser.add_argument("--chunk-rows", type=int, default=None, help="rows per chunk (default: the command's own, "
                         "50,000; inprocess: 50,000)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--key-suffix", action="append", default=[], help="appended to the result key (e.g. a date)")
     parser.add_argument("--poll-to", type=Path, help="dask: also append each 2-s snapshot to this JSON-lines file "
                         "as it is taken (readable when the run is stopped before its end)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -173,12 +176,13 @@ def main() -> None:
         return
     if args.rows is None:
         parser.error("dask and inprocess need --rows N")
-    result = (dask(args.rows, args.workers, args.poll_to, args.chunk_rows) if args.mode == "dask"
+    result = (dask(args.rows, args.workers, args.poll_to, args.chunk_rows, args.threads) if args.mode == "dask"
               else inprocess(args.rows, args.chunk_rows or 50_000))
     result["date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     chunks = [f"chunk{args.chunk_rows}"] if args.chunk_rows else []
-    results["-".join([args.mode, str(args.rows), *chunks, *args.set])] = result
+    layout = [f"workers{args.workers}x{args.threads}threads"] if args.threads != 1 else []
+    results["-".join([args.mode, str(args.rows), *chunks, *layout, *args.set, *args.key_suffix])] = result
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "timeline"}, indent=1))
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 _KEY = "synthguard.scale"
-_FIELDS = {"dask_workers": "workers"}
+_FIELDS = {"dask_workers": "workers", "dask_threads": "threads"}
 
 
 def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -25,6 +25,8 @@ scale_options = [
     click.option("--dask-workers", type=int, default=None, expose_value=False, callback=_store,
                  help="with --scheduler local: Dask worker processes (default: the machine's cores; --workers is "
                       "training's data-parallel processes)"),
+    click.option("--dask-threads", type=click.IntRange(min=1), default=None, expose_value=False, callback=_store,
+                 help="with --scheduler local: threads per Dask worker process (default 1)"),
     click.option("--index", type=click.Choice(["auto", "exact", "ivf"]), default=None, expose_value=False,
                  callback=_store, help="streaming: near-copy/NNDR search, exact or faiss IVF (auto: IVF from 100,000 "
                                        "training records); thresholds are always calibrated exactly"),

@@ -119,7 +119,8 @@ def execute(job: ChunkJob, scale: ScaleOptions) -> Iterator[ChunkOutcome]:
         [shared] = client.scatter([job], broadcast=True, hash=False)  # the model, gate and index: once per worker
         from distributed import as_completed
 
-        window = max(2, 2 * len(client.scheduler_info(n_workers=-1).get("workers", {})) or 2)
+        workers = client.scheduler_info(n_workers=-1).get("workers", {}).values()
+        window = max(2, 2 * sum(w.get("nthreads", 1) for w in workers))  # two chunks in flight per worker thread
         pending = iter(range(chunks))
 
         def submit(index: int):
@@ -134,6 +135,15 @@ def execute(job: ChunkJob, scale: ScaleOptions) -> Iterator[ChunkOutcome]:
             if nxt is not None:
                 running.add(submit(nxt))
             yield outcome
+
+
+def local_layout(scale: ScaleOptions) -> dict[str, int]:
+    """A LocalCluster's worker processes and threads per process (nothing for other schedulers): processes, one per
+    core by default, sample fastest; threads share one copy of the model and libraries (docs/scale.md, "Limits")."""
+    if scale.scheduler != "local":
+        return {}
+    return {"dask_workers": scale.workers or max(1, (os.cpu_count() or 1) // scale.threads),
+            "dask_threads": scale.threads}
 
 
 class connect:
@@ -152,11 +162,11 @@ class connect:
 
         try:
             if self.scale.scheduler == "local":
-                workers = self.scale.workers or os.cpu_count() or 1
+                layout = local_layout(self.scale)
                 # workers without Dask's MALLOC_TRIM_THRESHOLD_ (allocator.py): None leaves the variable unset
                 with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                    self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                dashboard_address=":0")
+                    self.cluster = LocalCluster(n_workers=layout["dask_workers"], threads_per_worker=layout["dask_threads"],
+                                                processes=True, dashboard_address=":0")
                 self.client = Client(self.cluster)
             else:
                 with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
@@ -253,7 +263,8 @@ def deliver_streamed(run, model: Generator, reference, holdout, options, validat
             "not_covered": "the gate (validators and privacy filters) ran on every sampled record",
         }
         report["scale"] = {"chunks": plan.chunks, "chunk_rows": plan.chunk_rows,
-                           "scheduler": scale.scheduler or "in process", "chunk_seeds": "chunk_seed(seed, chunk index)",
+                           "scheduler": scale.scheduler or "in process", **local_layout(scale),
+                           "chunk_seeds": "chunk_seed(seed, chunk index)",
                            "near_copy_index": index, "retries": RETRIES,
                            "written_by": "the workers (partitions)" if sink.writes_on_workers else
                                          "the driver (each chunk appended to staging tables as it completed)",
