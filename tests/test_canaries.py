@@ -77,6 +77,7 @@ def test_each_canary_is_reported_once_however_often_it_was_planted(credit, canar
                              options={"override_audit": "test: read the canary report"})
     report = result.report["audit"]["canaries"]
     assert [c["copies"] for c in report["per_canary"]] == [1, 5, 10]  # three people, not sixteen rows
+    assert report["unit"] == result.report["audit"]["unit"] == "record"  # a table without --entity-column
     assert result.report["lineage"]["canaries"] == {"canaries": 3, "copies": [1, 5, 10], "rows": 16}
     assert [c["flagged"] for c in report["per_canary"]][1:] == [True, True]  # the repeated ones leak
     assert report["figure"]["verdict"] == "fail" and result.report["release"]["decision"] == "fail"

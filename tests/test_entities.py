@@ -31,7 +31,7 @@ def test_an_entity_column_splits_and_audits_by_person(loans, tmp_path):
                              sequence_format={"entity": "customer"}, out=tmp_path / "o")
     assert "customer" not in result.data.columns  # the entity id is not modelled
     audit = result.report["audit"]
-    assert audit["unit"] == "entity"
+    assert audit["unit"] == "customer"  # named by the --entity-column
     mia = audit["membership_inference"]
     held = round(0.2 * len(loans))
     assert mia["non_members"] < held  # people, not their rows

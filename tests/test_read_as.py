@@ -37,7 +37,7 @@ def test_sample_reads_the_reference_with_the_bundles_entity_column(loans, tmp_pa
 
     result = engine.sample(tmp_path / "model", 200, reference=train, holdout=holdout, out=tmp_path / "o")
     audit = result.report["audit"]
-    assert audit["unit"] == "entity"
+    assert audit["unit"] == "customer"
     assert audit["membership_inference"]["non_members"] == 60  # customers, not their rows
     assert "customer" not in pd.read_parquet(tmp_path / "o" / "synthetic.parquet").columns
 

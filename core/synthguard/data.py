@@ -298,7 +298,8 @@ class Table(Records):
 
     modality = "table"
 
-    def __init__(self, frame: pd.DataFrame, meta: TableMeta, entities: np.ndarray | None = None):
+    def __init__(self, frame: pd.DataFrame, meta: TableMeta, entities: np.ndarray | None = None,
+                 entity_name: str | None = None):
         missing = [n for n in meta.names if n not in frame.columns]
         if missing:
             raise DataError(f"table {meta.name!r} lacks column(s) {missing}: expected columns {meta.names}")
@@ -311,6 +312,8 @@ class Table(Records):
             if pd.isna(pd.Series(entities)).any():
                 raise DataError(f"table {meta.name!r}: some rows have no entity id: expected one for every row")
         self.entities = entities
+        if entity_name:  # what an entity is: the --entity-column's name ("customer"), "record" for planted canaries
+            self.entity_name = entity_name
 
     def groups(self) -> np.ndarray | None:
         return self.entities
@@ -322,7 +325,7 @@ class Table(Records):
         if frame.shape[1] == 0:
             raise DataError(f"table {self.meta.name!r}: the entity column {column!r} is its only column: expected others")
         meta = TableMeta(name=self.meta.name, columns=[c for c in self.meta.columns if c.name != column])
-        return Table(frame, meta, self.frame[column].to_numpy())
+        return Table(frame, meta, self.frame[column].to_numpy(), entity_name=column)
 
     @property
     def meta(self) -> TableMeta:
@@ -357,7 +360,8 @@ class Table(Records):
 
     def take(self, indices) -> "Table":
         idx = np.asarray(indices, dtype=int)
-        return Table(self.frame.iloc[idx], self.meta, None if self.entities is None else self.entities[idx])
+        return Table(self.frame.iloc[idx], self.meta, None if self.entities is None else self.entities[idx],
+                     self.entity_name)
 
     @classmethod
     def concat(cls, parts: Sequence["Table"]) -> "Table":
@@ -365,7 +369,8 @@ class Table(Records):
             raise ValueError("concat needs at least one table")
         entities = (np.concatenate([p.entities for p in parts]) if all(p.entities is not None for p in parts)
                     else None)
-        return cls(pd.concat([p.frame for p in parts], ignore_index=True), parts[0].meta, entities)
+        return cls(pd.concat([p.frame for p in parts], ignore_index=True), parts[0].meta, entities,
+                   parts[0].entity_name if entities is not None else None)
 
     def canonical(self) -> pd.DataFrame:
         """Values in one comparable form per kind (float64 / int64 ns / str), used for equality."""

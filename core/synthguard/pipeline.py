@@ -638,7 +638,7 @@ def _columns_of(model: Generator, records: Records | None) -> Records | None:
     if set(records.meta.names) == set(kept):
         return records
     meta = TableMeta(name=records.meta.name, columns=[records.meta.column(c) for c in kept])
-    return Table(records.frame[kept], meta, records.entities)
+    return Table(records.frame[kept], meta, records.entities, records.entity_name)
 
 
 # --------------------------------------------------------------------------- sampling with the gate

@@ -115,7 +115,7 @@ def _restrict(real: Table, names: list[str]) -> Table:
         raise DataError(f"the real data lacks the synthetic data's column(s) {missing}: expected the table the "
                         "generator learned from")
     meta = TableMeta(name=real.meta.name, columns=[real.meta.column(c) for c in names])
-    return Table(real.frame[names], meta, real.entities)
+    return Table(real.frame[names], meta, real.entities, real.entity_name)
 
 
 def _bundle_for(engine: "Engine", report: dict[str, Any], model: Any, source: dict[str, Any]) -> tuple[Generator | None, str]:

@@ -93,7 +93,7 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
                                        "worst_tpr_max": {f"{f:.0%} FPR": t for f, t in FPR_TARGETS.items()}}}
     out["exact_copies"] = exact_copies(train, holdout, synthetic)
     if canaries is not None:  # exact copies only, unless the membership audit below can run
-        out["canaries"] = audit_canaries(train, None, synthetic, canaries, distance)
+        out["canaries"] = audit_canaries(train, None, synthetic, canaries, distance, unit=unit)
     if holdout is None or len(holdout) < MIN_HOLDOUT:
         out["skipped"] = (f"membership inference and DCR share need at least {MIN_HOLDOUT} holdout records "
                           "(real records the generator never saw): got " + str(0 if holdout is None else len(holdout)))
@@ -127,7 +127,7 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     out["membership_inference"] = mia
     if canaries is not None:
         out["canaries"] = audit_canaries(train, holdout, synthetic, canaries, distance, setup=setup,
-                                         near_copy_quantile=near_copy_quantile)
+                                         near_copy_quantile=near_copy_quantile, unit=unit)
     if isinstance(synthetic, Table):
         out["wp29"] = wp29_risks(synthetic, setup.members, setup.non_members, seed=seed,
                                  secrets=_secrets_first(synthetic, secrets, seed))

@@ -149,7 +149,8 @@ def _check_values(s: pd.Series, col, what: str) -> None:
 def plant(train: Table, canaries: Canaries) -> Table:
     """``train`` with each canary appended ``copies`` times; every canary is one entity (its copies share an id).
 
-    Real rows keep their entity ids (``--entity-column``) or, without them, each row becomes its own entity.
+    Real rows keep their entity ids (``--entity-column``) or, without them, each row becomes its own entity
+    (the unit is then still called "record": a canary's copies count once, as one record).
     """
     idx = np.repeat(np.arange(len(canaries)), canaries.copies)
     planted = canaries.restrict(train.meta).records.take(idx)
@@ -161,7 +162,7 @@ def plant(train: Table, canaries: Canaries) -> Table:
         raise DataError(f"entity id(s) {sorted(clash)[:3]} of the training data clash with the canaries' ids: "
                         "expected entity ids that do not start with 'canary-'")
     return Table(pd.concat([train.frame, planted.frame], ignore_index=True), train.meta,
-                 np.concatenate([own, ids]))
+                 np.concatenate([own, ids]), train.entity_name if train.entities is not None else "record")
 
 
 def _tail_shares(scores: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -216,12 +217,13 @@ def near_copy_threshold(train: Table, holdout: Table, distance: type[Distance],
 
 def audit_canaries(train: Table, holdout: Table | None, synthetic: Table, canaries: Canaries,
                    distance: type[Distance], *, setup: AttackSetup | None = None,
-                   near_copy_quantile: float = NEAR_COPY_QUANTILE) -> dict[str, Any]:
+                   near_copy_quantile: float = NEAR_COPY_QUANTILE, unit: str = "record") -> dict[str, Any]:
     """Per canary: copies planted and found in training, exact and near copies in ``synthetic``, membership
     p-value; the non-members' flag rate under the same checks; and the release figure (:func:`judge_canaries`).
 
     ``setup`` is the audit's :class:`AttackSetup` (non-members and their folds); without it (no usable
-    holdout) only exact copies are checked. Raises :class:`DataError` when a canary is not in ``train``.
+    holdout) only exact copies are checked. ``unit`` names what the non-members are counted by (the audit's
+    unit: "record", or the table's entity column). Raises :class:`DataError` when a canary is not in ``train``.
     """
     canaries = canaries.restrict(train.meta)
     c_hash = canaries.records.record_hashes()
@@ -233,7 +235,7 @@ def audit_canaries(train: Table, holdout: Table | None, synthetic: Table, canari
                         "planted in training (generate --canaries plants them)")
     syn_hash = synthetic.record_hashes()
     exact = np.array([int((syn_hash == h).sum()) for h in c_hash])
-    out: dict[str, Any] = {"canaries": len(canaries), "rows_in_training": int(in_training.sum()), "unit": "entity",
+    out: dict[str, Any] = {"canaries": len(canaries), "rows_in_training": int(in_training.sum()), "unit": unit,
                            "checks": ["exact copy"]}
     near = np.zeros(len(canaries), dtype=int)
     nearest = np.full(len(canaries), np.nan)
