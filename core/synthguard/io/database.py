@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import importlib.util
 import json
 import os
 import re
 import secrets
+import sys
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -38,12 +40,27 @@ from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from ..errors import ConfigError, DataError, OutputError
 from .atomic import check_writable_target
 from .writers import json_default
+
+
+def _lazy(name: str):
+    """``import name``, run at first use (importlib's ``LazyLoader``): SQLAlchemy takes ~0.2 s to import and most
+    commands never open a database."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+sa = _lazy("sqlalchemy")
 
 #: Rows fetched / written per round trip.
 CHUNK_ROWS = 100_000
@@ -125,7 +142,7 @@ class Database:
                     frame = _fetch(conn, sa.select(table), kinds, sample)
                 else:
                     frame = _fetch(conn, sa.text(self.query), None, sample)
-            except sa_exc.DBAPIError as err:
+            except sa.exc.DBAPIError as err:
                 raise DataError(self._failure(err)) from None
             finally:
                 tx.rollback()  # a read changes nothing, whatever the query was
@@ -143,7 +160,7 @@ class Database:
                             f"expected one of {shown or 'no tables'}")
         return sa.Table(name, sa.MetaData(), schema=schema, autoload_with=conn)
 
-    def _failure(self, err: sa_exc.DBAPIError) -> str:
+    def _failure(self, err: sa.exc.DBAPIError) -> str:
         msg = _driver_message(err, self.url)
         if self.query is None:
             return f"reading table {self.table!r} from database {self.display_url} failed: {msg}"
@@ -184,7 +201,7 @@ class Database:
                 probe = sa.Table(f"_synthguard_probe_{secrets.token_hex(4)}", sa.MetaData(),
                                  sa.Column("x", sa.Integer), schema=schema)
                 probe.create(conn)
-            except sa_exc.DBAPIError as err:
+            except sa.exc.DBAPIError as err:
                 raise OutputError(f"output database {self.display_url} cannot be written: "
                                   f"{_driver_message(err, self.url)}") from None
             finally:
@@ -222,7 +239,7 @@ class Database:
                 yield staging
                 if not staging.finished:
                     raise OutputError(f"writing to {self.display_url} stopped before the end, nothing was written")
-        except sa_exc.DBAPIError as err:
+        except sa.exc.DBAPIError as err:
             raise OutputError(f"writing to {self.display_url} failed, nothing was written: "
                               f"{_driver_message(err, self.url)}") from None
         finally:
@@ -375,7 +392,7 @@ def source_kinds(report: Mapping[str, Any]) -> dict[str, str]:
 def _parse_url(url: str | sa.URL) -> sa.URL:
     try:
         parsed = sa.make_url(url)
-    except (sa_exc.ArgumentError, ValueError):
+    except (sa.exc.ArgumentError, ValueError):
         shown = _hide(str(url))
         raise ConfigError(f"database URL {shown!r} is malformed: expected dialect://user@host/db "
                           "(e.g. sqlite:///bank.db, postgresql://user@host:5432/db)") from None
@@ -401,7 +418,7 @@ def _engine(url: sa.URL, read_only: bool = False) -> sa.Engine:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT
     try:
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
-    except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as err:
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as err:
         raise ConfigError(f"database URL {url.render_as_string(hide_password=True)}: {err}: expected a "
                           "sqlite:/// or postgresql:// URL") from None
     if engine.dialect.name == "sqlite":
@@ -416,7 +433,7 @@ def _connect(url: sa.URL, read_only: bool, error: type[Exception]) -> Iterator[s
     try:
         try:
             conn = engine.connect()
-        except sa_exc.DBAPIError as err:
+        except sa.exc.DBAPIError as err:
             raise error(f"cannot connect to database {url.render_as_string(hide_password=True)}: "
                         f"{_driver_message(err, url)}") from None
         with conn:
@@ -457,7 +474,7 @@ def _sqlite_path(url: sa.URL) -> Path | None:
     return Path(url.database.removeprefix("file:"))
 
 
-def _driver_message(err: sa_exc.DBAPIError, url: sa.URL) -> str:
+def _driver_message(err: sa.exc.DBAPIError, url: sa.URL) -> str:
     """The driver's first line, without the password (drivers sometimes echo a DSN)."""
     lines = [ln.strip() for ln in str(err.orig).strip().splitlines() if ln.strip()]
     msg = lines[0] if lines else type(err.orig).__name__
