@@ -186,6 +186,9 @@ def test_scale_options_name_what_is_wrong(tmp_path):
         RunSpec.of(10, out=tmp_path / "out", scale={"scheduler": "local:8786"})
     with pytest.raises(sg.ConfigError, match="expected --out DIRECTORY or --out DATABASE_URL"):
         RunSpec.of(10, scale={"chunk_rows": 5})  # nowhere to write the chunks to
+    for layout in ({"workers": 2}, {"threads": 2}, {"threads": 2, "scheduler": "tcp://10.0.0.5:8786"}):
+        with pytest.raises(sg.ConfigError, match="expected --scheduler local with them"):  # else silently ignored
+            RunSpec.of(10, out=tmp_path / "out", scale=layout)
     assert RunSpec.of(10, out=sg.Database("sqlite:///x.db", table="t"), scale={"chunk_rows": 5}).scale.chunk_rows == 5
     assert RunSpec.of(2_000_000, out=str(tmp_path / "out")).scale.auto  # large requests to a directory stream
     assert RunSpec.of(2_000_000, out="sqlite:///x.db").scale.auto  # ... and to a database

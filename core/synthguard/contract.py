@@ -105,7 +105,10 @@ class GeneratorConfig(BaseModel):
 def config_error(owner: str, err: ValidationError, known: Iterable[str] = ()) -> ConfigError:
     """One line out of pydantic's multi-line error, naming the field; an unknown one with the options ``known``."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or "config"
+    if not first.get("loc"):  # a check across fields (a model validator): its own sentence, not "option 'config'"
+        error = first.get("ctx", {}).get("error")
+        return ConfigError(f"{owner}: {error if error is not None else first['msg']}")
+    where = ".".join(str(p) for p in first.get("loc", ()))
     if first.get("type") == "extra_forbidden" and where == "workers":  # synthguard.distributed is opt-in per generator
         return ConfigError(f"{owner} trains in one process (no 'workers' option): expected --workers 1")
     if first.get("type") == "extra_forbidden" and known:

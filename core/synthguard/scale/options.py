@@ -6,7 +6,7 @@ import socket
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from .chunks import DEFAULT_CHUNK_ROWS, MAX_CHUNKS, REPORT_SAMPLE, STREAM_ABOVE
@@ -42,6 +42,13 @@ class ScaleOptions(BaseModel):
         if parts.scheme != "tcp" or not parts.hostname or parts.port is None:
             raise ValueError(f"scheduler {value!r}: expected 'local' or tcp://HOST:PORT (e.g. tcp://10.0.0.5:8786)")
         return value
+
+    @model_validator(mode="after")
+    def _layout_needs_local(self) -> "ScaleOptions":
+        if (self.workers is not None or self.threads != 1) and self.scheduler != "local":
+            raise ValueError("--dask-workers/--dask-threads lay out the LocalCluster this command starts: expected "
+                             "--scheduler local with them (an existing cluster's workers are its own)")
+        return self
 
     def check_rows(self, rows: int) -> None:
         chunks = -(-rows // self.chunk_rows)

@@ -165,8 +165,9 @@ class connect:
                 layout = local_layout(self.scale)
                 # workers without Dask's MALLOC_TRIM_THRESHOLD_ (allocator.py): None leaves the variable unset
                 with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-                    self.cluster = LocalCluster(n_workers=layout["dask_workers"], threads_per_worker=layout["dask_threads"],
-                                                processes=True, dashboard_address=":0")
+                    self.cluster = LocalCluster(n_workers=layout["dask_workers"],
+                                                threads_per_worker=layout["dask_threads"], processes=True,
+                                                dashboard_address=":0")
                 self.client = Client(self.cluster)
             else:
                 with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
