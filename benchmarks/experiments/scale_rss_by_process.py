@@ -12,6 +12,7 @@ Two measurements of the pretrained lending_club bundle's chunked path (`--rows N
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 200000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 1000000
+    OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 3000000 --chunk-rows 20000 --workers 1 --threads 2
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py inprocess --rows 300000
     OMP_NUM_THREADS=1 python benchmarks/experiments/scale_rss_by_process.py dask --rows 10000000 --poll-to poll.jsonl
     python benchmarks/experiments/scale_rss_by_process.py summarise --poll poll.jsonl --minutes 5 --key KEY

@@ -23,8 +23,8 @@ scale_options = [
                  help="run the chunks on Dask: 'local' starts a LocalCluster on this machine's cores, tcp://HOST:PORT "
                       "uses an existing cluster (its workers must see --out); implies streaming"),
     click.option("--dask-workers", type=int, default=None, expose_value=False, callback=_store,
-                 help="with --scheduler local: Dask worker processes (default: the machine's cores; --workers is "
-                      "training's data-parallel processes)"),
+                 help="with --scheduler local: Dask worker processes (default: the machine's cores / --dask-threads; "
+                      "--workers is training's data-parallel processes)"),
     click.option("--dask-threads", type=click.IntRange(min=1), default=None, expose_value=False, callback=_store,
                  help="with --scheduler local: threads per Dask worker process (default 1)"),
     click.option("--index", type=click.Choice(["auto", "exact", "ivf"]), default=None, expose_value=False,

@@ -27,7 +27,8 @@ class ScaleOptions(BaseModel):
 
     chunk_rows: int = Field(DEFAULT_CHUNK_ROWS, ge=1, description="records per chunk (one partition each)")
     scheduler: str | None = Field(None, description="None (in process), 'local', or tcp://host:port")
-    workers: int | None = Field(None, ge=1, description="LocalCluster workers (default: this machine's cores)")
+    workers: int | None = Field(None, ge=1,
+                                description="LocalCluster workers (default: this machine's cores / threads)")
     threads: int = Field(1, ge=1, description="LocalCluster threads per worker process")
     index: Literal["auto", "exact", "ivf"] = Field("auto", description="near-copy search: exact, IVF, or by size")
     report_sample: int = Field(REPORT_SAMPLE, ge=100, description="rows of the uniform sample the report measures")
