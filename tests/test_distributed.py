@@ -78,8 +78,9 @@ def test_a_killed_worker_fails_the_run_with_one_line_and_writes_nothing(cli, tmp
     workers[1].send_signal(signal.SIGKILL)
     _, err = proc.communicate(timeout=120)  # no hang: the other worker is stopped, not left waiting on its peer
     assert proc.returncode == 2
-    assert err.strip().splitlines() == ["error: training worker 1 of 2 was killed by SIGKILL: the run stopped; "
-                                        "nothing was written"]
+    progress = [line for line in err.strip().splitlines() if line.startswith("[")]  # a slow start says it trains
+    assert err.strip().splitlines()[len(progress):] == ["error: training worker 1 of 2 was killed by SIGKILL: the run "
+                                                         "stopped; nothing was written"]
     assert not out.exists()
 
 

@@ -8,11 +8,13 @@ its traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 import click
 
+from . import log_progress
 from .engine import Engine
 from .io.database import Database, as_source, as_target, is_database_url
 from .errors import ConfigError, SynthGuardError
@@ -365,6 +367,7 @@ def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed,
     check_writable_target(out, overwrite)
     if data is None and dataset is None:
         raise ConfigError("fit needs --data PATH or --dataset NAME")
+    log_progress.stage(f"fitting {generator}")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
                        progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta, workers, epochs),
                        resume=resume,
@@ -409,6 +412,7 @@ def pretrain_cmd(ctx, plugin, datasets, generators, out, seed, device) -> None:
             raise ConfigError(f"dataset {ds.name!r} declares no bundle folder (Dataset.bundle_dir): pass --out DIR")
         jobs.append((generator, ds.name, Path(folder) / f"{generator}--{ds.name}"))
     for generator, dataset, bundle in jobs:
+        log_progress.stage(f"pretraining {generator} on {dataset}")
         model, digest = engine.pretrain(generator, dataset, bundle, seed=seed, device=device,
                                         progress=sys.stderr.isatty())
         info = model.fit_info_
@@ -616,24 +620,38 @@ main.add_command(explain_cmd)
 
 
 def run() -> None:
-    """Console-script entry point: user errors become one line and exit code 2."""
+    """Console-script entry point: user errors become one line and exit code 2. Notes on what a run decided
+    for the user go to stderr, and when it is not a terminal (where the bars draw) so do long stages
+    (:mod:`synthguard.log_progress`)."""
+    if os.environ.get("RANK", "0") == "0":  # torchrun's other ranks: rank 0 speaks
+        log_progress.start(heartbeat=not sys.stderr.isatty())
+    try:
+        _run_main()
+    finally:
+        log_progress.stop()  # an error: no "done" line after it
+
+
+def _run_main() -> None:
     try:
         main(standalone_mode=False)
+        log_progress.stop(finished=True)
     except SynthGuardError as err:
+        log_progress.stop()
         click.echo(f"error: {err}", err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
+        log_progress.stop()
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.UsageError as err:  # one line, like every other user error
+        log_progress.stop()
         where = f"{err.ctx.command_path}: " if err.ctx is not None else ""
         click.echo(f"error: {where}{err.format_message()}", err=True)
         sys.exit(2)
     except click.ClickException as err:
+        log_progress.stop()
         err.show()
         sys.exit(err.exit_code)
-    except SystemExit:
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -206,6 +206,9 @@ class Generator:
         extra_conditions: condition names a sequence generator understands besides its static attributes
             (a traffic generator's ``weekday``, ``holiday``...); :meth:`check_conditions_on` checks their values
             against the training records before training.
+        long_recording_window: sequence generators: recordings read from a log or NPZ that are longer than twice
+            this many steps are cut into windows of this many steps unless the user names a window (``--window``),
+            said in the run's notes; the synthetic records are then windows too. None: recordings are trained whole.
         smoke_config: config options that make a fit take seconds on a few dozen records; the core's contract
             test (``tests/test_contract.py``) trains every installed generator with them.
     """
@@ -228,6 +231,7 @@ class Generator:
     #: first and the rest only for the partial records ``screen.keep`` keeps (tables drawn column by column)
     supports_screening: ClassVar[bool] = False
     extra_conditions: ClassVar[tuple[str, ...]] = ()
+    long_recording_window: ClassVar[int | None] = None
     smoke_config: ClassVar[dict[str, Any]] = {"epochs": 1}
     state_version: ClassVar[int] = 1
 

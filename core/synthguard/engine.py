@@ -17,10 +17,10 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import lineage
+from . import lineage, log_progress
 from .bundle import load_bundle
 from .contract import Dataset, Generator, validated
-from .data import Records, Table, holdout_split
+from .data import Records, SequenceSet, Table, holdout_split
 from .errors import ConfigError, DataError
 from .io.database import Database, as_source
 from .io.images import ImageFormat, read_images
@@ -30,7 +30,7 @@ from .pipeline import HOLDOUT, SPLIT_SEED, FitRequest, Run, RunOptions, RunSpec,
 from .plugins import make_plugin_manager, plugin_info
 from .registry import Registry, build_registry
 from .result import Result
-from .sequences import SequenceFormat, from_long_frame
+from .sequences import SequenceFormat, from_long_frame, window_long_recordings
 
 DataLike = pd.DataFrame | Records | Database | SampledSource | str | Path
 
@@ -142,6 +142,12 @@ class Engine:
         if records.modality != cls.modality:  # e.g. an NPZ of sequences given to a table generator
             raise DataError(f"the data holds {records.modality} records: generator {cls.name!r} learns from "
                             f"{cls.modality} data, expected {READS[cls.modality]}")
+        if isinstance(records, SequenceSet) and cls.long_recording_window and not isinstance(data, Records):
+            records, used, cut = window_long_recordings(records, _sequence_format(sequence_format),
+                                                        cls.long_recording_window, cls.name)
+            if used is not None:  # the windows replace the padding note; sample/explain read them alike
+                notes, sequence_format = {**{k: v for k, v in notes.items() if k != "padded"}, **cut}, used
+                log_progress.note(cut["windows"])
         how = _read_as(data, records, sequence_format)  # column names only: sample/explain/augment read it alike
         return records, {**lineage.describe(data, records, notes),  # what the data is, never its path or URL
                          **({"read_as": how} if how else {})}
@@ -416,8 +422,11 @@ READS = {"table": "a CSV or Parquet file, a DataFrame or a database table (--tab
 
 def _read_as(data: Any, records: Records, fmt: SequenceFormat | Mapping[str, Any] | None) -> dict[str, Any] | None:
     """How ``data`` was read into ``records`` (a table's people column, a sensor log's format), or None."""
-    if isinstance(data, Records) or (isinstance(data, (str, Path)) and str(data).lower().endswith(".npz")):
+    if isinstance(data, Records):
         return None
+    if isinstance(data, (str, Path)) and str(data).lower().endswith(".npz"):  # arrays: only a window to repeat
+        window = _sequence_format(fmt).window
+        return {"window": window, "stride": _sequence_format(fmt).stride} if window else None
     if isinstance(records, Table):
         column = _table_entity(fmt)
         return {"entity": column} if column else None

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import log_progress
 from .contract import (NO_DP, Check, CheckContext, Generator, Metric, MetricContext, PrivacyFilter, Validator, Verdict,
                        check_conditions, config_error, validated)
 from .data import ImageMeta, Records, SequenceMeta, SequenceSet, Table, TableMeta, check_protectable, holdout_split
@@ -432,7 +433,9 @@ class Run:
         return options
 
     def step(self, what: str) -> None:
-        """One progress line on stderr (with ``progress``): what the run does now, and the time so far."""
+        """One progress line on stderr (with ``progress``): what the run does now, and the time so far (and the
+        stage for :mod:`synthguard.log_progress`, which says so in a log when a stage takes long)."""
+        log_progress.stage(what)
         if self.progress:
             import sys
 

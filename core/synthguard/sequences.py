@@ -240,6 +240,27 @@ def apply_window(records: SequenceSet, fmt: SequenceFormat,
     return records, {"windows": f"{len(records)} windows of {fmt.window} steps, stride {fmt.stride or fmt.window}"}
 
 
+def window_long_recordings(records: SequenceSet, fmt: SequenceFormat, window: int,
+                           generator: str) -> tuple[SequenceSet, SequenceFormat | None, dict[str, str]]:
+    """A generator's default for long recordings: when ``fmt`` names no window and some recording is longer than
+    twice ``window`` steps, cut every recording into windows of ``window`` steps (no overlap).
+
+    Returns the records, the format that reads them so again (None when nothing was cut) and the note for the
+    run. An LSTM's fit grows with the steps it backpropagates through: ACSF1's 1,460-step recordings took 649 s
+    whole (docs/design/sensor-generators.md, "Long recordings").
+    """
+    if fmt.window is not None or records.values.shape[1] <= 2 * window:
+        return records, None, {}
+    observed = np.isfinite(records.values).any(axis=2)  # padded recordings: their real lengths
+    lengths = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in observed]
+    cut = cut_windows(records, window, max_missing=fmt.max_missing, lengths=lengths)
+    note = (f"recordings of up to {max(lengths):,} steps are long for {generator}, which trains whole recordings of "
+            f"up to {2 * window} steps: cut into {len(cut):,} windows of {window} steps (each recording's windows on "
+            f"one side of the holdout), so the synthetic records are {window}-step windows; --window STEPS chooses "
+            "another length")
+    return cut, fmt.model_copy(update={"window": window}), {"windows": note}
+
+
 def cut_windows(records: SequenceSet, window: int, stride: int | None = None, *, max_missing: float = 0.5,
                 lengths: list[int] | None = None) -> SequenceSet:
     """Windows of ``window`` steps every ``stride`` steps (default: no overlap) from every stream.
@@ -307,4 +328,5 @@ def stitch_windows(windows: SequenceSet) -> SequenceSet:
                        entity_name=windows.declared_unit)
 
 
-__all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "apply_window", "cut_windows", "stitch_windows"]
+__all__ = ["SequenceFormat", "from_long_frame", "to_long_frame", "apply_window", "cut_windows", "stitch_windows",
+           "window_long_recordings"]

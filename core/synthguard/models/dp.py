@@ -37,6 +37,7 @@ import torch
 from torch import nn
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import log_progress
 from ..errors import ConfigError
 from .training import TrainingHistory
 
@@ -197,6 +198,7 @@ def train_dp(
                 spent = float(engine.get_epsilon(delta))
                 hist.epochs_run = epoch + 1
                 bar.update(task, advance=1, eps=spent)
+                log_progress.detail(f"DP-SGD epoch {epoch + 1} of {epochs}, ε spent {spent:.2f}")
                 if spent >= settings.epsilon * (1 + 1e-6) and epoch + 1 < epochs:  # calibration says never; check anyway
                     hist.stopped_early = True
                     break

@@ -10,6 +10,8 @@ from typing import Callable
 import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .. import log_progress
+
 from .optim import AdamW
 
 
@@ -126,6 +128,8 @@ def train_loop(
                 if keep_best:
                     best_state = copy.deepcopy(model.state_dict())
             bar.update(task, advance=1, loss=hist.train_loss[-1])
+            log_progress.detail(f"epoch {epoch + 1} of at most {epochs}, loss {hist.train_loss[-1]:.4f}"
+                                + (f", best epoch {hist.best_epoch}" if hist.best_epoch else ""))
             if patience is not None and epoch + 1 - hist.best_epoch >= patience:
                 hist.stopped_early = True
                 break

@@ -21,6 +21,13 @@ from synthguard_sequence import (FlowSequenceConfig, FlowSequenceGenerator, Late
                                  MixtureSequenceGenerator, PARGenerator)
 
 
+#: Recordings longer than twice this many steps are cut into windows of it unless the user gives --window
+#: (Generator.long_recording_window), for the LSTM, the convolutional model and PAR (whose costs grow with the
+#: steps; whole 1,460-step recordings took the LSTM 649 s to fit: docs/design/sensor-generators.md). Not for
+#: ``sensor-flow``, which cuts any recording into at most 6 patches and generates it at its native length.
+LONG_RECORDING_WINDOW = 256
+
+
 class SensorConfig(MixtureSequenceConfig):
     """Defaults chosen on BasicMotions only (the other datasets are for checking, not tuning)."""
 
@@ -34,6 +41,7 @@ class SensorGenerator(MixtureSequenceGenerator):
     description = "conditional autoregressive LSTM with a Gaussian-mixture output per step (PyTorch)"
     Config = SensorConfig
     default_dataset = "basic_motions"
+    long_recording_window = LONG_RECORDING_WINDOW
     supports_dp = True  # --epsilon: DP-SGD with the recording (entity) as the unit (MixtureSequenceGenerator._train_private)
 
 
@@ -56,6 +64,7 @@ class SensorConvAR(LatentSequenceGenerator):
                    "the LSTM, for a worse discriminative score (PyTorch)")
     Config = SensorConvARConfig
     default_dataset = "basic_motions"
+    long_recording_window = LONG_RECORDING_WINDOW
 
 
 class SensorFlowConfig(FlowSequenceConfig):
@@ -101,3 +110,4 @@ class SensorPAR(PARGenerator):
     domain = "sensor"
     role = "baseline"
     default_dataset = "basic_motions"
+    long_recording_window = LONG_RECORDING_WINDOW

@@ -269,3 +269,33 @@ def test_sensor_flow_epochs_count_passes_over_the_recordings(motions):
     # a bundle written before epochs counted passes kept a value that trained nothing: it resumes on `steps` as before
     old = {**state, "model": {k: v for k, v in state["model"].items() if k != "epochs_are_passes"}}
     assert SensorFlow.from_state({**model.config.model_dump(), "epochs": 400}, tensors, old).config.epochs is None
+
+
+def test_long_recordings_are_cut_into_windows_by_default_and_said_so(motions, tmp_path):
+    from synthguard import to_long_frame
+
+    # 12 devices, each 6 real BasicMotions recordings end to end (600 steps): longer than the 512 the LSTM trains whole
+    joined = sg.SequenceSet(motions.values[:72].reshape(12, 600, 6), motions.channels,
+                            motions.statics.iloc[:72:6].reset_index(drop=True),
+                            entity_ids=np.array([f"device{i}" for i in range(12)]))
+    to_long_frame(joined, entity="device", time="t").to_csv(tmp_path / "long.csv", index=False)
+    proc = subprocess.run([str(Path(sys.executable).with_name("synthguard")), "fit", "sensor", "--data",
+                           str(tmp_path / "long.csv"), "--entity-column", "device", "--time-column", "t", "--epochs",
+                           "1", "--set", "hidden=16", "--set", "components=2", "--set", "layers=1",
+                           "--out", str(tmp_path / "model")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    # said before training, on stderr, and kept in the bundle's lineage
+    assert proc.stderr.startswith("note: recordings of up to 600 steps are long for sensor, which trains whole "
+                                  "recordings of up to 512 steps: cut into 24 windows of 256 steps"), proc.stderr
+    model = sg.load(tmp_path / "model")
+    assert "--window STEPS" in model.fit_info_["source"]["preparation"]["windows"]
+    assert model.fit_info_["source"]["read_as"]["window"] == 256  # sample/explain read the log alike
+    out = sg.sample(model, 3, reference=tmp_path / "long.csv",
+                    options={"audit": False, "disable": ["sensor.rate", "sensor.spike", "sensor.range"]})
+    assert out.records.values.shape == (3, 256, 6)
+    assert "sensor.discriminative" in out.report["metrics"]  # the reference was read as the same windows
+    # a window the user names wins, and whole recordings stay whole when asked for
+    whole = sg.fit("sensor", tmp_path / "long.csv", sequence_format={"entity": "device", "time": "t", "window": 600},
+                   config={**TINY, "epochs": 1})
+    assert whole.length_ == 600
+    assert whole.fit_info_["source"]["preparation"]["windows"] == "12 windows of 600 steps, stride 600"
