@@ -51,6 +51,16 @@ def test_gower_style_distance_counts_mismatches_and_rank_gaps(mixed_frame):
     assert NearestRecords(dist, one).distances(one)[0] == 0
 
 
+def test_dcr_share_sets_the_holdout_beside_whole_training_entities_as_many_as_it_has(credit):
+    train, holdout, unseen = credit
+    people = lambda t, n: sg.Table.from_frame(  # noqa: E731 - five rows a customer
+        t.frame.iloc[:n].assign(customer=[f"c{i // 5}" for i in range(n)])).with_entities("customer")
+    train_p, holdout_p = people(train, 300), people(holdout, 50)  # 60 customers, 10 held out
+    out = dcr_share(train_p, holdout_p, people(unseen, 50), TableDistance)
+    assert out["train_sample"] == 50 and out["train_sample_entities"] == 10  # not 50 rows of 50 customers
+    assert "train_sample_entities" not in dcr_share(train, holdout, unseen, TableDistance)  # rows: as before
+
+
 def test_dcr_share_positive_controls(credit):
     train, holdout, unseen = credit
     copy = dcr_share(train, holdout, train, TableDistance)

@@ -59,9 +59,17 @@ def nearer_share(d_synthetic: np.ndarray, d_real: np.ndarray) -> float:
 
 
 def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: type[Distance], seed: int = 0) -> dict[str, Any]:
-    """Share of synthetic records closer to (an equal-sized sample of) train than to holdout, plus DCR quantiles."""
+    """Share of synthetic records closer to (an equal-sized sample of) train than to holdout, plus DCR quantiles.
+
+    Where records belong to entities (windows of recordings, a customer's rows), the sample takes whole training
+    entities, as many as the holdout has: a sample of rows spread over every training entity is more varied than a
+    holdout of a few entities' records, so anything reads closer to it. Measured on ACSF1 cut into 256-step windows
+    (real unseen windows in the synthetic's place, 10 splits, ``sensor.shape``): 0.654 by rows, 0.554 by entities
+    (``benchmarks/experiments/dcr_share_by_entity.py``).
+    """
     rng = np.random.default_rng(seed)
-    sample = train.take(np.sort(rng.choice(len(train), size=min(len(train), len(holdout)), replace=False)))
+    picked = _matched_sample(train, holdout, rng)
+    sample = train.take(picked)
     d = distance().fit(train)
     d_train = NearestRecords(d, sample).distances(synthetic)
     d_hold = NearestRecords(d, holdout).distances(synthetic)
@@ -71,9 +79,25 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
     def q(x):
         return {"p5": round(float(np.quantile(x, 0.05)), 5), "median": round(float(np.median(x)), 5)}
 
-    return {"share_closer_to_train": round(share, 4), "synthetic_to_train": q(full.distances(synthetic)),
-            "holdout_to_train": q(full.distances(holdout)), "holdout_records": len(holdout),
-            "train_sample": len(sample), "distance": d.name}
+    out = {"share_closer_to_train": round(share, 4), "synthetic_to_train": q(full.distances(synthetic)),
+           "holdout_to_train": q(full.distances(holdout)), "holdout_records": len(holdout),
+           "train_sample": len(sample), "distance": d.name}
+    groups = entity_groups(train)
+    if groups is not None and entity_groups(holdout) is not None:
+        out["train_sample_entities"] = len(np.unique(groups[picked]))
+    return out
+
+
+def _matched_sample(train: Records, holdout: Records, rng: np.random.Generator) -> np.ndarray:
+    """Positions of training records to stand beside the holdout: as many records, and where both sides group into
+    entities, the records of as many training entities as the holdout has (drawn at random, whole)."""
+    size = min(len(train), len(holdout))
+    groups, held = entity_groups(train), entity_groups(holdout)
+    if groups is None or held is None:
+        return np.sort(rng.choice(len(train), size=size, replace=False))
+    ids, inverse = np.unique(groups, return_inverse=True)
+    chosen = rng.permutation(len(ids))[:min(len(ids), len(np.unique(held)))]
+    return np.flatnonzero(np.isin(inverse, chosen))
 
 
 def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
