@@ -137,8 +137,10 @@ def _summary(result, out) -> None:
     fit = "pretrained" if rep["lineage"].get("pretrained") else (
         f"fit {t['fit_seconds']:.1f}s" if t.get("fit_seconds") is not None else "bundle")
     where = f"{out}" if isinstance(out, Database) else f"{str(out).rstrip('/')}/"  # never shows a password
+    later = "".join(f", {name} {t[key]:.1f}s" for name, key in (("metrics", "metrics_seconds"), ("audit", "audit_seconds"))
+                    if t.get(key) is not None)  # every stage's time: a slow one is named, not guessed
     click.echo(f"wrote {rep['rows']} records to {where} ({fit}, sample {t['sample_seconds']:.2f}s, "
-               f"checks {t['checks_seconds']:.2f}s; rejected: {rej})")
+               f"checks {t['checks_seconds']:.2f}s{later}; rejected: {rej})")
     _sample_line((rep["lineage"].get("data_source") or {}).get("sample"))
     vp = ((rep.get("generator") or {}).get("fit") or {}).get("value_protection")
     if vp:

@@ -55,7 +55,8 @@ sequence_options = [
     _option("--time-column", metavar="COL",
             help="sensor logs: column with each reading's time (default 'timestamp'; 'none' = rows in order)"),
     _option("--window", type=click.IntRange(min=2), metavar="STEPS",
-            help="sensor logs: cut streams into records of this many steps"),
+            help="sensor logs: cut streams into records of this many steps (default: whole, unless the generator "
+                 "cuts long ones: sensor cuts recordings over 512 steps into 256-step windows and says so)"),
     _option("--stride", type=click.IntRange(min=1), metavar="STEPS",
             help="sensor logs: steps between window starts (default: --window)"),
 ]
