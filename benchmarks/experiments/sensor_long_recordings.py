@@ -1,0 +1,112 @@
+"""`generate sensor` on a long real panel it never saw, as a new user runs it: by default and with other windows.
+
+    python benchmarks/experiments/sensor_long_recordings.py --windows default 128 512 1460
+
+The panel: ACSF1 (the UCR/UEA archive's appliance power signatures, ACS-F1, Ridi et al. 2013; 200 appliances of 10
+classes, one 1,460-step power recording each, train and test files together), from the `aeon` 1.6.0 wheel on PyPI,
+which carries it (aeon is BSD-3-Clause; the archive's data is free for research use). The wheel is fetched with
+``pip download aeon==1.6.0 --no-deps`` unless ``--aeon-wheel`` names it; it is only read, never installed. Exported
+as a long-format CSV (``recording, step, power, appliance_class``) and given to
+``synthguard generate sensor --data CSV --entity-column recording --time-column step --rows R``, once per window:
+``default`` gives no ``--window`` (the generator's choice), a number gives ``--window N`` (1460 = whole recordings).
+Each run alone, one after the other; results to ``benchmarks/results/sensor_long_recordings.json`` under the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "sensor_long_recordings.json"
+
+
+def acsf1_long(wheel: Path) -> pd.DataFrame:
+    """ACSF1's 200 recordings as one row per reading."""
+    rows = []
+    with zipfile.ZipFile(wheel) as z:
+        for part in ("TRAIN", "TEST"):
+            text = z.read(f"aeon/datasets/data/ACSF1/ACSF1_{part}.ts").decode()
+            body = text.split("@data", 1)[1] if "@data" in text else text.split("@DATA", 1)[1]
+            for line in body.strip().splitlines():
+                values, label = line.rsplit(":", 1)
+                rows.append((np.array(values.split(","), dtype=float), label.strip()))
+    frames = [pd.DataFrame({"recording": f"appliance{i:03d}", "step": np.arange(len(v)), "power": v,
+                            "appliance_class": label}) for i, (v, label) in enumerate(rows)]
+    return pd.concat(frames, ignore_index=True)
+
+
+def wheel_path(given: str | None, folder: Path) -> Path:
+    if given:
+        return Path(given)
+    subprocess.run([sys.executable, "-m", "pip", "download", "aeon==1.6.0", "--no-deps", "-d", str(folder), "-q"],
+                   check=True)
+    return next(folder.glob("aeon-1.6.0-*.whl"))
+
+
+def run(csv: Path, window: str, rows: int, out: Path, seed: int = 0) -> dict:
+    cmd = [str(Path(sys.executable).with_name("synthguard")), "generate", "sensor", "--data", str(csv),
+           "--entity-column", "recording", "--time-column", "step", "--rows", str(rows), "--out", str(out),
+           "--overwrite", "--seed", str(seed)]
+    if window != "default":
+        cmd += ["--window", window]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)  # stderr not a terminal: the log's stage lines
+    wall = time.perf_counter() - start
+    print(proc.stderr, proc.stdout, sep="", flush=True)
+    if not (out / "report.json").is_file():
+        return {"window": window, "exit_code": proc.returncode, "wall_seconds": round(wall, 1),
+                "stderr": proc.stderr.strip().splitlines()[-1:]}
+    report = json.loads((out / "report.json").read_text())
+    fit, metrics = report["generator"]["fit"], report["metrics"]
+    disc, pred, tstr = (metrics.get(k, {}) for k in ("sensor.discriminative", "sensor.predictive", "sensor.tstr"))
+    release = report.get("audit", {}).get("release", {})
+    figures = {f["figure"]: f["value"] for f in release.get("figures", [])}
+    return {
+        "window": window, "seed": seed, "exit_code": proc.returncode, "wall_seconds": round(wall, 1),
+        "preparation": report["lineage"]["data_source"].get("preparation", {}).get("windows"),
+        "training_records": fit.get("records"), "record_steps": int(np.load(out / "synthetic.npz")["values"].shape[1]),
+        "epochs_run": fit.get("epochs_run"), "best_epoch": fit.get("best_epoch"),
+        "timings": report["timings"], "sampling": report.get("sampling"),
+        "discriminative": {k: disc.get(k) for k in ("score", "std", "test_recordings", "chance_level",
+                                                    "detectable_score")},
+        "predictive": {k: pred.get(k) for k in ("tstr_mae", "trtr_mae", "ratio")},
+        "label_tstr_over_trtr": tstr.get("accuracy_ratio"),
+        "audit": {"decision": release.get("decision"), "members": release.get("members"),
+                  "non_members": release.get("non_members"), "worst_auc": figures.get("worst membership AUC"),
+                  "dcr_share": report.get("audit", {}).get("dcr", {}).get("share_closer_to_train")},
+        "stage_lines": [line for line in proc.stderr.splitlines() if line.startswith(("[", "note:"))],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--windows", nargs="+", default=["default"], help="'default' and/or window lengths")
+    ap.add_argument("--rows", type=int, default=200, help="synthetic records asked for")
+    ap.add_argument("--aeon-wheel", help="aeon-1.6.0-py3-none-any.whl already downloaded")
+    ap.add_argument("--seed", type=int, default=0, help="--seed of every run (fit and sampling)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        csv = tmp / "acsf1_long.csv"
+        acsf1_long(wheel_path(args.aeon_wheel, tmp)).to_csv(csv, index=False)
+        results = [run(csv, w, args.rows, tmp / f"out-{w}", args.seed) for w in args.windows]
+    key = time.strftime("%Y-%m-%d %H:%M")
+    stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    stored[key] = {"command": " ".join(["sensor_long_recordings.py", *sys.argv[1:]]), "rows": args.rows,
+                   "results": results}
+    RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+    for r in results:
+        print(json.dumps({k: v for k, v in r.items() if k != "stage_lines"}))
+
+
+if __name__ == "__main__":
+    main()
