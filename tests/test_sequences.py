@@ -147,3 +147,21 @@ def test_the_engine_reads_a_log_for_a_sequence_generator_and_refuses_a_bad_forma
         engine.to_records(path, modality="sequence", sequence_format={"window": 1})
     with pytest.raises(sg.DataError, match=r"nope.csv' not found: expected an NPZ, CSV or Parquet sensor log"):
         engine.to_records(tmp_path / "nope.csv", modality="sequence")
+
+
+def test_a_generators_long_recording_window_cuts_only_long_recordings_and_says_how_the_holdout_splits():
+    from synthguard.sequences import window_long_recordings
+
+    rng = np.random.default_rng(0)
+    one = sg.SequenceSet(rng.normal(size=(1, 1200, 2)), ["a", "b"])  # one long stream
+    cut, fmt, note = window_long_recordings(one, sg.SequenceFormat(entity=None), 256, "sensor")
+    assert cut.values.shape == (4, 256, 2) and fmt.window == 256
+    assert "split window by window" in note["windows"]
+    many = sg.SequenceSet(rng.normal(size=(30, 600, 2)), ["a", "b"], entity_ids=[f"r{i}" for i in range(30)],
+                          entity_name="recording")
+    cut, _, note = window_long_recordings(many, sg.SequenceFormat(), 256, "sensor")
+    assert len(cut) == 60 and "each recording's windows on one side of the holdout" in note["windows"]
+    short = sg.SequenceSet(rng.normal(size=(30, 512, 2)), ["a", "b"])  # 512 steps: trained whole
+    assert window_long_recordings(short, sg.SequenceFormat(), 256, "sensor")[1:] == (None, {})
+    given = sg.SequenceFormat(window=100)  # a window the user named: theirs, not the generator's
+    assert window_long_recordings(many, given, 256, "sensor")[1:] == (None, {})

@@ -146,7 +146,8 @@ class Engine:
             records, used, cut = window_long_recordings(records, _sequence_format(sequence_format),
                                                         cls.long_recording_window, cls.name)
             if used is not None:  # the windows replace the padding note; sample/explain read them alike
-                notes, sequence_format = {**{k: v for k, v in notes.items() if k != "padded"}, **cut}, used
+                stale = ("padded", "single_entity")  # notes that told the user to set a window
+                notes, sequence_format = {**{k: v for k, v in notes.items() if k not in stale}, **cut}, used
                 log_progress.note(cut["windows"])
         how = _read_as(data, records, sequence_format)  # column names only: sample/explain/augment read it alike
         return records, {**lineage.describe(data, records, notes),  # what the data is, never its path or URL

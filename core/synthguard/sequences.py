@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from .data import SequenceSet
+from .data import SequenceSet, entity_groups
 from .errors import DataError
 
 #: Steps deviating from the mean step by more than this share make a log irregular (resampled).
@@ -254,10 +254,11 @@ def window_long_recordings(records: SequenceSet, fmt: SequenceFormat, window: in
     observed = np.isfinite(records.values).any(axis=2)  # padded recordings: their real lengths
     lengths = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in observed]
     cut = cut_windows(records, window, max_missing=fmt.max_missing, lengths=lengths)
+    split = ("each recording's windows on one side of the holdout" if entity_groups(cut) is not None
+             else "too few recordings to hold out whole: split window by window")
     note = (f"recordings of up to {max(lengths):,} steps are long for {generator}, which trains whole recordings of "
-            f"up to {2 * window} steps: cut into {len(cut):,} windows of {window} steps (each recording's windows on "
-            f"one side of the holdout), so the synthetic records are {window}-step windows; --window STEPS chooses "
-            "another length")
+            f"up to {2 * window} steps: cut into {len(cut):,} windows of {window} steps ({split}), so the synthetic "
+            f"records are {window}-step windows; --window STEPS chooses another length")
     return cut, fmt.model_copy(update={"window": window}), {"windows": note}
 
 
