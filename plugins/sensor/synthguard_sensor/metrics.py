@@ -51,6 +51,19 @@ def _names(channels: Sequence[str] | None, count: int) -> list[str]:
 
 
 @contextmanager
+def _one_thread() -> Iterator[None]:
+    """Torch on one thread while the post-hoc networks train and score: they are tiny (hidden 16), and on 2 cores
+    their steps lose far more to intra-op threading than they gain — `generate sensor --rows 20 --epochs 3` on
+    ACSF1's 256-step windows measured for 106.3 s with two threads and 9.3 s with one (2026-12-06)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
 def _nan_quiet() -> Iterator[None]:
     """Silence numpy's warnings about all-missing slices: those give NaN, which callers handle."""
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
@@ -276,7 +289,8 @@ def discriminative_score(real: np.ndarray, syn: np.ndarray, seed: int = 0, steps
     recordings would score on average at that test size (:func:`chance_level`).
     """
     stats = _channel_stats(real)
-    runs = [_discriminate_once(real, syn, stats, seed + r, steps, batch_size) for r in range(repeats)]
+    with _one_thread():
+        runs = [_discriminate_once(real, syn, stats, seed + r, steps, batch_size) for r in range(repeats)]
     accuracies = np.array([accuracy for accuracy, _ in runs])
     scores = np.abs(accuracies - 0.5)
     test = runs[0][1]  # the same size every split: 20% of the balanced set
@@ -305,9 +319,11 @@ def predictive_score(train_on: np.ndarray, test_on: np.ndarray, reference: np.nd
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = _RNNForecaster(train.shape[2], _hidden_size(train.shape[2]))
-    _train(model, lambda idx: _next_step_error(model, x_train[idx], m_train[idx]), len(train), steps, batch_size, rng)
-    with torch.no_grad():
-        return round_value(_next_step_error(model, _tensor(test), torch.from_numpy(~np.isnan(test)).float()))
+    with _one_thread():
+        _train(model, lambda idx: _next_step_error(model, x_train[idx], m_train[idx]), len(train), steps, batch_size,
+               rng)
+        with torch.no_grad():
+            return round_value(_next_step_error(model, _tensor(test), torch.from_numpy(~np.isnan(test)).float()))
 
 
 def persistence_error(x: np.ndarray, reference: np.ndarray) -> float | None:
