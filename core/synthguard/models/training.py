@@ -11,7 +11,6 @@ import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import log_progress
-
 from .optim import AdamW
 
 
