@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -101,7 +102,9 @@ def main() -> None:
         results = [run(csv, w, args.rows, tmp / f"out-{w}", args.seed) for w in args.windows]
     key = time.strftime("%Y-%m-%d %H:%M")
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    stored[key] = {"command": " ".join(["sensor_long_recordings.py", *sys.argv[1:]]), "rows": args.rows,
+    threads = os.environ.get("OMP_NUM_THREADS")
+    stored[key] = {"command": " ".join([*([f"OMP_NUM_THREADS={threads}"] if threads else []),
+                                        "sensor_long_recordings.py", *sys.argv[1:]]), "rows": args.rows,
                    "results": results}
     RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
     for r in results:
