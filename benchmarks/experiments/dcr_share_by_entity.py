@@ -15,19 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sensor_long_recordings import acsf1_long, wheel_path  # noqa: E402
+from sensor_long_recordings import acsf1_windows  # noqa: E402
 
 
 def main() -> None:
-    import synthguard as sg
-    from synthguard import entity_groups, holdout_split
+    from synthguard import entity_groups
     from synthguard.privacy.audit import NearestRecords, closer_share, dcr_share
     from synthguard_sensor.distance import ShapeDistance
 
@@ -35,12 +33,7 @@ def main() -> None:
     ap.add_argument("--aeon-wheel")
     ap.add_argument("--splits", type=int, default=10)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "acsf1_long.csv"
-        acsf1_long(wheel_path(args.aeon_wheel, Path(tmp))).to_csv(csv, index=False)
-        records = sg.Engine().to_records(csv, modality="sequence",
-                                         sequence_format={"entity": "recording", "time": "step", "window": 256})
-    train, hold = holdout_split(records, 0.2)
+    train, hold = acsf1_windows(args.aeon_wheel)
     by_rows, by_entities = [], []
     for seed in range(args.splits):
         rng = np.random.default_rng(seed)

@@ -12,30 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sensor_long_recordings import acsf1_long, wheel_path  # noqa: E402
+from sensor_long_recordings import acsf1_windows  # noqa: E402
 
 
 def main() -> None:
     import synthguard as sg
-    from synthguard import holdout_split
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--aeon-wheel")
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128])
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "acsf1_long.csv"
-        acsf1_long(wheel_path(args.aeon_wheel, Path(tmp))).to_csv(csv, index=False)
-        records = sg.Engine().to_records(csv, modality="sequence",
-                                         sequence_format={"entity": "recording", "time": "step", "window": 256})
-    train, hold = holdout_split(records, 0.2)
+    train, hold = acsf1_windows(args.aeon_wheel)
     for batch in args.batch_sizes:
         start = time.perf_counter()
         model = sg.fit("sensor", train, seed=0, config={"batch_size": batch})

@@ -45,6 +45,19 @@ def acsf1_long(wheel: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def acsf1_windows(wheel: str | None):
+    """ACSF1 read as ``generate sensor`` reads it by default (256-step windows), split as it splits: (train, holdout)."""
+    import synthguard as sg
+    from synthguard import holdout_split
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "acsf1_long.csv"
+        acsf1_long(wheel_path(wheel, Path(tmp))).to_csv(csv, index=False)
+        records = sg.Engine().to_records(csv, modality="sequence",
+                                         sequence_format={"entity": "recording", "time": "step", "window": 256})
+    return holdout_split(records, 0.2)
+
+
 def wheel_path(given: str | None, folder: Path) -> Path:
     if given:
         return Path(given)
