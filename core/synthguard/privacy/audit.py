@@ -68,7 +68,10 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
     (``benchmarks/experiments/dcr_share_by_entity.py``).
     """
     rng = np.random.default_rng(seed)
-    picked = _matched_sample(train, holdout, rng)
+    groups, held = entity_groups(train), entity_groups(holdout)
+    by_entity = groups is not None and held is not None
+    picked = (_whole_entities(groups, len(np.unique(held)), rng) if by_entity
+              else np.sort(rng.choice(len(train), size=min(len(train), len(holdout)), replace=False)))
     sample = train.take(picked)
     d = distance().fit(train)
     d_train = NearestRecords(d, sample).distances(synthetic)
@@ -82,22 +85,15 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
     out = {"share_closer_to_train": round(share, 4), "synthetic_to_train": q(full.distances(synthetic)),
            "holdout_to_train": q(full.distances(holdout)), "holdout_records": len(holdout),
            "train_sample": len(sample), "distance": d.name}
-    groups = entity_groups(train)
-    if groups is not None and entity_groups(holdout) is not None:
+    if by_entity:
         out["train_sample_entities"] = len(np.unique(groups[picked]))
     return out
 
 
-def _matched_sample(train: Records, holdout: Records, rng: np.random.Generator) -> np.ndarray:
-    """Positions of training records to stand beside the holdout: as many records, and where both sides group into
-    entities, the records of as many training entities as the holdout has (drawn at random, whole)."""
-    size = min(len(train), len(holdout))
-    groups, held = entity_groups(train), entity_groups(holdout)
-    if groups is None or held is None:
-        return np.sort(rng.choice(len(train), size=size, replace=False))
+def _whole_entities(groups: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Positions of the records of ``count`` entities drawn at random (all of them when there are fewer)."""
     ids, inverse = np.unique(groups, return_inverse=True)
-    chosen = rng.permutation(len(ids))[:min(len(ids), len(np.unique(held)))]
-    return np.flatnonzero(np.isin(inverse, chosen))
+    return np.flatnonzero(np.isin(inverse, rng.permutation(len(ids))[:count]))
 
 
 def audit(train: Records, holdout: Records | None, synthetic: Records, distance: type[Distance], *,
