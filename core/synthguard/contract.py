@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .bundle import MANIFEST
 from .data import META_TYPES, Records
 from .errors import ConfigError, DataError
-from .models import resolve_device, seed_everything
+from .models import resolve_device, seed_everything, torch_threads
 
 if TYPE_CHECKING:  # pragma: no cover
     from .screen import Screen
@@ -209,6 +209,9 @@ class Generator:
         long_recording_window: sequence generators: recordings read from a log or NPZ that are longer than twice
             this many steps are cut into windows of this many steps unless the user names a window (``--window``),
             said in the run's notes; the synthetic records are then windows too. None: recordings are trained whole.
+        cpu_threads: at most this many torch threads while it fits and samples: 1 for small networks, which
+            a second thread slows (:func:`synthguard.models.torch_threads`). None: torch's own setting (image
+            convolutions gain from threads).
         smoke_config: config options that make a fit take seconds on a few dozen records; the core's contract
             test (``tests/test_contract.py``) trains every installed generator with them.
     """
@@ -232,6 +235,7 @@ class Generator:
     supports_screening: ClassVar[bool] = False
     extra_conditions: ClassVar[tuple[str, ...]] = ()
     long_recording_window: ClassVar[int | None] = None
+    cpu_threads: ClassVar[int | None] = None
     smoke_config: ClassVar[dict[str, Any]] = {"epochs": 1}
     state_version: ClassVar[int] = 1
 
@@ -286,11 +290,13 @@ class Generator:
         if resume:
             previous = {k: self.fit_info_.get(k) for k in ("records", "seconds", "data_fingerprint", "epochs_run")}
             previous["earlier"] = self.fit_info_.get("resumed_from", [])
-            extra = dict(self._resume(data, device=dev, seed=seed, progress=progress) or {})
+            with torch_threads(self.cpu_threads):
+                extra = dict(self._resume(data, device=dev, seed=seed, progress=progress) or {})
             meta = self._resumed_meta(self.meta_, data.meta)
             hashes = np.union1d(self.reference_hashes_, data.record_hashes())
         else:
-            extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
+            with torch_threads(self.cpu_threads):
+                extra = dict(self._fit(data, device=dev, seed=seed, progress=progress) or {})
             meta, hashes = data.meta, data.record_hashes()
         if self.config.epsilon is not None and "dp" not in extra.get("privacy", {}):
             raise ConfigError(f"generator {self.name!r} was asked for ε={self.config.epsilon} but reported no DP ledger")
@@ -328,9 +334,10 @@ class Generator:
                 raise ConfigError(f"generator {self.name!r} does not support conditional sampling")
             check_conditions(self.meta_, conditions, self.extra_conditions)
         seed_everything(seed)
-        if screen is not None and self.supports_screening:
-            return self._sample(n, seed=seed, conditions=conditions, screen=screen)
-        return self._sample(n, seed=seed, conditions=conditions)
+        with torch_threads(self.cpu_threads):
+            if screen is not None and self.supports_screening:
+                return self._sample(n, seed=seed, conditions=conditions, screen=screen)
+            return self._sample(n, seed=seed, conditions=conditions)
 
     def quasi_identifiers(self) -> list[str]:
         """Columns of the fitted data an attacker could know about a person (a trip's origin, destination and

@@ -30,6 +30,7 @@ from .data import ImageMeta, Records, SequenceMeta, SequenceSet, Table, TableMet
 from .errors import ConfigError, DataError, ReleaseRefused, SamplingError, SynthGuardError
 from .io.database import Database, as_target, check_output, write_result
 from .io.database import write_report as write_database_report
+from .models import one_thread
 from .privacy.filters import K_ANONYMITY, NEAR_COPY_QUANTILE, QI_BINS, WithheldUnderDP
 from .result import REPORT_VERSION, Result, write_report
 from .scale.options import ScaleOptions, streaming_for
@@ -781,15 +782,17 @@ def _matching(records: Records | None, conditions: Mapping[str, Any] | None, few
 def compute_metrics(metrics: Sequence[Metric], real: Records, synthetic: Records,
                     context: MetricContext, step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Each metric's dict by name; a metric that raises is reported as an error entry, never fatal. ``step``
-    hears which metric runs now (a progress line each)."""
+    hears which metric runs now (a progress line each). On one CPU thread: metrics fit many small predictors,
+    which a second thread slows (:func:`synthguard.models.one_thread`)."""
     values: dict[str, Any] = {}
-    for i, metric in enumerate(metrics, 1):
-        if step is not None:
-            step(f"metric {i}/{len(metrics)}: {metric.name}")
-        try:
-            values[metric.name] = metric.compute(real, synthetic, context)
-        except Exception as err:
-            values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
+    with one_thread():
+        for i, metric in enumerate(metrics, 1):
+            if step is not None:
+                step(f"metric {i}/{len(metrics)}: {metric.name}")
+            try:
+                values[metric.name] = metric.compute(real, synthetic, context)
+            except Exception as err:
+                values[metric.name] = {"error": f"{type(err).__name__}: {err}"}
     return values
 
 

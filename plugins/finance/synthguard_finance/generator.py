@@ -75,6 +75,7 @@ class FinanceGenerator(Generator):
     supports_dp = True
     supports_resume = True  # fit --resume BUNDLE: fine-tune on new rows of the same table (.resume)
     state_version = 2  # 2: column positions are a module (col_emb.weight), for DP-SGD
+    cpu_threads = 1  # a small transformer: a second CPU thread makes it slower (synthguard.models.torch_threads)
 
     def _build(self) -> AnyOrderTabularTransformer:
         c = self.config

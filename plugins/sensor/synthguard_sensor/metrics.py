@@ -31,7 +31,7 @@ import torch
 from scipy.signal import periodogram, welch
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import binom, ks_2samp, norm, wasserstein_distance
-from synthguard.models import AdamW
+from synthguard.models import AdamW, torch_threads
 from synthguard.quality.figures import (REAL_COLOUR, SYNTHETIC_COLOUR, axis_title, line_trace, panel_figure,
                                         round_matrix, round_value, round_values, rounded_mean)
 from torch import nn
@@ -48,19 +48,6 @@ BATCH_SIZE = 32  # recurrent steps cost about linearly in batch on a CPU; 32 tra
 def _names(channels: Sequence[str] | None, count: int) -> list[str]:
     """The channel names, or channel_0, channel_1... when none are given."""
     return list(channels) if channels is not None else [f"channel_{i}" for i in range(count)]
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Torch on one thread while the post-hoc networks train and score: they are tiny (hidden 16), and on 2 cores
-    their steps lose far more to intra-op threading than they gain — `generate sensor --rows 20 --epochs 3` on
-    ACSF1's 256-step windows measured for 106.3 s with two threads and 9.3 s with one (2026-12-06)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @contextmanager
@@ -289,7 +276,7 @@ def discriminative_score(real: np.ndarray, syn: np.ndarray, seed: int = 0, steps
     recordings would score on average at that test size (:func:`chance_level`).
     """
     stats = _channel_stats(real)
-    with _one_thread():
+    with torch_threads(1):  # tiny networks (hidden 16): one thread is the faster
         runs = [_discriminate_once(real, syn, stats, seed + r, steps, batch_size) for r in range(repeats)]
     accuracies = np.array([accuracy for accuracy, _ in runs])
     scores = np.abs(accuracies - 0.5)
@@ -319,7 +306,7 @@ def predictive_score(train_on: np.ndarray, test_on: np.ndarray, reference: np.nd
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = _RNNForecaster(train.shape[2], _hidden_size(train.shape[2]))
-    with _one_thread():
+    with torch_threads(1):  # tiny networks (hidden 16): one thread is the faster
         _train(model, lambda idx: _next_step_error(model, x_train[idx], m_train[idx]), len(train), steps, batch_size,
                rng)
         with torch.no_grad():

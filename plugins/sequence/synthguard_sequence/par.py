@@ -32,6 +32,7 @@ class PARGenerator(Generator):
     Config = PARConfig
     smoke_config = {"epochs": 1}
     supports_save = False
+    cpu_threads = 1  # PAR's LSTM, like ours, is slower on a second CPU thread: the same setting, a fair comparison
 
     def _fit(self, data: SequenceSet, *, device, seed: int, progress: bool) -> dict[str, Any]:
         from sdv.metadata import Metadata

@@ -172,6 +172,7 @@ class TripGenerator(Generator):
     Config = TripConfig
     smoke_config = {"epochs": 1, "hidden": 8, "embedding": 2, "components": 2, "k": 1}
     default_dataset = "nyc_flights"
+    cpu_threads = 1  # a small network per column: a second CPU thread only slows it (synthguard.models.torch_threads)
 
     # ------------------------------------------------------------------ roles
 

@@ -1,0 +1,42 @@
+"""How many CPU threads torch uses for a stretch of work."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import torch
+
+
+@contextmanager
+def torch_threads(limit: int | None) -> Iterator[None]:
+    """At most ``limit`` torch intra-op threads while the block runs, then as before; ``None``: unchanged.
+
+    Small networks (an LSTM step, a table's token transformer) run many tiny kernels, and between two of them
+    OpenMP's threads go to sleep (``OMP_WAIT_POLICY=PASSIVE``, which ``import synthguard`` sets so that busy
+    cores are not fought over) and must be woken: on 2 cores a second thread made them 1.2–2.2× slower
+    end to end, never faster (benchmarks/README.md, "Threads"). Convolutions over images do gain from threads.
+    """
+    before = torch.get_num_threads()
+    if limit is None or before <= limit:
+        yield
+        return
+    torch.set_num_threads(limit)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch, OpenMP (scikit-learn's gradient boosting) and BLAS on one thread while the block runs.
+
+    For many small models in a row, such as the metrics' predictors: on 2 cores `generate finance --dataset
+    lending_club --rows 1000` measured for 6.3–6.8 s with two threads and 2.4–2.6 s with one, `generate traffic`
+    5.7 s and 0.7 s (2026-12-06).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1), torch_threads(1):
+        yield
