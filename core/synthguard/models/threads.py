@@ -12,10 +12,11 @@ import torch
 def torch_threads(limit: int | None) -> Iterator[None]:
     """At most ``limit`` torch intra-op threads while the block runs, then as before; ``None``: unchanged.
 
-    Small networks (an LSTM step, a table's token transformer) run many tiny kernels, and between two of them
+    Small networks (an LSTM step, a VAE's MLPs) run many tiny kernels, and between two of them
     OpenMP's threads go to sleep (``OMP_WAIT_POLICY=PASSIVE``, which ``import synthguard`` sets so that busy
     cores are not fought over) and must be woken: on 2 cores a second thread made them 1.2–2.2× slower
-    end to end, never faster (benchmarks/README.md, "Threads"). Convolutions over images do gain from threads.
+    end to end, never faster (benchmarks/README.md, "CPU threads"). Convolutions over images, and the finance
+    transformer's wider layers, do gain from a second thread.
     """
     before = torch.get_num_threads()
     if limit is None or before <= limit:
