@@ -92,7 +92,7 @@ class MixtureSequenceGenerator(Generator):
     supports_conditions = True
     supports_resume = True
     state_version = 1
-    cpu_threads = 1  # an LSTM's steps are tiny kernels: a second CPU thread made fits 2.2x slower (torch_threads)
+    cpu_threads = 1  # an LSTM's steps are tiny kernels: a second CPU thread made fits 2.4-2.6x slower (torch_threads)
     #: validation passes averaged per epoch: the LSTM's likelihood is exact, one suffices
     val_repeats = 1
     #: extra :func:`train_loop` options (none here, so bundles trained before they existed still reproduce)
