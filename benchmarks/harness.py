@@ -53,6 +53,13 @@ def timed_train_loops(*modules) -> Iterator[list[float]]:
             module.train_loop = original
 
 
+def store_dated(path: Path, entry: dict) -> None:
+    """Add ``entry`` to the results JSON at ``path`` under the date and minute (earlier entries stay)."""
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    stored[time.strftime("%Y-%m-%d %H:%M")] = entry
+    path.write_text(json.dumps(stored, indent=1) + "\n")
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory (Linux VmHWM), MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -25,13 +25,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sensor_long_recordings import acsf1_long, wheel_path  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import store_dated  # noqa: E402
+from sensor_long_recordings import acsf1_csv  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "cpu_threads.json"
 ACSF1 = ["--entity-column", "recording", "--time-column", "step"]
 
 
-def commands(csv: Path, out: Path) -> dict[str, list[str]]:
+def commands(csv: Path) -> dict[str, list[str]]:
     """Name -> synthguard arguments: fits of the small networks, and `generate` from each pretrained bundle."""
     return {
         "fit sensor --dataset basic_motions": ["fit", "sensor", "--dataset", "basic_motions"],
@@ -72,18 +74,15 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        csv = tmp / "acsf1_long.csv"
-        acsf1_long(wheel_path(args.aeon_wheel, tmp)).to_csv(csv, index=False)
+        csv = acsf1_csv(args.aeon_wheel, tmp)
         for repeat in range(args.repeats):
             for label, cli, env in runs:
-                for name, cmd in commands(csv, tmp).items():
+                for name, cmd in commands(csv).items():
                     row = {"run": label, "repeat": repeat, "command": name, **timed(cli, cmd, env, tmp / "out")}
                     rows.append(row)
                     print(json.dumps(row), flush=True)
-    stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    stored[time.strftime("%Y-%m-%d %H:%M")] = {"command": " ".join(["cpu_threads.py", *sys.argv[1:]]),
-                                               "cores": os.cpu_count(), "results": rows}
-    RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+    store_dated(RESULTS, {"command": " ".join(["cpu_threads.py", *sys.argv[1:]]), "cores": os.cpu_count(),
+                          "results": rows})
 
 
 if __name__ == "__main__":

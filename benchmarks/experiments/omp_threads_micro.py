@@ -18,6 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import store_dated  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "omp_threads_micro.json"
 SETTINGS = {"2 threads, sleeping": {"OMP_WAIT_POLICY": "PASSIVE"}, "2 threads, spinning": {},
             "1 thread": {"OMP_NUM_THREADS": "1"}}
@@ -59,9 +62,7 @@ def main() -> None:
         finally:
             if busy:
                 busy.kill()
-    stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    stored[time.strftime("%Y-%m-%d %H:%M")] = {"torch": _torch_version(), "cores": os.cpu_count(), "results": rows}
-    RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+    store_dated(RESULTS, {"torch": _torch_version(), "cores": os.cpu_count(), "results": rows})
 
 
 def _torch_version() -> str:

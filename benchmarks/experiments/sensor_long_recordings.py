@@ -27,6 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from harness import store_dated  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "sensor_long_recordings.json"
 
 
@@ -45,15 +48,21 @@ def acsf1_long(wheel: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def acsf1_csv(wheel: str | None, folder: Path) -> Path:
+    """ACSF1 written as the long-format CSV a user would give ``--data`` (the wheel fetched into ``folder`` unless
+    given)."""
+    csv = folder / "acsf1_long.csv"
+    acsf1_long(wheel_path(wheel, folder)).to_csv(csv, index=False)
+    return csv
+
+
 def acsf1_windows(wheel: str | None):
     """ACSF1 read as ``generate sensor`` reads it by default (256-step windows), split as it splits: (train, holdout)."""
     import synthguard as sg
     from synthguard import holdout_split
 
     with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "acsf1_long.csv"
-        acsf1_long(wheel_path(wheel, Path(tmp))).to_csv(csv, index=False)
-        records = sg.Engine().to_records(csv, modality="sequence",
+        records = sg.Engine().to_records(acsf1_csv(wheel, Path(tmp)), modality="sequence",
                                          sequence_format={"entity": "recording", "time": "step", "window": 256})
     return holdout_split(records, 0.2)
 
@@ -109,17 +118,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="--seed of every run (fit and sampling)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        csv = tmp / "acsf1_long.csv"
-        acsf1_long(wheel_path(args.aeon_wheel, tmp)).to_csv(csv, index=False)
-        results = [run(csv, w, args.rows, tmp / f"out-{w}", args.seed) for w in args.windows]
-    key = time.strftime("%Y-%m-%d %H:%M")
-    stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+        csv = acsf1_csv(args.aeon_wheel, Path(tmp))
+        results = [run(csv, w, args.rows, Path(tmp) / f"out-{w}", args.seed) for w in args.windows]
     threads = os.environ.get("OMP_NUM_THREADS")
-    stored[key] = {"command": " ".join([*([f"OMP_NUM_THREADS={threads}"] if threads else []),
-                                        "sensor_long_recordings.py", *sys.argv[1:]]), "rows": args.rows,
-                   "results": results}
-    RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
+    store_dated(RESULTS, {"command": " ".join([*([f"OMP_NUM_THREADS={threads}"] if threads else []),
+                                               "sensor_long_recordings.py", *sys.argv[1:]]), "rows": args.rows,
+                          "results": results})
     for r in results:
         print(json.dumps({k: v for k, v in r.items() if k != "stage_lines"}))
 
