@@ -1,4 +1,4 @@
-"""An LSTM over time patches with a small flow-matching head per patch: can one sensor model win both tests?
+"""Autoregression over time patches with a small flow-matching head per patch: can one sensor model win both tests?
 
 Issue 25's default question. The LSTM default (`sensor`) learns well from few recordings — every step is a
 training target — but draws each reading from a mixture with noise of its own, so on TimeGAN's noise-free Sines
@@ -10,7 +10,9 @@ distribution is a small diffusion/flow network): the LSTM reads the recording pa
 turns noise into the next patch of ``patch`` steps × channels by a rectified flow conditioned on the LSTM's state
 and the statics. Within a patch the readings are drawn jointly (smooth where the data are); across patches the
 model is as data-efficient as the LSTM. Trained by the LSTM default's loop (early stopping on the held-out
-recordings' flow-matching loss, the same noise draws every epoch).
+recordings' flow-matching loss, the same noise draws every epoch). Options (``--set``): ``patch``, ``anchor`` (the
+head reads the previous patch and draws the change from its last reading) and ``backbone="transformer"`` (causal
+attention over all earlier patches instead of the LSTM). Results: docs/experiments.md.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/sensor_patch_flow.py sines --seeds 0 --out sines_s0.json
     OMP_NUM_THREADS=1 python benchmarks/experiments/sensor_patch_flow.py native --datasets basic_motions daphnet --seeds 0
@@ -82,15 +84,17 @@ class PatchFlowHead(nn.Module):
 
 
 class PatchARFlow(nn.Module):
-    """An LSTM over patches of ``patch`` steps; each patch drawn by :class:`PatchFlowHead` from the state before it."""
+    """An LSTM (or causal transformer) over patches of ``patch`` steps; each patch drawn by :class:`PatchFlowHead`
+    from the state before it."""
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 2, patch: int = 4, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
-                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 4):
+                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 4, anchor: bool = False,
+                 backbone: str = "lstm", heads: int = 4):
         super().__init__()
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
         self.tokens = -(-length // patch)
-        self.solver_steps, self.draws = solver_steps, draws
+        self.solver_steps, self.draws, self.anchor = solver_steps, draws, anchor
         dim = patch * n_channels
         self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
         self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None
@@ -98,9 +102,16 @@ class PatchARFlow(nn.Module):
         self.inp = nn.Linear(2 * dim + 1, hidden)  # previous patch, its mask, the patch's place in the recording
         self.exo = nn.Linear(patch * n_exogenous, hidden) if n_exogenous else None  # covariates of this patch
         self.h0 = nn.Linear(hidden, layers * hidden)
-        self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
+        self.backbone = backbone
+        if backbone == "transformer":  # causal attention over all earlier patches instead of a recurrent state
+            self.position = nn.Parameter(torch.randn(self.tokens, hidden) * 0.02)
+            block = nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout, batch_first=True, norm_first=True)
+            self.trunk = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        else:
+            self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
-        self.head = PatchFlowHead(dim, 2 * hidden, head_width, head_blocks)
+        # anchor: the head also reads the previous patch and draws the change from its last reading (no seams)
+        self.head = PatchFlowHead(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
 
     def condition(self, cats: torch.Tensor, nums: torch.Tensor) -> torch.Tensor:
         return embed_statics(self, cats, nums)
@@ -110,6 +121,18 @@ class PatchARFlow(nn.Module):
         b, t, f = x.shape
         x = nn.functional.pad(x, (0, 0, 0, self.tokens * self.patch - t), value=fill)
         return x.reshape(b, self.tokens, self.patch * f)
+
+    def _last(self, prev: torch.Tensor) -> torch.Tensor:
+        """(..., patch·C) -> the previous patch's last reading, repeated over a patch (what ``anchor`` draws from)."""
+        return prev[..., -self.n_channels:].repeat(*([1] * (prev.dim() - 1)), self.patch)
+
+    def _states(self, inputs: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """(B, K, hidden) state before each patch, from the (B, K, hidden) inputs of the patches up to it."""
+        if self.backbone == "transformer":
+            k = inputs.shape[1]
+            causal = nn.Transformer.generate_square_subsequent_mask(k, device=inputs.device)
+            return self.trunk(inputs + self.position[:k], mask=causal, is_causal=True)
+        return self.rnn(inputs, self._initial(cond))[0]
 
     def _initial(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = torch.tanh(self.h0(cond)).view(-1, self.layers, self.hidden).transpose(0, 1).contiguous()
@@ -136,8 +159,12 @@ class PatchARFlow(nn.Module):
         prev_mask = torch.cat([torch.zeros_like(mask[:, :1]), mask[:, :-1]], 1).float()
         place = (torch.arange(k, device=x.device, dtype=x.dtype) / k).view(1, k, 1).expand(b, k, 1)
         ex = None if exo is None or self.exo is None else self._patches(exo, 0.0)
-        out = self.rnn(self._input(prev, prev_mask, place, cond.unsqueeze(1), ex), self._initial(cond))[0]
-        context = torch.cat([self.drop(out), cond.unsqueeze(1).expand_as(out)], -1).reshape(b * k, -1)
+        out = self._states(self._input(prev, prev_mask, place, cond.unsqueeze(1), ex), cond)
+        context = torch.cat([self.drop(out), cond.unsqueeze(1).expand_as(out)], -1)
+        if self.anchor:
+            context = torch.cat([context, prev], -1)
+            data = data - self._last(prev)
+        context = context.reshape(b * k, -1)
         r = self.draws
         context, target, m = context.repeat(r, 1), data.reshape(b * k, d).repeat(r, 1), mask.reshape(b * k, d).repeat(r, 1)
         noise = torch.randn(target.shape, generator=generator, device=x.device)
@@ -155,22 +182,29 @@ class PatchARFlow(nn.Module):
         """(B, steps, C) standardised readings, patch by patch: each by ``solver_steps`` Heun steps from noise."""
         b, d = cats.shape[0], self.patch * self.n_channels
         cond = self.condition(cats, nums)
-        state = self._initial(cond)
+        state = None if self.backbone == "transformer" else self._initial(cond)
+        inputs = []
         prev = torch.zeros(b, 1, d, device=cats.device)
         prev_mask = torch.zeros_like(prev)
         ex = None if exo is None or self.exo is None else self._patches(exo, 0.0)
         n, h_step, out = self.solver_steps, 1.0 / self.solver_steps, []
         for k in range(self.tokens):
             place = torch.full((b, 1, 1), k / self.tokens, device=cats.device)
-            o, state = self.rnn(self._input(prev, prev_mask, place, cond.unsqueeze(1),
-                                            None if ex is None else ex[:, k:k + 1]), state)
-            context = torch.cat([o[:, 0], cond], -1)
+            step = self._input(prev, prev_mask, place, cond.unsqueeze(1), None if ex is None else ex[:, k:k + 1])
+            if self.backbone == "transformer":  # the whole prefix again: K is tens of patches
+                inputs.append(step)
+                o = self._states(torch.cat(inputs, 1), cond)[:, -1:]
+            else:
+                o, state = self.rnn(step, state)
+            context = torch.cat([o[:, 0], cond] + ([prev[:, 0]] if self.anchor else []), -1)
             z = temperature * torch.randn(b, d, generator=generator, device=cats.device)
             for i in range(n):
                 s = i / n
                 k1 = self.head(z, torch.full((b,), s, device=cats.device), context)
                 k2 = self.head(z + h_step * k1, torch.full((b,), s + h_step, device=cats.device), context)
                 z = z + 0.5 * h_step * (k1 + k2)
+            if self.anchor:
+                z = z + self._last(prev[:, 0])
             out.append(z)
             prev, prev_mask = z.unsqueeze(1), torch.ones_like(prev)
         return torch.stack(out, 1).reshape(b, self.tokens * self.patch, self.n_channels)[:, :steps]
@@ -182,6 +216,9 @@ class PatchFlowConfig(MixtureSequenceConfig):
     head_blocks: int = Field(3, ge=1, le=12)
     solver_steps: int = Field(16, ge=1, le=1000, description="Heun steps per patch (two head passes each)")
     draws: int = Field(4, ge=1, le=64, description="noise draws per patch per training step")
+    anchor: bool = Field(False, description="the head reads the previous patch and draws the change from its last reading")
+    backbone: str = Field("lstm", pattern="^(lstm|transformer)$", description="over the patches: an LSTM or causal attention")
+    heads: int = Field(4, ge=1, le=16, description="attention heads (transformer backbone)")
 
 
 class PatchFlowGenerator(MixtureSequenceGenerator):
@@ -200,7 +237,7 @@ class PatchFlowGenerator(MixtureSequenceGenerator):
         return PatchARFlow(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric), self.length_,
                            c.hidden, c.layers, c.patch, c.dropout, n_exogenous=self.n_exogenous_,
                            head_width=c.head_width, head_blocks=c.head_blocks, solver_steps=c.solver_steps,
-                           draws=c.draws)
+                           draws=c.draws, anchor=c.anchor, backbone=c.backbone, heads=c.heads)
 
 
 def make(config: dict[str, Any]) -> PatchFlowGenerator:
