@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from synthguard_sequence import MixtureSequenceConfig, MixtureSequenceGenerator  # noqa: E402
 from synthguard_sequence.flow import flow_time_embedding  # noqa: E402
-from synthguard_sequence.lstm import embed_statics  # noqa: E402
+from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
 
 
 class _HeadBlock(nn.Module):
@@ -113,8 +113,11 @@ class PatchARFlow(nn.Module):
         # anchor: the head also reads the previous patch and draws the change from its last reading (no seams)
         self.head = PatchFlowHead(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
 
-    def condition(self, cats: torch.Tensor, nums: torch.Tensor) -> torch.Tensor:
-        return embed_statics(self, cats, nums)
+    # the LSTM default's own pieces, on the same attribute names (cat_emb, num_proj, cond_bias, h0, inp, exo):
+    # the statics' embedding, the recurrent state's start, and a step's input (previous patch, mask, place)
+    condition = SequenceMixtureLSTM.condition
+    _initial = SequenceMixtureLSTM._initial
+    _input = SequenceMixtureLSTM._step_input
 
     def _patches(self, x: torch.Tensor, fill: float) -> torch.Tensor:
         """(B, T, F) -> (B, tokens, patch·F), the end padded with ``fill``."""
@@ -133,17 +136,6 @@ class PatchARFlow(nn.Module):
             causal = nn.Transformer.generate_square_subsequent_mask(k, device=inputs.device)
             return self.trunk(inputs + self.position[:k], mask=causal, is_causal=True)
         return self.rnn(inputs, self._initial(cond))[0]
-
-    def _initial(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = torch.tanh(self.h0(cond)).view(-1, self.layers, self.hidden).transpose(0, 1).contiguous()
-        return h, torch.zeros_like(h)
-
-    def _input(self, prev: torch.Tensor, prev_mask: torch.Tensor, place: torch.Tensor, cond: torch.Tensor,
-               exo: torch.Tensor | None) -> torch.Tensor:
-        h = self.inp(torch.cat([prev, prev_mask, place], -1)) + cond
-        if self.exo is not None:
-            h = h + self.exo(exo)
-        return torch.relu(h)
 
     def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None,
              generator: torch.Generator | None = None, count: torch.Tensor | None = None,
