@@ -24,7 +24,7 @@ import pytest
 import synthguard as sg
 
 TINY_FINANCE = {"epochs": 3, "d_model": 16, "n_layers": 1, "n_heads": 2, "dropout": 0.0}
-TINY_SENSOR = {"epochs": 2, "hidden": 16, "layers": 1, "components": 2, "dropout": 0.0}
+TINY_SENSOR = {"epochs": 2, "hidden": 16, "layers": 1, "head_width": 16, "head_blocks": 1, "dropout": 0.0}
 THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -47,7 +47,7 @@ def test_two_processes_learn_what_one_does_and_save_a_normal_bundle(tmp_path):
     assert list(sample.columns) == list(frame.columns) and len(sample) == 50
 
 
-def test_torchrun_trains_the_sensor_lstm_like_one_process(tmp_path):
+def test_torchrun_trains_the_sensor_default_like_one_process(tmp_path):
     data = sg.Engine().dataset("basic_motions").load()
     one = sg.fit("sensor", data=data, config=TINY_SENSOR, seed=0, device="cpu")
     exe = Path(sys.executable).with_name("synthguard")

@@ -52,11 +52,11 @@ def test_the_planted_lead_lag_and_persistence_are_found_and_their_loss_named():
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """generate sensor on the planted recordings (a small LSTM that learns them in seconds), its model saved."""
+    """generate sensor-lstm on the planted recordings (a small LSTM that learns them in seconds), its model saved."""
     root = tmp_path_factory.mktemp("explain_seq")
     np.savez(root / "planted.npz", values=planted(), channels=np.array(["a", HOSTILE, "c"]))
     engine = sg.Engine(plugins=[sensor_plugin], load_entrypoints=False)
-    engine.generate("sensor", rows=30, data=root / "planted.npz", out=root / "out", save_model=root / "model",
+    engine.generate("sensor-lstm", rows=30, data=root / "planted.npz", out=root / "out", save_model=root / "model",
                     config={"epochs": 40, "hidden": 16, "layers": 1, "components": 2},
                     options={"audit": False, "disable": ["sensor.spike", "sensor.rate", "sensor.range"]})
     return root, engine

@@ -29,6 +29,7 @@ import argparse
 import json
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from synthguard_sequence import MixtureSequenceConfig, MixtureSequenceGenerator  # noqa: E402
-from synthguard_sequence.flow import flow_time_embedding  # noqa: E402
+from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP, flow_time_embedding  # noqa: E402
 from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
 
 
@@ -90,8 +91,10 @@ class PatchARFlow(nn.Module):
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 2, patch: int = 4, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
                  head_blocks: int = 3, solver_steps: int = 16, draws: int = 4, anchor: bool = False,
-                 backbone: str = "lstm", heads: int = 4):
+                 backbone: str = "lstm", heads: int = 4, predict: str = "velocity", times: str = "uniform",
+                 ema: float = 0.0):
         super().__init__()
+        self.predict, self.times, self.ema = predict, times, ema
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
         self.tokens = -(-length // patch)
         self.solver_steps, self.draws, self.anchor = solver_steps, draws, anchor
@@ -112,6 +115,37 @@ class PatchARFlow(nn.Module):
         self.drop = nn.Dropout(dropout)
         # anchor: the head also reads the previous patch and draws the change from its last reading (no seams)
         self.head = PatchFlowHead(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
+        if ema:  # a moving average of the weights (buffers: saved and restored with the best epoch) samples
+            for i, p in enumerate(self.parameters()):
+                self.register_buffer(f"ema_{i}", p.detach().clone())
+            self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
+
+    def _ema_update(self) -> None:
+        """One step of the average towards the current weights, with the usual warm-up (1 + t) / (10 + t)."""
+        decay = min(self.ema, (1.0 + float(self.ema_steps)) / (10.0 + float(self.ema_steps)))
+        with torch.no_grad():
+            for i, p in enumerate(self.parameters()):
+                getattr(self, f"ema_{i}").lerp_(p.detach(), 1.0 - decay)
+            self.ema_steps += 1
+
+    @contextmanager
+    def _averaged(self):
+        """The averaged weights in place of the trained ones (validation and sampling), swapped back after."""
+        pairs = [(p, getattr(self, f"ema_{i}")) for i, p in enumerate(self.parameters())] if self.ema else []
+        for p, e in pairs:
+            p.data, e.data = e.data, p.data
+        try:
+            yield
+        finally:
+            for p, e in pairs:
+                p.data, e.data = e.data, p.data
+
+    def _velocity(self, xs: torch.Tensor, s: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """The head's velocity; with ``predict="data"`` the head predicts the clean patch (JiT; as sensor-flow)."""
+        out = self.head(xs, s, context)
+        if self.predict == "velocity":
+            return out
+        return (out - xs) / (1 - s[:, None]).clamp(min=MIN_GAP)
 
     # the LSTM default's own pieces, on the same attribute names (cat_emb, num_proj, cond_bias, h0, inp, exo):
     # the statics' embedding, the recurrent state's start, and a step's input (previous patch, mask, place)
@@ -141,7 +175,17 @@ class PatchARFlow(nn.Module):
              generator: torch.Generator | None = None, count: torch.Tensor | None = None,
              per_record: bool = False) -> torch.Tensor:
         """Flow-matching loss of every patch given the patches before it (teacher forcing), ``draws`` noise draws
-        each; ``x`` (B, T, C) standardised, NaN = missing (left out of the regression)."""
+        each; ``x`` (B, T, C) standardised, NaN = missing (left out of the regression). Training steps move the
+        weights' average; validation scores the average."""
+        if not self.ema:
+            return self._loss(x, cats, nums, exo, generator, per_record)
+        if self.training and torch.is_grad_enabled():
+            self._ema_update()
+            return self._loss(x, cats, nums, exo, generator, per_record)
+        with self._averaged():
+            return self._loss(x, cats, nums, exo, generator, per_record)
+
+    def _loss(self, x, cats, nums, exo, generator, per_record):
         patches = self._patches(x, float("nan"))
         mask = torch.isfinite(patches)
         data = torch.where(mask, patches, torch.zeros_like(patches))
@@ -160,9 +204,12 @@ class PatchARFlow(nn.Module):
         r = self.draws
         context, target, m = context.repeat(r, 1), data.reshape(b * k, d).repeat(r, 1), mask.reshape(b * k, d).repeat(r, 1)
         noise = torch.randn(target.shape, generator=generator, device=x.device)
-        s = torch.rand(len(target), generator=generator, device=x.device)
+        if self.times == "logit-normal":
+            s = torch.sigmoid(LOGIT_MEAN + LOGIT_STD * torch.randn(len(target), generator=generator, device=x.device))
+        else:
+            s = torch.rand(len(target), generator=generator, device=x.device)
         xs = (1 - s[:, None]) * noise + s[:, None] * target
-        err = (self.head(xs, s, context) - (target - noise)).pow(2) * m
+        err = (self._velocity(xs, s, context) - (target - noise)).pow(2) * m
         if per_record:
             per = err.view(r, b, k * d).sum((0, 2)) / m.view(r, b, k * d).sum((0, 2)).clamp(min=1)
             return per.mean()
@@ -172,6 +219,10 @@ class PatchARFlow(nn.Module):
     def sample(self, cats: torch.Tensor, nums: torch.Tensor, steps: int, generator: torch.Generator,
                temperature: float = 1.0, exo: torch.Tensor | None = None) -> torch.Tensor:
         """(B, steps, C) standardised readings, patch by patch: each by ``solver_steps`` Heun steps from noise."""
+        with self._averaged():
+            return self._sample(cats, nums, steps, generator, temperature, exo)
+
+    def _sample(self, cats, nums, steps, generator, temperature, exo):
         b, d = cats.shape[0], self.patch * self.n_channels
         cond = self.condition(cats, nums)
         state = None if self.backbone == "transformer" else self._initial(cond)
@@ -192,8 +243,8 @@ class PatchARFlow(nn.Module):
             z = temperature * torch.randn(b, d, generator=generator, device=cats.device)
             for i in range(n):
                 s = i / n
-                k1 = self.head(z, torch.full((b,), s, device=cats.device), context)
-                k2 = self.head(z + h_step * k1, torch.full((b,), s + h_step, device=cats.device), context)
+                k1 = self._velocity(z, torch.full((b,), s, device=cats.device), context)
+                k2 = self._velocity(z + h_step * k1, torch.full((b,), s + h_step, device=cats.device), context)
                 z = z + 0.5 * h_step * (k1 + k2)
             if self.anchor:
                 z = z + self._last(prev[:, 0])
@@ -211,6 +262,9 @@ class PatchFlowConfig(MixtureSequenceConfig):
     anchor: bool = Field(False, description="the head reads the previous patch and draws the change from its last reading")
     backbone: str = Field("lstm", pattern="^(lstm|transformer)$", description="over the patches: an LSTM or causal attention")
     heads: int = Field(4, ge=1, le=16, description="attention heads (transformer backbone)")
+    predict: str = Field("velocity", pattern="^(velocity|data)$", description="what the head predicts (data: JiT)")
+    times: str = Field("uniform", pattern="^(uniform|logit-normal)$", description="training's flow times")
+    ema: float = Field(0.0, ge=0, lt=1, description="decay of the weights' average that validates and samples (0: off)")
 
 
 class PatchFlowGenerator(MixtureSequenceGenerator):
@@ -229,7 +283,8 @@ class PatchFlowGenerator(MixtureSequenceGenerator):
         return PatchARFlow(len(e.channels), [len(v) for v in e.categorical.values()], len(e.numeric), self.length_,
                            c.hidden, c.layers, c.patch, c.dropout, n_exogenous=self.n_exogenous_,
                            head_width=c.head_width, head_blocks=c.head_blocks, solver_steps=c.solver_steps,
-                           draws=c.draws, anchor=c.anchor, backbone=c.backbone, heads=c.heads)
+                           draws=c.draws, anchor=c.anchor, backbone=c.backbone, heads=c.heads, predict=c.predict,
+                           times=c.times, ema=c.ema)
 
 
 def make(config: dict[str, Any]) -> PatchFlowGenerator:

@@ -1,12 +1,16 @@
-"""The sensor plugin's own generators: conditional sequence models with a mixture output per step.
+"""The sensor plugin's own generators: conditional sequence models over the recordings' channels.
 
-``sensor``: the autoregressive LSTM (the default). ``sensor-conv-ar``: convolutions give every step
-a state at once and each reading is drawn from a Gaussian mixture given that state, its last readings
-and the recording's statics; nothing recurrent is trained, so it fits several times faster (README's
-benchmark). It was built as a conditional VAE, but its latent, measured, carries nothing (posterior
-collapse), hence the name. ``sensor-flow``: a rectified flow over whole recordings (a transformer over time
-patches), the alternative for smooth signals and panels of many short windows; on the plugin's own reference
-recordings it loses to the LSTM (docs/sensor-flow.md). ``sensor-par``: SDV's PAR, the baseline.
+``sensor`` (the default): an LSTM reads a recording eight steps (a patch) at a time and a small rectified flow draws
+each next patch from its state and the recording's statics: the per-reading LSTM's data efficiency on a few dozen
+recordings, with readings drawn jointly within a patch, smooth where the data are (docs/experiments.md, "An LSTM
+over patches with a flow head per patch"). ``sensor-lstm``: the same LSTM with a Gaussian mixture per reading, the
+former default, kept because its likelihood is exact (``synthguard explain`` scores each record with it).
+``sensor-conv-ar``: convolutions give every step a state at once and each reading is drawn from a Gaussian mixture
+given that state, its last readings and the recording's statics; nothing recurrent is trained, so it fits several
+times faster (README's benchmark). It was built as a conditional VAE, but its latent, measured, carries nothing
+(posterior collapse), hence the name. ``sensor-flow``: a rectified flow over whole recordings (a transformer over
+time patches), for panels of many short windows; on the plugin's own reference recordings it loses
+(docs/sensor-flow.md). ``sensor-par``: SDV's PAR, the baseline.
 The models and their training live in the ``synthguard-sequence`` library (:mod:`synthguard_sequence`, shared
 with the traffic plugin); sensor recordings use them as they are: every channel is generated, conditioned on
 the recording's static attributes (activity, device type...).
@@ -17,8 +21,9 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import Field
-from synthguard_sequence import (FlowSequenceConfig, FlowSequenceGenerator, LatentSequenceConfig, LatentSequenceGenerator, MixtureSequenceConfig,
-                                 MixtureSequenceGenerator, PARGenerator)
+from synthguard_sequence import (FlowSequenceConfig, FlowSequenceGenerator, LatentSequenceConfig, LatentSequenceGenerator,
+                                 MixtureSequenceConfig, MixtureSequenceGenerator, PARGenerator, PatchFlowSequenceConfig,
+                                 PatchFlowSequenceGenerator)
 
 
 #: Recordings longer than twice this many steps are cut into windows of it unless the user gives --window
@@ -28,21 +33,39 @@ from synthguard_sequence import (FlowSequenceConfig, FlowSequenceGenerator, Late
 LONG_RECORDING_WINDOW = 256
 
 
-class SensorConfig(MixtureSequenceConfig):
-    """Defaults chosen on BasicMotions only (the other datasets are for checking, not tuning)."""
+class SensorConfig(PatchFlowSequenceConfig):
+    """Chosen on TimeGAN's Sines and BasicMotions (docs/experiments.md); daphnet is for checking, not tuning."""
 
 
-class SensorGenerator(MixtureSequenceGenerator):
-    """Multivariate sensor recordings, conditional on static attributes (activity, device...)."""
+class SensorGenerator(PatchFlowSequenceGenerator):
+    """Multivariate sensor recordings, conditional on static attributes (activity, device...), patch by patch."""
 
     name = "sensor"
     domain = "sensor"
     role = "default"
-    description = "conditional autoregressive LSTM with a Gaussian-mixture output per step (PyTorch)"
+    description = "conditional LSTM over 8-step patches, each drawn by a small rectified flow (PyTorch)"
     Config = SensorConfig
     default_dataset = "basic_motions"
     long_recording_window = LONG_RECORDING_WINDOW
     supports_dp = True  # --epsilon: DP-SGD with the recording (entity) as the unit (MixtureSequenceGenerator._train_private)
+
+
+class SensorLSTMConfig(MixtureSequenceConfig):
+    """Defaults chosen on BasicMotions only (the other datasets are for checking, not tuning)."""
+
+
+class SensorLSTM(MixtureSequenceGenerator):
+    """Multivariate sensor recordings from an LSTM with a Gaussian mixture per reading: an exact likelihood."""
+
+    name = "sensor-lstm"
+    domain = "sensor"
+    role = "alternative"
+    description = ("conditional LSTM with a Gaussian mixture per reading, the former default: its likelihood is "
+                   "exact, so `synthguard explain` scores each record; rougher curves than `sensor` (PyTorch)")
+    Config = SensorLSTMConfig
+    default_dataset = "basic_motions"
+    long_recording_window = LONG_RECORDING_WINDOW
+    supports_dp = True
 
 
 class SensorConvARConfig(LatentSequenceConfig):

@@ -4,7 +4,7 @@ from synthguard import hookimpl
 
 from .datasets import DATASETS
 from .distance import ShapeDistance
-from .generator import SensorConvAR, SensorFlow, SensorGenerator, SensorPAR
+from .generator import SensorConvAR, SensorFlow, SensorGenerator, SensorLSTM, SensorPAR
 from .metrics import METRICS
 from .validators import VALIDATORS
 
@@ -12,6 +12,7 @@ from .validators import VALIDATORS
 @hookimpl
 def register_generators(register):
     register(SensorGenerator)
+    register(SensorLSTM)
     register(SensorConvAR)
     register(SensorFlow)
     register(SensorPAR)

@@ -9,7 +9,7 @@ import synthguard_sensor.plugin as plugin
 from synthguard import holdout_split
 from synthguard.testing import check_plugin, check_validator, parametrize_generator_checks
 from synthguard_sensor import SensorGenerator
-from synthguard_sensor.generator import SensorConvAR
+from synthguard_sensor.generator import SensorConvAR, SensorLSTM
 from synthguard_sensor.distance import ShapeDistance
 from synthguard_sensor.validators import FlatlineValidator, RangeValidator, RateValidator, SpikeValidator, VALIDATORS
 
@@ -29,8 +29,14 @@ def broken(edit) -> sg.SequenceSet:
     return sg.SequenceSet(values, records.channels, records.statics)
 
 
-@parametrize_generator_checks(SensorGenerator, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
+@parametrize_generator_checks(SensorGenerator, MOTIONS.take(range(0, 80, 4)),
+                              config={"epochs": 2, "hidden": 8, "head_width": 8, "head_blocks": 1, "solver_steps": 2})
 def test_sensor_generator_contract(check):
+    check()
+
+
+@parametrize_generator_checks(SensorLSTM, MOTIONS.take(range(0, 80, 4)), config={"epochs": 2, "hidden": 8, "components": 2})
+def test_sensor_lstm_contract(check):
     check()
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from synthguard.cli import main
 from synthguard import holdout_split
 
-TINY = {"epochs": 3, "hidden": 16, "components": 2, "layers": 1}
+TINY = {"epochs": 3, "hidden": 16, "layers": 1, "head_width": 16, "head_blocks": 1, "solver_steps": 4}
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,8 @@ def fitted(motions):
 def test_the_plugin_registers_its_generators_checks_distance_and_datasets():
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")
     roles = {g["name"]: g["role"] for g in entry["generators"]}
-    assert roles == {"sensor": "default", "sensor-conv-ar": "alternative", "sensor-flow": "alternative",
-                     "sensor-par": "baseline"}
+    assert roles == {"sensor": "default", "sensor-lstm": "alternative", "sensor-conv-ar": "alternative",
+                     "sensor-flow": "alternative", "sensor-par": "baseline"}
     assert {"sensor.range", "sensor.rate", "sensor.flatline", "sensor.spike"} <= set(entry["validators"])
     assert "sensor.shape" in entry["distances"]
     assert {"basic_motions", "daphnet"} <= set(entry["datasets"])
@@ -199,8 +199,8 @@ def test_a_bad_sensor_log_is_one_clear_line_and_no_output(motions, tmp_path, edi
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("generator,other", [("sensor", {"layers": 1}), ("sensor-conv-ar", {"latent": 4, "lags": 3})],
-                         ids=["one LSTM layer", "conv-ar"])
+@pytest.mark.parametrize("generator,other", [("sensor-lstm", {"layers": 1}), ("sensor-conv-ar", {"latent": 4, "lags": 3})],
+                         ids=["the per-reading LSTM", "conv-ar"])
 def test_another_sequence_network_fits_conditions_reloads_and_refits_the_same(motions, generator, other, tmp_path):
     tiny = {"epochs": 2, "hidden": 16, "components": 2, **other}
     model = sg.fit(generator, motions, seed=0, config=tiny)
@@ -222,9 +222,9 @@ def test_generate_with_the_conv_ar_uses_its_own_pretrained_bundle(tmp_path):
 
 
 def test_options_that_measured_no_gain_are_gone_and_so_is_the_vae_name():
-    from synthguard_sensor.generator import SensorConvAR, SensorGenerator
+    from synthguard_sensor.generator import SensorConvAR, SensorLSTM
 
-    for cls, option in [(SensorGenerator, "trunk"), (SensorGenerator, "patch"), (SensorConvAR, "free_bits")]:
+    for cls, option in [(SensorLSTM, "trunk"), (SensorLSTM, "patch"), (SensorConvAR, "free_bits")]:
         with pytest.raises(sg.ConfigError, match=option):
             cls({option: 1})
     entry = next(p for p in sg.plugins() if p["name"] == "synthguard-sensor")

@@ -6,6 +6,8 @@
   every step a state at once and each reading is drawn from a mixture given that state and its last readings;
 * :class:`FlowSequenceGenerator` — whole recordings at once: a rectified flow whose velocity a small transformer
   over time patches predicts (:class:`SequenceFlow`);
+* :class:`PatchFlowSequenceGenerator` — an LSTM over time patches, each patch drawn by a small rectified flow
+  (:class:`SequencePatchFlow`): the per-reading LSTM's data efficiency with smooth, jointly drawn patches;
 * :class:`PARGenerator` — SDV's PARSynthesizer behind the generator contract (the baseline);
 * :class:`SequenceEncoder` — the numbers those networks see (standardised channels, coded statics).
 
@@ -22,7 +24,10 @@ from .generator import (LatentSequenceConfig, LatentSequenceGenerator, MixtureSe
 from .latent import SequenceLatentMixture
 from .lstm import SequenceMixtureLSTM
 from .par import PARConfig, PARGenerator
+from .patch_flow import SequencePatchFlow
+from .patch_flow_generator import PatchFlowSequenceConfig, PatchFlowSequenceGenerator
 
 __all__ = ["SequenceEncoder", "SequenceMixtureLSTM", "SequenceLatentMixture", "SequenceTrainingConfig",
            "MixtureSequenceConfig", "MixtureSequenceGenerator", "LatentSequenceConfig", "LatentSequenceGenerator",
-           "PARConfig", "PARGenerator", "SequenceFlow", "FlowSequenceConfig", "FlowSequenceGenerator"]
+           "PARConfig", "PARGenerator", "SequenceFlow", "FlowSequenceConfig", "FlowSequenceGenerator",
+           "SequencePatchFlow", "PatchFlowSequenceConfig", "PatchFlowSequenceGenerator"]

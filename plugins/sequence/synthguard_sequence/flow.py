@@ -45,10 +45,10 @@ MIN_GAP = 0.05
 
 
 def flow_time_embedding(s: torch.Tensor, dim: int) -> torch.Tensor:
-    """(B, dim) sinusoidal features of the flow time ``s`` in [0, 1] (the transformer's usual time code)."""
+    """(..., dim) sinusoidal features of the flow times ``s`` (any shape) in [0, 1] (the transformer's usual time code)."""
     half = dim // 2
     freqs = torch.exp(-math.log(1000.0) * torch.arange(half, device=s.device, dtype=s.dtype) / half)
-    angles = 1000.0 * s[:, None] * freqs[None]
+    angles = 1000.0 * s[..., None] * freqs
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
 

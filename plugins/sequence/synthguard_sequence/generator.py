@@ -206,12 +206,7 @@ class MixtureSequenceGenerator(Generator):
             return model.loss(x[idx], cats[idx], nums[idx], None if ex is None else ex[idx], generator=gen)
 
         def shard_loss(idx: torch.Tensor, gen: torch.Generator, shard) -> torch.Tensor:
-            """One rank's part (:class:`synthguard.distributed.DataParallel`): its rows over the global count."""
-            lo, hi = shard.bounds(len(idx))
-            rows = idx[lo:hi] if hi > lo else idx[:1]  # no rows here: one row's loss times 0 keeps DDP's hooks firing
-            part = model.loss(x[rows], cats[rows], nums[rows], None if ex is None else ex[rows], generator=gen,
-                              count=torch.isfinite(x[idx]).sum().clamp(min=1))
-            return part * (shard.world if hi > lo else 0.0)
+            return self._shard_loss(model, x, cats, nums, ex, idx, gen, shard)
 
         if c.dp is not None:
             return self._train_private(x, cats, nums, ex, groups, device=device, seed=seed, gen=gen, progress=progress)
@@ -224,6 +219,17 @@ class MixtureSequenceGenerator(Generator):
                              description=description, val_repeats=self.val_repeats, **self.train_options)
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "parameters": sum(p.numel() for p in model.parameters())}
+
+    @staticmethod
+    def _shard_loss(model, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, ex: torch.Tensor | None,
+                    idx: torch.Tensor, gen: torch.Generator, shard) -> torch.Tensor:
+        """One rank's part of the global batch ``idx`` (:class:`synthguard.distributed.DataParallel`): its rows
+        over the global count (the LSTM's loss draws nothing, so its shards need no more)."""
+        lo, hi = shard.bounds(len(idx))
+        rows = idx[lo:hi] if hi > lo else idx[:1]  # no rows here: one row's loss times 0 keeps DDP's hooks firing
+        part = model.loss(x[rows], cats[rows], nums[rows], None if ex is None else ex[rows], generator=gen,
+                          count=torch.isfinite(x[idx]).sum().clamp(min=1))
+        return part * (shard.world if hi > lo else 0.0)
 
     def _train_private(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, ex: torch.Tensor | None,
                        groups: np.ndarray | None, *, device, seed: int, gen: torch.Generator,
