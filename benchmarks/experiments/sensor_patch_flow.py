@@ -12,7 +12,10 @@ and the statics. Within a patch the readings are drawn jointly (smooth where the
 model is as data-efficient as the LSTM. Trained by the LSTM default's loop (early stopping on the held-out
 recordings' flow-matching loss, the same noise draws every epoch). Options (``--set``): ``patch``, ``anchor`` (the
 head reads the previous patch and draws the change from its last reading) and ``backbone="transformer"`` (causal
-attention over all earlier patches instead of the LSTM). Results: docs/experiments.md.
+attention over all earlier patches instead of the LSTM), ``predict="data"`` and ``times="logit-normal"``
+(sensor-flow's first choices) and ``ema`` (a moving average of the weights validates and samples). With
+``patch=8 ema=0.999`` and the LSTM backbone this is the model the sensor default became
+(:class:`synthguard_sequence.SequencePatchFlow`, whose head this script borrows). Results: docs/experiments.md.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/sensor_patch_flow.py sines --seeds 0 --out sines_s0.json
     OMP_NUM_THREADS=1 python benchmarks/experiments/sensor_patch_flow.py native --datasets basic_motions daphnet --seeds 0
@@ -41,47 +44,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from synthguard_sequence import MixtureSequenceConfig, MixtureSequenceGenerator  # noqa: E402
-from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP, flow_time_embedding  # noqa: E402
+from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP  # noqa: E402
 from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
-
-
-class _HeadBlock(nn.Module):
-    """Residual MLP block modulated (shift, scale, gate) by the condition: MAR's SimpleMLPAdaLN block."""
-
-    def __init__(self, width: int):
-        super().__init__()
-        self.norm = nn.LayerNorm(width, elementwise_affine=False)
-        self.mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
-        self.modulation = nn.Linear(width, 3 * width)
-        nn.init.zeros_(self.modulation.weight)
-        nn.init.zeros_(self.modulation.bias)
-
-    def forward(self, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-        shift, scale, gate = self.modulation(nn.functional.silu(c)).chunk(3, -1)
-        return h + gate * self.mlp(self.norm(h) * (1 + scale) + shift)
-
-
-class PatchFlowHead(nn.Module):
-    """Velocity of a rectified flow over one patch (``dim`` = patch × channels numbers), given a context vector."""
-
-    def __init__(self, dim: int, context: int, width: int, blocks: int):
-        super().__init__()
-        self.width = width
-        self.inp = nn.Linear(dim, width)
-        self.ctx = nn.Linear(context, width)
-        self.time_mlp = nn.Sequential(nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width))
-        self.blocks = nn.ModuleList(_HeadBlock(width) for _ in range(blocks))
-        self.norm = nn.LayerNorm(width, elementwise_affine=False)
-        self.out = nn.Linear(width, dim)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-
-    def forward(self, xs: torch.Tensor, s: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
-        c = self.ctx(context) + self.time_mlp(flow_time_embedding(s, self.width))
-        h = self.inp(xs)
-        for block in self.blocks:
-            h = block(h, c)
-        return self.out(self.norm(h))
+from synthguard_sequence.patch_flow import PatchFlowHead  # noqa: E402
 
 
 class PatchARFlow(nn.Module):

@@ -45,6 +45,7 @@ class SensorGenerator(PatchFlowSequenceGenerator):
     role = "default"
     description = "conditional LSTM over 8-step patches, each drawn by a small rectified flow (PyTorch)"
     Config = SensorConfig
+    state_version = 2  # 1: the per-reading LSTM this name meant until 2026-12-06 (now sensor-lstm): refit those
     default_dataset = "basic_motions"
     long_recording_window = LONG_RECORDING_WINDOW
     supports_dp = True  # --epsilon: DP-SGD with the recording (entity) as the unit (MixtureSequenceGenerator._train_private)

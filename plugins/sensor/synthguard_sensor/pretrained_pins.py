@@ -4,8 +4,8 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "sensor--basic_motions": "6c462560528cd79958c5c0c81093a82c348b48b576fe524017efd11bec921fc9",
-    "sensor--daphnet": "37c573eee9861474dae7eee198270b5eb2538c6c0fd6cb4c40773a9695f082e2",
+    "sensor--basic_motions": "009570686ce4cab0b2a9494514fc48ec667c114c750bc06caa356416f5bc5b09",
+    "sensor--daphnet": "f7f4f85fde6546e3cfee1c79ad21650bd184b443a08f3c2d06dcf05d3157457a",
     "sensor-conv-ar--basic_motions": "095f50a3448519fd4c4bedbbca0b0e7d9e28e010d8403591092e01720bed460d",
     "sensor-conv-ar--daphnet": "afb1a69e33462931f5c2cbbf714451c192c7970e53b7ad32df43c3371b66005d",
 }

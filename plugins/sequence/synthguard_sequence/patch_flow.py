@@ -73,7 +73,7 @@ class SequencePatchFlow(nn.Module):
     """
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
-                 layers: int = 2, patch: int = 4, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
+                 layers: int = 2, patch: int = 8, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
                  head_blocks: int = 3, solver_steps: int = 16, draws: int = 4, ema: float = 0.999):
         super().__init__()
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
@@ -112,18 +112,20 @@ class SequencePatchFlow(nn.Module):
         """Within: each training step moves the average (with the usual warm-up, decay (1 + t) / (10 + t) until
         it reaches ``ema``) and validation scores it. Not under DP-SGD, whose trainer works on a copy."""
         self._averaging = bool(self.ema)
+        self._steps = int(self.ema_steps) if self.ema else 0
         try:
             yield
         finally:
             self._averaging = False
 
     def _update_average(self) -> None:
-        t = float(self.ema_steps)
+        t = self._steps  # counted here too: reading ema_steps would wait for a GPU at every step
         decay = min(self.ema, (1.0 + t) / (10.0 + t))
         with torch.no_grad():
             for p, e in self._pairs():
                 e.lerp_(p.detach(), 1.0 - decay)
             self.ema_steps += 1
+        self._steps += 1
 
     @contextmanager
     def _averaged(self):
