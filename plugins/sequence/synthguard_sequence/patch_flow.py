@@ -74,7 +74,7 @@ class SequencePatchFlow(nn.Module):
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 2, patch: int = 8, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
-                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 4, ema: float = 0.999):
+                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 2, ema: float = 0.999):
         super().__init__()
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
         self.tokens = -(-length // patch)
