@@ -9,8 +9,8 @@ former default, kept because its likelihood is exact (``synthguard explain`` sco
 given that state, its last readings and the recording's statics; nothing recurrent is trained, so it fits several
 times faster (README's benchmark). It was built as a conditional VAE, but its latent, measured, carries nothing
 (posterior collapse), hence the name. ``sensor-flow``: a rectified flow over whole recordings (a transformer over
-time patches), which keeps long recordings whole and fits many short windows quicker; on the plugin's own reference
-recordings it loses (docs/sensor-flow.md). ``sensor-par``: SDV's PAR, the baseline.
+time patches), which keeps long recordings whole; on the plugin's own reference recordings it loses
+(docs/sensor-flow.md). ``sensor-par``: SDV's PAR, the baseline.
 The models and their training live in the ``synthguard-sequence`` library (:mod:`synthguard_sequence`, shared
 with the traffic plugin); sensor recordings use them as they are: every channel is generated, conditioned on
 the recording's static attributes (activity, device type...).
@@ -121,8 +121,8 @@ class SensorFlow(FlowSequenceGenerator):
     role = "alternative"
     description = ("rectified flow over whole recordings, transformer over time patches: the one sensor model that "
                    "keeps long recordings whole (no windows); on many short windows it ties the default (Sines 0.007 vs "
-                   "0.005, basic_motions' 24-step windows 0.017 vs 0.016) in 0.7x its fit time, and loses on the whole "
-                   "reference recordings (basic_motions 0.41 vs 0.09, daphnet 0.35-0.39 vs 0.10) (PyTorch)")
+                   "0.008, basic_motions' 24-step windows 0.017 vs 0.016) and it loses on the whole reference recordings "
+                   "(basic_motions 0.41 vs 0.07, daphnet 0.35-0.39 vs 0.09) (PyTorch)")
     Config = SensorFlowConfig
     default_dataset = "basic_motions"
 
