@@ -85,7 +85,7 @@ class SensorConvAR(LatentSequenceGenerator):
     domain = "sensor"
     role = "alternative"
     description = ("convolutional autoregressive mixture: fits 8-13x faster than SDV PAR and 2.5-4x faster than "
-                   "the LSTM, for a worse discriminative score (PyTorch)")
+                   "sensor-lstm, for a worse discriminative score than the default (PyTorch)")
     Config = SensorConvARConfig
     default_dataset = "basic_motions"
     long_recording_window = LONG_RECORDING_WINDOW
