@@ -32,7 +32,6 @@ import argparse
 import json
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ from torch import nn
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from synthguard_sequence import MixtureSequenceConfig, MixtureSequenceGenerator  # noqa: E402
+from synthguard_sequence import PatchFlowSequenceConfig, PatchFlowSequenceGenerator, SequencePatchFlow  # noqa: E402
 from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP  # noqa: E402
 from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
 from synthguard_sequence.patch_flow import PatchFlowHead  # noqa: E402
@@ -80,30 +79,9 @@ class PatchARFlow(nn.Module):
         self.drop = nn.Dropout(dropout)
         # anchor: the head also reads the previous patch and draws the change from its last reading (no seams)
         self.head = PatchFlowHead(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
-        if ema:  # a moving average of the weights (buffers: saved and restored with the best epoch) samples
-            for i, p in enumerate(self.parameters()):
-                self.register_buffer(f"ema_{i}", p.detach().clone())
-            self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
-
-    def _ema_update(self) -> None:
-        """One step of the average towards the current weights, with the usual warm-up (1 + t) / (10 + t)."""
-        decay = min(self.ema, (1.0 + float(self.ema_steps)) / (10.0 + float(self.ema_steps)))
-        with torch.no_grad():
-            for i, p in enumerate(self.parameters()):
-                getattr(self, f"ema_{i}").lerp_(p.detach(), 1.0 - decay)
-            self.ema_steps += 1
-
-    @contextmanager
-    def _averaged(self):
-        """The averaged weights in place of the trained ones (validation and sampling), swapped back after."""
-        pairs = [(p, getattr(self, f"ema_{i}")) for i, p in enumerate(self.parameters())] if self.ema else []
-        for p, e in pairs:
-            p.data, e.data = e.data, p.data
-        try:
-            yield
-        finally:
-            for p, e in pairs:
-                p.data, e.data = e.data, p.data
+        self._averaging = False
+        if ema:  # a moving average of the weights (the library model's, below) validates and samples
+            self._register_average()
 
     def _velocity(self, xs: torch.Tensor, s: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         """The head's velocity; with ``predict="data"`` the head predicts the clean patch (JiT; as sensor-flow)."""
@@ -117,12 +95,12 @@ class PatchARFlow(nn.Module):
     condition = SequenceMixtureLSTM.condition
     _initial = SequenceMixtureLSTM._initial
     _input = SequenceMixtureLSTM._step_input
-
-    def _patches(self, x: torch.Tensor, fill: float) -> torch.Tensor:
-        """(B, T, F) -> (B, tokens, patch·F), the end padded with ``fill``."""
-        b, t, f = x.shape
-        x = nn.functional.pad(x, (0, 0, 0, self.tokens * self.patch - t), value=fill)
-        return x.reshape(b, self.tokens, self.patch * f)
+    # the library model's (the sensor default's) patching, weights' average and loss entry point (which calls _loss)
+    _patches = SequencePatchFlow._patches
+    _register_average, _pairs, averaging = SequencePatchFlow._register_average, SequencePatchFlow._pairs, SequencePatchFlow.averaging
+    _update_average, _averaged = SequencePatchFlow._update_average, SequencePatchFlow._averaged
+    adopt_average, reset_average = SequencePatchFlow.adopt_average, SequencePatchFlow.reset_average
+    loss = SequencePatchFlow.loss
 
     def _last(self, prev: torch.Tensor) -> torch.Tensor:
         """(..., patch·C) -> the previous patch's last reading, repeated over a patch (what ``anchor`` draws from)."""
@@ -136,21 +114,11 @@ class PatchARFlow(nn.Module):
             return self.trunk(inputs + self.position[:k], mask=causal, is_causal=True)
         return self.rnn(inputs, self._initial(cond))[0]
 
-    def loss(self, x: torch.Tensor, cats: torch.Tensor, nums: torch.Tensor, exo: torch.Tensor | None = None,
-             generator: torch.Generator | None = None, count: torch.Tensor | None = None,
-             per_record: bool = False) -> torch.Tensor:
+    def _loss(self, x, cats, nums, exo, generator, count, per_record, shard):
         """Flow-matching loss of every patch given the patches before it (teacher forcing), ``draws`` noise draws
-        each; ``x`` (B, T, C) standardised, NaN = missing (left out of the regression). Training steps move the
-        weights' average; validation scores the average."""
-        if not self.ema:
-            return self._loss(x, cats, nums, exo, generator, per_record)
-        if self.training and torch.is_grad_enabled():
-            self._ema_update()
-            return self._loss(x, cats, nums, exo, generator, per_record)
-        with self._averaged():
-            return self._loss(x, cats, nums, exo, generator, per_record)
-
-    def _loss(self, x, cats, nums, exo, generator, per_record):
+        each; ``x`` (B, T, C) standardised, NaN = missing (left out of the regression). One process only."""
+        if count is not None or shard is not None:
+            raise NotImplementedError("the experiment's model trains in one process (no count, no shard)")
         patches = self._patches(x, float("nan"))
         mask = torch.isfinite(patches)
         data = torch.where(mask, patches, torch.zeros_like(patches))
@@ -184,10 +152,6 @@ class PatchARFlow(nn.Module):
     def sample(self, cats: torch.Tensor, nums: torch.Tensor, steps: int, generator: torch.Generator,
                temperature: float = 1.0, exo: torch.Tensor | None = None) -> torch.Tensor:
         """(B, steps, C) standardised readings, patch by patch: each by ``solver_steps`` Heun steps from noise."""
-        with self._averaged():
-            return self._sample(cats, nums, steps, generator, temperature, exo)
-
-    def _sample(self, cats, nums, steps, generator, temperature, exo):
         b, d = cats.shape[0], self.patch * self.n_channels
         cond = self.condition(cats, nums)
         state = None if self.backbone == "transformer" else self._initial(cond)
@@ -218,30 +182,29 @@ class PatchARFlow(nn.Module):
         return torch.stack(out, 1).reshape(b, self.tokens * self.patch, self.n_channels)[:, :steps]
 
 
-class PatchFlowConfig(MixtureSequenceConfig):
+class PatchFlowConfig(PatchFlowSequenceConfig):
+    """The sensor default's settings with this experiment's first defaults (so the recorded commands rerun) and its
+    variants."""
+
     patch: int = Field(4, ge=1, le=256, description="steps per patch (one LSTM step, one flow draw)")
-    head_width: int = Field(128, ge=8, le=2048)
-    head_blocks: int = Field(3, ge=1, le=12)
-    solver_steps: int = Field(16, ge=1, le=1000, description="Heun steps per patch (two head passes each)")
     draws: int = Field(4, ge=1, le=64, description="noise draws per patch per training step")
+    patience: int = Field(30, ge=1, description="epochs without validation improvement before stopping")
+    ema: float = Field(0.0, ge=0, lt=1, description="decay of the weights' average that validates and samples (0: off)")
     anchor: bool = Field(False, description="the head reads the previous patch and draws the change from its last reading")
     backbone: str = Field("lstm", pattern="^(lstm|transformer)$", description="over the patches: an LSTM or causal attention")
     heads: int = Field(4, ge=1, le=16, description="attention heads (transformer backbone)")
     predict: str = Field("velocity", pattern="^(velocity|data)$", description="what the head predicts (data: JiT)")
     times: str = Field("uniform", pattern="^(uniform|logit-normal)$", description="training's flow times")
-    ema: float = Field(0.0, ge=0, lt=1, description="decay of the weights' average that validates and samples (0: off)")
 
 
-class PatchFlowGenerator(MixtureSequenceGenerator):
-    """Experiment: the LSTM default's contract and training loop with :class:`PatchARFlow` as the network."""
+class PatchFlowGenerator(PatchFlowSequenceGenerator):
+    """Experiment: the sensor default's generator (training, the weights' average) with :class:`PatchARFlow`."""
 
     name = "sensor-patch-flow"
     domain = "sensor"
     description = "experiment: LSTM over time patches, a flow-matching head per patch"
     Config = PatchFlowConfig
     default_dataset = "basic_motions"
-    val_repeats = 4  # the loss draws noise: average a few draws (the same every epoch)
-    smoke_config = {"epochs": 1, "hidden": 8, "layers": 1, "head_width": 8, "head_blocks": 1, "solver_steps": 2}
 
     def _build(self) -> PatchARFlow:
         c, e = self.config, self.encoder_

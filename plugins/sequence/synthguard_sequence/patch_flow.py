@@ -91,9 +91,7 @@ class SequencePatchFlow(nn.Module):
         self.head = PatchFlowHead(dim, 2 * hidden, head_width, head_blocks)
         self._averaging = False
         if ema:
-            for i, p in enumerate(self.parameters()):
-                self.register_buffer(f"ema_{i}", p.detach().clone())
-            self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
+            self._register_average()
             self.register_load_state_dict_pre_hook(_average_from_weights)
 
     # the LSTM model's own pieces, on the same attribute names (cat_emb, num_proj, cond_bias, h0, inp, exo):
@@ -103,6 +101,12 @@ class SequencePatchFlow(nn.Module):
     _input = SequenceMixtureLSTM._step_input
 
     # ------------------------------------------------------------------ the weights' average
+
+    def _register_average(self) -> None:
+        """One buffer per parameter, starting at its value, and the count of updates (called once all are built)."""
+        for i, p in enumerate(self.parameters()):
+            self.register_buffer(f"ema_{i}", p.detach().clone())
+        self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
 
     def _pairs(self) -> list[tuple[nn.Parameter, torch.Tensor]]:
         return [(p, getattr(self, f"ema_{i}")) for i, p in enumerate(self.parameters())] if self.ema else []
