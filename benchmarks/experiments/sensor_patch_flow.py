@@ -13,7 +13,8 @@ model is as data-efficient as the LSTM. Trained by the LSTM default's loop (earl
 recordings' flow-matching loss, the same noise draws every epoch). Options (``--set``): ``patch``, ``anchor`` (the
 head reads the previous patch and draws the change from its last reading) and ``backbone="transformer"`` (causal
 attention over all earlier patches instead of the LSTM), ``predict="data"`` and ``times="logit-normal"``
-(sensor-flow's first choices) and ``ema`` (a moving average of the weights validates and samples). With
+(sensor-flow's first choices), ``ema`` (a moving average of the weights validates and samples), and two ways
+to a cheaper fit: ``modulation="shared"`` (one modulation for the head's blocks) and ``precision="bfloat16"``. With
 ``patch=8 ema=0.999`` and the LSTM backbone this is the model the sensor default became
 (:class:`synthguard_sequence.SequencePatchFlow`, whose head this script borrows). Results: docs/experiments.md.
 
@@ -43,9 +44,31 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from synthguard_sequence import PatchFlowSequenceConfig, PatchFlowSequenceGenerator, SequencePatchFlow  # noqa: E402
-from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP  # noqa: E402
+from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP, flow_time_embedding  # noqa: E402
 from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
 from synthguard_sequence.patch_flow import PatchFlowHead  # noqa: E402
+
+
+class SharedModulationHead(PatchFlowHead):
+    """The head with one modulation (shift, scale, gate) for all its blocks plus a learned offset per block
+    (PixArt-alpha's adaLN-single, Chen et al. 2023): the blocks' modulation layers are 3/5 of the head's work."""
+
+    def __init__(self, dim: int, context: int, width: int, blocks: int):
+        super().__init__(dim, context, width, blocks)
+        self.modulation = nn.Linear(width, 3 * width)
+        nn.init.zeros_(self.modulation.weight)
+        nn.init.zeros_(self.modulation.bias)
+        for block in self.blocks:
+            del block.modulation
+            block.offset = nn.Parameter(torch.zeros(3 * width))
+
+    def forward(self, xs: torch.Tensor, s: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        c = self.ctx(context) + self.time_mlp(flow_time_embedding(s, self.width))
+        shared, h = self.modulation(nn.functional.silu(c)), self.inp(xs)
+        for block in self.blocks:
+            shift, scale, gate = (shared + block.offset).chunk(3, -1)
+            h = h + gate * block.mlp(block.norm(h) * (1 + scale) + shift)
+        return self.out(self.norm(h))
 
 
 class PatchARFlow(nn.Module):
@@ -56,7 +79,7 @@ class PatchARFlow(nn.Module):
                  layers: int = 2, patch: int = 4, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
                  head_blocks: int = 3, solver_steps: int = 16, draws: int = 4, anchor: bool = False,
                  backbone: str = "lstm", heads: int = 4, predict: str = "velocity", times: str = "uniform",
-                 ema: float = 0.0):
+                 ema: float = 0.0, modulation: str = "per-block", precision: str = "float32"):
         super().__init__()
         self.predict, self.times, self.ema = predict, times, ema
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
@@ -78,7 +101,9 @@ class PatchARFlow(nn.Module):
             self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         # anchor: the head also reads the previous patch and draws the change from its last reading (no seams)
-        self.head = PatchFlowHead(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
+        head = SharedModulationHead if modulation == "shared" else PatchFlowHead
+        self.head = head(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
+        self.precision = precision
         self._averaging = False
         if ema:  # a moving average of the weights (the library model's, below) validates and samples
             self._register_average()
@@ -142,7 +167,9 @@ class PatchARFlow(nn.Module):
         else:
             s = torch.rand(len(target), generator=generator, device=x.device)
         xs = (1 - s[:, None]) * noise + s[:, None] * target
-        err = (self._velocity(xs, s, context) - (target - noise)).pow(2) * m
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=self.precision == "bfloat16"):
+            velocity = self._velocity(xs, s, context)  # training and validation; sampling stays in float32
+        err = (velocity.float() - (target - noise)).pow(2) * m
         if per_record:
             per = err.view(r, b, k * d).sum((0, 2)) / m.view(r, b, k * d).sum((0, 2)).clamp(min=1)
             return per.mean()
@@ -195,6 +222,10 @@ class PatchFlowConfig(PatchFlowSequenceConfig):
     heads: int = Field(4, ge=1, le=16, description="attention heads (transformer backbone)")
     predict: str = Field("velocity", pattern="^(velocity|data)$", description="what the head predicts (data: JiT)")
     times: str = Field("uniform", pattern="^(uniform|logit-normal)$", description="training's flow times")
+    modulation: str = Field("per-block", pattern="^(per-block|shared)$", description=(
+        "the head's adaptive norms: a modulation layer per block (MAR's), or one for all blocks (PixArt's adaLN-single)"))
+    precision: str = Field("float32", pattern="^(float32|bfloat16)$", description=(
+        "the head's arithmetic in training and validation (bfloat16: CPU/GPU autocast); sampling stays float32"))
 
 
 class PatchFlowGenerator(PatchFlowSequenceGenerator):
@@ -212,7 +243,7 @@ class PatchFlowGenerator(PatchFlowSequenceGenerator):
                            c.hidden, c.layers, c.patch, c.dropout, n_exogenous=self.n_exogenous_,
                            head_width=c.head_width, head_blocks=c.head_blocks, solver_steps=c.solver_steps,
                            draws=c.draws, anchor=c.anchor, backbone=c.backbone, heads=c.heads, predict=c.predict,
-                           times=c.times, ema=c.ema)
+                           times=c.times, ema=c.ema, modulation=c.modulation, precision=c.precision)
 
 
 def make(config: dict[str, Any]) -> PatchFlowGenerator:
