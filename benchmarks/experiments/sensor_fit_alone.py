@@ -27,11 +27,10 @@ DEFAULT_SETTINGS = {"patch": 8, "draws": 2, "patience": 15, "ema": 0.999}
 def one(dataset: str, variant: str, seed: int) -> dict:
     sys.path[:0] = [str(HERE.parent), str(HERE)]
     import synthguard as sg
-    from synthguard.data import holdout_split
-    from synthguard.pipeline import HOLDOUT, SPLIT_SEED
+    from sensor_configs import training_split  # generate's 80/20 split, as the other sensor experiments
     from synthguard_sequence import PatchFlowSequenceGenerator
 
-    train, _ = holdout_split(sg.datasets()[dataset].load(), HOLDOUT, seed=SPLIT_SEED)
+    train, _ = training_split(dataset)
     generator, config = variant.replace("-2threads", ""), None
     if variant.startswith("sensor-bf16"):
         import sensor_patch_flow
