@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,14 @@ def loans_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "loans.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_importing_synthguard_leaves_the_garbage_collector_as_it_found_it(collecting):
+    """The package pauses the collector while it imports torch, pandas and scipy (faster), then puts it back."""
+    code = f"import gc; {'' if collecting else 'gc.disable(); '}import synthguard; print(gc.isenabled())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(collecting)
 
 
 def test_main_job_uses_the_pretrained_bundle(cli, tmp_path):

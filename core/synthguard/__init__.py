@@ -16,6 +16,7 @@ fails when a plugin under ``plugins/`` imports anything else.
 
 from __future__ import annotations
 
+import gc
 import os
 
 # OpenMP threads that wait by sleeping, not spinning (unless the user chose): set before torch loads its OpenMP
@@ -27,18 +28,29 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from pathlib import Path
 from typing import Any, Mapping
 
-from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric, MetricContext,
-                       PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles, sampling_setting)
-from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, entity_groups, holdout_split,
-                   longest_runs, numeric_values, restore_types, text_values)
-from .engine import Engine, default_engine
-from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
-from .hookspecs import hookimpl
-from .io.database import Database
-from .io.sampled import SampledSource
-from .pipeline import Result, RunOptions
-from .privacy import NearestRecords
-from .sequences import SequenceFormat, from_long_frame, to_long_frame
+# The cyclic garbage collector waits while this package imports torch, pandas, scipy and pydantic: each collection
+# during the import walks everything imported so far and finds nothing to free (2026-12-06: `import synthguard.cli`
+# 1.7 -> 1.4 s; benchmarks/README.md, "Imaging: what a command pays besides its work"). Restored below.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from .contract import (ROLES, Check, CheckContext, Dataset, Distance, Generator, GeneratorConfig, Metric,
+                           MetricContext, PrivacyFilter, Validator, Verdict, Writer, pretrained_bundles,
+                           sampling_setting)
+    from .data import (ColumnKind, ColumnMeta, ImageSet, Records, SequenceSet, Table, TableMeta, entity_groups,
+                       holdout_split, longest_runs, numeric_values, restore_types, text_values)
+    from .engine import Engine, default_engine
+    from .errors import BundleError, ConfigError, DataError, PluginError, ReleaseRefused, SamplingError, SynthGuardError
+    from .hookspecs import hookimpl
+    from .io.database import Database
+    from .io.sampled import SampledSource
+    from .pipeline import Result, RunOptions
+    from .privacy import NearestRecords
+    from .sequences import SequenceFormat, from_long_frame, to_long_frame
+finally:
+    if _collecting:
+        gc.enable()
+    del _collecting
 
 __version__ = "0.2.0"
 
