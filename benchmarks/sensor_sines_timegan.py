@@ -4,6 +4,7 @@
     python benchmarks/sensor_sines_timegan.py --panel basic_motions --generators sensor-flow sensor --seeds 0 1 2 \
         --out benchmarks/results/sensor_timegan_basic_motions.json
     python benchmarks/sensor_sines_timegan.py --panel daphnet --generators timevae --seeds 0   # a TimeVAE-style baseline
+    python benchmarks/sensor_sines_timegan.py --generators timegan --seeds 0   # TimeGAN (timegan_baseline.py)
 
 The protocol is the one TimeGAN (Yoon et al., NeurIPS 2019, ``metrics/`` in its code) defined and Diffusion-TS
 (Yuan & Qiao, ICLR 2024, Table 1) reused, re-implemented here in PyTorch because that code is TensorFlow 1 (the
@@ -41,7 +42,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from timevae_baseline import fit_sample
+import timegan_baseline
+import timevae_baseline
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_sines_timegan.json"
 WINDOW = 24  # TimeGAN / Diffusion-TS: sequences of 24 steps
@@ -190,6 +192,8 @@ def main() -> None:
     ap.add_argument("--export-panel", type=Path, help="write the panel's windows as a float32 .npy and stop")
     ap.add_argument("--timevae-epochs", type=int, default=1000,
                     help="generator `timevae` (the TimeVAE-style baseline): at most this many epochs (its authors': 1000)")
+    ap.add_argument("--timegan-iterations", type=int, default=10_000,
+                    help="generator `timegan`: batches in each of its three phases (its authors' tutorial: 10,000)")
     args = ap.parse_args()
     if args.merge:
         return merge(args.merge, args.out)
@@ -204,8 +208,10 @@ def main() -> None:
         fits = []
         for seed in args.seeds:
             start = time.perf_counter()
-            if generator == "timevae":  # the baseline, fitted on the windows the metrics read (timevae_baseline.py)
-                syn, info = fit_sample(real, n, seed, max_epochs=args.timevae_epochs)
+            if generator in ("timevae", "timegan"):  # baselines, fitted on the windows the metrics read
+                syn, info = (timevae_baseline.fit_sample(real, n, seed, max_epochs=args.timevae_epochs)
+                             if generator == "timevae" else
+                             timegan_baseline.fit_sample(real, n, seed, iterations=args.timegan_iterations))
                 sample_s = info.pop("sample_seconds")
                 fit_s, epochs, fit_config = time.perf_counter() - start - sample_s, info["epochs_run"], info
             else:
