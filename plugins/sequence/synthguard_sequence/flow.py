@@ -34,7 +34,7 @@ import math
 import torch
 from torch import nn
 
-from .lstm import embed_statics
+from .lstm import add_statics, embed_statics
 
 #: Flow times for training: logit-normal, centred on the noisy side (JiT's -0.8, 0.8; SD3's logit-normal).
 LOGIT_MEAN, LOGIT_STD = -0.8, 0.8
@@ -86,9 +86,7 @@ class SequenceFlow(nn.Module):
         self.solver_steps, self.overlap = solver_steps, overlap
         self.tokens = -(-length // patch)
         span = patch + 2 * overlap  # steps a token reads and writes: its patch and `overlap` of each neighbour's
-        self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
-        self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
-        self.cond_bias = nn.Parameter(torch.zeros(hidden))
+        add_statics(self, cardinalities, n_numeric, hidden)
         self.time_mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
         self.inp = nn.Linear(span * n_channels, hidden)
         self.exo = nn.Linear(span * n_exogenous, hidden) if n_exogenous else None

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from .mixture import draw_mixture, mixture_nll, mixture_params
-from .lstm import embed_statics
+from .lstm import add_statics, embed_statics
 
 #: Each strided convolution halves the time axis; two of them: a latent sees the window at 1/4 resolution.
 DOWNSAMPLE = 4
@@ -61,9 +61,7 @@ class SequenceLatentMixture(nn.Module):
         self.n_channels, self.length, self.hidden, self.latent = n_channels, length, hidden, latent
         self.lags, self.components = lags, components
         self.coarse = -(-length // DOWNSAMPLE)  # the latent's time resolution
-        self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
-        self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
-        self.cond_bias = nn.Parameter(torch.zeros(hidden))
+        add_statics(self, cardinalities, n_numeric, hidden)
         self.encoder = nn.Sequential(nn.Conv1d(2 * n_channels, hidden, 5, 2, 2), nn.ReLU(),
                                      nn.Conv1d(hidden, hidden, 5, 2, 2), nn.ReLU())
         self.posterior = nn.Linear(hidden * self.coarse + hidden, 2 * latent)  # mean and log-variance

@@ -26,6 +26,14 @@ from torch import nn
 from .mixture import draw_mixture, mixture_nll, mixture_params
 
 
+def add_statics(model: nn.Module, cardinalities: list[int], n_numeric: int, hidden: int) -> None:
+    """The layers :func:`embed_statics` reads, on ``model``: ``cat_emb`` (an embedding per categorical static, one
+    code more for unseen or missing), ``num_proj`` (the numbers and their missing flags) and ``cond_bias``."""
+    model.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)
+    model.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None
+    model.cond_bias = nn.Parameter(torch.zeros(hidden))
+
+
 def embed_statics(model: nn.Module, cats: torch.Tensor, nums: torch.Tensor) -> torch.Tensor:
     """(B, hidden): ``model.cond_bias`` + an embedding per categorical static + ``model.num_proj`` of the numbers.
 
@@ -46,9 +54,7 @@ class SequenceMixtureLSTM(nn.Module):
                  layers: int = 2, components: int = 8, dropout: float = 0.1, n_exogenous: int = 0):
         super().__init__()
         self.n_channels, self.components, self.layers, self.hidden = n_channels, components, layers, hidden
-        self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
-        self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None  # value + missing flag
-        self.cond_bias = nn.Parameter(torch.zeros(hidden))
+        add_statics(self, cardinalities, n_numeric, hidden)
         self.inp = nn.Linear(2 * n_channels + 1, hidden)  # previous readings, their mask, time fraction
         self.exo = nn.Linear(n_exogenous, hidden) if n_exogenous else None  # covariates known at this step
         self.h0 = nn.Linear(hidden, layers * hidden)

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .flow import flow_time_embedding
-from .lstm import SequenceMixtureLSTM
+from .lstm import SequenceMixtureLSTM, add_statics
 
 
 class _HeadBlock(nn.Module):
@@ -80,9 +80,7 @@ class SequencePatchFlow(nn.Module):
         self.tokens = -(-length // patch)
         self.solver_steps, self.draws, self.ema = solver_steps, draws, ema
         dim = patch * n_channels
-        self.cat_emb = nn.ModuleList(nn.Embedding(card + 1, hidden) for card in cardinalities)  # +1: unseen/missing
-        self.num_proj = nn.Linear(2 * n_numeric, hidden) if n_numeric else None
-        self.cond_bias = nn.Parameter(torch.zeros(hidden))
+        add_statics(self, cardinalities, n_numeric, hidden)
         self.inp = nn.Linear(2 * dim + 1, hidden)  # previous patch, its mask, the patch's place in the recording
         self.exo = nn.Linear(patch * n_exogenous, hidden) if n_exogenous else None  # covariates of this patch
         self.h0 = nn.Linear(hidden, layers * hidden)
