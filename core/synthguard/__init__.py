@@ -30,8 +30,8 @@ from typing import Any, Mapping
 
 # The cyclic garbage collector waits while this package imports torch, pandas, scipy and pydantic: each collection
 # during the import walks everything imported so far and finds nothing to free (2026-12-06: `import synthguard.cli,
-# monai.networks.nets` 2.2 s, 1.75 s with it paused throughout; benchmarks/README.md, "Imaging: what a command pays besides its work").
-# Restored below, as it was found.
+# monai.networks.nets` 2.2 s, 1.75 s with it paused throughout; benchmarks/README.md, "Imaging: what a command pays
+# besides its work"). Restored below, as it was found.
 _collecting = gc.isenabled()
 gc.disable()
 try:
