@@ -58,7 +58,10 @@ def test_dcr_share_sets_the_holdout_beside_whole_training_entities_as_many_as_it
     train_p, holdout_p = people(train, 300), people(holdout, 50)  # 60 customers, 10 held out
     out = dcr_share(train_p, holdout_p, people(unseen, 50), TableDistance)
     assert out["train_sample"] == 50 and out["train_sample_entities"] == 10  # not 50 rows of 50 customers
-    assert "train_sample_entities" not in dcr_share(train, holdout, unseen, TableDistance)  # rows: as before
+    draws = out["share_draws"]  # which 10 of the 60 decides one draw: the mean of ten draws, their range beside it
+    assert draws["draws"] == 10 and draws["min"] <= out["share_closer_to_train"] <= draws["max"]
+    by_rows = dcr_share(train, holdout, unseen, TableDistance)
+    assert "train_sample_entities" not in by_rows and "share_draws" not in by_rows  # rows: one draw, as before
 
 
 def test_dcr_share_positive_controls(credit):

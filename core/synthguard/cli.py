@@ -115,7 +115,11 @@ def _audit_line(audit: dict) -> str:
 
     line = headline(audit.get("release") or judge(audit))
     if "dcr" in audit:
-        line += f"; DCR share {audit['dcr']['share_closer_to_train']}"
+        dcr = audit["dcr"]
+        line += f"; DCR share {dcr['share_closer_to_train']}"
+        if "share_draws" in dcr:  # few entities: the mean over draws of the training sample, and their range
+            draws = dcr["share_draws"]
+            line += f" (mean of {draws['draws']} draws of training entities: {draws['min']}–{draws['max']})"
     mia = audit.get("membership_inference") or {}
     if not mia.get("valid", True):
         line += " (positive controls NOT flagged: audit invalid)"

@@ -228,7 +228,9 @@ def _audit(audit: dict) -> dict:
     if dcr:
         syn, hold = _obj(dcr.get("synthetic_to_train")), _obj(dcr.get("holdout_to_train"))
         share = dcr.get("share_closer_to_train")
+        draws = _obj(dcr.get("share_draws"))
         out["dcr"] = {"share": f"{share:.1%}" if isinstance(share, (int, float)) else share,
+                      "draws": draws.get("draws"), "draws_min": draws.get("min"), "draws_max": draws.get("max"),
                       "holdout_records": dcr.get("holdout_records"), "syn_p5": syn.get("p5"),
                       "syn_median": syn.get("median"), "hold_p5": hold.get("p5"), "hold_median": hold.get("median")}
     mia = _obj(audit.get("membership_inference"))
