@@ -70,8 +70,7 @@ def fit_sample(real: np.ndarray, n: int, seed: int, iterations: int = 10_000, ba
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x_all = torch.as_tensor(real, dtype=torch.float32)
-    model = TimeGAN(x_all.shape[2], hidden, layers)
-    m = model
+    m = TimeGAN(x_all.shape[2], hidden, layers)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
         rows = torch.randperm(len(x_all), generator=gen)[:batch_size]
@@ -139,7 +138,7 @@ def fit_sample(real: np.ndarray, n: int, seed: int, iterations: int = 10_000, ba
                    "autoencoder_mse_joint": round(mse.item(), 5)})
     seconds["joint"] = round(time.perf_counter() - start, 1)
 
-    model.eval()
+    m.eval()
     start = time.perf_counter()
     with torch.no_grad():
         syn = torch.cat([m.generate(torch.rand((len(rows), *x_all.shape[1:]), generator=gen))

@@ -78,10 +78,11 @@ def dcr_share(train: Records, holdout: Records, synthetic: Records, distance: ty
     by_entity = groups is not None and held is not None
     d = distance().fit(train)
     d_hold = NearestRecords(d, holdout).distances(synthetic)
-    subset = by_entity and len(np.unique(groups)) > len(np.unique(held))
+    held_entities = len(np.unique(held)) if by_entity else 0
+    subset = by_entity and len(np.unique(groups)) > held_entities
     shares = []
     for _ in range(ENTITY_DRAWS if subset else 1):
-        picked = (_whole_entities(groups, len(np.unique(held)), rng) if by_entity
+        picked = (_whole_entities(groups, held_entities, rng) if by_entity
                   else np.sort(rng.choice(len(train), size=min(len(train), len(holdout)), replace=False)))
         sample = train.take(picked)
         shares.append(closer_share(NearestRecords(d, sample).distances(synthetic), d_hold))
