@@ -102,6 +102,8 @@ def test_tstr_metric_scores_a_copy_of_real_data_like_real_data():
     shuffled = sg.Table(train.frame.assign(creditability=train.frame["creditability"].sample(frac=1, random_state=0).to_numpy()), train.meta)
     worse = TSTRMetric().compute(train, shuffled, ctx)
     assert worse["tstr"] < 0.6 < same["tstr"]  # labels detached from features: no utility left
+    # TRTS: the real-trained model reads the copy's outcomes from their rows (it saw them), the shuffled ones not
+    assert same["trts"] > 0.9 and 0.4 < worse["trts"] < 0.6
 
 
 def test_holdout_split_is_seeded_and_validated(mixed_frame):

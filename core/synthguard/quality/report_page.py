@@ -48,7 +48,7 @@ PAGE = r"""<!doctype html><html lang='en'><head><meta charset='utf-8'>
 {% else %}<p>No differential privacy in this run (train with <code>--epsilon</code> for a DP generator).</p>{% endif %}
 <p>Steps not covered by ε:</p><ul>{% for x in ledger.non_private %}<li>{{ x }}</li>{% endfor %}</ul>{% endif %}
 <h2>Utility</h2>
-{% if tstr.tstr is defined %}<p>Target <code>{{ tstr.target }}</code> ({{ tstr.task }}), gradient-boosted model scored on {{ tstr.holdout_records }} real holdout records by {{ tstr.metric }}: trained on real (TRTR) <b>{{ tstr.trtr }}</b>, trained on synthetic (TSTR) <b>{{ tstr.tstr }}</b>, ratio <b>{{ tstr.ratio }}</b>.</p>
+{% if tstr.tstr is defined %}<p>Target <code>{{ tstr.target }}</code> ({{ tstr.task }}), gradient-boosted model scored on {{ tstr.holdout_records }} real holdout records by {{ tstr.metric }}: trained on real (TRTR) <b>{{ tstr.trtr }}</b>, trained on synthetic (TSTR) <b>{{ tstr.tstr }}</b>, ratio <b>{{ tstr.ratio }}</b>.{% if tstr.trts is defined and tstr.trts is not none %} The real-trained model on the synthetic rows' own outcomes (TRTS): <b>{{ tstr.trts }}</b> (on the real holdout: {{ tstr.trtr }}; lower means the synthetic outcome depends on the rest of its row more loosely than the real one does).{% endif %}</p>
 {% else %}<p>{{ tstr.skipped or 'not measured' }}</p>{% endif %}
 {{ augmentation_section }}
 <h2>Training</h2>
