@@ -67,7 +67,8 @@ class AnyOrderTabularTransformer(nn.Module):
     neighbours. ``ord_out`` starts at zero: the untrained model still samples the marginals."""
 
     def __init__(self, vocab_sizes: list[int], d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
-                 dropout: float = 0.1, positions: list[list[float | None]] | None = None, n_basis: int = 16):
+                 dropout: float = 0.1, positions: list[list[float | None]] | None = None, n_basis: int = 16,
+                 column_weights: list[float] | None = None):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
         n_cols, total = len(vocab_sizes), sum(vocab_sizes)
@@ -88,6 +89,9 @@ class AnyOrderTabularTransformer(nn.Module):
         self.ord_in = nn.Linear(basis.shape[1], d_model, bias=False)
         self.ord_out = nn.Linear(d_model, basis.shape[1], bias=False)
         nn.init.zeros_(self.ord_out.weight)
+        # each column's weight in the loss (training only: not saved, sampling never reads it)
+        self.register_buffer("column_weights", None if column_weights is None else torch.tensor(column_weights),
+                             persistent=False)
 
     def init_marginals(self, tokens: torch.Tensor) -> None:
         """Start from the per-column marginals: output bias = log frequency.
@@ -153,9 +157,11 @@ class AnyOrderTabularTransformer(nn.Module):
         """Cross-entropy of every cell (B, C), zero where the column is visible: a masked sum rather than
         ``logits[hidden]``, whose size the host must read back from the device at every step."""
         logits, target = self(tokens, hidden), tokens + self.offsets[None, :]
-        cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none")
+        cells = nn.functional.cross_entropy(logits.flatten(0, 1), target.flatten(), reduction="none").view(hidden.shape)
+        if self.column_weights is not None and self.training:  # validation (early stopping) weighs columns alike
+            cells = cells * self.column_weights
         # the -inf logits of other columns' vocabularies never reach a cell's own loss: every cell is finite
-        return torch.where(hidden, cells.view(hidden.shape), torch.zeros((), dtype=cells.dtype, device=cells.device))
+        return torch.where(hidden, cells, torch.zeros((), dtype=cells.dtype, device=cells.device))
 
     def _shard_loss(self, tokens: torch.Tensor, hidden: torch.Tensor, per_row: bool, shard) -> torch.Tensor:
         """This shard's part of :meth:`loss` on the global batch ``tokens`` with its masks ``hidden``."""

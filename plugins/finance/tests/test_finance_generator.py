@@ -137,6 +137,39 @@ def test_early_stopping_waits_at_least_600_optimizer_steps_on_a_small_table():
     assert epochs_only.fit_info_["patience_epochs"] == 50
 
 
+def test_generate_names_the_outcome_and_target_weight_weighs_it_in_the_training_loss():
+    """`generate`/`fit` pass the run's outcome (--target, else the dataset's declared one); with --set
+    target_weight=W its cells weigh W times the others' in the training loss (early stopping's validation loss, and
+    the default W = 1, weigh every column alike)."""
+    german = sg.datasets()["german_credit"]
+    config = FinanceGenerator.public_config(TINY, target=german.target, dataset=german)
+    assert (config["target"], FinanceGenerator(config).config.target_weight) == ("creditability", 1.0)
+    assert FinanceGenerator.public_config({**TINY, "target": "purpose"}, target=german.target)["target"] == "purpose"
+    assert FinanceGenerator.public_config({**TINY, "target": "none"}, target=german.target)["target"] is None
+    assert "target" not in FinanceVAE.public_config({}, target=german.target)  # finance-vae has no outcome weight
+
+    table = _mixed()
+    weighted = FinanceGenerator({**TINY, "epochs": 1, "target": "defaulted", "target_weight": 10}).fit(table, seed=0)
+    assert FinanceGenerator({**TINY, "epochs": 1, "target": "defaulted"}).fit(table).model_.column_weights is None
+    model, outcome = weighted.model_, list(table.frame.columns).index("defaulted")
+    tokens = torch.from_numpy(weighted.encoder_.encode(table.frame.head(64)))
+    hidden = torch.ones_like(tokens, dtype=torch.bool)
+
+    def cells(training: bool, weights) -> torch.Tensor:
+        model.train(training)
+        model.column_weights, kept = weights, model.column_weights
+        torch.manual_seed(0)  # the same dropout masks for both
+        try:
+            return model._cell_losses(tokens, hidden)
+        finally:
+            model.column_weights = kept
+
+    ratio = cells(True, model.column_weights) / cells(True, None)  # a training step
+    assert torch.allclose(ratio[:, outcome], torch.tensor(10.0)) and torch.allclose(ratio[:, :outcome], torch.tensor(1.0))
+    assert torch.equal(cells(False, model.column_weights), cells(False, None))  # validation: every column alike
+    assert "column_weights" not in model.state_dict()  # training only: bundles carry no new tensor
+
+
 def test_vae_learns_a_dependence_between_columns_and_keeps_types():
     rng = np.random.default_rng(0)
     n = 1500
