@@ -98,14 +98,19 @@ class FinanceGenerator(Generator):
             out["target"] = target
         elif str(out.get("target")).lower() == "none":
             out["target"] = None
+        if float(out.get("target_weight", 1)) != 1 and out.get("target") is None:
+            raise ConfigError(f"--set target_weight={out['target_weight']}: weighs the outcome column, and this run "
+                              "names none: expected --target COLUMN (generate) or --set target=COLUMN")
         return out
 
     def _column_weights(self) -> list[float] | None:
         """The loss weight of each encoded column: ``target_weight`` for the outcome, 1 for the rest."""
         c = self.config
         names = [codec.name for codec in self.encoder_.codecs]
-        if c.target is None or c.target not in names or c.target_weight == 1:
+        if c.target is None or c.target_weight == 1:
             return None
+        if c.target not in names:
+            raise DataError(f"target {c.target!r}: no such column to weigh in the loss: expected one of {names}")
         return [c.target_weight if name == c.target else 1.0 for name in names]
 
     def _build(self) -> AnyOrderTabularTransformer:

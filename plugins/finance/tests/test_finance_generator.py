@@ -147,6 +147,10 @@ def test_generate_names_the_outcome_and_target_weight_weighs_it_in_the_training_
     assert FinanceGenerator.public_config({**TINY, "target": "purpose"}, target=german.target)["target"] == "purpose"
     assert FinanceGenerator.public_config({**TINY, "target": "none"}, target=german.target)["target"] is None
     assert "target" not in FinanceVAE.public_config({}, target=german.target)  # finance-vae has no outcome weight
+    with pytest.raises(sg.ConfigError, match=r"target_weight=10: weighs the outcome column, and this run names none"):
+        FinanceGenerator.public_config({"target_weight": 10})  # a user's table without --target
+    with pytest.raises(sg.DataError, match=r"target 'zz': no such column to weigh in the loss"):
+        FinanceGenerator({**TINY, "target": "zz", "target_weight": 10}).fit(_mixed())
 
     table = _mixed()
     weighted = FinanceGenerator({**TINY, "epochs": 1, "target": "defaulted", "target_weight": 10}).fit(table, seed=0)
