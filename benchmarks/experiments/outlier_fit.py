@@ -37,7 +37,7 @@ import synthguard as sg
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def model_for(variant: str, dataset: str, context: dict):
+def model_for(variant: str, dataset: str, context: dict, fit_seed: int = 0):
     """The generator of one variant, and the fit's record (epochs, losses at the best epoch, seconds)."""
     if variant == "pretrained" or variant.startswith("temperature="):
         res = sg.generate("finance", rows=50, dataset=dataset, seed=0, options={"audit": False, "metrics": False})
@@ -49,13 +49,13 @@ def model_for(variant: str, dataset: str, context: dict):
     overrides = json.loads(variant)
     truncation = overrides.pop("loss_truncation", 0.0)
     with _loss_truncation(truncation):
-        return _fit(overrides, dataset, context)
+        return _fit(overrides, dataset, context, fit_seed)
 
 
-def _fit(overrides: dict, dataset: str, context: dict):
+def _fit(overrides: dict, dataset: str, context: dict, fit_seed: int = 0):
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        res = sg.generate("finance", rows=50, dataset=dataset, seed=0, config=overrides or None, epochs=300,
+        res = sg.generate("finance", rows=50, dataset=dataset, seed=fit_seed, config=overrides or None, epochs=300,
                           save_model=Path(tmp, "m"),
                           options={"audit": False, "metrics": False})
         seconds = time.perf_counter() - t0
@@ -63,7 +63,7 @@ def _fit(overrides: dict, dataset: str, context: dict):
         model = sg.load(Path(tmp, "m"))
     h = model.fit_info_.get("history", {})
     best = h.get("best_epoch")
-    fit = {"seconds": round(seconds, 1), "best_epoch": best, "epochs_run": h.get("epochs_run")}
+    fit = {"seconds": round(seconds, 1), "best_epoch": best, "epochs_run": h.get("epochs_run"), "seed": fit_seed}
     if best and h.get("val_loss"):
         fit["train_loss_at_best"] = h["train_loss"][best - 1]
         fit["val_loss_at_best"] = h["val_loss"][h["val_epochs"].index(best)]
@@ -102,13 +102,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     parser.add_argument("--variant", action="append", default=[])
+    parser.add_argument("--fit-seed", type=int, default=0, help="the fresh fits' seed (the split stays generate's)")
     args = parser.parse_args()
     log = ROOT / "benchmarks" / "results" / f"outlier_fit_{args.dataset}.jsonl"
     qis = list(sg.datasets()[args.dataset].quasi_identifiers or [])
     target = sg.datasets()[args.dataset].target
     for variant in args.variant or ["pretrained"]:
         context: dict = {}
-        model, fit = model_for(variant, args.dataset, context)
+        model, fit = model_for(variant, args.dataset, context, args.fit_seed)
         print(f"{variant}: {fit}", flush=True)
         for seed in args.seeds:
             started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
@@ -122,6 +123,7 @@ def main() -> None:
                    "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
                    "worst_tpr": mia["worst_tpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
                    "quality": report["metrics"]["core.quality"]["score"],
+                   "tstr_ratio": report["metrics"].get("core.tstr", {}).get("ratio"),
                    "auc": {k: v.get("auc") for k, v in mia["attacks"].items()}}
             print(f"  seed {seed}: {row['decision']:11s} AUC {row['worst_auc']} {row['worst_auc_attack']}  "
                   f"TPR {row['worst_tpr']} {row['worst_tpr_attack']}  quality {row['quality']}", flush=True)
