@@ -89,15 +89,16 @@ class FinanceGenerator(Generator):
 
     @classmethod
     def public_config(cls, config, *, target=None, dataset=None) -> dict[str, Any]:
-        """The user's config plus the run's outcome column as ``target`` (the user's --target, else the reference
-        dataset's declared outcome), unless the user set it; ``--set target=none`` leaves every column equal."""
+        """The user's config; with a ``target_weight`` other than 1, plus the run's outcome column as ``target``
+        (the user's --target, else the reference dataset's declared outcome) unless the user set it. At weight 1
+        nothing is added: the config stays the defaults a pretrained bundle was trained with."""
         out = dict(config)
         if "target" not in cls.Config.model_fields:  # finance-vae: no outcome weight
             return out
-        if "target" not in out and target is not None:
-            out["target"] = target
-        elif str(out.get("target")).lower() == "none":
+        if "target" in out and str(out["target"]).lower() == "none":  # --set target=none
             out["target"] = None
+        if "target" not in out and target is not None and float(out.get("target_weight", TARGET_WEIGHT)) != 1:
+            out["target"] = target
         if float(out.get("target_weight", 1)) != 1 and out.get("target") is None:
             raise ConfigError(f"--set target_weight={out['target_weight']}: weighs the outcome column, and this run "
                               "names none: expected --target COLUMN (generate) or --set target=COLUMN")

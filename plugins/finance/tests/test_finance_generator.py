@@ -137,14 +137,15 @@ def test_early_stopping_waits_at_least_600_optimizer_steps_on_a_small_table():
     assert epochs_only.fit_info_["patience_epochs"] == 50
 
 
-def test_generate_names_the_outcome_and_target_weight_weighs_it_in_the_training_loss():
-    """`generate`/`fit` pass the run's outcome (--target, else the dataset's declared one); with --set
-    target_weight=W its cells weigh W times the others' in the training loss (early stopping's validation loss, and
-    the default W = 1, weigh every column alike)."""
+def test_target_weight_weighs_the_runs_outcome_in_the_training_loss():
+    """With --set target_weight=W, `generate`/`fit` name the run's outcome (--target, else the dataset's declared
+    one) and its cells weigh W times the others' in the training loss (early stopping's validation loss, and the
+    default W = 1, weigh every column alike; at 1 nothing is added, so a pretrained bundle still serves)."""
     german = sg.datasets()["german_credit"]
-    config = FinanceGenerator.public_config(TINY, target=german.target, dataset=german)
-    assert (config["target"], FinanceGenerator(config).config.target_weight) == ("creditability", 1.0)
-    assert FinanceGenerator.public_config({**TINY, "target": "purpose"}, target=german.target)["target"] == "purpose"
+    assert FinanceGenerator.public_config({}, target=german.target, dataset=german) == {}  # the bundle's defaults
+    config = FinanceGenerator.public_config({"target_weight": 10}, target=german.target, dataset=german)
+    assert config == {"target_weight": 10, "target": "creditability"}
+    assert FinanceGenerator.public_config({"target": "purpose", "target_weight": 10}, target=german.target)["target"] == "purpose"
     assert FinanceGenerator.public_config({**TINY, "target": "none"}, target=german.target)["target"] is None
     assert "target" not in FinanceVAE.public_config({}, target=german.target)  # finance-vae has no outcome weight
     with pytest.raises(sg.ConfigError, match=r"target_weight=10: weighs the outcome column, and this run names none"):
