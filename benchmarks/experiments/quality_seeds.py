@@ -11,8 +11,9 @@ bundle's raw draws (no gate) and for each model's draws pooled (N × 1,000 rows 
 MOSTLY_PYTHON): each fitted once, N × 1,000 rows sampled in one call and cut into N draws.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/quality_seeds.py --datasets german_credit --draws 10
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/quality_seeds.py --draws 20 --peers sdv-tvae \
-        tabular-argn --no-finance --out benchmarks/results/quality_seeds_peers_german_credit.json
+    OMP_NUM_THREADS=1 MOSTLY_PYTHON=/work/venv-mostly/bin/python .venv/bin/python \
+        benchmarks/experiments/quality_seeds.py --draws 20 --peers sdv-tvae tabular-argn \
+        --out benchmarks/results/quality_seeds_peers_german_credit.json
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ def main() -> None:
     ap.add_argument("--order-rows", type=int, help="rows per column order in the finance default's sampler (4096: one "
                     "order per chunk, as before 2026-12-05 afternoon; default: the generator's own)")
     ap.add_argument("--peers", nargs="*", default=[], choices=PEERS, help="more peers, each fitted once")
-    ap.add_argument("--no-finance", action="store_true", help="leave out the finance default and GaussianCopula")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
 
@@ -84,7 +84,7 @@ def main() -> None:
 
         ours, raw, theirs, frames = [], [], [], {"finance": [], "finance, ungated": [], "sdv-gaussian-copula": []}
         bundle = engine.load(engine.dataset(name).bundles()["finance"])
-        for seed in range(0 if args.no_finance else args.draws):
+        for seed in range(args.draws):
             result = engine.generate("finance", args.rows, dataset=name, seed=seed, options={"audit": False})
             frames["finance"].append(result.data)
             ours.append(both(result.data))
@@ -92,13 +92,13 @@ def main() -> None:
             frames["finance, ungated"].append(ungated)
             raw.append(both(ungated))
             print(f"{name} finance seed {seed}: {ours[-1]}, ungated {raw[-1]}", flush=True)
-        gc = None if args.no_finance else fit_sdv("sdv-gaussian-copula", name, train)[0]
-        for draw in range(0 if args.no_finance else args.draws):
+        gc, _ = fit_sdv("sdv-gaussian-copula", name, train)
+        for draw in range(args.draws):
             out = sdv_sample(gc, args.rows)
             frames["sdv-gaussian-copula"].append(out)
             theirs.append(both(out))
             print(f"{name} gaussian copula draw {draw}: {theirs[-1]}", flush=True)
-        scored = {} if args.no_finance else {"finance": ours, "finance, ungated": raw, "sdv-gaussian-copula": theirs}
+        scored = {"finance": ours, "finance, ungated": raw, "sdv-gaussian-copula": theirs}
         fit_seconds = {}
         for peer in args.peers:  # fitted once; its draws are consecutive 1,000-row slices of one sample
             with tempfile.TemporaryDirectory() as tmp:
@@ -123,8 +123,7 @@ def main() -> None:
            "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/quality_seeds.py --datasets "
                       + " ".join(args.datasets) + f" --draws {args.draws}" + (" --no-screen" if args.no_screen else "")
                       + (f" --order-rows {args.order_rows}" if args.order_rows else "")
-                      + (" --peers " + " ".join(args.peers) if args.peers else "")
-                      + (" --no-finance" if args.no_finance else ""),
+                      + (" --peers " + " ".join(args.peers) if args.peers else ""),
            "loadavg": [round(x, 2) for x in os.getloadavg()], "rows": args.rows, "screen": not args.no_screen,
            "order_rows": args.order_rows or "the generator's default",
            "results": results}

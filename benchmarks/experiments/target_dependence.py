@@ -9,12 +9,13 @@ Each variant is a fresh fit on `generate`'s 80% split (value protection as `gene
 `Engine.fit_records`), fit seed S, then ``--draws`` raw 1,000-row draws (no gate), seeds 0..N-1:
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/target_dependence.py --dataset german_credit \\
-        --seeds 0 1 2 --variant default --variant target_weight=1
+        --seeds 0 1 2 --variant default --variant target_weight=4 --variant target_weight=10
     .venv/bin/python benchmarks/experiments/target_dependence.py --bundle      # the shipped bundle, no fit
 
-A variant is ``default`` (the generator's defaults, the outcome named as `generate` names it) or
-``KEY=VALUE[,KEY=VALUE]`` of finance config fields over them; ``target_weight=1`` weighs every column alike (the
-default before 2026-12-06). Each fit's summary is appended to target_dependence.jsonl beside this script (or --log).
+A variant is ``default`` (the generator's defaults: ``target_weight`` 1, every column alike) or
+``KEY=VALUE[,KEY=VALUE]`` of finance config fields over them; every fit names the dataset's declared outcome as
+``target`` (what `generate` does when a weight is asked for). Each fit's summary is appended to
+target_dependence.jsonl beside this script (or --log).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def run(dataset: str, variant: str, seed: int, n_draws: int, log: Path) -> None:
 
     torch.set_num_threads(1)
     scorer = Scorer(dataset)
-    settings = {"target": scorer.target, **parse(variant)}  # the outcome as `generate` names it (public_config)
+    settings = {"target": scorer.target, **parse(variant)}  # the outcome, as `generate` names it for a weight
     start = time.time()
     model = scorer.engine.fit_records("finance", scorer.train, source={"source": "target_dependence"},
                                       config=settings, seed=seed)
