@@ -46,52 +46,32 @@ def parse(variant: str) -> dict:
 
 
 class Scorer:
-    """Quality, TSTR / TRTR and TRTS of 1,000-row outputs against `generate`'s split of one table."""
+    """Quality, TSTR / TRTR and TRTS (`core.tstr`'s) of 1,000-row outputs against `generate`'s split of one table."""
 
     def __init__(self, dataset: str):
         import synthguard as sg
-        from sklearn.ensemble import HistGradientBoostingClassifier
+        from synthguard.contract import MetricContext
         from synthguard.data import holdout_split
         from synthguard.pipeline import HOLDOUT, SPLIT_SEED
 
         self.engine = engine = sg.Engine()
         self.train, self.hold = holdout_split(engine.dataset(dataset).load(), HOLDOUT, seed=SPLIT_SEED)
         self.target = engine.dataset(dataset).target
+        self.context = MetricContext(holdout=self.hold, target=self.target)
         self.positive = sorted(self.train.frame[self.target].dropna().astype(str).unique())[-1]
-        self.make = lambda: HistGradientBoostingClassifier(random_state=0, categorical_features="from_dtype")
-        x_real, x_hold = self._features(self.train.frame), self._features(self.hold.frame)
-        self.real_model = self.make().fit(x_real, self._y(self.train.frame))
-        self.trtr_auc = self._auc(self._y(self.hold.frame), self.real_model.predict_proba(x_hold)[:, 1])
-
-    def _y(self, frame):
-        return (frame[self.target].astype(str) == self.positive).to_numpy()
-
-    def _features(self, frame):
-        from synthguard.quality.utility import _features
-
-        frames = [self.train.frame, frame.reset_index(drop=True)]
-        return _features(frames, self.train.meta, self.target)[1]
-
-    @staticmethod
-    def _auc(y, p) -> float:
-        from sklearn.metrics import roc_auc_score
-
-        return float(roc_auc_score(y, p)) if 0 < y.mean() < 1 else 0.5
+        self.trtr_auc = None
 
     def score(self, frame) -> dict:
         import synthguard as sg
-        from synthguard.contract import MetricContext
         from synthguard.quality.fidelity import quality_score
         from synthguard.quality.utility import TSTRMetric
 
         frame = frame[list(self.train.frame.columns)].reset_index(drop=True)
         table = sg.Table(frame, self.train.meta)
-        context = MetricContext(holdout=self.hold, target=self.target)
-        tstr = TSTRMetric().compute(self.train, table, context)
-        x = self._features(frame)
-        return {"quality": quality_score(self.train, table)["score"], "tstr_ratio": tstr["ratio"],
-                "trts": round(self._auc(self._y(frame), self.real_model.predict_proba(x)[:, 1]), 4),
-                "positive_share": round(float(self._y(frame).mean()), 4)}
+        tstr = TSTRMetric().compute(self.train, table, self.context)
+        self.trtr_auc = tstr["trtr"]
+        return {"quality": quality_score(self.train, table)["score"], "tstr_ratio": tstr["ratio"], "trts": tstr["trts"],
+                "positive_share": round(float((frame[self.target].astype(str) == self.positive).mean()), 4)}
 
 
 def summarise(draws: list[dict]) -> dict:
