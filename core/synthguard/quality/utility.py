@@ -79,8 +79,8 @@ class TSTRMetric(Metric):
             scores[name] = round(_score(task, model, x_hold, ys[2], classes), 4)
         # TRTS (Esteban et al. 2017): the real-trained model on the synthetic rows' own outcomes — how strongly the
         # output ties its outcome to the rest of the row, beside TRTR's figure for the real holdout
-        both_classes = task == "regression" or len(np.unique(ys[1])) > 1
-        trts = round(_score(task, models["trtr"], x_syn, ys[1], classes), 4) if "trtr" in models and both_classes else None
+        scorable = "trtr" in models and (task == "regression" or len(np.unique(ys[1])) > 1)
+        trts = round(_score(task, models["trtr"], x_syn, ys[1], classes), 4) if scorable else None
         metric = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "r2"}[task]
         ratio = round(scores["tstr"] / scores["trtr"], 4) if scores["trtr"] else None
         return {"target": target, "task": task, "metric": metric, **scores, "ratio": ratio, "trts": trts,

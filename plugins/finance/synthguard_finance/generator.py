@@ -102,7 +102,8 @@ class FinanceGenerator(Generator):
             out["target"] = target
         if weighted and out.get("target") is None:
             raise ConfigError(f"--set target_weight={out.get('target_weight', TARGET_WEIGHT)}: weighs the outcome "
-                              "column, and this run names none: expected --target COLUMN (generate) or --set target=COLUMN")
+                              "column, and this run names none: expected --target COLUMN (generate) or "
+                              "--set target=COLUMN")
         return out
 
     def _column_weights(self) -> list[float] | None:

@@ -145,7 +145,8 @@ def test_target_weight_weighs_the_runs_outcome_in_the_training_loss():
     assert FinanceGenerator.public_config({}, target=german.target, dataset=german) == {}  # the bundle's defaults
     config = FinanceGenerator.public_config({"target_weight": 10}, target=german.target, dataset=german)
     assert config == {"target_weight": 10, "target": "creditability"}
-    assert FinanceGenerator.public_config({"target": "purpose", "target_weight": 10}, target=german.target)["target"] == "purpose"
+    chosen = FinanceGenerator.public_config({"target": "purpose", "target_weight": 10}, target=german.target)
+    assert chosen["target"] == "purpose"  # the user's choice wins
     assert FinanceGenerator.public_config({**TINY, "target": "none"}, target=german.target)["target"] is None
     assert "target" not in FinanceVAE.public_config({}, target=german.target)  # finance-vae has no outcome weight
     with pytest.raises(sg.ConfigError, match=r"target_weight=10: weighs the outcome column, and this run names none"):
@@ -170,7 +171,8 @@ def test_target_weight_weighs_the_runs_outcome_in_the_training_loss():
             model.column_weights = kept
 
     ratio = cells(True, model.column_weights) / cells(True, None)  # a training step
-    assert torch.allclose(ratio[:, outcome], torch.tensor(10.0)) and torch.allclose(ratio[:, :outcome], torch.tensor(1.0))
+    assert torch.allclose(ratio[:, outcome], torch.tensor(10.0))
+    assert torch.allclose(ratio[:, :outcome], torch.tensor(1.0))
     assert torch.equal(cells(False, model.column_weights), cells(False, None))  # validation: every column alike
     assert "column_weights" not in model.state_dict()  # training only: bundles carry no new tensor
 
