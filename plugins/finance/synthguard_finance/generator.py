@@ -24,6 +24,12 @@ from .vae import OnePassTabularVAE
 #: TSTR / TRTR 0.92 -> 0.96) and its longer fits let the membership attacks read more (docs/finance_fidelity.md §9)
 TARGET_WEIGHT = 1.0
 
+
+def switched_off(value: Any) -> Any:
+    """None for an option turned off ('none', 'null' or empty text, as --set writes it), else the value."""
+    return None if isinstance(value, str) and value.strip().lower() in ("", "none", "null") else value
+
+
 #: finance-vae's memorization check needs this many training rows to compare sampled rows with.
 MIN_CHECK_ROWS = 20
 #: ...and ranks numbers on 21 interpolated training quantiles (every 5%), so that a training row's distance to
@@ -95,8 +101,8 @@ class FinanceGenerator(Generator):
         out = dict(config)
         if "target" not in cls.Config.model_fields:  # finance-vae: no outcome weight
             return out
-        if "target" in out and str(out["target"]).lower() == "none":  # --set target=none
-            out["target"] = None
+        if "target" in out:  # --set target=none
+            out["target"] = switched_off(out["target"])
         weighted = float(out.get("target_weight", TARGET_WEIGHT)) != 1
         if "target" not in out and target is not None and weighted:
             out["target"] = target

@@ -90,6 +90,8 @@ from synthguard import (ColumnKind, ConfigError, DataError, Generator, Generator
                         restore_types)
 from synthguard.models import default_delta
 
+from .generator import switched_off
+
 #: Decades of the numeric grid: |v| in [10^k, 10^(k+1)) for k in [KMIN, KMAX] (beyond: the end cells).
 KMIN, KMAX = -4, 19
 NAN = "\x00nan"
@@ -153,11 +155,6 @@ class ColumnSchema(BaseModel):
     nullable: bool = Field(False, description="the column may be missing (a public 'missing' cell)")
 
 
-def _off(value: Any) -> Any:
-    """None for an option turned off ('none', 'null' or empty text, as --set writes it), else the value."""
-    return None if isinstance(value, str) and value.strip().lower() in ("", "none", "null") else value
-
-
 class MarginalDPConfig(GeneratorConfig):
     """MST's settings; ``epsilon`` is required at fit (this generator exists for --epsilon)."""
 
@@ -206,14 +203,14 @@ class MarginalDPConfig(GeneratorConfig):
             if not domains.startswith("@") or name not in CODEBOOKS:
                 raise ValueError(f"{domains!r}: expected a mapping of columns or one of "
                                  f"{['@' + k for k in CODEBOOKS]}")
-            if _off(values.get("codebook")) not in (None, name):
+            if switched_off(values.get("codebook")) not in (None, name):
                 raise ValueError(f"public_domains {domains!r} and codebook {values['codebook']!r} name different "
                                  "codebooks: expected one")
             values["codebook"], values["public_domains"] = name, {}
-        values["target"] = _off(values.get("target"))
+        values["target"] = switched_off(values.get("target"))
         if values["target"] is None:
             values["target_source"] = None
-        codebook = values["codebook"] = _off(values.get("codebook"))
+        codebook = values["codebook"] = switched_off(values.get("codebook"))
         if codebook is not None:
             if codebook not in CODEBOOKS:
                 raise ValueError(f"codebook {codebook!r}: expected one of {sorted(CODEBOOKS)} or 'none'")
