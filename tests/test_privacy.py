@@ -242,6 +242,48 @@ def test_k_anonymity_counts_a_repeated_record_once():
     assert kanon.summary()["duplicate_rows_counted_once"] == 9
 
 
+def test_a_record_k_people_share_is_not_a_copy_of_any_of_them():
+    """With entity ids (--entity-column), six customers with one identical record are six people: a synthetic copy of
+    that record points to none of them and passes the gate; one customer's record repeated ten times is still one
+    person's, and so is any repeated row without ids."""
+    from synthguard.builtin import ExactCopyFilter
+
+    real = sg.Engine().dataset("german_credit").load()
+    common, lone = real.frame.iloc[[0]], real.frame.iloc[[1]]
+    frame = pd.concat([real.frame.iloc[2:], *[common] * 6, *[lone] * 10], ignore_index=True)
+    n = len(real) - 2
+    ids = np.concatenate([np.arange(n), n + np.arange(6), np.full(10, n + 6)])  # six people share; one repeats
+    both = {"with ids": sg.Table(frame, real.meta, ids, entity_name="customer"), "without": sg.Table(frame, real.meta)}
+    rejected = {}
+    for name, table in both.items():
+        train, holdout = holdout_split(table, 0.2)
+        context, (near, nndr, _) = _gate(train, holdout, k_anonymity=5)
+        exact = ExactCopyFilter()
+        exact.prepare(context)
+        batch = sg.Table(pd.concat([common, lone], ignore_index=True), real.meta)
+        rejected[name] = [f.check(batch, context).rejected.tolist() for f in (exact, near, nndr)]
+        if name == "with ids":
+            assert exact.summary()["shared_records"]["kept"] == 1 and near.summary()["shared_records"]["k"] == 5
+        else:
+            assert "shared_records" not in exact.summary()
+    assert all(r == [False, True] for r in rejected["with ids"])  # the shared record passes; the repeated one not
+    assert all(r == [True, True] for r in rejected["without"])  # identical rows may be one person's: both rejected
+
+
+def test_k_anonymity_counts_entities_where_records_carry_them():
+    real = sg.Engine().dataset("german_credit").load()
+    lone = real.frame.iloc[[0]]
+    frame = pd.concat([real.frame] + [lone] * 9, ignore_index=True)
+    qi = list(real.frame.columns[:4])
+    key_count = {}
+    for ids in (np.arange(len(frame)), np.concatenate([np.arange(len(real)), np.zeros(9, dtype=int)])):
+        table = sg.Table(frame, real.meta, ids, entity_name="customer")
+        _, (_, _, kanon) = _gate(table, None, quasi_identifiers=qi, k_anonymity=5)
+        key_count[len(np.unique(ids))] = kanon.counts[kanon.qi.keys(sg.Table(lone, real.meta)).iloc[0]]
+        assert kanon.summary()["people_counted_as"] == "entities"
+    assert key_count[len(frame)] == key_count[len(real)] + 9  # ten customers, not one repeated row
+
+
 def test_a_large_holdout_calibrates_the_gate_on_a_stated_uniform_sample(monkeypatch):
     """A holdout of hundreds of thousands of records is not searched whole: the 1% quantile comes from a sample."""
     from synthguard.privacy import filters

@@ -8,11 +8,13 @@ from .contract import CheckContext, PrivacyFilter, Validator, Verdict
 from .data import ColumnKind, ImageSet, Records, SequenceSet, Table, numeric_values
 from .hookspecs import hookimpl
 from .privacy import BUILTIN_DISTANCES, NearCopyFilter, NNDRFilter, RareCombinationFilter
+from .privacy.filters import K_ANONYMITY, shared_summary
 from .quality import DistributionsMetric, QualityMetric, TSTRMetric
 
 
 class ExactCopyFilter(PrivacyFilter):
-    """Rejects any synthetic record equal to a real record: training (by hash) or holdout."""
+    """Rejects any synthetic record equal to a real record: training (by hash) or holdout; but not one that at
+    least k distinct people share (``CheckContext.shared_records``: with entity ids only), which points to no one."""
 
     name = "core.exact-copy"
     description = "synthetic record identical to a real record"
@@ -22,15 +24,22 @@ class ExactCopyFilter(PrivacyFilter):
         self._known = np.unique(np.asarray(context.reference_hashes, dtype=np.uint64))
         held = context.holdout.record_hashes() if context.holdout is not None else np.array([], dtype=np.uint64)
         self._held = np.setdiff1d(np.unique(held.astype(np.uint64)), self._known)
+        self.k = int(context.options.get("k_anonymity", K_ANONYMITY))
+        self._shared = context.shared_records(self.k)
+        self.shared_kept = 0
 
     def check(self, records: Records, context: CheckContext) -> Verdict:
         hashes = records.record_hashes()
-        reasons = np.where(np.isin(hashes, self._known), "identical to a training record",
-                           np.where(np.isin(hashes, self._held), "identical to a holdout record", None))
+        shared = np.isin(hashes, self._shared)
+        self.shared_kept += int(shared.sum())
+        reasons = np.where(shared, None, np.where(np.isin(hashes, self._known), "identical to a training record",
+                                                  np.where(np.isin(hashes, self._held), "identical to a holdout record",
+                                                           None)))
         return Verdict(reasons)
 
     def summary(self) -> dict:
-        return {"training_records_known": int(len(self._known)), "holdout_records_known": int(len(self._held))}
+        return {"training_records_known": int(len(self._known)), "holdout_records_known": int(len(self._held)),
+                **shared_summary(self.k, self._shared, self.shared_kept)}
 
 
 class FiniteValidator(Validator):

@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .bundle import MANIFEST
-from .data import META_TYPES, Records
+from .data import META_TYPES, Records, entity_groups
 from .errors import ConfigError, DataError
 from .models import resolve_device, seed_everything, torch_threads
 
@@ -511,11 +512,33 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
+    def people_per_record(self) -> pd.DataFrame | None:
+        """How many distinct people hold each real record (columns ``hash``, ``people``; training and holdout
+        together), or None without entity ids. With ids (``--entity-column``) people are entities, and identical
+        records of different entities are different people who share a record; without ids identical rows may be
+        one person's repeats (or a planted canary), so no count of people can be read from them."""
+        if "people" not in self._shared:
+            parts = [p for p in (self.reference, self.holdout) if p is not None]
+            ids = [entity_groups(p) for p in parts]
+            self._shared["people"] = None if not parts or any(i is None for i in ids) else (
+                pd.DataFrame({"hash": np.concatenate([p.record_hashes() for p in parts]),
+                              "entity": np.concatenate([np.asarray(i).astype(str) for i in ids])})
+                .drop_duplicates().groupby("hash").size().rename("people").reset_index())
+        return self._shared["people"]
+
+    def shared_records(self, k: int) -> np.ndarray:
+        """Hashes of the real records at least ``k`` distinct people hold (see :meth:`people_per_record`): a
+        synthetic record equal to one of them points to no one in particular, as a k-anonymous combination does.
+        Empty without entity ids."""
+        people = self.people_per_record()
+        return np.array([], dtype=np.uint64) if people is None else (
+            people.loc[people["people"] >= k, "hash"].to_numpy(dtype=np.uint64))
+
     def unseen_holdout(self) -> tuple[Records | None, int]:
         """The holdout without records equal to a training record, and how many were left out (computed once).
 
-        Such a record is the same record on both sides of the split (a person with several identical rows),
-        not an unseen one. None when every holdout record is one.
+        Such a record is the same record on both sides of the split (a person with several identical rows; with
+        entity ids, another person who shares the record), not an unseen one. None when every holdout record is one.
         """
         if "unseen" not in self._shared:
             same = np.isin(self.holdout.record_hashes(), self.reference_hashes)

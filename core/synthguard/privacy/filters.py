@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import CheckContext, PrivacyFilter, Verdict
-from ..data import ColumnKind, Table, numeric_values
+from ..data import ColumnKind, Table, entity_groups, numeric_values
 from ..errors import ConfigError, DataError
 
 NEAR_COPY_QUANTILE = 0.01
@@ -29,6 +29,15 @@ K_ANONYMITY = 5
 QI_BINS = 10
 
 _NEEDS = "needs the training data and a holdout split (generate, or sample with --reference and --holdout)"
+
+
+def shared_summary(k: int, shared: np.ndarray, kept: int) -> dict[str, Any]:
+    """The report's line on records k people share (:meth:`CheckContext.shared_records`), when there are some."""
+    if not len(shared):
+        return {}
+    return {"shared_records": {"k": k, "real_records_k_people_share": int(len(shared)), "kept": kept,
+                               "why": f"identical to a real record that at least {k} distinct people (entities) hold: "
+                                      "it points to none of them"}}
 
 
 class _HoldoutCalibrated(PrivacyFilter):
@@ -53,6 +62,8 @@ class _HoldoutCalibrated(PrivacyFilter):
             raise DataError(f"{self.name}: every holdout record equals a training record: expected real records the "
                             "generator never saw (deduplicate the data, or split by entity)")
         self.calibration_records = len(holdout)
+        self.k = int(context.options.get("k_anonymity", K_ANONYMITY))
+        self.shared, self.shared_kept = context.shared_records(self.k), 0
         scores = self.score(context.reference_neighbours(holdout, 2)[0])  # one search for near-copy and NNDR
         self.threshold = float(np.quantile(scores, self.quantile))
         if self.threshold <= 0:
@@ -64,12 +75,18 @@ class _HoldoutCalibrated(PrivacyFilter):
         if not self.active:
             return Verdict.keep_all(len(records))
         s = self.score(context.reference_neighbours(records, 2)[0])  # one search shared by near-copy and NNDR
-        return Verdict.from_mask(s < self.threshold, lambda i: self.reason(s[i]))
+        near = s < self.threshold
+        if len(self.shared) and near.any():  # a record k people share sits at distance 0 from them all: not a copy
+            shared = near & np.isin(records.record_hashes(), self.shared)
+            self.shared_kept += int(shared.sum())
+            near &= ~shared
+        return Verdict.from_mask(near, lambda i: self.reason(s[i]))
 
     def summary(self) -> dict[str, Any]:
         if not self.active:
             return {"applied": False, "reason": _NEEDS}
         return {"applied": True, "threshold": round(self.threshold, 6), "quantile": self.quantile,
+                **shared_summary(self.k, self.shared, self.shared_kept),
                 "distance": self.distance_name, "holdout_records_equal_to_training": self.holdout_copies,
                 "calibrated_on": {"records": self.calibration_records, "of": self.unseen_records,
                                   "how": "uniform sample of the unseen holdout records, seed 0"
@@ -150,7 +167,8 @@ class RareCombinationFilter(PrivacyFilter):
     quantile bins first (exact ages/amounts would make everyone unique). A
     combination that no real record has points to no one and is kept; one that
     1..k-1 distinct real records share would disclose them, and is rejected. Records are
-    counted once however often they repeat: ten copies of one person's row are one person.
+    counted once however often they repeat: ten copies of one person's row are one person. Where records
+    carry entity ids (``--entity-column``) people are the entities: two of them with one record are two.
     """
 
     name = "core.k-anonymity"
@@ -172,9 +190,13 @@ class RareCombinationFilter(PrivacyFilter):
             raise ConfigError("quasi-identifiers apply to tables only")
         self.qi = QuasiIdentifiers(context.reference, self.columns, self.bins)
         parts = [context.reference] + ([context.holdout] if context.holdout is not None else [])  # all real people
-        real = pd.DataFrame({"key": pd.concat([self.qi.keys(p) for p in parts], ignore_index=True),
-                             "record": np.concatenate([p.record_hashes() for p in parts])})
+        ids = [entity_groups(p) for p in parts]
+        # people: entities where records carry their ids (identical records of two entities are two people), else
         # distinct records, not rows: a record copied ten times is one person, not ten who share a combination
+        self.people = "entities" if all(i is not None for i in ids) else "distinct records"
+        who = (np.concatenate([np.asarray(i).astype(str) for i in ids]) if self.people == "entities"
+               else np.concatenate([p.record_hashes() for p in parts]))
+        real = pd.DataFrame({"key": pd.concat([self.qi.keys(p) for p in parts], ignore_index=True), "person": who})
         distinct = real.drop_duplicates()
         self.counts = Counter(distinct["key"].tolist())
         self.rare = {key for key, n in self.counts.items() if n < self.k}
@@ -200,7 +222,7 @@ class RareCombinationFilter(PrivacyFilter):
                 "generalised": sorted(self.qi.edges), "real_combinations": len(self.counts),
                 "rare_real_combinations": len(self.rare),
                 "real_records_in_rare_combinations": self.real_records_in_rare, "real_records": self.real_records,
-                "duplicate_rows_counted_once": self.duplicate_rows}
+                "duplicate_rows_counted_once": self.duplicate_rows, "people_counted_as": self.people}
 
 
 class WithheldUnderDP(PrivacyFilter):
