@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import synthguard as sg
 
-from toy import toy_plugin
+from toy import Copycat, CopycatConfig, toy_plugin
 
 LEAKY = {"copy_share": 0.0, "noise": 0.25}  # every record a real one plus a little noise: past the gate, not private
 
@@ -97,6 +97,51 @@ def test_a_refusal_says_how_much_of_the_output_would_pass():
     none = remedies(decision, rows=5000, temperature=1.0, smaller={"tried": [2500, 1250], "passes": None})
     assert none.startswith("a flatter sampler (--temperature 1.15), fewer rows (") and \
         "the first 2,500 and 1,250 of these fail it too)" in none
+
+
+def test_a_flatter_sampler_is_offered_as_measured():
+    from synthguard.privacy.release import remedies
+
+    decision = {"figures": [{"figure": "worst membership AUC", "verdict": "fail"}], "unit": "record"}
+    tried = {"tried": [2500, 1250], "passes": None}
+    passed = remedies(decision, rows=5000, temperature=1.0, smaller=tried, flatter_decision="pass")
+    assert passed.startswith("a flatter sampler (--temperature 1.15: 5,000 records drawn at it pass the same audit)")
+    failed = remedies(decision, rows=5000, temperature=1.0, smaller=tried, flatter_decision="fail")
+    assert failed.startswith("fewer rows (") and \
+        ", a flatter sampler (--temperature 1.15: 5,000 records drawn at it fail the same audit too)" in failed
+    unsure = remedies(decision, rows=5000, temperature=1.2, flatter_decision="cannot tell")
+    assert unsure.startswith("a flatter sampler (--temperature 1.38: 5,000 records drawn at it are not refused")
+
+
+class WarmConfig(CopycatConfig):
+    temperature: float = sg.sampling_setting(1.0, gt=0, description="at 1.15 and above every column from another row")
+
+
+class WarmCopycat(Copycat):
+    """The leaky copycat with a sampling temperature: flattened (>= 1.15), it draws every column from another row."""
+
+    name = "test-warm-copycat"
+    Config = WarmConfig
+
+    def _sample(self, n, *, seed, conditions):
+        if self.config.temperature < 1.15:
+            return super()._sample(n, seed=seed, conditions=conditions)
+        flat = Copycat({"copy_share": 0.0})
+        flat.rows_, flat.meta_ = self.rows_, self.meta_
+        return flat._sample(n, seed=seed, conditions=conditions)
+
+
+def test_a_refusal_measures_the_flatter_sampler_it_offers(credit, tmp_path):
+    plugin = type("P", (), {"register_generators": staticmethod(sg.hookimpl(lambda register: register(WarmCopycat)))})
+    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+    with pytest.raises(sg.ReleaseRefused) as err:
+        engine.generate("test-warm-copycat", 300, data=credit, config=LEAKY, out=tmp_path / "out")
+    fixes = str(err.value).split("to fix: ", 1)[1]
+    measured = "a flatter sampler (--temperature 1.15: 300 records drawn at it "
+    assert fixes.startswith(measured + "pass the same audit)") or fixes.startswith(measured + "are not refused")
+    flat = engine.generate("test-warm-copycat", 300, data=credit, config=LEAKY, temperature=1.15, out=tmp_path / "flat")
+    assert flat.report["release"]["decision"] in ("pass", "cannot tell")  # what the refusal measured is delivered
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_refused_output_is_cut_to_its_first_half_then_quarter_and_no_smaller_than_100():

@@ -356,10 +356,25 @@ class Run:
                               options, context.distance)
             return (part.get("release") or {}).get("decision") == PASS
 
+        def flatter_decision(temperature: float) -> str | None:  # as many records drawn at it, gated, same audit
+            self.step(f"privacy audit of {spec.rows:,} records drawn at temperature {temperature:g}")
+            kept = model.config
+            model.config = kept.model_copy(update={"temperature": temperature})
+            try:
+                flat = sample_checked(model, spec.rows, validators, privacy_filters, context, options, spec.seed,
+                                      spec.conditions)
+            except SynthGuardError:  # the gate stops too many of its draws: not measured
+                return None
+            finally:
+                model.config = kept
+            part = self.audit(reference, holdout, flat.records, model.modality, model.domain, options, context.distance)
+            return (part.get("release") or {}).get("decision")
+
         release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
                                training_units=unit_of(reference)[1] if reference is not None else None,
                                temperature=getattr(model.config, "temperature", None),
-                               prefix_passes=prefix_passes if spec.scale is None else None)
+                               prefix_passes=prefix_passes if spec.scale is None else None,
+                               flatter_decision=flatter_decision if spec.scale is None else None)
 
         report = {
             "report_version": REPORT_VERSION,
@@ -562,21 +577,27 @@ class Run:
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions, dp: bool = False, rows: int | None = None,
                 training_units: int | None = None, temperature: float | None = None,
-                prefix_passes: Callable[[int], bool] | None = None) -> dict[str, Any]:
+                prefix_passes: Callable[[int], bool] | None = None,
+                flatter_decision: Callable[[float], str | None] | None = None) -> dict[str, Any]:
         """Deliver, or refuse with the reason and its remedies: the audit's decision, and the user's recorded
         override if any. ``dp``: the model is differentially private (the fix to suggest is a smaller ε, not DP).
         ``prefix_passes(n)``: whether the first ``n`` delivered records pass the same audit, asked only of a refused
-        run whose membership attacks failed (half, then a quarter of the rows), so the refusal can say how many do."""
-        from .privacy.release import FAIL, judge, membership_failed, passing_prefix, remedies
+        run whose membership attacks failed (half, then a quarter of the rows), so the refusal can say how many do;
+        ``flatter_decision(t)``, of such a run of a model with a ``temperature``: the same audit's decision on as many
+        records drawn at the flatter temperature ``t`` (None: they could not be drawn), so the refusal offers that
+        sampler as measured."""
+        from .privacy.release import FAIL, flatter, judge, membership_failed, passing_prefix, remedies
 
         decision = audit.get("release") or judge(audit)
         out = {"decision": decision["decision"], "reason": decision.get("reason"), "override": options.override_audit}
         if decision["decision"] == FAIL:
             if not options.override_audit:
-                smaller = (passing_prefix(rows, prefix_passes) if prefix_passes is not None and rows
-                           and membership_failed(decision) else None)
+                leaked = membership_failed(decision) and bool(rows)
+                smaller = passing_prefix(rows, prefix_passes) if prefix_passes is not None and leaked else None
+                flat = (flatter_decision(flatter(temperature)) if flatter_decision is not None and leaked
+                        and temperature is not None else None)
                 fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature,
-                                 smaller=smaller)
+                                 smaller=smaller, flatter_decision=flat)
                 raise ReleaseRefused(
                     f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")

@@ -196,18 +196,26 @@ def passing_prefix(rows: int, passes: Callable[[int], bool]) -> dict[str, Any]:
     return out
 
 
+def flatter(temperature: float) -> float:
+    """The sampling temperature a refusal offers instead of ``temperature``: 1.15, or 15% above one already there."""
+    return 1.15 if temperature < 1.15 else round(temperature * 1.15, 2)
+
+
 def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = None,
              training_units: int | None = None, temperature: float | None = None,
-             smaller: dict[str, Any] | None = None) -> str:
+             smaller: dict[str, Any] | None = None, flatter_decision: str | None = None) -> str:
     """What to change when ``decision`` failed, the measured remedy for its failure first.
 
     A membership attack reads the density of the released records around their training records, so every
     record released tells it more: on credit_data 8 of 12 of the default's 5,000-row outputs passed, 10 and 11 of
     the same 12 cut to their first 2,500 and 1,000 records; rejecting more near copies (holdout quantiles 5-20%,
     3-14% of the draws) moved the worst AUC by 0.005-0.010; sampling at temperature 1.15 passed 11 of 12
-    (benchmarks/README.md, "More rows, more to read"). ``temperature``: the one the run sampled at, for a generator
-    that has one (None: it has none). ``smaller``: ``{"tried": [n, ...], "passes": n or None}``, the prefixes of
-    this output audited the same way. A stricter gate is suggested for exact copies.
+    (benchmarks/README.md, "More rows, more to read") — but on AER's NMES1988 it failed 2 of 3 where the default
+    failed 1 of 3 ("Two health surveys where the audit can tell"), so a refusal measures it. ``temperature``: the one
+    the run sampled at, for a generator that has one (None: it has none). ``smaller``: ``{"tried": [n, ...],
+    "passes": n or None}``, the prefixes of this output audited the same way. ``flatter_decision``: the same audit's
+    decision on as many records drawn at :func:`flatter` ``(temperature)`` (None: not measured). A stricter gate is
+    suggested for exact copies.
     """
     failed = {f["figure"] for f in decision.get("figures", []) if f["verdict"] == FAIL}
     fixes = []
@@ -222,10 +230,14 @@ def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = N
                                                       training_units else "") + ": every record released shows the "
                      "membership attacks more of the model" + measured + ")")
         if temperature is not None:
-            flatter = ("a flatter sampler (--temperature 1.15)" if temperature < 1.15 else
-                       f"a flatter sampler (--temperature above {temperature:g})")
-            # this output leaks at every size tried: a flatter sampler first
-            fixes.insert(0 if smaller and smaller.get("tried") and not smaller.get("passes") else 1, flatter)
+            sampler = f"a flatter sampler (--temperature {flatter(temperature):g}"
+            if flatter_decision is None:  # not measured: first where this output leaks at every size tried
+                fixes.insert(0 if smaller and smaller.get("tried") and not smaller.get("passes") else 1, sampler + ")")
+            elif flatter_decision == FAIL:
+                fixes.insert(1, sampler + f": {rows:,} records drawn at it fail the same audit too)")
+            else:  # measured to be delivered: first
+                said = "pass the same audit" if flatter_decision == PASS else "are not refused by it (cannot tell)"
+                fixes.insert(0, sampler + f": {rows:,} records drawn at it {said})")
     fixes.append("a smaller --epsilon, more training data" if dp else
                  "more training data, --epsilon (differential privacy)")
     if any(name.startswith("exact copies") for name in failed):
@@ -255,5 +267,5 @@ def headline(release: dict[str, Any]) -> str:
     return line
 
 
-__all__ = ["judge", "headline", "remedies", "membership_failed", "passing_prefix", "TARGET_AUC",
+__all__ = ["judge", "headline", "remedies", "flatter", "membership_failed", "passing_prefix", "TARGET_AUC",
            "TARGET_SINGLING_OUT", "TARGET_LINKABILITY", "TARGET_INFERENCE", "PASS", "FAIL", "CANNOT_TELL"]
