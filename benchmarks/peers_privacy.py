@@ -54,28 +54,29 @@ def unseen(dataset: str) -> bool:
     return "/" in dataset
 
 
+def unseen_tables():
+    """experiments/unseen_tables.py: the unseen tables, their outcomes and how a user's file of each reads."""
+    if str(HERE / "experiments") not in sys.path:
+        sys.path.insert(0, str(HERE / "experiments"))
+    import unseen_tables
+
+    return unseen_tables
+
+
 def load(dataset: str):
     """The whole real table: a reference dataset, or an unseen table read as `generate --data` reads a user's file."""
     import synthguard as sg
 
     if not unseen(dataset):
         return sg.Engine().dataset(dataset).load()
-    sys.path.insert(0, str(HERE / "experiments"))
-    from unseen_tables import load_table
-
-    name, frame = load_table(dataset)
+    name, frame = unseen_tables().load_table(dataset)
     return sg.Engine().to_records(frame, name, modality="table")
 
 
 def target_of(dataset: str) -> str:
     import synthguard as sg
 
-    if not unseen(dataset):
-        return sg.Engine().dataset(dataset).target
-    sys.path.insert(0, str(HERE / "experiments"))
-    from unseen_tables import TABLES
-
-    return TABLES[dataset]
+    return unseen_tables().TABLES[dataset] if unseen(dataset) else sg.Engine().dataset(dataset).target
 
 
 def split(dataset: str):

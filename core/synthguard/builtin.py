@@ -25,12 +25,12 @@ class ExactCopyFilter(PrivacyFilter):
         held = context.holdout.record_hashes() if context.holdout is not None else np.array([], dtype=np.uint64)
         self._held = np.setdiff1d(np.unique(held.astype(np.uint64)), self._known)
         self.k = int(context.options.get("k_anonymity", K_ANONYMITY))
-        self._shared = context.shared_records(self.k)
+        self._people_share = context.shared_records(self.k)
         self.shared_kept = 0
 
     def check(self, records: Records, context: CheckContext) -> Verdict:
         hashes = records.record_hashes()
-        shared = np.isin(hashes, self._shared)
+        shared = np.isin(hashes, self._people_share)
         self.shared_kept += int(shared.sum())
         reasons = np.where(shared, None, np.where(np.isin(hashes, self._known), "identical to a training record",
                                                   np.where(np.isin(hashes, self._held), "identical to a holdout record",
@@ -39,7 +39,7 @@ class ExactCopyFilter(PrivacyFilter):
 
     def summary(self) -> dict:
         return {"training_records_known": int(len(self._known)), "holdout_records_known": int(len(self._held)),
-                **shared_summary(self.k, self._shared, self.shared_kept)}
+                **shared_summary(self.k, self._people_share, self.shared_kept)}
 
 
 class FiniteValidator(Validator):
