@@ -18,6 +18,8 @@ as the user's file has it.
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py --seed 1 --no-value-protection
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py --tables AER/NMES1988 --seed 2 \
         --temperature 1.15                                                   # the fix a refusal offers
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py --tables AER/NMES1988 --seed 0 \
+        --set patience=10 --set patience_steps=0 --out F                     # any generator setting, as --set
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def load_table(table: str):
     return name, frame.drop(columns=[c for c in ("rownames",) if c in frame.columns])
 
 
-def run(table: str, target: str, folder: Path, seed: int, protect: bool = True, temperature: float | None = None) -> dict:
+def run(table: str, target: str, folder: Path, seed: int, protect: bool = True, temperature: float | None = None,
+        settings: list[str] | None = None) -> dict:
     name, frame = load_table(table)
     data = folder / f"{name}.csv"
     frame.to_csv(data, index=False)
@@ -56,15 +59,17 @@ def run(table: str, target: str, folder: Path, seed: int, protect: bool = True, 
     cmd = [str(exe), "generate", "finance", "--data", str(data), "--target", target, "--rows", "1000",
            "--seed", str(seed), "--out", str(out), "--override-audit", "benchmark: record the decision",
            *([] if protect else ["--no-value-protection"]),
-           *([] if temperature is None else ["--temperature", str(temperature)])]
+           *([] if temperature is None else ["--temperature", str(temperature)]),
+           *[arg for setting in settings or [] for arg in ("--set", setting)]]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     row = {"table": table, "rows": len(frame), "columns": frame.shape[1], "target": target, "seed": seed,
            "value_protection": protect,
            "command": f"synthguard generate finance --data {name}.csv --target {target} --rows 1000 --seed {seed}"
                       + ("" if protect else " --no-value-protection")
-                      + ("" if temperature is None else f" --temperature {temperature}"),
-           "temperature": temperature, "returncode": proc.returncode, "wall_seconds": round(time.perf_counter() - start, 1)}
+                      + ("" if temperature is None else f" --temperature {temperature}")
+                      + "".join(f" --set {setting}" for setting in settings or []),
+           "temperature": temperature, "settings": settings or None, "returncode": proc.returncode, "wall_seconds": round(time.perf_counter() - start, 1)}
     if proc.returncode:
         return {**row, "stderr": proc.stderr.strip().splitlines()[-1:]}
     rep = json.loads((out / "report.json").read_text())
@@ -92,25 +97,30 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-value-protection", action="store_true", help="the same runs without value protection")
     ap.add_argument("--temperature", type=float, help="sample at this temperature (what a refusal offers as a fix)")
+    ap.add_argument("--set", dest="settings", action="append", metavar="KEY=VALUE",
+                    help="a generator setting (repeatable), as `generate --set`")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     protect = not args.no_value_protection
-    done = {(t, args.seed, protect, args.temperature) for t in args.tables}
-    rows = [r for r in previous.get("runs", [])
-            if (r["table"], r["seed"], r.get("value_protection", True), r.get("temperature")) not in done]
+    def key(table, seed, protected, temperature, settings):
+        return table, seed, protected, temperature, tuple(settings or ())
+
+    done = {key(t, args.seed, protect, args.temperature, args.settings) for t in args.tables}
+    rows = [r for r in previous.get("runs", []) if key(r["table"], r["seed"], r.get("value_protection", True),
+                                                       r.get("temperature"), r.get("settings")) not in done]
     with tempfile.TemporaryDirectory(prefix="unseen_") as tmp:
         for table in args.tables:
-            row = run(table, TABLES[table], Path(tmp), args.seed, protect, args.temperature)
+            row = run(table, TABLES[table], Path(tmp), args.seed, protect, args.temperature, args.settings)
             print(json.dumps(row), flush=True)
             rows.append(row)
     args.out.write_text(json.dumps({
         "experiment": "unseen_tables (issue 21)", "date": dt.date.today().isoformat(),
         "command": "OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/unseen_tables.py [--seed S] "
-                   "[--no-value-protection] [--temperature T]",
+                   "[--no-value-protection] [--temperature T] [--set KEY=VALUE ...]",
         "machine": {"cores": os.cpu_count(), "load_average_1min_at_end": os.getloadavg()[0]},
         "runs": sorted(rows, key=lambda r: (r["table"], not r.get("value_protection", True), r.get("temperature") or 0,
-                                            r["seed"]))},
+                                            str(r.get("settings") or ""), r["seed"]))},
         indent=2) + "\n")
 
 
