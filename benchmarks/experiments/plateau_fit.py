@@ -13,6 +13,8 @@ loss feeds ``ReduceLROnPlateau`` (``--decay-patience`` epochs, factor 0.5, down 
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/plateau_fit.py --tables AER/NMES1988 --seeds 0 1 \\
         --variant plateau --variant patience10
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/plateau_fit.py --tables credit_data german_credit \\
+        --seeds 0 1 --variant default --variant plateau       # reference tables: fresh fits on generate's split
     # appends to benchmarks/experiments/plateau_fit.jsonl
 
 Variants: ``default`` (the default's config and loop), ``patience10`` (patience 10, no step floor),
@@ -93,14 +95,17 @@ def main() -> None:
 
     original = finance.train_loop
     for table in args.tables:
-        name, frame = load_table(table)
-        records = sg.Engine().to_records(frame, name, modality="table")
+        if "/" in table:  # an unseen table, read as a user's file
+            name, frame = load_table(table)
+            where = {"data": sg.Engine().to_records(frame, name, modality="table"), "target": TABLES[table]}
+        else:  # a reference dataset: a fresh fit on generate's split (epochs=300, the default's cap, forces one)
+            where = {"dataset": table, "epochs": 300}
         for seed in args.seeds:
             for variant in args.variant or ["plateau"]:
                 finance.train_loop = with_plateau(original, args.decay_patience) if variant == "plateau" else original
                 start = time.perf_counter()
                 try:
-                    res = sg.Engine().generate("finance", 1000, data=records, target=TABLES[table], seed=seed,
+                    res = sg.Engine().generate("finance", 1000, seed=seed, **where,
                                                config=None if variant == "default" else SHORT,
                                                options={"override_audit": "experiment: record the decision"})
                 finally:
