@@ -512,27 +512,33 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
-    def people_per_record(self) -> pd.DataFrame | None:
-        """How many distinct people hold each real record (columns ``hash``, ``people``; training and holdout
-        together), or None without entity ids. With ids (``--entity-column``) people are entities, and identical
-        records of different entities are different people who share a record; without ids identical rows may be
-        one person's repeats (or a planted canary), so no count of people can be read from them."""
+    def real_people(self) -> tuple[np.ndarray, np.ndarray, str]:
+        """Every real record (training, then holdout), as ``(record hashes, the person each is, how people are
+        counted)``. With entity ids (``--entity-column``) a person is an entity, so identical records of two entities
+        are two people; without ids identical rows may be one person's repeats (or a planted canary), so a person is a
+        distinct record: ten copies of one row are one person. Computed once, for every filter that counts people."""
         if "people" not in self._shared:
             parts = [p for p in (self.reference, self.holdout) if p is not None]
+            hashes = np.concatenate([p.record_hashes() for p in parts]) if parts else np.array([], dtype=np.uint64)
             ids = [entity_groups(p) for p in parts]
-            self._shared["people"] = None if not parts or any(i is None for i in ids) else (
-                pd.DataFrame({"hash": np.concatenate([p.record_hashes() for p in parts]),
-                              "entity": np.concatenate([np.asarray(i).astype(str) for i in ids])})
-                .drop_duplicates().groupby("hash").size().rename("people").reset_index())
+            if parts and all(i is not None for i in ids):
+                self._shared["people"] = hashes, np.concatenate([np.asarray(i).astype(str) for i in ids]), "entities"
+            else:
+                self._shared["people"] = hashes, hashes, "distinct records"
         return self._shared["people"]
 
     def shared_records(self, k: int) -> np.ndarray:
-        """Hashes of the real records at least ``k`` distinct people hold (see :meth:`people_per_record`): a
-        synthetic record equal to one of them points to no one in particular, as a k-anonymous combination does.
-        Empty without entity ids."""
-        people = self.people_per_record()
-        return np.array([], dtype=np.uint64) if people is None else (
-            people.loc[people["people"] >= k, "hash"].to_numpy(dtype=np.uint64))
+        """Hashes of the real records at least ``k`` distinct people hold (:meth:`real_people`; computed once per
+        ``k``): a synthetic record equal to one of them points to no one in particular, as a k-anonymous
+        combination does. Empty without entity ids, where every record is one person's by definition."""
+        if ("shared", k) not in self._shared:
+            hashes, people, counted_as = self.real_people()
+            shared = np.array([], dtype=np.uint64)
+            if counted_as == "entities":
+                held = pd.DataFrame({"hash": hashes, "person": people}).drop_duplicates()["hash"].value_counts()
+                shared = held.index[held >= k].to_numpy(dtype=np.uint64)
+            self._shared[("shared", k)] = shared
+        return self._shared[("shared", k)]
 
     def unseen_holdout(self) -> tuple[Records | None, int]:
         """The holdout without records equal to a training record, and how many were left out (computed once).

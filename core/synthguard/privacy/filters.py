@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import CheckContext, PrivacyFilter, Verdict
-from ..data import ColumnKind, Table, entity_groups, numeric_values
+from ..data import ColumnKind, Table, numeric_values
 from ..errors import ConfigError, DataError
 
 NEAR_COPY_QUANTILE = 0.01
@@ -190,12 +190,7 @@ class RareCombinationFilter(PrivacyFilter):
             raise ConfigError("quasi-identifiers apply to tables only")
         self.qi = QuasiIdentifiers(context.reference, self.columns, self.bins)
         parts = [context.reference] + ([context.holdout] if context.holdout is not None else [])  # all real people
-        ids = [entity_groups(p) for p in parts]
-        # people: entities where records carry their ids (identical records of two entities are two people), else
-        # distinct records, not rows: a record copied ten times is one person, not ten who share a combination
-        self.people = "entities" if all(i is not None for i in ids) else "distinct records"
-        who = (np.concatenate([np.asarray(i).astype(str) for i in ids]) if self.people == "entities"
-               else np.concatenate([p.record_hashes() for p in parts]))
+        _, who, self.people = context.real_people()  # entities where records carry ids, else distinct records
         real = pd.DataFrame({"key": pd.concat([self.qi.keys(p) for p in parts], ignore_index=True), "person": who})
         distinct = real.drop_duplicates()
         self.counts = Counter(distinct["key"].tolist())
