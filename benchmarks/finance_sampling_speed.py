@@ -63,9 +63,8 @@ class _Blocks(ColumnSampler):
 class _NoDedupe(ColumnSampler):
     def column_logits(self, tokens, hidden, col):
         model = self.model
-        lo, hi = int(model.offsets[col]), int(model.offsets[col]) + model.vocab_sizes[col]
         ids = torch.where(hidden, model.mask_ids[None, :], tokens + model.offsets[None, :])
-        return torch.cat([self._block_logits(ids[s:s + self.block], col, lo, hi) for s in range(0, len(ids), self.block)])
+        return torch.cat([self._block_logits(ids[s:s + self.block], col) for s in range(0, len(ids), self.block)])
 
 
 def _with(factory):

@@ -23,7 +23,6 @@ import warnings
 from pathlib import Path
 
 import torch
-from torch import nn
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -42,9 +41,7 @@ def sample_k(model, tokens, hidden, generator, temperature=1.0, columns=None, or
             group = order[g:g + k]
             h = model._encode(part, part_hidden)
             for col in group:
-                lo, hi = int(model.offsets[col]), int(model.offsets[col]) + model.vocab_sizes[col]
-                logits = (nn.functional.linear(h[:, col], model.head.weight[lo:hi], model.head.bias[lo:hi])
-                          + model.ord_out(h[:, col]) @ model.basis[lo:hi].T) / temperature
+                logits = model.column_head(h[:, col], col) / temperature
                 draw = torch.multinomial(torch.softmax(logits.float(), dim=-1), 1, generator=generator).squeeze(1)
                 rows = part_hidden[:, col]
                 part[rows, col] = draw[rows]

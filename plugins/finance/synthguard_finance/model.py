@@ -113,8 +113,11 @@ class AnyOrderTabularTransformer(nn.Module):
 
     def column_logits(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
         """Logits (B, vocab of ``col``) for one column: the output layer runs on that position and vocabulary only."""
+        return self.column_head(self._encode(tokens, hidden)[:, col], col)
+
+    def column_head(self, h: torch.Tensor, col: int) -> torch.Tensor:
+        """The output layer for column ``col`` alone: (B, D) encodings of that column's position to its logits."""
         lo, hi = int(self.offsets[col]), int(self.offsets[col]) + self.vocab_sizes[col]
-        h = self._encode(tokens, hidden)[:, col]
         return nn.functional.linear(h, self.head.weight[lo:hi], self.head.bias[lo:hi]) + self.ord_out(h) @ self.basis[lo:hi].T
 
     def loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool = False,
@@ -366,7 +369,7 @@ class ColumnSampler:
         y += x
         return y
 
-    def _block_logits(self, ids: torch.Tensor, col: int, lo: int, hi: int) -> torch.Tensor:
+    def _block_logits(self, ids: torch.Tensor, col: int) -> torch.Tensor:
         model, layers = self.model, self.layers
         rows = len(ids)
         if rows < self.MIN_ROWS:
@@ -383,8 +386,7 @@ class ColumnSampler:
                 q, k, v = self._heads(layer, src, col if last else None)
             src = self._rest(layer, src[:, col:col + 1] if last else src, q, k, v, col if last else None)
         h = model.norm(src[:, 0])  # the padding rows too: the output layer's matmuls also see at least MIN_ROWS
-        logits = nn.functional.linear(h, model.head.weight[lo:hi], model.head.bias[lo:hi]) + model.ord_out(h) @ model.basis[lo:hi].T
-        return logits[:rows]
+        return model.column_head(h, col)[:rows]
 
     def column_logits(self, tokens: torch.Tensor, hidden: torch.Tensor, col: int) -> torch.Tensor:
         """Same as :meth:`AnyOrderTabularTransformer.column_logits`, row for row and bit for bit."""
@@ -396,5 +398,5 @@ class ColumnSampler:
             ids, inverse = torch.unique(ids, dim=0, return_inverse=True)
         out = torch.empty(len(ids), hi - lo, dtype=self.x0.dtype)
         for start in range(0, len(ids), self.block):
-            out[start:start + self.block] = self._block_logits(ids[start:start + self.block], col, lo, hi)
+            out[start:start + self.block] = self._block_logits(ids[start:start + self.block], col)
         return out if inverse is None else out[inverse]
