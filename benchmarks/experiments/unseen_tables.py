@@ -56,20 +56,18 @@ def run(table: str, target: str, folder: Path, seed: int, protect: bool = True, 
     frame.to_csv(data, index=False)
     out = folder / f"{name}_out"
     exe = Path(sys.executable).with_name("synthguard")
-    cmd = [str(exe), "generate", "finance", "--data", str(data), "--target", target, "--rows", "1000",
-           "--seed", str(seed), "--out", str(out), "--override-audit", "benchmark: record the decision",
-           *([] if protect else ["--no-value-protection"]),
-           *([] if temperature is None else ["--temperature", str(temperature)]),
-           *[arg for setting in settings or [] for arg in ("--set", setting)]]
+    options = ["--target", target, "--rows", "1000", "--seed", str(seed), *([] if protect else ["--no-value-protection"]),
+               *([] if temperature is None else ["--temperature", str(temperature)]),
+               *[arg for setting in settings or [] for arg in ("--set", setting)]]
+    cmd = [str(exe), "generate", "finance", "--data", str(data), *options, "--out", str(out),
+           "--override-audit", "benchmark: record the decision"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     row = {"table": table, "rows": len(frame), "columns": frame.shape[1], "target": target, "seed": seed,
            "value_protection": protect,
-           "command": f"synthguard generate finance --data {name}.csv --target {target} --rows 1000 --seed {seed}"
-                      + ("" if protect else " --no-value-protection")
-                      + ("" if temperature is None else f" --temperature {temperature}")
-                      + "".join(f" --set {setting}" for setting in settings or []),
-           "temperature": temperature, "settings": settings or None, "returncode": proc.returncode, "wall_seconds": round(time.perf_counter() - start, 1)}
+           "command": " ".join(["synthguard generate finance --data", f"{name}.csv", *options]),
+           "temperature": temperature, "settings": settings or None, "returncode": proc.returncode,
+           "wall_seconds": round(time.perf_counter() - start, 1)}
     if proc.returncode:
         return {**row, "stderr": proc.stderr.strip().splitlines()[-1:]}
     rep = json.loads((out / "report.json").read_text())
