@@ -358,15 +358,13 @@ class Run:
 
         def flatter_decision(temperature: float) -> str | None:  # as many records drawn at it, gated, same audit
             self.step(f"privacy audit of {spec.rows:,} records drawn at temperature {temperature:g}")
-            kept = model.config
-            model.config = kept.model_copy(update={"temperature": temperature})
+            flatter_model = copy.copy(model)  # as with_sampling does: the fitted weights shared, the config its own
+            flatter_model.config = model.config.model_copy(update={"temperature": temperature})
             try:
-                flat = sample_checked(model, spec.rows, validators, privacy_filters, context, options, spec.seed,
-                                      spec.conditions)
+                flat = sample_checked(flatter_model, spec.rows, validators, privacy_filters, context, options,
+                                      spec.seed, spec.conditions)
             except SynthGuardError:  # the gate stops too many of its draws: not measured
                 return None
-            finally:
-                model.config = kept
             part = self.audit(reference, holdout, flat.records, model.modality, model.domain, options, context.distance)
             return (part.get("release") or {}).get("decision")
 
