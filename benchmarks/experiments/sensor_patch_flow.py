@@ -125,7 +125,7 @@ class PatchARFlow(nn.Module):
     _register_average, _pairs, averaging = SequencePatchFlow._register_average, SequencePatchFlow._pairs, SequencePatchFlow.averaging
     _update_average, _averaged = SequencePatchFlow._update_average, SequencePatchFlow._averaged
     adopt_average, reset_average = SequencePatchFlow.adopt_average, SequencePatchFlow.reset_average
-    loss = SequencePatchFlow.loss
+    loss, with_average = SequencePatchFlow.loss, SequencePatchFlow.with_average
 
     def _last(self, prev: torch.Tensor) -> torch.Tensor:
         """(..., patch·C) -> the previous patch's last reading, repeated over a patch (what ``anchor`` draws from)."""

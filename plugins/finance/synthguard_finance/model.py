@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from synthguard.models import WeightAverage
 
 #: rows that share one random column order when sampling (:meth:`AnyOrderTabularTransformer.sample`)
 ORDER_ROWS = 64
@@ -60,15 +61,18 @@ def ordinal_basis(positions: list[list[float | None]] | None, vocab_sizes: list[
     return torch.where(ordered[:, None], features, torch.zeros_like(features))
 
 
-class AnyOrderTabularTransformer(nn.Module):
+class AnyOrderTabularTransformer(WeightAverage, nn.Module):
     """``positions`` (see :meth:`TableEncoder.ordinal_positions`) give numeric tokens their order: each ordered
     token's input embedding and output weight gain a shared smooth function of its place (``n_basis`` cosine
     features through ``ord_in``/``ord_out``), so what the model learns about one bin carries over to its
-    neighbours. ``ord_out`` starts at zero: the untrained model still samples the marginals."""
+    neighbours. ``ord_out`` starts at zero: the untrained model still samples the marginals.
+
+    ``ema`` > 0 keeps a moving average of the weights (:class:`synthguard.models.WeightAverage`): it moves once per
+    training step inside :meth:`loss`, validation scores it, and the generator makes it the weights."""
 
     def __init__(self, vocab_sizes: list[int], d_model: int = 64, n_layers: int = 2, n_heads: int = 4,
                  dropout: float = 0.1, positions: list[list[float | None]] | None = None, n_basis: int = 16,
-                 column_weights: list[float] | None = None):
+                 column_weights: list[float] | None = None, ema: float = 0.0):
         super().__init__()
         self.vocab_sizes = list(vocab_sizes)
         n_cols, total = len(vocab_sizes), sum(vocab_sizes)
@@ -92,6 +96,8 @@ class AnyOrderTabularTransformer(nn.Module):
         # each column's weight in the loss (training only: not saved, sampling never reads it)
         self.register_buffer("column_weights", None if column_weights is None else torch.tensor(column_weights),
                              persistent=False)
+        self.ema = ema
+        self._register_average()
 
     def init_marginals(self, tokens: torch.Tensor) -> None:
         """Start from the per-column marginals: output bias = log frequency.
@@ -100,6 +106,7 @@ class AnyOrderTabularTransformer(nn.Module):
         early stopping on small tables can never leave it worse than independent columns.
         """
         init_marginal_bias(self.head, self.offsets, tokens)
+        self.reset_average()  # the weights' average starts there too
 
     def _encode(self, tokens: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         ids = torch.where(hidden, self.mask_ids[None, :], tokens + self.offsets[None, :])
@@ -131,6 +138,9 @@ class AnyOrderTabularTransformer(nn.Module):
         drawn for all of it, the model runs on this shard's rows only, and their sum is divided by the
         global batch's count times the world size (:class:`synthguard.distributed.DataParallel`).
         """
+        return self.with_average(self._loss, tokens, generator, per_row, shard)
+
+    def _loss(self, tokens: torch.Tensor, generator: torch.Generator, per_row: bool, shard) -> torch.Tensor:
         hidden = self.draw_hidden(tokens.shape, generator).to(tokens.device)
         if shard is not None:
             return self._shard_loss(tokens, hidden, per_row, shard)

@@ -16,10 +16,9 @@ patch's input. The statics' embedding, the initial state and a step's input are 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import torch
 from torch import nn
+from synthguard.models import WeightAverage
 
 from .flow import flow_time_embedding
 from .lstm import SequenceMixtureLSTM, add_statics
@@ -64,12 +63,11 @@ class PatchFlowHead(nn.Module):
         return self.out(self.norm(h))
 
 
-class SequencePatchFlow(nn.Module):
+class SequencePatchFlow(WeightAverage, nn.Module):
     """An LSTM over patches of ``patch`` steps; each patch drawn by :class:`PatchFlowHead` from the state before it.
 
-    ``ema`` > 0 keeps a moving average of the weights (buffers, so the best epoch's copy is restored with it):
-    :meth:`averaging` switches its updates on for a training run (one update per training step, inside
-    :meth:`loss`; validation then scores the average) and :meth:`adopt_average` makes it the model's weights.
+    ``ema`` > 0 keeps a moving average of the weights (:class:`synthguard.models.WeightAverage`): it moves once per
+    training step inside :meth:`loss`, validation scores it, and :meth:`adopt_average` makes it the weights.
     """
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
@@ -87,71 +85,13 @@ class SequencePatchFlow(nn.Module):
         self.rnn = nn.LSTM(hidden, hidden, layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.head = PatchFlowHead(dim, 2 * hidden, head_width, head_blocks)
-        self._averaging = False
-        if ema:
-            self._register_average()
-            self.register_load_state_dict_pre_hook(_average_from_weights)
+        self._register_average()
 
     # the LSTM model's own pieces, on the same attribute names (cat_emb, num_proj, cond_bias, h0, inp, exo):
     # the statics' embedding, the recurrent state's start, and a step's input (previous patch, mask, place)
     condition = SequenceMixtureLSTM.condition
     _initial = SequenceMixtureLSTM._initial
     _input = SequenceMixtureLSTM._step_input
-
-    # ------------------------------------------------------------------ the weights' average
-
-    def _register_average(self) -> None:
-        """One buffer per parameter, starting at its value, and the count of updates (called once all are built)."""
-        for i, p in enumerate(self.parameters()):
-            self.register_buffer(f"ema_{i}", p.detach().clone())
-        self.register_buffer("ema_steps", torch.zeros((), dtype=torch.long))
-
-    def _pairs(self) -> list[tuple[nn.Parameter, torch.Tensor]]:
-        return [(p, getattr(self, f"ema_{i}")) for i, p in enumerate(self.parameters())] if self.ema else []
-
-    @contextmanager
-    def averaging(self):
-        """Within: each training step moves the average (with the usual warm-up, decay (1 + t) / (10 + t) until
-        it reaches ``ema``) and validation scores it. Not under DP-SGD, whose trainer works on a copy."""
-        self._averaging = bool(self.ema)
-        self._steps = int(self.ema_steps) if self.ema else 0
-        try:
-            yield
-        finally:
-            self._averaging = False
-
-    def _update_average(self) -> None:
-        t = self._steps  # counted here too: reading ema_steps would wait for a GPU at every step
-        decay = min(self.ema, (1.0 + t) / (10.0 + t))
-        with torch.no_grad():
-            for p, e in self._pairs():
-                e.lerp_(p.detach(), 1.0 - decay)
-            self.ema_steps += 1
-        self._steps += 1
-
-    @contextmanager
-    def _averaged(self):
-        """The average in place of the trained weights, swapped back after."""
-        pairs = self._pairs()
-        for p, e in pairs:
-            p.data, e.data = e.data, p.data
-        try:
-            yield
-        finally:
-            for p, e in pairs:
-                p.data, e.data = e.data, p.data
-
-    @torch.no_grad()
-    def adopt_average(self) -> None:
-        """The weights become the average (what was validated); the average then equals them."""
-        for p, e in self._pairs():
-            p.copy_(e)
-
-    @torch.no_grad()
-    def reset_average(self) -> None:
-        """The average becomes the weights (after DP-SGD, which trains without one)."""
-        for p, e in self._pairs():
-            e.copy_(p)
 
     # ------------------------------------------------------------------ training
 
@@ -170,12 +110,7 @@ class SequencePatchFlow(nn.Module):
         per-record clipping). With ``shard`` (:class:`synthguard.distributed.Shard`) ``x`` is the global batch:
         the noise is drawn for all of it, the network runs on this shard's rows, and their sum is divided by the
         global count times the world size (data-parallel training draws what one process draws)."""
-        if self._averaging and self.training and torch.is_grad_enabled():
-            self._update_average()
-        elif self._averaging and not self.training:
-            with self._averaged():
-                return self._loss(x, cats, nums, exo, generator, count, per_record, shard)
-        return self._loss(x, cats, nums, exo, generator, count, per_record, shard)
+        return self.with_average(self._loss, x, cats, nums, exo, generator, count, per_record, shard)
 
     def _loss(self, x, cats, nums, exo, generator, count, per_record, shard) -> torch.Tensor:
         patches = self._patches(x, float("nan"))
@@ -245,11 +180,3 @@ class SequencePatchFlow(nn.Module):
             prev, prev_mask = z.unsqueeze(1), torch.ones_like(prev)
         return torch.stack(out, 1).reshape(b, tokens * self.patch, self.n_channels)[:, :steps]
 
-
-def _average_from_weights(module: SequencePatchFlow, state_dict, prefix, *args) -> None:
-    """A state without the average (a bundle keeps the weights only, which are the average once trained) loads
-    with the average set to its weights."""
-    for i, (name, _) in enumerate(module.named_parameters()):
-        if prefix + name in state_dict:
-            state_dict.setdefault(f"{prefix}ema_{i}", state_dict[prefix + name].clone())
-    state_dict.setdefault(prefix + "ema_steps", torch.zeros((), dtype=torch.long))

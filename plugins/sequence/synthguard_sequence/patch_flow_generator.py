@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
+from synthguard.models import without_average
 
 from .generator import MixtureSequenceConfig, MixtureSequenceGenerator
 from .patch_flow import SequencePatchFlow
@@ -66,4 +67,4 @@ class PatchFlowSequenceGenerator(MixtureSequenceGenerator):
     def _get_state(self):
         """The bundle keeps the weights, not their average: after training they are the same numbers."""
         tensors, state = super()._get_state()
-        return {k: v for k, v in tensors.items() if not k.startswith("ema_")}, state
+        return without_average(tensors), state
