@@ -1,4 +1,5 @@
-"""Shared PyTorch building blocks: device choice, seeding, CPU threads, the training loop, a moving average of the weights, DP-SGD training, AdamW.
+"""Shared PyTorch building blocks: device choice, seeding, CPU threads, the training loop, a moving average of the
+weights, DP-SGD training, AdamW.
 Peers' methods that plugins subclass as baselines live in :mod:`synthguard.baselines`; sequence models live in the ``synthguard-sequence``
 library (``plugins/sequence``), which the sensor and traffic plugins build on."""
 

@@ -75,8 +75,8 @@ class FinanceConfig(TokenModelConfig):
                                  "attacks too (docs/finance_fidelity.md §9)")
     ema: float = Field(0.0, ge=0, lt=1, description=(
         "decay of a moving average of the weights that validates, is kept at the best epoch and samples (0: off, the "
-        "trained weights). 0.999 lifts quality 0.01-0.03 on five tables and its outputs were refused 4 of 11 times "
-        "against 2 of 10 (docs/finance_fidelity.md §10)"))
+        "trained weights). 0.999 lifts quality 0.01-0.03 on four tables of five and its outputs were refused 4 "
+        "times in 12 against 2 (docs/finance_fidelity.md §10)"))
 
 
 class FinanceGenerator(Generator):
