@@ -47,6 +47,7 @@ from synthguard_sequence import PatchFlowSequenceConfig, PatchFlowSequenceGenera
 from synthguard_sequence.flow import LOGIT_MEAN, LOGIT_STD, MIN_GAP, flow_time_embedding  # noqa: E402
 from synthguard_sequence.lstm import SequenceMixtureLSTM  # noqa: E402
 from synthguard_sequence.patch_flow import PatchFlowHead  # noqa: E402
+from synthguard.models import WeightAverage  # noqa: E402
 
 
 class SharedModulationHead(PatchFlowHead):
@@ -71,7 +72,7 @@ class SharedModulationHead(PatchFlowHead):
         return self.out(self.norm(h))
 
 
-class PatchARFlow(nn.Module):
+class PatchARFlow(WeightAverage, nn.Module):
     """An LSTM (or causal transformer) over patches of ``patch`` steps; each patch drawn by :class:`PatchFlowHead`
     from the state before it."""
 
@@ -104,9 +105,7 @@ class PatchARFlow(nn.Module):
         head = SharedModulationHead if modulation == "shared" else PatchFlowHead
         self.head = head(dim, 2 * hidden + (dim if anchor else 0), head_width, head_blocks)
         self.precision = precision
-        self._averaging = False
-        if ema:  # a moving average of the weights (the library model's, below) validates and samples
-            self._register_average()
+        self._register_average()  # ema > 0: a moving average of the weights validates and samples
 
     def _velocity(self, xs: torch.Tensor, s: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         """The head's velocity; with ``predict="data"`` the head predicts the clean patch (JiT; as sensor-flow)."""
@@ -120,12 +119,9 @@ class PatchARFlow(nn.Module):
     condition = SequenceMixtureLSTM.condition
     _initial = SequenceMixtureLSTM._initial
     _input = SequenceMixtureLSTM._step_input
-    # the library model's (the sensor default's) patching, weights' average and loss entry point (which calls _loss)
+    # the library model's (the sensor default's) patching and loss entry point (which calls _loss)
     _patches = SequencePatchFlow._patches
-    _register_average, _pairs, averaging = SequencePatchFlow._register_average, SequencePatchFlow._pairs, SequencePatchFlow.averaging
-    _update_average, _averaged = SequencePatchFlow._update_average, SequencePatchFlow._averaged
-    adopt_average, reset_average = SequencePatchFlow.adopt_average, SequencePatchFlow.reset_average
-    loss, with_average = SequencePatchFlow.loss, SequencePatchFlow.with_average
+    loss = SequencePatchFlow.loss
 
     def _last(self, prev: torch.Tensor) -> torch.Tensor:
         """(..., patch·C) -> the previous patch's last reading, repeated over a patch (what ``anchor`` draws from)."""

@@ -30,7 +30,6 @@ class WeightAverage:
 
     def _register_average(self: Any) -> None:
         """One buffer per parameter, starting at its value, and the count of updates."""
-        self._averaging = False
         if not self.ema:
             return
         for i, p in enumerate(self.parameters()):
