@@ -304,6 +304,23 @@ def test_the_report_sample_holds_its_rows_not_every_chunk_it_came_from():
     assert len(sample) == 50 and sum(len(f) for f in sample._frames.values()) == 50
 
 
+def test_a_local_cluster_fills_the_cores_with_two_threads_per_worker_process_unless_told(monkeypatch):
+    # two threads share one copy of torch, the model and the gate: 10M rows at 1,209 MiB summed RSS on 2 cores, where a
+    # process per core read 2,110 (benchmarks/README.md, "Scale: a million gated rows in chunks on Dask")
+    from synthguard.scale import ScaleOptions
+    from synthguard.scale.runner import local_layout
+
+    def layout(cores, **asked):
+        monkeypatch.setattr("os.cpu_count", lambda: cores)
+        found = local_layout(ScaleOptions(scheduler="local", **asked))
+        return found["dask_workers"], found["dask_threads"]
+
+    assert layout(2) == (1, 2) and layout(16) == (8, 2) and layout(1) == (1, 1)
+    assert layout(2, workers=2) == (2, 1) and layout(8, workers=2) == (2, 4)  # --dask-workers: threads fill the cores
+    assert layout(2, threads=1) == (2, 1) and layout(2, workers=3, threads=1) == (3, 1)  # as asked
+    assert local_layout(ScaleOptions(scheduler="tcp://10.0.0.5:8786")) == {}  # a cluster of your own: its layout
+
+
 def test_local_dask_workers_sample_without_dasks_malloc_trim_threshold(monkeypatch):
     # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: the finance sampler then ran 2.6-2.8x slower
     from synthguard.scale import ScaleOptions

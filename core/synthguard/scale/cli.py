@@ -26,7 +26,8 @@ scale_options = [
                  help="with --scheduler local: Dask worker processes (default: the machine's cores / --dask-threads; "
                       "--workers is training's data-parallel processes)"),
     click.option("--dask-threads", type=click.IntRange(min=1), default=None, expose_value=False, callback=_store,
-                 help="with --scheduler local: threads per Dask worker process (default 1)"),
+                 help="with --scheduler local: threads per Dask worker process (default 2, sharing one copy of the "
+                      "model: less memory than a process each; with --dask-workers, the cores / workers)"),
     click.option("--index", type=click.Choice(["auto", "exact", "ivf"]), default=None, expose_value=False,
                  callback=_store, help="streaming: near-copy/NNDR search, exact or faiss IVF (auto: IVF from 100,000 "
                                        "training records); thresholds are always calibrated exactly"),

@@ -28,8 +28,9 @@ class ScaleOptions(BaseModel):
     chunk_rows: int = Field(DEFAULT_CHUNK_ROWS, ge=1, description="records per chunk (one partition each)")
     scheduler: str | None = Field(None, description="None (in process), 'local', or tcp://host:port")
     workers: int | None = Field(None, ge=1,
-                                description="LocalCluster workers (default: this machine's cores / threads)")
-    threads: int = Field(1, ge=1, description="LocalCluster threads per worker process")
+                                description="LocalCluster worker processes (default: this machine's cores / threads)")
+    threads: int | None = Field(None, ge=1, description="LocalCluster threads per worker process (default: 2, or the "
+                                "cores / workers when workers are given)")
     index: Literal["auto", "exact", "ivf"] = Field("auto", description="near-copy search: exact, IVF, or by size")
     report_sample: int = Field(REPORT_SAMPLE, ge=100, description="rows of the uniform sample the report measures")
     auto: bool = Field(False, description="chosen by the row count, not asked for (falls back where it cannot stream)")
@@ -46,7 +47,7 @@ class ScaleOptions(BaseModel):
 
     @model_validator(mode="after")
     def _layout_needs_local(self) -> "ScaleOptions":
-        if (self.workers is not None or self.threads != 1) and self.scheduler != "local":
+        if (self.workers is not None or self.threads is not None) and self.scheduler != "local":
             raise ValueError("--dask-workers/--dask-threads lay out the LocalCluster this command starts: expected "
                              "--scheduler local with them (an existing cluster's workers are its own)")
         return self
