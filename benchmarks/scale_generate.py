@@ -56,6 +56,7 @@ def one(generator: str, dataset: str, rows: int, scheduler: str | None, workers:
     args = ["generate", generator, "--dataset", dataset, "--rows", str(rows), "--out", str(out), "--overwrite"]
     if scheduler:
         args += ["--scheduler", scheduler, "--dask-workers", str(workers), "--chunk-rows", str(chunk_rows)]
+        args += ["--dask-threads", "1"]  # its tables are W single-thread processes; alone, --dask-workers fills the cores
         args += ["--index", index] if index else []
     measured = run(args)
     report = json.loads((out / "report.json").read_text())

@@ -53,7 +53,7 @@ def dask(rows: int, workers: int, poll_to: Path | None = None, chunk_rows: int |
         exe = str(Path(sys.executable).with_name("synthguard"))
         args = [*command(rows, str(Path(tmp, "out"))), "--scheduler", "local", "--dask-workers", str(workers),
                 *(["--chunk-rows", str(chunk_rows)] if chunk_rows else []),
-                *(["--dask-threads", str(threads)] if threads != 1 else [])]
+                "--dask-threads", str(threads)]  # always: without it --dask-workers 1 would now take 2 threads
         start = time.perf_counter()
         proc = subprocess.Popen([exe, *args], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         parent, timeline, peaks = psutil.Process(proc.pid), [], {}
