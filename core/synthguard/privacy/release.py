@@ -149,7 +149,7 @@ def judge(audit: dict[str, Any], secrets: list[str] | None = None) -> dict[str, 
 def _judge_copies(copies: dict[str, Any]) -> dict[str, Any]:
     """Exact copies fail when the synthetic records copy training records more often than unseen real records
     coincide with one (one-sided, 1%). With a holdout, Fisher's exact test of the two shares: the holdout's rate is a
-    sample too, and a binomial test against it as if known refused 8 of 100 releases of real unseen records on AER
+    sample too, and a binomial test against it as if known refused 9 of 100 releases of real unseen records on AER
     HealthInsurance, where 13% coincide (``benchmarks/experiments/audit_null.py``). Without one, a binomial test
     against ``COPY_RATE_WITHOUT_HOLDOUT``."""
     count, n = copies["count"], copies["synthetic"]
