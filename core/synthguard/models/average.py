@@ -21,7 +21,7 @@ from torch import nn
 class WeightAverage:
     """Mixin for an ``nn.Module`` with an ``ema`` attribute (the decay; 0 = off) whose ``loss`` runs through
     :meth:`with_average`. Call :meth:`_register_average` at the end of ``__init__`` (once every parameter exists);
-    train inside :meth:`averaging`, then :meth:`adopt_average`. A bundle keeps the weights only
+    train inside :meth:`averaging`, which adopts the average on leaving. A bundle keeps the weights only
     (:func:`without_average`): once trained they are the average, and a state without it loads with the average set
     to its weights."""
 
@@ -43,13 +43,16 @@ class WeightAverage:
     @contextmanager
     def averaging(self: Any):
         """Within: each training step moves the average (with the usual warm-up, decay (1 + t) / (10 + t) until
-        it reaches ``ema``) and validation scores it. Not under DP-SGD, whose trainer works on a copy."""
+        it reaches ``ema``) and validation scores it; leaving without an error, the weights become the average
+        (:meth:`adopt_average`: what was validated and kept at the best epoch). Not under DP-SGD, whose trainer
+        works on a copy."""
         self._averaging = bool(self.ema)
         self._steps = int(self.ema_steps) if self.ema else 0
         try:
             yield
         finally:
             self._averaging = False
+        self.adopt_average()
 
     def with_average(self: Any, loss: Callable[..., torch.Tensor], *args: Any, **kwargs: Any) -> torch.Tensor:
         """``loss(*args, **kwargs)``: in a training step after moving the average, in validation on the average."""

@@ -198,7 +198,6 @@ class FinanceGenerator(Generator):
                 generator=gen, patience=patience if len(val) else None, progress=progress,
                 description=f"fitting {self.name} on {self.device_}", even_batches=True,
             )
-        self.model_.adopt_average()
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
                 "patience_epochs": patience}
 

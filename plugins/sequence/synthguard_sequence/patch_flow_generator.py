@@ -59,10 +59,8 @@ class PatchFlowSequenceGenerator(MixtureSequenceGenerator):
             info = super()._train(*args, **kwargs)
             model.reset_average()
             return info
-        with model.averaging():
-            info = super()._train(*args, **kwargs)
-        model.adopt_average()
-        return info
+        with model.averaging():  # the model keeps the average on leaving
+            return super()._train(*args, **kwargs)
 
     def _get_state(self):
         """The bundle keeps the weights, not their average: after training they are the same numbers."""
