@@ -96,6 +96,21 @@ def _loss_truncation(share: float):
         M.loss = original
 
 
+def audited_draw(model, rows: int, seed: int, context: dict, target: str | None, qis: list[str], why: str) -> dict:
+    """``sample --rows rows --seed seed`` of ``model`` with the gate and the audit, as ``generate`` runs it
+    (``--override-audit why``, so that refused runs are scored too): what the experiments log of it."""
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
+    report = sg.sample(model, rows=rows, seed=seed, reference=context["reference"], holdout=context["holdout"],
+                       target=target, options={"quasi_identifiers": qis, "override_audit": why}).report
+    mia = report["audit"]["membership_inference"]
+    return {"rows": rows, "seed": seed, "started": started, "decision": report["release"]["decision"],
+            "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
+            "worst_tpr": mia["worst_tpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
+            "quality": report["metrics"]["core.quality"]["score"],
+            "tstr_ratio": report["metrics"].get("core.tstr", {}).get("ratio"),
+            "auc": {k: v.get("auc") for k, v in mia["attacks"].items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="credit_data")
@@ -112,19 +127,8 @@ def main() -> None:
         model, fit = model_for(variant, args.dataset, context, args.fit_seed)
         print(f"{variant}: {fit}", flush=True)
         for seed in args.seeds:
-            started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
-            res = sg.sample(model, rows=args.rows, seed=seed, reference=context["reference"],
-                            holdout=context["holdout"], target=target,
-                            options={"quasi_identifiers": qis, "override_audit": "outlier_fit.py: every run scored"})
-            report = res.report
-            mia = report["audit"]["membership_inference"]
-            row = {"dataset": args.dataset, "variant": variant, "fit": fit, "rows": args.rows, "seed": seed,
-                   "started": started, "decision": report["release"]["decision"],
-                   "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
-                   "worst_tpr": mia["worst_tpr"], "worst_tpr_attack": mia["worst_tpr_attack"],
-                   "quality": report["metrics"]["core.quality"]["score"],
-                   "tstr_ratio": report["metrics"].get("core.tstr", {}).get("ratio"),
-                   "auc": {k: v.get("auc") for k, v in mia["attacks"].items()}}
+            row = {"dataset": args.dataset, "variant": variant, "fit": fit,
+                   **audited_draw(model, args.rows, seed, context, target, qis, "outlier_fit.py: every run scored")}
             print(f"  seed {seed}: {row['decision']:11s} AUC {row['worst_auc']} {row['worst_auc_attack']}  "
                   f"TPR {row['worst_tpr']} {row['worst_tpr_attack']}  quality {row['quality']}", flush=True)
             with log.open("a") as f:

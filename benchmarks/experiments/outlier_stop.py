@@ -29,20 +29,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
-import datetime as dt
 import json
 import tempfile
 import time
 from pathlib import Path
 
-import sys
-
 import numpy as np
 import synthguard as sg
 import torch
+from outlier_fit import audited_draw
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 REPEATS, SMOOTH, K, SHARE = 8, 5, 5, 0.2
 
 
@@ -142,17 +139,10 @@ def main() -> None:
             continue
         model.model_.load_state_dict(states[epoch])
         model.model_.eval()
+        context = {"reference": res.context.reference, "holdout": res.context.holdout}
         for seed in args.seeds:
-            started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="minutes")
-            report = sg.sample(model, rows=args.rows, seed=seed, reference=res.context.reference,
-                               holdout=res.context.holdout, target=target,
-                               options={"quasi_identifiers": qis, "override_audit": "outlier_stop.py"}).report
-            mia = report["audit"]["membership_inference"]
             row = {"kind": "sample", "dataset": args.dataset, "fit_seed": args.fit_seed, "rule": rule, "epoch": epoch,
-                   "rows": args.rows, "seed": seed, "started": started, "decision": report["release"]["decision"],
-                   "worst_auc": mia["worst_auc"], "worst_auc_attack": mia["worst_auc_attack"],
-                   "worst_tpr": mia["worst_tpr"], "quality": report["metrics"]["core.quality"]["score"],
-                   "tstr_ratio": report["metrics"].get("core.tstr", {}).get("ratio")}
+                   **audited_draw(model, args.rows, seed, context, target, qis, "outlier_stop.py")}
             print(f"  {rule} epoch {epoch} seed {seed}: {row['decision']:11s} AUC {row['worst_auc']} "
                   f"{row['worst_auc_attack']}  TPR {row['worst_tpr']}  quality {row['quality']}", flush=True)
             with log.open("a") as f:
