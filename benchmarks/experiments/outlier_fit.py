@@ -111,6 +111,14 @@ def audited_draw(model, rows: int, seed: int, context: dict, target: str | None,
             "auc": {k: v.get("auc") for k, v in mia["attacks"].items()}}
 
 
+def record(log: Path, row: dict, label: str) -> None:
+    """Print one audited draw's line and append its row to ``log``."""
+    print(f"  {label}: {row['decision']:11s} AUC {row['worst_auc']} {row['worst_auc_attack']}  "
+          f"TPR {row['worst_tpr']} {row['worst_tpr_attack']}  quality {row['quality']}", flush=True)
+    with log.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="credit_data")
@@ -129,10 +137,7 @@ def main() -> None:
         for seed in args.seeds:
             row = {"dataset": args.dataset, "variant": variant, "fit": fit,
                    **audited_draw(model, args.rows, seed, context, target, qis, "outlier_fit.py: every run scored")}
-            print(f"  seed {seed}: {row['decision']:11s} AUC {row['worst_auc']} {row['worst_auc_attack']}  "
-                  f"TPR {row['worst_tpr']} {row['worst_tpr_attack']}  quality {row['quality']}", flush=True)
-            with log.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            record(log, row, f"seed {seed}")
 
 
 if __name__ == "__main__":

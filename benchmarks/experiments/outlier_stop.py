@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import synthguard as sg
 import torch
-from outlier_fit import audited_draw
+from outlier_fit import audited_draw, record
 
 ROOT = Path(__file__).resolve().parents[2]
 REPEATS, SMOOTH, K, SHARE = 8, 5, 5, 0.2
@@ -143,10 +143,7 @@ def main() -> None:
         for seed in args.seeds:
             row = {"kind": "sample", "dataset": args.dataset, "fit_seed": args.fit_seed, "rule": rule, "epoch": epoch,
                    **audited_draw(model, args.rows, seed, context, target, qis, "outlier_stop.py")}
-            print(f"  {rule} epoch {epoch} seed {seed}: {row['decision']:11s} AUC {row['worst_auc']} "
-                  f"{row['worst_auc_attack']}  TPR {row['worst_tpr']}  quality {row['quality']}", flush=True)
-            with log.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            record(log, row, f"{rule} epoch {epoch} seed {seed}")
 
 
 if __name__ == "__main__":
