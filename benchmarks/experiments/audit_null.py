@@ -114,7 +114,8 @@ def main() -> None:
         tpr = np.array([r["worst_tpr"] for r in runs if r["worst_tpr"] is not None] or [np.nan])
         summary = {"splits": len(runs), "sizes": runs[0]["sizes"], "members": runs[0]["members"],
                    "fpr": runs[0]["fpr"], "refused": refused, "refused_ci": clopper_pearson(refused, len(runs)),
-                   "decisions": {d: sum(r["decision"] == d for r in runs) for d in sorted({r["decision"] for r in runs})},
+                   "decisions": {d: sum(r["decision"] == d for r in runs)
+                                 for d in sorted({r["decision"] for r in runs})},
                    "worst_auc_quantiles": {q: round(float(np.quantile(auc, q)), 4) for q in (0.5, 0.9, 0.95)},
                    "worst_tpr_quantiles": {q: round(float(np.quantile(tpr, q)), 4) for q in (0.5, 0.9, 0.95)},
                    "worst_auc_above_0.55": int((auc > 0.55).sum()), "seconds": round(time.perf_counter() - start, 1),
