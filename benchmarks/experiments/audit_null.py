@@ -51,16 +51,23 @@ def table(name: str):
     return getattr(loaded, "frame", loaded), list(info.quasi_identifiers or [])
 
 
-def one(records, qis: list[str], seed: int, domain: str) -> dict:
-    """One split audited. Sequence records here are one unit each (a day, a week, a recording)."""
-    import synthguard as sg
-
+def null_split(records, seed: int):
+    """(holdout, train, release) of one split: generate's 20% held out, the rest halved. Sequence records here are
+    one unit each (a day, a week, a recording)."""
     n = len(records)
     n_hold = int(round(0.2 * n))
     n_train = (n - n_hold) // 2
     rows = np.random.default_rng(seed).permutation(n)
     take = records.iloc.__getitem__ if hasattr(records, "iloc") else records.take
-    hold, train, release = take(rows[:n_hold]), take(rows[n_hold:n_hold + n_train]), take(rows[n_hold + n_train:])
+    return take(rows[:n_hold]), take(rows[n_hold:n_hold + n_train]), take(rows[n_hold + n_train:])
+
+
+def one(records, qis: list[str], seed: int, domain: str) -> dict:
+    """One split audited."""
+    import synthguard as sg
+
+    hold, train, release = null_split(records, seed)
+    n_hold, n_train = len(hold), len(train)
     out = sg.audit(train, release, holdout=hold, domain=domain, quasi_identifiers=qis or None, seed=seed)
     release_decision = out["release"]
     mia = out.get("membership_inference")

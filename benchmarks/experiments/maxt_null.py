@@ -131,19 +131,15 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     sys.path.insert(0, str(HERE))
     import synthguard as sg
-    from audit_null import table
+    from audit_null import null_split, table
 
     frame, qis = table(args.dataset)
     result = {"date": dt.date.today().isoformat(), "command": " ".join(["benchmarks/experiments/maxt_null.py",
                                                                       *sys.argv[1:]]),
               "permutations": PERMUTATIONS, "null": [], "default": []}
-    n = len(frame)
-    n_hold = int(round(0.2 * n))
-    n_train = (n - n_hold) // 2
     for seed in range(args.splits):
-        rows = np.random.default_rng(seed).permutation(n)
-        r = decide(frame.iloc[rows[n_hold:n_hold + n_train]], frame.iloc[rows[:n_hold]],
-                   frame.iloc[rows[n_hold + n_train:]], qis, seed)
+        hold, train, release = null_split(frame, seed)
+        r = decide(train, hold, release, qis, seed)
         result["null"].append(r)
         print("null", json.dumps(r), flush=True)
     for seed in args.seeds:
