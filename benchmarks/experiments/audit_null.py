@@ -86,7 +86,11 @@ def one(records, qis: list[str], seed: int, domain: str) -> dict:
             "worst_auc": worst_auc[0], "worst_auc_attack": worst_auc[1],
             "worst_tpr": worst_tpr[0], "worst_tpr_attack": worst_tpr[1],
             "judged_auc": (figures.get("worst membership AUC") or {}).get("value"),
-            "aucs": {k: a["auc"] for k, a in mia["attacks"].items() if "auc" in a}}
+            "aucs": {k: a["auc"] for k, a in mia["attacks"].items() if "auc" in a},
+            # the bootstrap standard errors the rule's "above chance" test divides by; their spread over splits
+            # (sd_by_attack) is what they should equal when nothing leaks
+            "se": {k: [a["auc_se"], a["tpr_se"]] for k, a in mia["attacks"].items() if "auc_se" in a},
+            "tprs": {k: a["tpr"] for k, a in mia["attacks"].items() if "tpr" in a}}
 
 
 def mean_by_attack(runs: list[dict]) -> dict[str, float]:
@@ -94,6 +98,24 @@ def mean_by_attack(runs: list[dict]) -> dict[str, float]:
     names = sorted({k for r in runs for k in r.get("aucs", {})})
     return {k: round(float(np.mean([r["aucs"][k] for r in runs if k in r.get("aucs", {})])), 4)
             for k in names}
+
+
+def sd_by_attack(runs: list[dict]) -> dict[str, dict[str, float]]:
+    """Per attack: the spread of its AUC and TPR over the splits beside the mean bootstrap standard error the
+    release rule uses for one split; a ratio above 1 means the rule's test is too quick to call a figure above
+    chance."""
+    out = {}
+    for k in sorted({k for r in runs for k in r.get("se", {})}):
+        rows = [r for r in runs if k in r.get("se", {})]
+        if len(rows) < 10:
+            continue
+        auc, tpr = np.array([r["aucs"][k] for r in rows]), np.array([r["tprs"][k] for r in rows])
+        se = np.array([r["se"][k] for r in rows], dtype=float)
+        out[k] = {"auc_sd": round(float(auc.std(ddof=1)), 4), "auc_se": round(float(se[:, 0].mean()), 4),
+                  "auc_ratio": round(float(auc.std(ddof=1) / se[:, 0].mean()), 3),
+                  "tpr_sd": round(float(tpr.std(ddof=1)), 4), "tpr_se": round(float(se[:, 1].mean()), 4),
+                  "tpr_ratio": round(float(tpr.std(ddof=1) / se[:, 1].mean()), 3)}
+    return out
 
 
 def clopper_pearson(k: int, n: int) -> list[float]:
@@ -106,6 +128,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+", default=["german_credit", "credit_data", "lending_club"])
     ap.add_argument("--splits", type=int, default=100)
+    ap.add_argument("--first-seed", type=int, default=0, help="split seeds first-seed … first-seed + splits - 1")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
@@ -114,7 +137,7 @@ def main() -> None:
     for name in args.datasets:
         records, qis = table(name)
         start, runs = time.perf_counter(), []
-        for seed in range(args.splits):
+        for seed in range(args.first_seed, args.first_seed + args.splits):
             runs.append(one(records, qis, seed, DOMAINS.get(name, "finance")))
         refused = sum(r["decision"] == "fail" for r in runs)
         auc = np.array([r["worst_auc"] for r in runs if r["worst_auc"] is not None] or [np.nan])
@@ -126,7 +149,7 @@ def main() -> None:
                    "worst_auc_quantiles": {q: round(float(np.quantile(auc, q)), 4) for q in (0.5, 0.9, 0.95)},
                    "worst_tpr_quantiles": {q: round(float(np.quantile(tpr, q)), 4) for q in (0.5, 0.9, 0.95)},
                    "worst_auc_above_0.55": int((auc > 0.55).sum()), "seconds": round(time.perf_counter() - start, 1),
-                   "mean_auc_by_attack": mean_by_attack(runs)}
+                   "mean_auc_by_attack": mean_by_attack(runs), "sd_by_attack": sd_by_attack(runs)}
         result["datasets"][name] = {"summary": summary, "runs": runs}
         print(name, json.dumps(summary), flush=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
