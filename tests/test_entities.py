@@ -63,3 +63,34 @@ def test_value_protection_drops_identifiers_and_is_reported(loans, cli, tmp_path
 def test_an_unknown_entity_column_is_one_clear_error(loans):
     with pytest.raises(sg.DataError, match="unknown column 'client'"):
         sg.Engine(plugins=[toy_plugin]).generate("test-copycat", 10, data=loans, sequence_format={"entity": "client"})
+
+
+@pytest.fixture
+def survey() -> pd.DataFrame:
+    """A test table (generated here, not real data): 500 respondents with distinct incomes, and 100 more who answer
+    in one of 10 identical ways (10 each): a survey where identical rows are different people."""
+    rng = np.random.default_rng(1)
+    own = pd.DataFrame({"age": rng.integers(20, 80, 500), "region": rng.choice(["n", "s", "e", "w"], 500),
+                        "income": rng.gamma(2, 9000, 500).round(2)})
+    common = pd.DataFrame({"age": np.arange(30, 40), "region": "n", "income": 20000.0})
+    return pd.concat([own, common.loc[common.index.repeat(10)]], ignore_index=True).sample(frac=1, random_state=1)
+
+
+def test_every_row_a_person_keeps_records_k_of_them_share_and_a_run_without_says_so(survey):
+    """Without ids, identical rows may be one person's repeats, so every copy of a training record is withheld, even
+    one ten respondents gave; the report says so and names the fix. With --entity-column @row those are kept."""
+    engine = sg.Engine(plugins=[toy_plugin])
+    gate = {}
+    for entity in (None, "@row"):
+        result = engine.generate("test-copycat", 300, data=survey, seed=0, config={"copy_share": 0.5},
+                                 sequence_format={"entity": entity} if entity else None,
+                                 options={"override_audit": "test: the gate is under test"})
+        gate[entity] = result.report["privacy"]["core.exact-copy"]
+        if entity:
+            assert result.report["audit"]["unit"] == "person" and "@row" not in result.data.columns
+    shared = gate["@row"]["shared_records"]
+    assert shared["k"] == 5 and shared["real_records_k_people_share"] == 10 and shared["kept"] > 0
+    assert "note" not in gate["@row"]
+    assert "shared_records" not in gate[None]
+    assert "--entity-column @row keeps the records at least 5 people share" in gate[None]["note"]
+    assert gate[None]["rejected"] > gate["@row"]["rejected"]

@@ -147,6 +147,9 @@ def _summary(result, out) -> None:
     click.echo(f"wrote {rep['rows']} records to {where} ({fit}, sample {t['sample_seconds']:.2f}s, "
                f"checks {t['checks_seconds']:.2f}s{later}; rejected: {rej})")
     _sample_line((rep["lineage"].get("data_source") or {}).get("sample"))
+    for name, summary in rep["privacy"].items():
+        if summary.get("note"):
+            click.echo(f"{name}: {summary['note']}")
     vp = ((rep.get("generator") or {}).get("fit") or {}).get("value_protection")
     if vp:
         dropped = ", ".join(d["column"] for d in vp["dropped"])

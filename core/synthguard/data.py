@@ -86,6 +86,12 @@ def text_values(series: pd.Series, missing: Any = None) -> pd.Series:
 MIN_GROUPS = 5
 
 
+#: ``--entity-column @row``: a table whose every row is a different person (a survey, a register). Without it identical
+#: rows may be one person's repeats, so the gate withholds every copy of a training record; with it a record at least
+#: k people share points to none of them and is kept (``CheckContext.shared_records``).
+ROW_ENTITIES = "@row"
+
+
 def entity_groups(records: Records) -> np.ndarray | None:
     """The entity of each record when records group into at least :data:`MIN_GROUPS` entities, else None.
 
@@ -319,7 +325,10 @@ class Table(Records):
         return self.entities
 
     def with_entities(self, column: str) -> "Table":
-        """This table with ``column`` taken out of the modelled columns and used as the entity id of each row."""
+        """This table with ``column`` taken out of the modelled columns and used as the entity id of each row;
+        :data:`ROW_ENTITIES` (``@row``): every row is a different person, identical rows included."""
+        if column == ROW_ENTITIES:
+            return Table(self.frame, self.meta, np.arange(len(self.frame)), entity_name="person")
         self.meta.column(column)  # names an unknown column
         frame = self.frame.drop(columns=column)
         if frame.shape[1] == 0:

@@ -20,7 +20,7 @@ import pandas as pd
 from . import lineage, log_progress
 from .bundle import load_bundle
 from .contract import Dataset, Generator, validated
-from .data import Records, SequenceSet, Table, holdout_split
+from .data import ROW_ENTITIES, Records, SequenceSet, Table, holdout_split
 from .errors import ConfigError, DataError
 from .io.database import Database, as_source
 from .io.images import ImageFormat, read_images
@@ -450,7 +450,8 @@ def _sample_entity(modality: str | None, fmt: SequenceFormat | Mapping[str, Any]
     if modality not in (None, "table"):
         raise ConfigError(f"a data sample (--data-sample) reads tables and sensor logs: this generator reads "
                           f"{modality}s")
-    return _table_entity(fmt)
+    column = _table_entity(fmt)
+    return None if column == ROW_ENTITIES else column  # each row its own person: a uniform sample of rows
 
 
 def _table_entity(fmt: SequenceFormat | Mapping[str, Any] | None) -> str | None:

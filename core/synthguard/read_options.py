@@ -50,6 +50,8 @@ sequence_options = [
             help="sensor logs: column naming each recording/device (default 'entity'; 'none' = one stream); "
                  "tables: column naming whose record each row is (a customer with several loans) — the split, "
                  "value protection and audit then count people, not rows, and the column is not modelled; "
+                 "'@row': every row is a different person (a survey), so a record 5 people share is not withheld "
+                 "as a copy; "
                  "images: 'folder' (a folder per patient) or a --labels column naming each image's patient "
                  "(DICOM: PatientID, then StudyInstanceUID, without this)"),
     _option("--time-column", metavar="COL",
