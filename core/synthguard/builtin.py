@@ -33,7 +33,7 @@ class ExactCopyFilter(PrivacyFilter):
         self.k = int(context.options.get("k_anonymity", K_ANONYMITY))
         self._people_share = context.shared_records(self.k)
         self.shared_kept = self.copies_withheld = 0
-        # how often an unseen real record equals a training record: the table's natural duplicates
+        # how often a held-out real record equals a training record: the table's natural duplicates
         self.natural = (float(np.isin(held, self._known).mean()) if len(held) else 0.0,
                         context.real_people()[2] if len(held) else None)
 
