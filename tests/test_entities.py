@@ -79,13 +79,15 @@ def survey() -> pd.DataFrame:
 def test_every_row_a_person_keeps_records_k_of_them_share_and_a_run_without_says_so(survey):
     """Without ids, identical rows may be one person's repeats, so every copy of a training record is withheld, even
     one ten respondents gave; the report says so and names the fix. With --entity-column @row those are kept."""
+    from synthguard.quality.html import render_html
+
     engine = sg.Engine(plugins=[toy_plugin])
-    gate = {}
+    gate, page = {}, {}
     for entity in (None, "@row"):
         result = engine.generate("test-copycat", 300, data=survey, seed=0, config={"copy_share": 0.5},
                                  sequence_format={"entity": entity} if entity else None,
                                  options={"override_audit": "test: the gate is under test"})
-        gate[entity] = result.report["privacy"]["core.exact-copy"]
+        gate[entity], page[entity] = result.report["privacy"]["core.exact-copy"], render_html(result.report)
         if entity:
             assert result.report["audit"]["unit"] == "person" and "@row" not in result.data.columns
     shared = gate["@row"]["shared_records"]
@@ -94,3 +96,4 @@ def test_every_row_a_person_keeps_records_k_of_them_share_and_a_run_without_says
     assert "shared_records" not in gate[None]
     assert "--entity-column @row keeps the records at least 5 people share" in gate[None]["note"]
     assert gate[None]["rejected"] > gate["@row"]["rejected"]
+    assert "--entity-column @row keeps" in page[None] and "--entity-column @row keeps" not in page["@row"]  # report.html

@@ -70,9 +70,9 @@ def _checks(report: dict) -> list[dict]:
     for stage in ("validators", "privacy"):
         for name, info in _obj(report.get(stage)).items():
             info = _obj(info)
-            extra = {k: v for k, v in info.items() if k != "rejected"}
+            extra = {k: v for k, v in info.items() if k not in ("rejected", "note")}
             rows.append({"stage": stage, "name": name, "rejected": info.get("rejected", 0),
-                         "settings": json.dumps(extra)[:300] if extra else ""})
+                         "settings": json.dumps(extra)[:300] if extra else "", "note": info.get("note")})
     return rows
 
 

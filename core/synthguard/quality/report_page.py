@@ -24,6 +24,7 @@ PAGE = r"""<!doctype html><html lang='en'><head><meta charset='utf-8'>
 <table><tr><th>stage</th><th>check</th><th class='num'>rejected</th><th>settings</th></tr>
 {% for c in checks %}<tr><td>{{ c.stage }}</td><td><code>{{ c.name }}</code></td><td class="num{{ ' bad' if c.rejected }}">{{ c.rejected }}</td><td><code>{{ c.settings }}</code></td></tr>
 {% endfor %}</table>
+{% for c in checks if c.note %}<p><code>{{ c.name }}</code>: {{ c.note }}</p>{% endfor %}
 <h2>Fidelity</h2>
 {% if quality %}<p>Column shapes {{ quality.column_shapes }}, column-pair trends {{ quality.column_pair_trends }} (SDMetrics QualityReport, synthetic vs training data).</p>{% endif %}
 {% if correlation %}{{ correlation }}{% else %}<p>{{ fidelity_note }}</p>{% endif %}
