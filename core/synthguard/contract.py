@@ -39,12 +39,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .bundle import MANIFEST
-from .data import META_TYPES, Records, entity_groups
+from .data import META_TYPES, Records, entity_groups, shared_by_people
 from .errors import ConfigError, DataError
 from .models import resolve_device, seed_everything, torch_threads
 
@@ -532,12 +531,7 @@ class CheckContext:
         ``k``): a synthetic record equal to one of them points to no one in particular, as a k-anonymous
         combination does. Empty without entity ids, where every record is one person's by definition."""
         if ("shared", k) not in self._shared:
-            hashes, people, counted_as = self.real_people()
-            shared = np.array([], dtype=np.uint64)
-            if counted_as == "entities":
-                held = pd.DataFrame({"hash": hashes, "person": people}).drop_duplicates()["hash"].value_counts()
-                shared = held.index[held >= k].to_numpy(dtype=np.uint64)
-            self._shared[("shared", k)] = shared
+            self._shared[("shared", k)] = shared_by_people([p for p in (self.reference, self.holdout) if p is not None], k)
         return self._shared[("shared", k)]
 
     def unseen_holdout(self) -> tuple[Records | None, int]:

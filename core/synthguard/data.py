@@ -105,6 +105,18 @@ def entity_groups(records: Records) -> np.ndarray | None:
     return np.asarray(groups)
 
 
+def shared_by_people(parts: list[Records], k: int) -> np.ndarray:
+    """Hashes of the records at least ``k`` distinct entities hold over ``parts`` (training, holdout), for the gate
+    (``CheckContext.shared_records``) and the audit's exact copies alike; empty unless every part carries entity ids."""
+    ids = [entity_groups(p) for p in parts]
+    if not parts or any(i is None for i in ids):
+        return np.array([], dtype=np.uint64)
+    held = pd.DataFrame({"hash": np.concatenate([p.record_hashes() for p in parts]),
+                         "person": np.concatenate([np.asarray(i).astype(str) for i in ids])})
+    counts = held.drop_duplicates()["hash"].value_counts()
+    return counts.index[counts >= k].to_numpy(dtype=np.uint64)
+
+
 def holdout_split(records: Records, fraction: float, seed: int = 0) -> tuple[Records, Records | None]:
     """Split off ``fraction`` of the records (seeded) as real data the generator never sees.
 

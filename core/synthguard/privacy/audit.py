@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data import Records, Table, entity_groups
+from ..data import Records, Table, entity_groups, shared_by_people
 from .attacks import (FPR_TARGETS, AttackSetup, detectable_auc_excess, detectable_tpr_excess, evaluate_attacks,
                       positive_controls, readable_fpr)
 from .canaries import Canaries, audit_canaries
@@ -123,7 +123,7 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     out: dict[str, Any] = {"distance": distance.name, "unit": unit,
                            "targets": {"worst_auc_max": TARGET_AUC,
                                        "worst_tpr_max": {f"{f:.0%} FPR": t for f, t in FPR_TARGETS.items()}}}
-    out["exact_copies"] = exact_copies(train, holdout, synthetic)
+    out["exact_copies"] = exact_copies(train, holdout, synthetic, k_anonymity)
     if canaries is not None:  # exact copies only, unless the membership audit below can run
         out["canaries"] = audit_canaries(train, None, synthetic, canaries, distance, unit=unit)
     if holdout is None or len(holdout) < MIN_HOLDOUT:
@@ -170,15 +170,21 @@ def audit(train: Records, holdout: Records | None, synthetic: Records, distance:
     return out
 
 
-def exact_copies(train: Records, holdout: Records | None, synthetic: Records) -> dict[str, Any]:
+def exact_copies(train: Records, holdout: Records | None, synthetic: Records, k: int = K_ANONYMITY) -> dict[str, Any]:
     """Synthetic records identical to a training record, beside how often an unseen real record is one.
 
     Some tables repeat naturally (few, coarse columns), so a copy is judged against the holdout's own
-    rate of coinciding with a training record, not against zero.
+    rate of coinciding with a training record, not against zero. A record at least ``k`` people hold (entity ids
+    only) points to none of them: the gate keeps such copies, and they are reported apart, not counted.
     """
-    train_hashes = train.record_hashes()
-    copies = np.isin(synthetic.record_hashes(), train_hashes)
+    shared = shared_by_people([p for p in (train, holdout) if p is not None and len(p)], k)
+    train_hashes = np.setdiff1d(train.record_hashes(), shared)
+    synthetic_hashes = synthetic.record_hashes()
+    copies = np.isin(synthetic_hashes, train_hashes)
     out = {"count": int(copies.sum()), "share": round(float(copies.mean()), 6), "synthetic": len(synthetic)}
+    if len(shared):
+        out["shared_records"] = {"k": k, "records": int(len(shared)),
+                                 "copies_not_counted": int(np.isin(synthetic_hashes, shared).sum())}
     if holdout is not None and len(holdout):
         natural = np.isin(holdout.record_hashes(), train_hashes)
         out.update(holdout_count=int(natural.sum()), holdout_share=round(float(natural.mean()), 6),
