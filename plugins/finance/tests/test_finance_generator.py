@@ -139,7 +139,7 @@ def test_ema_samples_a_moving_average_of_the_weights_and_the_bundle_keeps_just_t
     trained = FinanceGenerator(config).fit(_mixed(), seed=0)
     pairs = list(zip(averaged.model_.parameters(), trained.model_.parameters()))
     assert not any(torch.equal(a, t) for a, t in pairs)
-    step = sum(float((a - t).abs().max()) for a, t in pairs) / len(pairs)
+    step = sum(float((a - t).detach().abs().max()) for a, t in pairs) / len(pairs)
     assert 0 < step < 0.5  # an average of the path that led to these weights, near them
     averaged.save(tmp_path / "bundle")
     assert not [k for k in load_file(tmp_path / "bundle" / "weights.safetensors") if "ema_" in k]
