@@ -228,8 +228,8 @@ def main() -> None:
         for model in args.models:
             print(f"{model} on {dataset} ...", file=sys.stderr, flush=True)
             entity = ["--entity-column", args.entity_column] if args.entity_column else []
-            proc = subprocess.run([sys.executable, __file__, "--child", model, dataset, "--rows", str(args.rows), *entity],
-                                  capture_output=True, text=True)
+            proc = subprocess.run([sys.executable, __file__, "--child", model, dataset, "--rows", str(args.rows),
+                                   *entity], capture_output=True, text=True)
             if proc.returncode:
                 rows.append({"model": model, "dataset": dataset, "error": proc.stderr.strip().splitlines()[-1][:300]})
             else:

@@ -80,7 +80,8 @@ def main() -> None:
         refused_fisher = sum(r["p_fisher"] < LEVEL for r in fisher)
         flagged = np.array([r["flagged"] for r in runs])
         rates = np.array([r["natural"]["rate"] for r in runs])
-        summary = {"splits": len(runs), "refused_binomial": refused, "refused_binomial_ci": clopper_pearson(refused, len(runs)),
+        summary = {"splits": len(runs), "refused_binomial": refused,
+                   "refused_binomial_ci": clopper_pearson(refused, len(runs)),
                    "refused_fisher": refused_fisher, "refused_fisher_ci": clopper_pearson(refused_fisher, len(fisher)),
                    "cannot_tell": sum(r["verdict"] == "cannot tell" for r in runs),
                    "canary_flag_rate": round(float(flagged.sum() / sum(r["canaries"] for r in runs)), 4),

@@ -527,11 +527,12 @@ class CheckContext:
         return self._shared["people"]
 
     def shared_records(self, k: int) -> np.ndarray:
-        """Hashes of the real records at least ``k`` distinct people hold (:meth:`real_people`; computed once per
-        ``k``): a synthetic record equal to one of them points to no one in particular, as a k-anonymous
-        combination does. Empty without entity ids, where every record is one person's by definition."""
+        """Hashes of the real records at least ``k`` distinct people hold (:func:`~.data.shared_by_people`, as the
+        audit counts them; computed once per ``k``): a synthetic record equal to one of them points to no one in
+        particular, as a k-anonymous combination does. Empty without entity ids, where every record is one person's by definition."""
         if ("shared", k) not in self._shared:
-            self._shared[("shared", k)] = shared_by_people([p for p in (self.reference, self.holdout) if p is not None], k)
+            real = [p for p in (self.reference, self.holdout) if p is not None]
+            self._shared[("shared", k)] = shared_by_people(real, k)
         return self._shared[("shared", k)]
 
     def unseen_holdout(self) -> tuple[Records | None, int]:
