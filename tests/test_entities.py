@@ -100,3 +100,27 @@ def test_every_row_a_person_keeps_records_k_of_them_share_and_a_run_without_says
     assert gate[None]["rejected"] > gate["@row"]["rejected"]
     fix = "--entity-column @row keeps"
     assert fix in page[None] and fix not in page["@row"]  # report.html says it too
+
+
+def test_audit_of_any_tools_output_scores_people_with_an_entity_column(loans, cli, tmp_path):
+    """`synthguard audit --entity-column customer`: members and non-members are customers, not loans; the synthetic
+    table's own made-up customer column is dropped."""
+    table = sg.Table.from_frame(loans).with_entities("customer")
+    train, hold = sg.holdout_split(table, 0.2, seed=0)
+    files = {}
+    for name, part in (("real", train), ("holdout", hold)):
+        frame = part.frame.copy()
+        frame.insert(0, "customer", part.entities)
+        files[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(files[name], index=False)
+    synthetic = train.frame.sample(200, random_state=0).assign(customer="made-up")
+    synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
+    args = ["audit", "--real", str(files["real"]), "--synthetic", str(tmp_path / "synthetic.csv"),
+            "--holdout", str(files["holdout"]), "--json"]
+    by_person = cli(*args, "--entity-column", "customer")
+    assert by_person.returncode == 0, by_person.stderr
+    audit = json.loads(by_person.stdout)
+    assert audit["unit"] == "customer"
+    assert audit["membership_inference"]["non_members"] == len(set(hold.entities)) < len(hold)
+    by_row = cli(*args)  # without it the customer column is one more column to model, and rows are the unit
+    assert json.loads(by_row.stdout)["unit"] == "record"

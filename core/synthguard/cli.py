@@ -512,6 +512,9 @@ pair_options = [
     click.option("--holdout", "holdout_data", type=click.Path(), default=None,
                  help="real records the generator never saw (needed for membership inference and DCR share)"),
     click.option("--holdout-table", default=None, metavar="NAME", help="with a database URL as --holdout: its table"),
+    click.option("--entity-column", default=None, metavar="COL",
+                 help="column of --real and --holdout naming whose record each row is (a customer with several "
+                      "loans): the audit scores people, not rows; '@row': every row a different person"),
     click.option("--seed", type=int, default=0, show_default=True),
 ]
 
@@ -541,11 +544,13 @@ def _pair_sources(real, table, query, synthetic, synthetic_table, holdout, holdo
               help="canary records planted in --real (CSV/Parquet): is each copied, nearly copied or exposed?")
 @click.option("--json", "as_json", is_flag=True, help="print the whole audit as JSON")
 @click.pass_context
-def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, seed, quasi_identifiers, secrets, thorough, generator, shadows,
-              canaries, as_json) -> None:
+def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, entity_column, seed,
+              quasi_identifiers, secrets, thorough, generator, shadows, canaries, as_json) -> None:
     """Privacy audit of any synthetic table against its real training table (and a holdout)."""
     if thorough and not generator:  # before the audit: fail in a second, not after it
         raise ConfigError("--thorough refits the generator that made --synthetic: expected --generator NAME")
+    if thorough and entity_column:
+        raise ConfigError("--thorough refits on rows, not people: expected --entity-column without --thorough")
     if thorough:
         from .privacy.thorough import refit_generator
 
@@ -554,7 +559,7 @@ def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data,
                                                   holdout_table)
     out = _engine(ctx).audit(real, synthetic, holdout=holdout_data, seed=seed,
                              quasi_identifiers=_columns(quasi_identifiers) or None, secrets=list(secrets) or None,
-                             canaries=canaries)
+                             canaries=canaries, entity_column=entity_column)
     if thorough:
         from .privacy.thorough import thorough_audit
 
@@ -590,14 +595,14 @@ def audit_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data,
 @out_table_option
 @click.option("--overwrite", is_flag=True, help="replace a non-empty --out directory")
 @click.pass_context
-def evaluate_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, seed, target, out,
-                 out_table, overwrite) -> None:
+def evaluate_cmd(ctx, real, table, query, synthetic, synthetic_table, holdout_data, holdout_table, entity_column, seed,
+                 target, out, out_table, overwrite) -> None:
     """Score any real/synthetic pair: quality, utility, privacy audit (report.json + report.html with --out)."""
     real, synthetic, holdout_data = _pair_sources(real, table, query, synthetic, synthetic_table, holdout_data,
                                                   holdout_table)
     out = as_target(out, out_table) if out is not None else None
     rep = _engine(ctx).evaluate(real, synthetic, holdout=holdout_data, target=target, seed=seed, out=out,
-                                overwrite=overwrite)
+                                overwrite=overwrite, entity_column=entity_column)
     m = rep["metrics"]
     q, t = m.get("core.quality", {}), m.get("core.tstr", {})
     click.echo(f"quality {q.get('score', q.get('skipped', q.get('error')))}"

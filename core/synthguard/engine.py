@@ -330,23 +330,32 @@ class Engine:
 
         return choose_distance([e.obj for e in self.registry.distances.values()], modality, domain)
 
-    def _pair(self, real: DataLike, synthetic: DataLike, holdout: DataLike | None) -> tuple[Records, Records, Records | None]:
-        """Real, synthetic and holdout records in one schema (the real data's); names what does not fit."""
-        real_r = self.to_records(real, "real")
+    def _pair(self, real: DataLike, synthetic: DataLike, holdout: DataLike | None, entity_column: str | None = None
+              ) -> tuple[Records, Records, Records | None]:
+        """Real, synthetic and holdout records in one schema (the real data's); names what does not fit.
+
+        ``entity_column`` names whose record each real and holdout row is (``--entity-column``; ``@row``: every row a
+        different person); a synthetic table's column of that name, made-up ids, is dropped.
+        """
+        people = {"entity": entity_column} if entity_column else None
+        real_r = self.to_records(real, "real", sequence_format=people)
         modality = real_r.modality if real_r.modality in ("sequence", "image") else None
         syn_r = self.to_records(synthetic, "synthetic", modality=modality)
-        hold_r = self.to_records(holdout, "holdout", modality=modality) if holdout is not None else None
+        hold_r = self.to_records(holdout, "holdout", modality=modality, sequence_format=people) \
+            if holdout is not None else None
         if isinstance(real_r, Table):
             def align(t: Records, what: str) -> Table:
                 if not isinstance(t, Table):
                     raise DataError(f"{what} is {t.modality} data: expected a table like the real data")
+                if what == "synthetic" and entity_column in t.frame.columns:
+                    t = Table.from_frame(t.frame.drop(columns=entity_column), name=t.meta.name)
                 extra = [c for c in t.frame.columns if c not in real_r.meta.names]
                 missing = [c for c in real_r.meta.names if c not in t.frame.columns]
                 if extra or missing:
                     raise DataError(f"{what} columns differ from the real data's: missing {missing}, unexpected {extra}")
                 if len(t) == 0:
                     raise DataError(f"{what} is empty: expected at least one record")
-                return Table(t.frame, real_r.meta)
+                return Table(t.frame, real_r.meta, t.entities, t.entity_name if t.entities is not None else None)
 
             syn_r = align(syn_r, "synthetic")
             hold_r = align(hold_r, "holdout") if hold_r is not None else None
@@ -356,21 +365,23 @@ class Engine:
 
     def audit(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, domain: str | None = None,
               seed: int = 0, quasi_identifiers: list[str] | None = None,
-              secrets: list[str] | None = None, canaries: pd.DataFrame | Table | str | Path | None = None
-              ) -> dict[str, Any]:
+              secrets: list[str] | None = None, canaries: pd.DataFrame | Table | str | Path | None = None,
+              entity_column: str | None = None) -> dict[str, Any]:
         """Privacy audit of any synthetic data (from any tool) against the real records it was trained on.
 
         ``holdout`` are real records the generator never saw; without them only
         exact copies and DCR quantiles can be measured (the report says so). ``canaries`` (tables) are
         records planted in ``real`` on purpose (:mod:`synthguard.privacy.canaries`): each is reported as
-        copied, nearly copied or exposed, and the release decision judges them.
+        copied, nearly copied or exposed, and the release decision judges them. ``entity_column`` names whose
+        record each real row is (a customer's loans; ``@row``: every row a different person): the audit then
+        scores people, not rows.
         """
         from .privacy.audit import audit as run_audit
         from .privacy.distance import NearestRecords
 
         check_seed(seed)
 
-        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
+        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout, entity_column)
         distance = self.distance_for(real_r.modality, domain)
         if isinstance(real_r, Table):
             for col in [*(quasi_identifiers or []), *(secrets or [])]:
@@ -399,12 +410,13 @@ class Engine:
 
     def evaluate(self, real: DataLike, synthetic: DataLike, *, holdout: DataLike | None = None, target: str | None = None,
                  domain: str | None = None, seed: int = 0, out: str | Path | None = None,
-                 overwrite: bool = False) -> dict[str, Any]:
+                 overwrite: bool = False, entity_column: str | None = None) -> dict[str, Any]:
         """Score any real/synthetic pair: every applicable registered metric plus the privacy audit.
 
-        Writes ``report.json`` and ``report.html`` to ``out`` when given (all or nothing).
+        Writes ``report.json`` and ``report.html`` to ``out`` when given (all or nothing). ``entity_column``: as
+        :meth:`audit`.
         """
-        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout)
+        real_r, syn_r, hold_r = self._pair(real, synthetic, holdout, entity_column)
         spec = RunSpec.of(len(syn_r), seed=seed, target=target, out=out, overwrite=overwrite)
         if target is not None and isinstance(real_r, Table):
             real_r.meta.column(target)
