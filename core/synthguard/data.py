@@ -341,7 +341,9 @@ class Table(Records):
         :data:`ROW_ENTITIES` (``@row``): every row is a different person, identical rows included."""
         if column == ROW_ENTITIES:
             return Table(self.frame, self.meta, np.arange(len(self.frame)), entity_name="person")
-        self.meta.column(column)  # names an unknown column
+        if column not in self.meta.names:
+            raise DataError(f"entity column: unknown column {column!r}: expected one of {', '.join(self.meta.names)}, "
+                            f"or {ROW_ENTITIES} (every row a different person)")
         frame = self.frame.drop(columns=column)
         if frame.shape[1] == 0:
             raise DataError(f"table {self.meta.name!r}: the entity column {column!r} is its only column: expected others")
