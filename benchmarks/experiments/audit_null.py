@@ -124,16 +124,22 @@ def clopper_pearson(k: int, n: int) -> list[float]:
     return [round(float(lo), 4), round(float(hi), 4)]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="+", default=["german_credit", "credit_data", "lending_club"])
-    ap.add_argument("--splits", type=int, default=100)
-    ap.add_argument("--first-seed", type=int, default=0, help="split seeds first-seed … first-seed + splits - 1")
-    ap.add_argument("--out", type=Path, default=OUT)
+def null_runs(doc: str, script: str, datasets: list[str], splits: int, out: Path, first_seed: bool = False):
+    """(arguments, result dict) of a null-release experiment: --datasets, --splits, --out (and --first-seed)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--datasets", nargs="+", default=datasets)
+    ap.add_argument("--splits", type=int, default=splits)
+    if first_seed:
+        ap.add_argument("--first-seed", type=int, default=0, help="split seeds first-seed … first-seed + splits - 1")
+    ap.add_argument("--out", type=Path, default=out)
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    result = {"date": dt.date.today().isoformat(), "command": " ".join(["benchmarks/experiments/audit_null.py",
-                                                                      *sys.argv[1:]]), "datasets": {}}
+    return args, {"date": dt.date.today().isoformat(), "command": " ".join([script, *sys.argv[1:]]), "datasets": {}}
+
+
+def main() -> None:
+    args, result = null_runs(__doc__, "benchmarks/experiments/audit_null.py",
+                             ["german_credit", "credit_data", "lending_club"], 100, OUT, first_seed=True)
     for name in args.datasets:
         records, qis = table(name)
         start, runs = time.perf_counter(), []

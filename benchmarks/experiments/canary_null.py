@@ -18,12 +18,9 @@ Writes benchmarks/results/canary_null.json (per split the counts and both p-valu
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +30,7 @@ from scipy.stats import fisher_exact
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from audit_null import clopper_pearson, null_split, table  # noqa: E402
+from audit_null import clopper_pearson, null_runs, null_split, table  # noqa: E402
 from canaries import make_canaries  # noqa: E402  (benchmarks/canaries.py)
 
 OUT = HERE.parents[1] / "benchmarks" / "results" / "canary_null.json"
@@ -63,14 +60,7 @@ def one(frame: pd.DataFrame, qis: list[str], seed: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="+", default=["credit_data", "lending_club"])
-    ap.add_argument("--splits", type=int, default=200)
-    ap.add_argument("--out", type=Path, default=OUT)
-    args = ap.parse_args()
-    warnings.filterwarnings("ignore")
-    result = {"date": dt.date.today().isoformat(), "command": " ".join(["benchmarks/experiments/canary_null.py",
-                                                                      *sys.argv[1:]]), "datasets": {}}
+    args, result = null_runs(__doc__, "benchmarks/experiments/canary_null.py", ["credit_data", "lending_club"], 200, OUT)
     for name in args.datasets:
         frame, qis = table(name)
         start = time.perf_counter()
