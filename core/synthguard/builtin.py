@@ -33,9 +33,10 @@ class ExactCopyFilter(PrivacyFilter):
         self.k = int(context.options.get("k_anonymity", K_ANONYMITY))
         self._people_share = context.shared_records(self.k)
         self.shared_kept = self.copies_withheld = 0
-        # how often a held-out real record equals a training record: the table's natural duplicates
-        self.natural = (float(np.isin(held, self._known).mean()) if len(held) else 0.0,
-                        context.real_people()[2] if len(held) else None)
+        # how often a held-out real record equals a training record (the table's natural duplicates), and whether
+        # identical rows can be told apart as people at all
+        self.natural_share = float(np.isin(held, self._known).mean()) if len(held) else 0.0
+        self.without_ids = not context.people_are_entities()
 
     def check(self, records: Records, context: CheckContext) -> Verdict:
         hashes = records.record_hashes()
@@ -50,9 +51,8 @@ class ExactCopyFilter(PrivacyFilter):
     def summary(self) -> dict:
         out = {"training_records_known": int(len(self._known)), "holdout_records_known": int(len(self._held)),
                **shared_summary(self.k, self._people_share, self.shared_kept)}
-        share, counted_as = self.natural
-        if counted_as == "distinct records" and share >= NATURAL_COPIES_NOTE and self.copies_withheld:
-            out["note"] = (f"{share:.0%} of the held-out real records equal a training record, yet all "
+        if self.without_ids and self.natural_share >= NATURAL_COPIES_NOTE and self.copies_withheld:
+            out["note"] = (f"{self.natural_share:.0%} of the held-out real records equal a training record, yet all "
                            f"{self.copies_withheld:,} draws equal to one were withheld: without entity ids identical "
                            "rows count as one person's. If every row is a different person (a survey), "
                            f"--entity-column @row keeps the records at least {self.k} people share")

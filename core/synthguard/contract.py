@@ -511,6 +511,12 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
+    def people_are_entities(self) -> bool:
+        """Whether every real part (training, holdout) carries entity ids: people are then entities, otherwise
+        distinct records (:meth:`real_people`). Reads the ids only, no record hashing."""
+        parts = [p for p in (self.reference, self.holdout) if p is not None]
+        return bool(parts) and all(entity_groups(p) is not None for p in parts)
+
     def real_people(self) -> tuple[np.ndarray, np.ndarray, str]:
         """Every real record (training, then holdout), as ``(record hashes, the person each is, how people are
         counted)``. With entity ids (``--entity-column``) a person is an entity, so identical records of two entities
@@ -519,9 +525,9 @@ class CheckContext:
         if "people" not in self._shared:
             parts = [p for p in (self.reference, self.holdout) if p is not None]
             hashes = np.concatenate([p.record_hashes() for p in parts]) if parts else np.array([], dtype=np.uint64)
-            ids = [entity_groups(p) for p in parts]
-            if parts and all(i is not None for i in ids):
-                self._shared["people"] = hashes, np.concatenate([np.asarray(i).astype(str) for i in ids]), "entities"
+            if self.people_are_entities():
+                ids = [np.asarray(entity_groups(p)).astype(str) for p in parts]
+                self._shared["people"] = hashes, np.concatenate(ids), "entities"
             else:
                 self._shared["people"] = hashes, hashes, "distinct records"
         return self._shared["people"]
@@ -529,7 +535,8 @@ class CheckContext:
     def shared_records(self, k: int) -> np.ndarray:
         """Hashes of the real records at least ``k`` distinct people hold (:func:`~.data.shared_by_people`, as the
         audit counts them; computed once per ``k``): a synthetic record equal to one of them points to no one in
-        particular, as a k-anonymous combination does. Empty without entity ids, where every record is one person's by definition."""
+        particular, as a k-anonymous combination does. Empty without entity ids, where every record is one person's
+        by definition."""
         if ("shared", k) not in self._shared:
             real = [p for p in (self.reference, self.holdout) if p is not None]
             self._shared[("shared", k)] = shared_by_people(real, k)

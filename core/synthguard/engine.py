@@ -347,15 +347,16 @@ class Engine:
             def align(t: Records, what: str) -> Table:
                 if not isinstance(t, Table):
                     raise DataError(f"{what} is {t.modality} data: expected a table like the real data")
-                if what == "synthetic" and entity_column in t.frame.columns:
-                    t = Table.from_frame(t.frame.drop(columns=entity_column), name=t.meta.name)
-                extra = [c for c in t.frame.columns if c not in real_r.meta.names]
-                missing = [c for c in real_r.meta.names if c not in t.frame.columns]
+                frame = t.frame  # a synthetic table's own id column holds made-up ids: not compared
+                if what == "synthetic" and entity_column in frame.columns:
+                    frame = frame.drop(columns=entity_column)
+                extra = [c for c in frame.columns if c not in real_r.meta.names]
+                missing = [c for c in real_r.meta.names if c not in frame.columns]
                 if extra or missing:
                     raise DataError(f"{what} columns differ from the real data's: missing {missing}, unexpected {extra}")
                 if len(t) == 0:
                     raise DataError(f"{what} is empty: expected at least one record")
-                return Table(t.frame, real_r.meta, t.entities, t.entity_name if t.entities is not None else None)
+                return Table(frame, real_r.meta, t.entities, t.entity_name if t.entities is not None else None)
 
             syn_r = align(syn_r, "synthetic")
             hold_r = align(hold_r, "holdout") if hold_r is not None else None
