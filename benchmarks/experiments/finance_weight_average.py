@@ -33,6 +33,12 @@ recorded from 05:00 UTC), TSTR and the audit:
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/finance_weight_average.py --tables german_credit \\
         credit_data lending_club --seeds 0 --variant average --variant weights  # fresh fits on generate's split
     # appends to benchmarks/experiments/finance_weight_average.jsonl
+    .venv/bin/python benchmarks/experiments/finance_weight_average.py --summary   # the pairs, compared
+
+``--summary`` pairs ``average`` with ``weights`` by table and seed (the last row of each in the file: reruns under the
+calibrated release rule come after the first runs) and prints the refusals of each, the pairs refused by one only
+(an exact two-sided sign test on them, McNemar's) and the mean paired difference of quality, TSTR / TRTR and worst
+AUC with a 95% t interval.
 """
 
 from __future__ import annotations
@@ -154,13 +160,44 @@ def run(table: str, seed: int, variant: str, tmp: Path) -> dict:
             "reason": (rep.get("release") or {}).get("reason")}
 
 
+def summary(path: Path) -> dict:
+    """Every (table, seed) fitted with both ``average`` and ``weights``, compared (module docstring)."""
+    from scipy import stats
+
+    last = {}
+    for line in path.read_text().splitlines():
+        row = json.loads(line)
+        last[(row["table"], row["seed"], row["variant"])] = row
+    pairs = [(last[(t, s, "average")], last[(t, s, "weights")]) for t, s, v in sorted(last)
+             if v == "weights" and (t, s, "average") in last]
+    refused = {v: sum(p[i]["decision"] == "fail" for p in pairs) for i, v in enumerate(["average", "weights"])}
+    only = [sum(a["decision"] == "fail" and w["decision"] != "fail" for a, w in pairs),
+            sum(w["decision"] == "fail" and a["decision"] != "fail" for a, w in pairs)]
+    out = {"pairs": len(pairs), "refused": refused, "refused_by_one_only": dict(zip(["average", "weights"], only)),
+           "sign_test_p": round(float(stats.binomtest(only[0], sum(only)).pvalue), 3) if sum(only) else 1.0}
+    for key in ["delivered_quality", "tstr_ratio", "worst_auc"]:
+        d = np.array([a[key] - w[key] for a, w in pairs])
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        out[key] = {"mean_difference": round(float(d.mean()), 4),
+                    "ci95": [round(float(d.mean() - half), 4), round(float(d.mean() + half), 4)],
+                    "higher_with_average": int((d > 0).sum())}
+    out["by_pair"] = [f"{a['table']} {a['seed']}: quality {w['delivered_quality']:.3f} -> {a['delivered_quality']:.3f}, "
+                      f"AUC {w['worst_auc']:.3f} -> {a['worst_auc']:.3f}, {w['decision']} -> {a['decision']}"
+                      for a, w in pairs]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", nargs="+", default=["AER/NMES1988"])
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--variant", action="append", choices=list(VARIANTS))
     ap.add_argument("--out", type=Path, default=HERE / "finance_weight_average.jsonl")
+    ap.add_argument("--summary", action="store_true", help="compare the pairs already in --out, fit nothing")
     args = ap.parse_args()
+    if args.summary:
+        print(json.dumps(summary(args.out), indent=1))
+        return
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
     with tempfile.TemporaryDirectory(prefix="weight_average_") as tmp:
