@@ -35,7 +35,7 @@ recorded from 05:00 UTC), TSTR and the audit:
     # appends to benchmarks/experiments/finance_weight_average.jsonl
     .venv/bin/python benchmarks/experiments/finance_weight_average.py --summary   # the pairs, compared
 
-``--summary`` pairs ``average`` with ``weights`` by table and seed (the last row of each in the file: reruns under the
+``--summary [--rows N]`` pairs ``average`` with ``weights`` by table and seed, among runs that delivered N rows (the last row of each in the file: reruns under the
 calibrated release rule come after the first runs) and prints the refusals of each, the pairs refused by one only
 (an exact two-sided sign test on them, McNemar's) and the mean paired difference of quality, TSTR / TRTR and worst
 AUC with a 95% t interval.
@@ -98,7 +98,7 @@ def conditional_miss(model, train) -> dict[str, float]:
     return out
 
 
-def run(table: str, seed: int, variant: str, tmp: Path) -> dict:
+def run(table: str, seed: int, variant: str, tmp: Path, rows: int = 1000) -> dict:
     import synthguard as sg
     from synthguard.models import WeightAverage
     value_protection = importlib.import_module("synthguard.privacy.value_protection")  # the package shadows names
@@ -125,7 +125,7 @@ def run(table: str, seed: int, variant: str, tmp: Path) -> dict:
             loss(*a, **k) if not self.training else averaged(self, loss, *a, **k))
     try:
         start = time.perf_counter()
-        res = sg.generate("finance", rows=1000, seed=seed, save_model=str(bundle),
+        res = sg.generate("finance", rows=rows, seed=seed, save_model=str(bundle),
                           config={"epochs": 300, **VARIANTS[variant]},  # epochs (the default cap): a fresh fit
                           options={"override_audit": "benchmark: record the decision"}, **where)
         wall = time.perf_counter() - start
@@ -143,7 +143,7 @@ def run(table: str, seed: int, variant: str, tmp: Path) -> dict:
     metrics = rep.get("metrics") or {}
     column, miss = share_miss(train, raw)
     conditional = conditional_miss(model, train)
-    return {"date": dt.date.today().isoformat(), "table": table, "seed": seed, "variant": variant,
+    return {"date": dt.date.today().isoformat(), "table": table, "seed": seed, "variant": variant, "rows": rows,
             "protection_k": ((fit.get("value_protection") or {}).get("settings") or {}).get("k"),
             "wall_seconds": round(wall, 1), "fit_seconds": rep["timings"].get("fit_seconds"),
             "epochs_run": fit.get("epochs_run"), "best_epoch": fit.get("best_epoch"),
@@ -160,20 +160,22 @@ def run(table: str, seed: int, variant: str, tmp: Path) -> dict:
             "reason": (rep.get("release") or {}).get("reason")}
 
 
-def summary(path: Path) -> dict:
-    """Every (table, seed) fitted with both ``average`` and ``weights``, compared (module docstring)."""
+def summary(path: Path, rows: int = 1000) -> dict:
+    """Every (table, seed) fitted with both ``average`` and ``weights`` and delivering ``rows``, compared (module
+    docstring)."""
     from scipy import stats
 
     last = {}
     for line in path.read_text().splitlines():
         row = json.loads(line)
-        last[(row["table"], row["seed"], row["variant"])] = row
+        if row.get("rows", 1000) == rows:
+            last[(row["table"], row["seed"], row["variant"])] = row
     pairs = [(last[(t, s, "average")], last[(t, s, "weights")]) for t, s, v in sorted(last)
              if v == "weights" and (t, s, "average") in last]
     refused = {v: sum(p[i]["decision"] == "fail" for p in pairs) for i, v in enumerate(["average", "weights"])}
     only = [sum(a["decision"] == "fail" and w["decision"] != "fail" for a, w in pairs),
             sum(w["decision"] == "fail" and a["decision"] != "fail" for a, w in pairs)]
-    out = {"pairs": len(pairs), "refused": refused, "refused_by_one_only": dict(zip(["average", "weights"], only)),
+    out = {"rows": rows, "pairs": len(pairs), "refused": refused, "refused_by_one_only": dict(zip(["average", "weights"], only)),
            "sign_test_p": round(float(stats.binomtest(only[0], sum(only)).pvalue), 3) if sum(only) else 1.0}
     for key in ["delivered_quality", "tstr_ratio", "worst_auc"]:
         d = np.array([a[key] - w[key] for a, w in pairs])
@@ -193,10 +195,11 @@ def main() -> None:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--variant", action="append", choices=list(VARIANTS))
     ap.add_argument("--out", type=Path, default=HERE / "finance_weight_average.jsonl")
+    ap.add_argument("--rows", type=int, default=1000, help="records each run delivers and the audit reads")
     ap.add_argument("--summary", action="store_true", help="compare the pairs already in --out, fit nothing")
     args = ap.parse_args()
     if args.summary:
-        print(json.dumps(summary(args.out), indent=1))
+        print(json.dumps(summary(args.out, args.rows), indent=1))
         return
     torch.set_num_threads(1)
     warnings.filterwarnings("ignore")
@@ -204,7 +207,7 @@ def main() -> None:
         for table in args.tables:
             for seed in args.seeds:
                 for variant in args.variant or ["average", "weights"]:
-                    row = run(table, seed, variant, Path(tmp))
+                    row = run(table, seed, variant, Path(tmp), args.rows)
                     print(json.dumps(row), flush=True)
                     with args.out.open("a") as fh:
                         fh.write(json.dumps(row) + "\n")
