@@ -1,8 +1,7 @@
 """README's 60-second tour runs as written: every `synthguard` command of its shell block, in order, in a fresh
 folder, on the datasets that ship (issue 24: it ran on a loans.csv that did not).
 
-Only the sizes shrink so the test takes a minute on two CPU cores (``--epochs 300`` -> 1, ``--rows`` -> 200 but for
-`augment`, see :func:`shrunk`); a
+Only the sizes shrink so the test takes a minute on two CPU cores (``--epochs 300`` -> 1, ``--rows`` -> 200); a
 command against a database URL needs that server and is left to tests/test_database.py.
 """
 
@@ -32,11 +31,6 @@ def tour_commands() -> list[list[str]]:
 
 
 def shrunk(args: list[str]) -> list[str]:
-    """Smaller sizes, but `augment` runs as written: it samples the pretrained bundle in a second, and its audit is
-    part of what the tour shows (200 rows of credit_data's bundle at seed 0 are refused by an outlier attack, 1,000
-    pass)."""
-    if args[0] == "augment":
-        return args
     return [SMALLER.get(args[i - 1], a) if i else a for i, a in enumerate(args)]
 
 

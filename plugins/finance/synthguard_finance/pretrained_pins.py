@@ -4,7 +4,7 @@ Written by ``synthguard pretrain`` (or ``python -m synthguard.bundle pin FOLDER`
 """
 
 PINS = {
-    "finance--credit_data": "a1d86ef45282e2d9628672ea1d1bd7aa805b597ea27ce9558bd0e1640571a480",
-    "finance--german_credit": "a76fee0ec9b309838f4135ae5b9ea6e16517442a1e2296ec923a4f598d5400c1",
-    "finance--lending_club": "5ef7fc952e228ec3785989d639425509bbae9be25a1407ee51a25e15fa55a3e5",
+    "finance--credit_data": "dc12d6f97255a725bc336a18b14397c3158e95facbf7896bd7fc787642855a87",
+    "finance--german_credit": "f9889b33e59856c041b0930f8be1e899749495fb73a61af2b2b5ff69f56e5b02",
+    "finance--lending_club": "8f9ad9a16c6207610b5fd5b0412bd8c5de2e177678fdbca5959b3f9c597813d9",
 }

@@ -128,17 +128,15 @@ def test_bundles_saved_before_in_bin_shapes_still_decode_uniformly():
     assert out["amount"].between(0, 100).all()
 
 
-def test_by_default_a_moving_average_of_the_weights_samples_and_the_bundle_keeps_just_that(tmp_path):
-    """SGD's last weights wander around the minimum; by default (``ema`` 0.999) the average of the steps validates and
-    samples (docs/finance_fidelity.md §10). The averaging does not steer training: with ``--set ema=0`` the same seed
-    trains the same path and keeps its last weights. The bundle holds the weights alone, which are the average, and
-    samples alike."""
+def test_ema_samples_a_moving_average_of_the_weights_and_the_bundle_keeps_just_that(tmp_path):
+    """``--set ema=0.999``: SGD's last weights wander around the minimum; the average of the steps validates and
+    samples (docs/finance_fidelity.md §10). The averaging does not steer training: without it the same seed trains
+    the same weights. The bundle holds the weights alone, which are the average, and samples alike."""
     from safetensors.torch import load_file
 
     config = {**TINY, "epochs": 6}
-    averaged = FinanceGenerator(config).fit(_mixed(), seed=0)
-    assert averaged.config.ema == 0.999
-    trained = FinanceGenerator({**config, "ema": 0}).fit(_mixed(), seed=0)
+    averaged = FinanceGenerator({**config, "ema": 0.999}).fit(_mixed(), seed=0)
+    trained = FinanceGenerator(config).fit(_mixed(), seed=0)
     pairs = list(zip(averaged.model_.parameters(), trained.model_.parameters()))
     assert not any(torch.equal(a, t) for a, t in pairs)
     step = sum(float((a - t).detach().abs().max()) for a, t in pairs) / len(pairs)
@@ -303,10 +301,9 @@ def test_numeric_tokens_know_their_order_categories_do_not():
 
 def test_a_small_table_keeps_the_correlation_of_two_numeric_columns():
     """400 rows, 28 durations x 64 amount bins: tokens that do not know their order learn next to nothing of the
-    trend in 40 epochs (sampled correlation 0.07 with ordinal_basis=0, 0.40 with it; real 0.78, 2026-12-03). The
-    trained weights (ema 0): 160 steps is too short a path for the weights' average, which lags it (0.26 here)."""
+    trend in 40 epochs (sampled correlation 0.07 with ordinal_basis=0, 0.40 with it; real 0.78, 2026-12-03)."""
     table = _months_and_amounts()
-    config = {"epochs": 40, "d_model": 16, "n_layers": 1, "n_heads": 2, "val_fraction": 0, "ema": 0}
+    config = {"epochs": 40, "d_model": 16, "n_layers": 1, "n_heads": 2, "val_fraction": 0}
     out = FinanceGenerator(config).fit(table, seed=0).sample(2000, seed=0).frame
     real = np.corrcoef(table.frame["months"], table.frame["amount"])[0, 1]
     assert np.corrcoef(out["months"], out["amount"])[0, 1] > real / 3
