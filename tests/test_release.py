@@ -84,6 +84,22 @@ def test_exact_copies_are_judged_against_the_holdouts_rate_as_a_sample_not_a_kno
     assert decision(704) == "fail"
 
 
+def test_the_terminal_line_names_each_figures_attack_and_a_higher_one_beside_it():
+    """The AUC and the TPR each name the attack the decision rests on and, when another attack (an outlier subset)
+    reads higher, that one in brackets: a release refused by an outlier TPR no longer shows only a full-table TPR."""
+    from synthguard.privacy.release import headline
+
+    figures = [{"figure": "worst membership AUC", "value": 0.52, "attack": "dcr",
+                "worst_of_all": {"attack": "dcr@outliers", "value": 0.57}},
+               {"figure": "worst TPR at 10% FPR", "value": 0.12, "attack": "density-ratio",
+                "worst_of_all": {"attack": "density-ratio@outliers", "value": 0.17}}]
+    line = headline({"decision": "pass", "figures": figures, "members": 891, "non_members": 891, "unit": "record"})
+    assert line.startswith("privacy audit: worst attack AUC 0.52 (dcr) [dcr@outliers: 0.57], TPR at 10% FPR 0.12 "
+                           "(density-ratio) [density-ratio@outliers: 0.17]; 891 members vs 891 non-members")
+    figures[1]["worst_of_all"] = {"attack": "density-ratio", "value": 0.12}
+    assert "0.12 (density-ratio);" in headline({"decision": "pass", "figures": figures, "unit": "record"})
+
+
 def test_the_command_line_exits_3_with_one_error_line(credit, tmp_path):
     data = tmp_path / "credit.csv"
     credit.to_csv(data, index=False)

@@ -263,13 +263,12 @@ def headline(release: dict[str, Any]) -> str:
     auc = next((f for name, f in figs.items() if name == "worst membership AUC"), None)
     tpr = next((f for name, f in figs.items() if name.startswith("worst TPR")), None)
     parts = []
-    if auc:
-        parts.append(f"worst attack AUC {auc['value']} ({auc['attack']})")
-        other = auc.get("worst_of_all") or {}
-        if other and other["attack"] != auc["attack"]:  # a subset attack above it: shown, though it cannot pass alone
-            parts[-1] += f" [{other['attack']}: {other['value']}]"
-    if tpr:
-        parts.append(f"{tpr['figure'].replace('worst ', '')} {tpr['value']}")
+    for fig, label in ((auc, "worst attack AUC"), (tpr, tpr and tpr["figure"].replace("worst ", ""))):
+        if fig:
+            parts.append(f"{label} {fig['value']} ({fig['attack']})")
+            other = fig.get("worst_of_all") or {}
+            if other and other["attack"] != fig["attack"]:  # the highest attack, where the decision rests on another
+                parts[-1] += f" [{other['attack']}: {other['value']}]"
     unit = (f"{release.get('members')} members vs {release.get('non_members')} non-members "
             f"({plural(str(release.get('unit')))})")
     decision = {PASS: "PASSES its targets", FAIL: "FAILS its targets", CANNOT_TELL: "CANNOT TELL"}[release["decision"]]
