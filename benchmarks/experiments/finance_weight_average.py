@@ -35,10 +35,10 @@ recorded from 05:00 UTC), TSTR and the audit:
     # appends to benchmarks/experiments/finance_weight_average.jsonl
     .venv/bin/python benchmarks/experiments/finance_weight_average.py --summary   # the pairs, compared
 
-``--summary [--rows N]`` pairs ``average`` with ``weights`` by table and seed, among runs that delivered N rows (the last row of each in the file: reruns under the
-calibrated release rule come after the first runs) and prints the refusals of each, the pairs refused by one only
-(an exact two-sided sign test on them, McNemar's) and the mean paired difference of quality, TSTR / TRTR and worst
-AUC with a 95% t interval.
+``--summary [--rows N]`` pairs ``average`` with ``weights`` by table and seed among the runs that delivered N rows
+(the last row of each in the file: reruns under the calibrated release rule come after the first runs) and prints
+the refusals of each, the pairs refused by one only (an exact two-sided sign test on them, McNemar's) and the mean
+paired difference of quality, TSTR / TRTR and worst AUC with a 95% t interval.
 """
 
 from __future__ import annotations
@@ -175,7 +175,8 @@ def summary(path: Path, rows: int = 1000) -> dict:
     refused = {v: sum(p[i]["decision"] == "fail" for p in pairs) for i, v in enumerate(["average", "weights"])}
     only = [sum(a["decision"] == "fail" and w["decision"] != "fail" for a, w in pairs),
             sum(w["decision"] == "fail" and a["decision"] != "fail" for a, w in pairs)]
-    out = {"rows": rows, "pairs": len(pairs), "refused": refused, "refused_by_one_only": dict(zip(["average", "weights"], only)),
+    out = {"rows": rows, "pairs": len(pairs), "refused": refused,
+           "refused_by_one_only": dict(zip(["average", "weights"], only)),
            "sign_test_p": round(float(stats.binomtest(only[0], sum(only)).pvalue), 3) if sum(only) else 1.0}
     for key in ["delivered_quality", "tstr_ratio", "worst_auc"]:
         d = np.array([a[key] - w[key] for a, w in pairs])
@@ -183,7 +184,8 @@ def summary(path: Path, rows: int = 1000) -> dict:
         out[key] = {"mean_difference": round(float(d.mean()), 4),
                     "ci95": [round(float(d.mean() - half), 4), round(float(d.mean() + half), 4)],
                     "higher_with_average": int((d > 0).sum())}
-    out["by_pair"] = [f"{a['table']} {a['seed']}: quality {w['delivered_quality']:.3f} -> {a['delivered_quality']:.3f}, "
+    out["by_pair"] = [f"{a['table']} {a['seed']}: quality {w['delivered_quality']:.3f} -> "
+                      f"{a['delivered_quality']:.3f}, "
                       f"AUC {w['worst_auc']:.3f} -> {a['worst_auc']:.3f}, {w['decision']} -> {a['decision']}"
                       for a, w in pairs]
     return out

@@ -511,11 +511,20 @@ class CheckContext:
             self._shared["nearest"] = NearestRecords(self.distance().fit(self.reference), distinct)
         return self._shared["nearest"]
 
+    def _real_parts(self) -> list[Records]:
+        """The real records the checks know: training, then holdout when there is one."""
+        return [p for p in (self.reference, self.holdout) if p is not None]
+
+    def _real_entity_ids(self) -> list[np.ndarray] | None:
+        """Each real part's entity ids (:func:`~.data.entity_groups`), or None unless every part has them."""
+        parts = self._real_parts()
+        ids = [entity_groups(p) for p in parts]
+        return ids if parts and all(i is not None for i in ids) else None
+
     def people_are_entities(self) -> bool:
         """Whether every real part (training, holdout) carries entity ids: people are then entities, otherwise
         distinct records (:meth:`real_people`). Reads the ids only, no record hashing."""
-        parts = [p for p in (self.reference, self.holdout) if p is not None]
-        return bool(parts) and all(entity_groups(p) is not None for p in parts)
+        return self._real_entity_ids() is not None
 
     def real_people(self) -> tuple[np.ndarray, np.ndarray, str]:
         """Every real record (training, then holdout), as ``(record hashes, the person each is, how people are
@@ -523,11 +532,11 @@ class CheckContext:
         are two people; without ids identical rows may be one person's repeats (or a planted canary), so a person is a
         distinct record: ten copies of one row are one person. Computed once, for every filter that counts people."""
         if "people" not in self._shared:
-            parts = [p for p in (self.reference, self.holdout) if p is not None]
+            parts = self._real_parts()
             hashes = np.concatenate([p.record_hashes() for p in parts]) if parts else np.array([], dtype=np.uint64)
-            if self.people_are_entities():
-                ids = [np.asarray(entity_groups(p)).astype(str) for p in parts]
-                self._shared["people"] = hashes, np.concatenate(ids), "entities"
+            ids = self._real_entity_ids()
+            if ids is not None:
+                self._shared["people"] = hashes, np.concatenate([np.asarray(i).astype(str) for i in ids]), "entities"
             else:
                 self._shared["people"] = hashes, hashes, "distinct records"
         return self._shared["people"]
@@ -538,8 +547,7 @@ class CheckContext:
         particular, as a k-anonymous combination does. Empty without entity ids, where every record is one person's
         by definition."""
         if ("shared", k) not in self._shared:
-            real = [p for p in (self.reference, self.holdout) if p is not None]
-            self._shared[("shared", k)] = shared_by_people(real, k)
+            self._shared[("shared", k)] = shared_by_people(self._real_parts(), k)
         return self._shared[("shared", k)]
 
     def unseen_holdout(self) -> tuple[Records | None, int]:
