@@ -54,9 +54,13 @@ def timed_train_loops(*modules) -> Iterator[list[float]]:
 
 
 def store_dated(path: Path, entry: dict) -> None:
-    """Add ``entry`` to the results JSON at ``path`` under the date and minute (earlier entries stay)."""
+    """Add ``entry`` to the results JSON at ``path`` under the date and minute (earlier entries stay, also those of the
+    same minute)."""
     stored = json.loads(path.read_text()) if path.is_file() else {}
-    stored[time.strftime("%Y-%m-%d %H:%M")] = entry
+    key = time.strftime("%Y-%m-%d %H:%M")
+    if key in stored:  # two runs ending in the same minute: keep both
+        key += f" ({sum(k.startswith(key) for k in stored) + 1})"
+    stored[key] = entry
     path.write_text(json.dumps(stored, indent=1) + "\n")
 
 

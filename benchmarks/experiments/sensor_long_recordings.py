@@ -33,19 +33,26 @@ from harness import store_dated  # noqa: E402
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "sensor_long_recordings.json"
 
 
-def acsf1_long(wheel: Path) -> pd.DataFrame:
-    """ACSF1's 200 recordings as one row per reading."""
+def ucr_long(wheel: Path, name: str, columns: tuple[str, str, str, str], prefix: str, digits: int = 4) -> pd.DataFrame:
+    """A UCR/UEA univariate set the aeon wheel carries (its train and test files together) as one row per reading:
+    ``columns`` = (entity, time, value, label); entity ids are ``prefix`` and a number of ``digits`` digits."""
+    entity, time_, value, label = columns
     rows = []
     with zipfile.ZipFile(wheel) as z:
         for part in ("TRAIN", "TEST"):
-            text = z.read(f"aeon/datasets/data/ACSF1/ACSF1_{part}.ts").decode()
+            text = z.read(f"aeon/datasets/data/{name}/{name}_{part}.ts").decode()
             body = text.split("@data", 1)[1] if "@data" in text else text.split("@DATA", 1)[1]
             for line in body.strip().splitlines():
-                values, label = line.rsplit(":", 1)
-                rows.append((np.array(values.split(","), dtype=float), label.strip()))
-    frames = [pd.DataFrame({"recording": f"appliance{i:03d}", "step": np.arange(len(v)), "power": v,
-                            "appliance_class": label}) for i, (v, label) in enumerate(rows)]
+                values, cls = line.rsplit(":", 1)
+                rows.append((np.array(values.split(","), dtype=float), cls.strip()))
+    frames = [pd.DataFrame({entity: f"{prefix}{i:0{digits}d}", time_: np.arange(len(v)), value: v, label: cls})
+              for i, (v, cls) in enumerate(rows)]
     return pd.concat(frames, ignore_index=True)
+
+
+def acsf1_long(wheel: Path) -> pd.DataFrame:
+    """ACSF1's 200 recordings as one row per reading."""
+    return ucr_long(wheel, "ACSF1", ("recording", "step", "power", "appliance_class"), "appliance", 3)
 
 
 def acsf1_csv(wheel: str | None, folder: Path) -> Path:

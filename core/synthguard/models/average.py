@@ -26,6 +26,9 @@ class WeightAverage:
     to its weights."""
 
     ema: float
+    #: what validation (and so early stopping) scores: the average, or the trained weights (the average still moves
+    #: alongside and is adopted at the end; training then stops where the weights alone would)
+    validate_average: bool = True
     _averaging: bool = False
 
     def _register_average(self: Any) -> None:
@@ -43,9 +46,9 @@ class WeightAverage:
     @contextmanager
     def averaging(self: Any):
         """Within: each training step moves the average (with the usual warm-up, decay (1 + t) / (10 + t) until
-        it reaches ``ema``) and validation scores it; leaving without an error, the weights become the average
-        (:meth:`adopt_average`: what was validated and kept at the best epoch). Not under DP-SGD, whose trainer
-        works on a copy."""
+        it reaches ``ema``) and validation scores it (or the weights: ``validate_average``); leaving without an
+        error, the weights become the average (:meth:`adopt_average`: the one kept at the best epoch). Not under
+        DP-SGD, whose trainer works on a copy."""
         self._averaging = bool(self.ema)
         self._steps = int(self.ema_steps) if self.ema else 0
         try:
@@ -55,10 +58,11 @@ class WeightAverage:
         self.adopt_average()
 
     def with_average(self: Any, loss: Callable[..., torch.Tensor], *args: Any, **kwargs: Any) -> torch.Tensor:
-        """``loss(*args, **kwargs)``: in a training step after moving the average, in validation on the average."""
+        """``loss(*args, **kwargs)``: in a training step after moving the average, in validation on the average
+        (on the trained weights when ``validate_average`` is off)."""
         if self._averaging and self.training and torch.is_grad_enabled():
             self._update_average()
-        elif self._averaging and not self.training:
+        elif self._averaging and not self.training and self.validate_average:
             with self._averaged():
                 return loss(*args, **kwargs)
         return loss(*args, **kwargs)

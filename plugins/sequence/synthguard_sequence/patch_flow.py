@@ -67,16 +67,19 @@ class SequencePatchFlow(WeightAverage, nn.Module):
     """An LSTM over patches of ``patch`` steps; each patch drawn by :class:`PatchFlowHead` from the state before it.
 
     ``ema`` > 0 keeps a moving average of the weights (:class:`synthguard.models.WeightAverage`): it moves once per
-    training step inside :meth:`loss`, validation scores it, and :meth:`adopt_average` makes it the weights.
+    training step inside :meth:`loss`, validation scores it (``stop_on="average"``) or the trained weights
+    (``"weights"``), and :meth:`adopt_average` makes the average kept at the best epoch the weights.
     """
 
     def __init__(self, n_channels: int, cardinalities: list[int], n_numeric: int, length: int, hidden: int = 64,
                  layers: int = 2, patch: int = 8, dropout: float = 0.1, n_exogenous: int = 0, head_width: int = 128,
-                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 2, ema: float = 0.999):
+                 head_blocks: int = 3, solver_steps: int = 16, draws: int = 2, ema: float = 0.999,
+                 stop_on: str = "average"):
         super().__init__()
         self.n_channels, self.length, self.patch, self.hidden, self.layers = n_channels, length, patch, hidden, layers
         self.tokens = -(-length // patch)
         self.solver_steps, self.draws, self.ema = solver_steps, draws, ema
+        self.validate_average = stop_on == "average"
         dim = patch * n_channels
         add_statics(self, cardinalities, n_numeric, hidden)
         self.inp = nn.Linear(2 * dim + 1, hidden)  # previous patch, its mask, the patch's place in the recording

@@ -1,7 +1,9 @@
-"""The patch flow: each patch sees only earlier patches, shards draw what one process draws, the average samples."""
+"""The patch flow: each patch sees only earlier patches, shards draw what one process draws, the average samples
+(early stopping scoring the trained weights or the average)."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 from synthguard.distributed import Shard
 from synthguard_sequence import SequencePatchFlow
@@ -48,8 +50,9 @@ def test_two_shards_of_a_batch_add_up_to_the_one_process_loss_and_its_gradient()
         torch.testing.assert_close(a, b)
 
 
-def test_training_moves_the_average_validation_scores_it_and_the_model_keeps_it():
-    net, (x, cats, nums) = model(ema=0.9), batch()
+@pytest.mark.parametrize("stop_on", ["weights", "average"])
+def test_training_moves_the_average_validation_scores_what_stop_on_names_and_the_model_keeps_the_average(stop_on):
+    net, (x, cats, nums) = model(ema=0.9, stop_on=stop_on), batch()
     opt = torch.optim.SGD(net.parameters(), lr=0.5)
     start = [p.detach().clone() for p in net.parameters()]
     with net.averaging():
@@ -60,11 +63,18 @@ def test_training_moves_the_average_validation_scores_it_and_the_model_keeps_it(
             opt.step()
         net.eval()
         with torch.no_grad():
-            averaged = net.loss(x, cats, nums, generator=torch.Generator().manual_seed(9))
+            validated = net.loss(x, cats, nums, generator=torch.Generator().manual_seed(9))
         trained = [p.detach().clone() for p in net.parameters()]
     assert int(net.ema_steps) == 3
     with torch.no_grad():  # leaving averaging(), the model keeps the average, not its last trained weights
-        torch.testing.assert_close(net.loss(x, cats, nums, generator=torch.Generator().manual_seed(9)), averaged)
+        kept = net.loss(x, cats, nums, generator=torch.Generator().manual_seed(9))
+        for p, t in zip(net.parameters(), trained):
+            p.data, t.data = t.data, p.data  # the last trained weights, for a moment
+        last = net.loss(x, cats, nums, generator=torch.Generator().manual_seed(9))
+        for p, t in zip(net.parameters(), trained):
+            p.data, t.data = t.data, p.data
+    torch.testing.assert_close(validated, kept if stop_on == "average" else last)
+    assert not torch.equal(kept, last)
     moved = [(p - s).abs().sum() for p, s in zip(net.parameters(), start)]
     assert sum(moved) > 0 and any(not torch.equal(p, t) for p, t in zip(net.parameters(), trained))
 
