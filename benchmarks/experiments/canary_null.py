@@ -5,7 +5,9 @@ Per split seed s the table is split as `audit_null.null_split` splits it (genera
 trained on, the other half released as it is: real records, no member among them). Twelve canaries are built from
 the training half as `benchmarks/canaries.py` builds them (rare profiles: a training record with 3 columns set to
 their rarest real value; 4 each planted 1x, 5x, 10x) and planted in training only, so no released record can copy
-one: every canary flagged is flagged by chance. Each split is audited as `synthguard audit --canaries` audits
+one: every canary flagged is flagged by chance. They are planted by `synthguard.privacy.canaries.plant`, as
+`generate --canaries` plants them (each canary one entity, its copies sharing an id; until 2026-12-07 this script
+appended the copies itself, as rows of no entity). Each split is audited as `synthguard audit --canaries` audits
 (`sg.audit(..., canaries=...)`), and the figure's verdict is recorded beside two readings of the same counts: the
 release rule's one-sided binomial against the non-members' flag rate taken as known, and Fisher's exact test of the
 canaries' share against the non-members' (the rate as a sample, as exact copies are judged).
@@ -39,11 +41,12 @@ LEVEL = 0.01
 
 def one(frame: pd.DataFrame, qis: list[str], seed: int) -> dict:
     import synthguard as sg
+    from synthguard.privacy.canaries import plant, read_canaries
 
     hold, train, release = null_split(frame, seed)
-    canaries = make_canaries(sg.Table.from_frame(train.reset_index(drop=True)), seed)
-    planted = pd.concat([train, canaries.loc[canaries.index.repeat(canaries["copies"])].drop(columns="copies")],
-                        ignore_index=True)
+    train = sg.Table.from_frame(train.reset_index(drop=True))
+    canaries = make_canaries(train, seed)
+    planted = plant(train, read_canaries(canaries, train.meta))  # as generate --canaries plants them
     out = sg.audit(planted, release, holdout=hold, quasi_identifiers=qis or None, seed=seed, canaries=canaries)
     c = out["canaries"]
     fig, natural = c["figure"], c["natural"]
