@@ -197,3 +197,39 @@ def test_a_refused_output_is_cut_to_its_first_half_then_quarter_and_no_smaller_t
     assert asked == [2500, 1250]
     assert passing_prefix(300, lambda n: False) == {"tried": [150], "passes": None}
     assert passing_prefix(150, lambda n: True) == {"tried": [], "passes": None}
+
+
+class RemedyCopycat(Copycat):
+    """The leaky copycat, with the fit setting that stops its leak declared as its privacy remedy."""
+
+    name = "test-remedy-copycat"
+    privacy_remedy = ({"noise": 0.0}, "every column from another row: measured here")
+
+
+def test_a_refusal_names_the_refit_the_generator_measured_and_that_refit_is_delivered(credit, tmp_path):
+    from synthguard.pipeline import refit_remedy
+
+    plugin = type("P", (), {"register_generators": staticmethod(sg.hookimpl(lambda register: register(RemedyCopycat)))})
+    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+    with pytest.raises(sg.ReleaseRefused) as err:
+        engine.generate("test-remedy-copycat", 300, data=credit, config=LEAKY, out=tmp_path / "out")
+    fixes = str(err.value).split("to fix: ", 1)[1]
+    assert "refitting with --set noise=0.0 (every column from another row: measured here), more training data" in fixes
+    refit = engine.generate("test-remedy-copycat", 300, data=credit, config={**LEAKY, "noise": 0.0},
+                            out=tmp_path / "refit")
+    assert refit.report["release"]["decision"] in ("pass", "cannot tell") and not (tmp_path / "out").exists()
+    fitted = {noise: engine.fit("test-remedy-copycat", data=credit, config={**LEAKY, "noise": noise})
+              for noise in (0.0, 0.25)}
+    assert refit_remedy(fitted[0.0]) is None and refit_remedy(fitted[0.25]) == RemedyCopycat.privacy_remedy
+
+
+def test_a_refit_is_named_for_membership_leaks_only_and_not_under_dp():
+    from synthguard.privacy.release import remedies
+
+    refit = ({"stop_on": "weights"}, "measured")
+    leak = {"figures": [{"figure": "worst membership AUC", "verdict": "fail"}], "unit": "record"}
+    copies = {"figures": [{"figure": "exact copies of training records", "verdict": "fail"}], "unit": "record"}
+    named = remedies(leak, rows=500, refit=refit)
+    assert "refitting with --set stop_on=weights (measured), more training data" in named
+    assert "refitting" not in remedies(copies, rows=500, refit=refit)
+    assert "refitting" not in remedies(leak, rows=500, refit=refit, dp=True)

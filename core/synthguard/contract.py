@@ -234,6 +234,9 @@ class Generator:
     #: first and the rest only for the partial records ``screen.keep`` keeps (tables drawn column by column)
     supports_screening: ClassVar[bool] = False
     extra_conditions: ClassVar[tuple[str, ...]] = ()
+    #: fit settings measured to leak less where the audit can tell, and what was measured: a run refused by the
+    #: membership attacks names them as a fix, unless its model has them already
+    privacy_remedy: ClassVar[tuple[dict[str, Any], str] | None] = None
     long_recording_window: ClassVar[int | None] = None
     cpu_threads: ClassVar[int | None] = None
     smoke_config: ClassVar[dict[str, Any]] = {"epochs": 1}

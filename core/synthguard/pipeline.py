@@ -370,7 +370,7 @@ class Run:
 
         release = self.release(audit, options, dp=ledger["dp"] is not None, rows=spec.rows,
                                training_units=unit_of(reference)[1] if reference is not None else None,
-                               temperature=getattr(model.config, "temperature", None),
+                               temperature=getattr(model.config, "temperature", None), refit=refit_remedy(model),
                                prefix_passes=prefix_passes if spec.scale is None else None,
                                flatter_decision=flatter_decision if spec.scale is None else None)
 
@@ -575,6 +575,7 @@ class Run:
     @staticmethod
     def release(audit: dict[str, Any], options: RunOptions, dp: bool = False, rows: int | None = None,
                 training_units: int | None = None, temperature: float | None = None,
+                refit: tuple[dict[str, Any], str] | None = None,
                 prefix_passes: Callable[[int], bool] | None = None,
                 flatter_decision: Callable[[float], str | None] | None = None) -> dict[str, Any]:
         """Deliver, or refuse with the reason and its remedies: the audit's decision, and the user's recorded
@@ -583,7 +584,8 @@ class Run:
         run whose membership attacks failed (half, then a quarter of the rows), so the refusal can say how many do;
         ``flatter_decision(t)``, of such a run of a model with a ``temperature``: the same audit's decision on as many
         records drawn at the flatter temperature ``t`` (None: they could not be drawn), so the refusal offers that
-        sampler as measured."""
+        sampler as measured; ``refit``: the generator's :attr:`~synthguard.Generator.privacy_remedy` when the model
+        lacks it."""
         from .privacy.release import FAIL, flatter, judge, membership_failed, passing_prefix, remedies
 
         decision = audit.get("release") or judge(audit)
@@ -595,7 +597,7 @@ class Run:
                 flat = (flatter_decision(flatter(temperature)) if flatter_decision is not None and leaked
                         and temperature is not None else None)
                 fixes = remedies(decision, dp=dp, rows=rows, training_units=training_units, temperature=temperature,
-                                 smaller=smaller, flatter_decision=flat)
+                                 smaller=smaller, flatter_decision=flat, refit=refit)
                 raise ReleaseRefused(
                     f"privacy audit failed, nothing written: {decision['reason']}; to fix: {fixes}, "
                     "or --override-audit REASON to deliver anyway (recorded in the report)")
@@ -637,6 +639,14 @@ def check_released_conditions(train: Table, conditions: Mapping[str, Any], seed:
             raise ConfigError(f"condition {col}={value!r}: value {str(value)!r} is held by too few people in column "
                               f"{col!r} for value protection to release it: expected {_known_values(str(value), values)}"
                               " (or --no-value-protection)")
+
+
+def refit_remedy(model: Generator) -> tuple[dict[str, Any], str] | None:
+    """The generator's :attr:`~synthguard.Generator.privacy_remedy`, unless ``model`` was fitted with it."""
+    remedy = type(model).privacy_remedy
+    if remedy is None or all(getattr(model.config, key, None) == value for key, value in remedy[0].items()):
+        return None
+    return remedy
 
 
 def unit_of(records: Records) -> tuple[str, int]:

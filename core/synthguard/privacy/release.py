@@ -215,7 +215,8 @@ def flatter(temperature: float) -> float:
 
 def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = None,
              training_units: int | None = None, temperature: float | None = None,
-             smaller: dict[str, Any] | None = None, flatter_decision: str | None = None) -> str:
+             smaller: dict[str, Any] | None = None, flatter_decision: str | None = None,
+             refit: tuple[dict[str, Any], str] | None = None) -> str:
     """What to change when ``decision`` failed, the measured remedy for its failure first.
 
     A membership attack reads the density of the released records around their training records, so every
@@ -226,8 +227,9 @@ def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = N
     failed 1 of 3 ("Two health surveys where the audit can tell"), so a refusal measures it. ``temperature``: the one
     the run sampled at, for a generator that has one (None: it has none). ``smaller``: ``{"tried": [n, ...],
     "passes": n or None}``, the prefixes of this output audited the same way. ``flatter_decision``: the same audit's
-    decision on as many records drawn at :func:`flatter` ``(temperature)`` (None: not measured). A stricter gate is
-    suggested for exact copies.
+    decision on as many records drawn at :func:`flatter` ``(temperature)`` (None: not measured). ``refit``: fit
+    settings the generator measured to leak less, and what was measured (``Generator.privacy_remedy``). A stricter
+    gate is suggested for exact copies.
     """
     failed = {f["figure"] for f in decision.get("figures", []) if f["verdict"] == FAIL}
     fixes = []
@@ -250,6 +252,10 @@ def remedies(decision: dict[str, Any], *, dp: bool = False, rows: int | None = N
             else:  # measured to be delivered: first
                 said = "pass the same audit" if flatter_decision == PASS else "are not refused by it (cannot tell)"
                 fixes.insert(0, sampler + f": {rows:,} records drawn at it {said})")
+    if refit is not None and membership_failed(decision) and not dp:
+        settings, measured = refit
+        fixes.append("refitting with " + " ".join(f"--set {key}={value}" for key, value in settings.items())
+                     + f" ({measured})")
     fixes.append("a smaller --epsilon, more training data" if dp else
                  "more training data, --epsilon (differential privacy)")
     if any(name.startswith("exact copies") for name in failed):

@@ -49,6 +49,9 @@ class SensorGenerator(PatchFlowSequenceGenerator):
     default_dataset = "basic_motions"
     long_recording_window = LONG_RECORDING_WINDOW
     supports_dp = True  # --epsilon: DP-SGD with the recording (entity) as the unit (MixtureSequenceGenerator._train_private)
+    privacy_remedy = ({"stop_on": "weights"}, "early stopping on the trained weights: on ItalyPowerDemand, 548 days a "
+                      "side, it passed 3 fits of 3 where the default was refused in 2; daphnet scored 0.120 against "
+                      "0.085")
 
 
 class SensorLSTMConfig(MixtureSequenceConfig):
