@@ -176,12 +176,22 @@ class WarmCopycat(Copycat):
         return flat._sample(n, seed=seed, conditions=conditions)
 
 
-def test_a_refusal_measures_the_flatter_sampler_it_offers(credit, tmp_path):
-    plugin = type("P", (), {"register_generators": staticmethod(sg.hookimpl(lambda register: register(WarmCopycat)))})
-    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+def engine_with(generator: type) -> sg.Engine:
+    """An engine with the toy plugin and ``generator`` registered."""
+    plugin = type("P", (), {"register_generators": staticmethod(sg.hookimpl(lambda register: register(generator)))})
+    return sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
+
+
+def refusal_fixes(engine: sg.Engine, name: str, credit, out: Path) -> str:
+    """What the refusal of 300 leaky records of ``name`` names as fixes."""
     with pytest.raises(sg.ReleaseRefused) as err:
-        engine.generate("test-warm-copycat", 300, data=credit, config=LEAKY, out=tmp_path / "out")
-    fixes = str(err.value).split("to fix: ", 1)[1]
+        engine.generate(name, 300, data=credit, config=LEAKY, out=out)
+    return str(err.value).split("to fix: ", 1)[1]
+
+
+def test_a_refusal_measures_the_flatter_sampler_it_offers(credit, tmp_path):
+    engine = engine_with(WarmCopycat)
+    fixes = refusal_fixes(engine, "test-warm-copycat", credit, tmp_path / "out")
     measured = "a flatter sampler (--temperature 1.15: 300 records drawn at it "
     assert fixes.startswith(measured + "pass the same audit)") or fixes.startswith(measured + "are not refused")
     flat = engine.generate("test-warm-copycat", 300, data=credit, config=LEAKY, temperature=1.15, out=tmp_path / "flat")
@@ -209,11 +219,8 @@ class RemedyCopycat(Copycat):
 def test_a_refusal_names_the_refit_the_generator_measured_and_that_refit_is_delivered(credit, tmp_path):
     from synthguard.pipeline import refit_remedy
 
-    plugin = type("P", (), {"register_generators": staticmethod(sg.hookimpl(lambda register: register(RemedyCopycat)))})
-    engine = sg.Engine(plugins=[toy_plugin, plugin], load_entrypoints=False)
-    with pytest.raises(sg.ReleaseRefused) as err:
-        engine.generate("test-remedy-copycat", 300, data=credit, config=LEAKY, out=tmp_path / "out")
-    fixes = str(err.value).split("to fix: ", 1)[1]
+    engine = engine_with(RemedyCopycat)
+    fixes = refusal_fixes(engine, "test-remedy-copycat", credit, tmp_path / "out")
     assert "refitting with --set noise=0.0 (every column from another row: measured here), more training data" in fixes
     refit = engine.generate("test-remedy-copycat", 300, data=credit, config={**LEAKY, "noise": 0.0},
                             out=tmp_path / "refit")
