@@ -240,3 +240,13 @@ def test_a_refit_is_named_for_membership_leaks_only_and_not_under_dp():
     assert "refitting with --set stop_on=weights (measured), more training data" in named
     assert "refitting" not in remedies(copies, rows=500, refit=refit)
     assert "refitting" not in remedies(leak, rows=500, refit=refit, dp=True)
+
+
+def test_the_contract_checks_that_a_declared_remedy_is_settings_a_user_can_type(credit):
+    from synthguard.testing import check_declares_contract
+
+    table = sg.Table.from_frame(credit.iloc[:50])
+    check_declares_contract(RemedyCopycat, table, {})
+    typo = type("TypoRemedy", (RemedyCopycat,), {"privacy_remedy": ({"nosie": 0.0}, "measured")})
+    with pytest.raises(AssertionError, match="privacy_remedy .* is not a valid config"):
+        check_declares_contract(typo, table, {})

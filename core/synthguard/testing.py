@@ -68,6 +68,13 @@ def check_declares_contract(cls: type[Generator], data: Records, config: Mapping
     assert isinstance(cls.description, str) and cls.description.strip(), "generator needs a one-line 'description'"
     for field, info in cls.Config.model_fields.items():
         assert info.default is not None or not info.is_required(), f"config field {field!r} needs a default"
+    if cls.privacy_remedy is not None:  # a refusal tells users to type these settings: they must be valid ones
+        settings, measured = cls.privacy_remedy
+        assert isinstance(measured, str) and measured.strip(), "privacy_remedy needs what was measured, as text"
+        try:
+            cls.Config(**{**config, **settings})
+        except ValidationError as err:
+            raise AssertionError(f"privacy_remedy {settings} is not a valid config: {err}") from None
 
 
 def check_init_only_stores_config(cls: type[Generator], data: Records, config: Mapping[str, Any]) -> None:
