@@ -43,6 +43,7 @@ import torch
 from torch import nn
 
 import timegan_baseline
+from harness import parse_settings
 import timevae_baseline
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sensor_sines_timegan.json"
@@ -197,7 +198,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.merge:
         return merge(args.merge, args.out)
-    config = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)}
+    config = parse_settings(args.set)  # JSON values, or plain strings (stop_on=weights)
 
     records, real = panel(args.panel, args.rows, seed=0)
     if args.export_panel:  # for peers that run in their own environment (peers_synthcity_timeseries.py)
