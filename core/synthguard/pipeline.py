@@ -643,7 +643,7 @@ def check_released_conditions(train: Table, conditions: Mapping[str, Any], seed:
 
 def refit_remedy(model: Generator) -> tuple[dict[str, Any], str] | None:
     """The generator's :attr:`~synthguard.Generator.privacy_remedy`, unless ``model`` was fitted with it."""
-    remedy = type(model).privacy_remedy
+    remedy = model.privacy_remedy  # on the instance: a stand-in (augment's Rebalanced) forwards it
     if remedy is None or all(getattr(model.config, key, None) == value for key, value in remedy[0].items()):
         return None
     return remedy
