@@ -137,6 +137,21 @@ def null_runs(doc: str, script: str, datasets: list[str], splits: int, out: Path
     return args, {"date": dt.date.today().isoformat(), "command": " ".join([script, *sys.argv[1:]]), "datasets": {}}
 
 
+def summarize(runs: list[dict]) -> dict:
+    """The refusal rate of null releases with its 95% interval, their decisions and the spread of their worst
+    figures."""
+    refused = sum(r["decision"] == "fail" for r in runs)
+    auc = np.array([r["worst_auc"] for r in runs if r["worst_auc"] is not None] or [np.nan])
+    tpr = np.array([r["worst_tpr"] for r in runs if r["worst_tpr"] is not None] or [np.nan])
+    return {"splits": len(runs), "sizes": runs[0]["sizes"], "members": runs[0]["members"],
+            "fpr": runs[0]["fpr"], "refused": refused, "refused_ci": clopper_pearson(refused, len(runs)),
+            "decisions": {d: sum(r["decision"] == d for r in runs) for d in sorted({r["decision"] for r in runs})},
+            "worst_auc_quantiles": {q: round(float(np.quantile(auc, q)), 4) for q in (0.5, 0.9, 0.95)},
+            "worst_tpr_quantiles": {q: round(float(np.quantile(tpr, q)), 4) for q in (0.5, 0.9, 0.95)},
+            "worst_auc_above_0.55": int((auc > 0.55).sum()),
+            "mean_auc_by_attack": mean_by_attack(runs), "sd_by_attack": sd_by_attack(runs)}
+
+
 def main() -> None:
     args, result = null_runs(__doc__, "benchmarks/experiments/audit_null.py",
                              ["german_credit", "credit_data", "lending_club"], 100, OUT, first_seed=True)
@@ -145,17 +160,7 @@ def main() -> None:
         start, runs = time.perf_counter(), []
         for seed in range(args.first_seed, args.first_seed + args.splits):
             runs.append(one(records, qis, seed, DOMAINS.get(name, "finance")))
-        refused = sum(r["decision"] == "fail" for r in runs)
-        auc = np.array([r["worst_auc"] for r in runs if r["worst_auc"] is not None] or [np.nan])
-        tpr = np.array([r["worst_tpr"] for r in runs if r["worst_tpr"] is not None] or [np.nan])
-        summary = {"splits": len(runs), "sizes": runs[0]["sizes"], "members": runs[0]["members"],
-                   "fpr": runs[0]["fpr"], "refused": refused, "refused_ci": clopper_pearson(refused, len(runs)),
-                   "decisions": {d: sum(r["decision"] == d for r in runs)
-                                 for d in sorted({r["decision"] for r in runs})},
-                   "worst_auc_quantiles": {q: round(float(np.quantile(auc, q)), 4) for q in (0.5, 0.9, 0.95)},
-                   "worst_tpr_quantiles": {q: round(float(np.quantile(tpr, q)), 4) for q in (0.5, 0.9, 0.95)},
-                   "worst_auc_above_0.55": int((auc > 0.55).sum()), "seconds": round(time.perf_counter() - start, 1),
-                   "mean_auc_by_attack": mean_by_attack(runs), "sd_by_attack": sd_by_attack(runs)}
+        summary = {**summarize(runs), "seconds": round(time.perf_counter() - start, 1)}
         result["datasets"][name] = {"summary": summary, "runs": runs}
         print(name, json.dumps(summary), flush=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -43,12 +43,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from audit_null import clopper_pearson, mean_by_attack, one as null_one  # noqa: E402
+from audit_null import one as null_one, summarize  # noqa: E402
 from harness import store_dated  # noqa: E402
 from sensor_long_recordings import ucr_long, wheel_path  # noqa: E402
 
@@ -94,13 +92,7 @@ def null_releases(csv: Path, splits: int) -> dict:
 
     records = sg.Engine().to_records(csv, modality="sequence", sequence_format={"entity": "day", "time": "hour"})
     runs = [null_one(records, [], seed, "sensor") for seed in range(splits)]
-    refused = sum(r["decision"] == "fail" for r in runs)
-    summary = {"splits": splits, "sizes": runs[0]["sizes"], "members": runs[0]["members"], "refused": refused,
-               "refused_ci": clopper_pearson(refused, splits),
-               "decisions": {d: sum(r["decision"] == d for r in runs) for d in ("pass", "cannot tell", "fail")},
-               "mean_auc_by_attack": mean_by_attack(runs),
-               "worst_auc_quantiles": {q: round(float(np.quantile([r["worst_auc"] for r in runs], q)), 4)
-                                       for q in (0.5, 0.95)}}
+    summary = summarize(runs)
     print("null releases", json.dumps(summary), flush=True)
     return {"summary": summary, "runs": runs}
 
