@@ -244,9 +244,8 @@ class Generator:
 
     def __init__(self, config: GeneratorConfig | Mapping[str, Any] | None = None, **params: Any):
         if isinstance(config, self.Config):
-            if params:
-                config = config.model_copy(update=params)
-                config = self.Config.model_validate(config.model_dump())
+            if params:  # the settings given, then the new ones: validators see what was given, as below
+                config = self.Config.model_validate({**config.model_dump(include=config.model_fields_set), **params})
             self.config = config
             return
         values = {**dict(config or {}), **params}

@@ -221,6 +221,16 @@ def test_generate_with_the_conv_ar_uses_its_own_pretrained_bundle(tmp_path):
     assert np.load(tmp_path / "out" / "synthetic.npz")["values"].shape == (10, 100, 6)
 
 
+def test_early_stopping_waits_a_count_of_updates_so_an_epoch_of_more_batches_waits_fewer_epochs(motions):
+    train = motions.take(range(40))  # 36 train for early stopping, 4 to validate
+    default = sg.fit("sensor", train, seed=0, config=TINY).fit_info_
+    small_batches = sg.fit("sensor", train, seed=0, config={**TINY, "batch_size": 4}).fit_info_
+    assert (default["updates_per_epoch"], small_batches["updates_per_epoch"]) == (2, 9)
+    assert (default["patience_epochs"], small_batches["patience_epochs"]) == (23, 5)  # ceil(45 / updates)
+    in_epochs = sg.fit("sensor", train, seed=0, config={**TINY, "patience": 4}).fit_info_
+    assert in_epochs["patience_epochs"] == 4  # --set patience=4 means epochs, as it always did
+
+
 def test_options_that_measured_no_gain_are_gone_and_so_is_the_vae_name():
     from synthguard_sensor.generator import SensorConvAR, SensorLSTM
 

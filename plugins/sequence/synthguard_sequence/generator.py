@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types, sampling_setting
 from synthguard import entity_groups
@@ -37,6 +37,10 @@ class SequenceTrainingConfig(GeneratorConfig):
 
     epochs: int = Field(400, ge=1, description="maximum epochs; early stopping usually ends sooner")
     patience: int = Field(30, ge=1, description="epochs without validation improvement before stopping")
+    patience_updates: int | None = Field(None, ge=1, description=(
+        "patience counted in optimizer updates instead: stop after ceil(this / updates per epoch) epochs without "
+        "improvement (an epoch of 493 recordings is 16 updates, of 58 it is 2); replaces `patience` when set, "
+        "and a `patience` given without it replaces this"))
     batch_size: int = Field(32, ge=2)
     lr: float = Field(5e-3, gt=0)
     weight_decay: float = Field(1e-4, ge=0)
@@ -44,6 +48,14 @@ class SequenceTrainingConfig(GeneratorConfig):
     val_fraction: float = Field(0.1, ge=0, lt=0.5, description=(
         "recordings held out for early stopping (0 = none); windows of one recording stay on one side"))
     temperature: float = sampling_setting(1.0, gt=0, description="sampling temperature (1 = the learned distribution)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _patience_given_in_epochs(cls, data: Any) -> Any:
+        """``--set patience=20`` means 20 epochs, also where the default counts updates."""
+        if isinstance(data, dict) and "patience" in data and "patience_updates" not in data:
+            return {**data, "patience_updates": None}
+        return data
 
 
 class MixtureSequenceConfig(SequenceTrainingConfig):
@@ -213,11 +225,15 @@ class MixtureSequenceGenerator(Generator):
         if torch.distributed.is_initialized() and hasattr(c, "workers"):  # one rank of K
             loss = DataParallel(model, shard_loss, device)
 
-        history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs,
-                             batch_size=min(c.batch_size, max(2, len(train) // 2)), lr=c.lr, weight_decay=c.weight_decay,
-                             generator=gen, patience=c.patience if n_val else None, progress=progress,
-                             description=description, val_repeats=self.val_repeats, **self.train_options)
+        batch = min(c.batch_size, max(2, len(train) // 2))
+        updates = -(-len(train) // batch)  # per epoch
+        patience = c.patience if c.patience_updates is None else -(-c.patience_updates // updates)
+        history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs, batch_size=batch, lr=c.lr,
+                             weight_decay=c.weight_decay, generator=gen, patience=patience if n_val else None,
+                             progress=progress, description=description, val_repeats=self.val_repeats,
+                             **self.train_options)
         return {"epochs_run": history.epochs_run, "best_epoch": history.best_epoch, "history": history.to_json(),
+                "updates_per_epoch": updates, "patience_epochs": patience if n_val else None,
                 "parameters": sum(p.numel() for p in model.parameters())}
 
     @staticmethod

@@ -31,9 +31,9 @@ class PatchFlowSequenceConfig(MixtureSequenceConfig):
         "decay of the weights' moving average that samples and, by default, validates (0: the trained weights)"))
     stop_on: Literal["average", "weights"] = Field("average", description=(
         "what early stopping scores: the average, or the trained weights (the average kept at their best epoch "
-        "samples). 'weights' stops 2-3x sooner on ItalyPowerDemand, where the audit can tell, and passed it in 3 fits "
-        "of 3 where 'average' was refused in 2, but scored daphnet 0.120 against 0.085 (benchmarks/README.md, "
-        "'Sensor: the audit on a panel it can read')"))
+        "samples). With 15 epochs of patience, 'weights' stops 2-3x sooner on ItalyPowerDemand, where the audit can "
+        "tell, and was refused in 3 fits of 10 where 'average' was in 8, but scored daphnet 0.126 against 0.106 "
+        "(benchmarks/README.md, 'Sensor: the audit on a panel it can read')"))
 
 
 class PatchFlowSequenceGenerator(MixtureSequenceGenerator):
