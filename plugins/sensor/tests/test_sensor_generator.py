@@ -222,7 +222,7 @@ def test_generate_with_the_conv_ar_uses_its_own_pretrained_bundle(tmp_path):
 
 
 def test_early_stopping_waits_a_count_of_updates_so_an_epoch_of_more_batches_waits_fewer_epochs(motions):
-    train = motions.take(range(40))  # 36 train for early stopping, 4 to validate
+    train = motions.take(range(40))  # 36 to train on, 4 to validate early stopping
     default = sg.fit("sensor", train, seed=0, config=TINY).fit_info_
     small_batches = sg.fit("sensor", train, seed=0, config={**TINY, "batch_size": 4}).fit_info_
     assert (default["updates_per_epoch"], small_batches["updates_per_epoch"]) == (2, 9)
