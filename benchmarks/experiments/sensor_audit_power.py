@@ -29,6 +29,11 @@ audited as `generate sensor` audits; every refusal is a false alarm and every at
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sensor_audit_power.py --null 100
 
+``--panel plaid``: a second panel, to confirm on data not used to choose: PLAID (UCR/UEA; Gao et al. 2014, plug-load
+current of household appliances, 1,074 recordings of 100-1,344 steps, 11 appliance types), from the `sktime` 1.2.0
+wheel on PyPI (read, never installed), cut into 100-step windows with ``--window 100`` so that every recording
+counts: 532 a side, the recording the unit.
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/experiments/sensor_audit_power.py --panel plaid --seeds 0 1 2 3 4
 Results go to ``benchmarks/results/sensor_audit_power.json`` under the date.
 """
 
@@ -51,12 +56,21 @@ from harness import store_dated  # noqa: E402
 from sensor_long_recordings import ucr_long, wheel_path  # noqa: E402
 
 RESULTS = HERE.parent / "results" / "sensor_audit_power.json"
-COLUMNS = ("day", "hour", "demand", "season")
+#: the public panels large enough for the audit to read: where each comes from, its columns, generate's --window
+PANELS = {
+    "italy": {"package": "aeon==1.6.0", "root": "aeon/datasets/data", "name": "ItalyPowerDemand",
+              "columns": ("day", "hour", "demand", "season"), "prefix": "day", "window": None},
+    "plaid": {"package": "sktime==1.2.0", "root": "sktime/datasets/data", "name": "PLAID",
+              "columns": ("recording", "step", "current", "appliance"), "prefix": "r", "window": 100},
+}
 
 
-def run(generator: str, csv: Path, rows: int, holdout: float, seed: int, out: Path, settings: list[str]) -> dict:
+def run(generator: str, csv: Path, rows: int, holdout: float, seed: int, out: Path, settings: list[str],
+        panel: dict = PANELS["italy"]) -> dict:
+    entity, time_ = panel["columns"][:2]
+    window = [] if panel["window"] is None else ["--window", str(panel["window"])]
     cmd = [str(Path(sys.executable).with_name("synthguard")), "generate", generator, "--data", str(csv),
-           "--entity-column", "day", "--time-column", "hour", "--rows", str(rows), "--holdout", str(holdout),
+           "--entity-column", entity, "--time-column", time_, *window, "--rows", str(rows), "--holdout", str(holdout),
            "--seed", str(seed), "--out", str(out), "--overwrite",
            "--override-audit", "experiment: every decision recorded", *[a for kv in settings for a in ("--set", kv)]]
     start = time.perf_counter()
@@ -86,11 +100,13 @@ def run(generator: str, csv: Path, rows: int, holdout: float, seed: int, out: Pa
     }
 
 
-def null_releases(csv: Path, splits: int) -> dict:
-    """The audit of ``splits`` releases of real days that hold no member (`audit_null.py`'s splits)."""
+def null_releases(csv: Path, splits: int, panel: dict = PANELS["italy"]) -> dict:
+    """The audit of ``splits`` releases of real recordings that hold no member (`audit_null.py`'s splits)."""
     import synthguard as sg
 
-    records = sg.Engine().to_records(csv, modality="sequence", sequence_format={"entity": "day", "time": "hour"})
+    entity, time_ = panel["columns"][:2]
+    fmt = {"entity": entity, "time": time_, **({} if panel["window"] is None else {"window": panel["window"]})}
+    records = sg.Engine().to_records(csv, modality="sequence", sequence_format=fmt)
     runs = [null_one(records, [], seed, "sensor") for seed in range(splits)]
     summary = summarize(runs)
     print("null releases", json.dumps(summary), flush=True)
@@ -105,17 +121,22 @@ def main() -> None:
                     help="a generator setting, passed on as generate's --set (repeatable)")
     ap.add_argument("--rows", type=int, default=1000, help="synthetic recordings asked for")
     ap.add_argument("--holdout", type=float, default=0.5, help="share of days held out (generate's --holdout)")
-    ap.add_argument("--aeon-wheel", help="aeon-1.6.0-py3-none-any.whl already downloaded")
+    ap.add_argument("--panel", choices=sorted(PANELS), default="italy", help=(
+        "italy: ItalyPowerDemand (aeon wheel); plaid: PLAID, 1,074 appliance recordings of 100-1,344 steps (sktime "
+        "wheel), cut into 100-step windows"))
+    ap.add_argument("--wheel", "--aeon-wheel", dest="wheel", help="the panel's wheel already downloaded")
     ap.add_argument("--null", type=int, metavar="SPLITS", help="audit this many member-free releases instead")
     args = ap.parse_args()
+    panel = PANELS[args.panel]
     with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "italy_long.csv"
-        ucr_long(wheel_path(args.aeon_wheel, Path(tmp)), "ItalyPowerDemand", COLUMNS, "day").to_csv(csv, index=False)
+        csv = Path(tmp) / f"{args.panel}_long.csv"
+        ucr_long(wheel_path(args.wheel, Path(tmp), panel["package"]), panel["name"], panel["columns"], panel["prefix"],
+                 root=panel["root"]).to_csv(csv, index=False)
         if args.null:
             store_dated(RESULTS, {"command": " ".join(["sensor_audit_power.py", *sys.argv[1:]]),
-                                  "null": null_releases(csv, args.null)})
+                                  "null": null_releases(csv, args.null, panel)})
             return
-        results = [run(g, csv, args.rows, args.holdout, s, Path(tmp) / f"out-{g}-{s}", args.settings)
+        results = [run(g, csv, args.rows, args.holdout, s, Path(tmp) / f"out-{g}-{s}", args.settings, panel)
                    for g in args.generators for s in args.seeds]
     threads = os.environ.get("OMP_NUM_THREADS")
     store_dated(RESULTS, {"command": " ".join([*([f"OMP_NUM_THREADS={threads}"] if threads else []),

@@ -33,14 +33,16 @@ from harness import store_dated  # noqa: E402
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "sensor_long_recordings.json"
 
 
-def ucr_long(wheel: Path, name: str, columns: tuple[str, str, str, str], prefix: str, digits: int = 4) -> pd.DataFrame:
-    """A UCR/UEA univariate set the aeon wheel carries (its train and test files together) as one row per reading:
-    ``columns`` = (entity, time, value, label); entity ids are ``prefix`` and a number of ``digits`` digits."""
+def ucr_long(wheel: Path, name: str, columns: tuple[str, str, str, str], prefix: str, digits: int = 4,
+             root: str = "aeon/datasets/data") -> pd.DataFrame:
+    """A UCR/UEA univariate set a wheel carries under ``root`` (aeon's; sktime's is ``sktime/datasets/data``), its
+    train and test files together, as one row per reading: ``columns`` = (entity, time, value, label); entity ids
+    are ``prefix`` and a number of ``digits`` digits."""
     entity, time_, value, label = columns
     rows = []
     with zipfile.ZipFile(wheel) as z:
         for part in ("TRAIN", "TEST"):
-            text = z.read(f"aeon/datasets/data/{name}/{name}_{part}.ts").decode()
+            text = z.read(f"{root}/{name}/{name}_{part}.ts").decode()
             body = text.split("@data", 1)[1] if "@data" in text else text.split("@DATA", 1)[1]
             for line in body.strip().splitlines():
                 values, cls = line.rsplit(":", 1)
@@ -74,12 +76,13 @@ def acsf1_windows(wheel: str | None):
     return holdout_split(records, 0.2)
 
 
-def wheel_path(given: str | None, folder: Path) -> Path:
+def wheel_path(given: str | None, folder: Path, package: str = "aeon==1.6.0") -> Path:
     if given:
         return Path(given)
-    subprocess.run([sys.executable, "-m", "pip", "download", "aeon==1.6.0", "--no-deps", "-d", str(folder), "-q"],
+    subprocess.run([sys.executable, "-m", "pip", "download", package, "--no-deps", "-d", str(folder), "-q"],
                    check=True)
-    return next(folder.glob("aeon-1.6.0-*.whl"))
+    name, version = package.split("==")
+    return next(folder.glob(f"{name}-{version}-*.whl"))
 
 
 def run(csv: Path, window: str, rows: int, out: Path, seed: int = 0) -> dict:
