@@ -9,9 +9,9 @@ from .dp import DPSettings, default_delta, train_dp
 from .optim import AdamW, one_cycle
 from .seeding import seed_everything, torch_generator
 from .threads import one_thread, torch_threads
-from .training import TrainingHistory, train_loop
+from .training import TrainingHistory, train_loop, updates_per_epoch
 
 __all__ = ["AdamW", "one_cycle", "resolve_device", "native_bfloat16", "seed_everything", "torch_generator", "torch_threads",
-           "one_thread", "TrainingHistory", "train_loop",
+           "one_thread", "TrainingHistory", "train_loop", "updates_per_epoch",
            "DPSettings", "default_delta", "train_dp", "WeightAverage", "without_average"]
 

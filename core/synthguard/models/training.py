@@ -37,6 +37,12 @@ class TrainingHistory:
         }
 
 
+def updates_per_epoch(rows: int, batch_size: int) -> int:
+    """Optimizer steps :func:`train_loop` takes in one epoch of ``rows`` (full batches and a remainder, or
+    ``even_batches``: the same count); what a patience counted in steps divides by."""
+    return -(-rows // batch_size)
+
+
 def train_loop(
     model: torch.nn.Module,
     loss_fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor],
@@ -92,7 +98,7 @@ def train_loop(
             model.train()
             perm = torch.randperm(n, generator=generator, device=generator.device).to(train_data.device)
             total, count = None, 0
-            chunks = perm.tensor_split(-(-n // batch_size)) if even_batches else perm.split(batch_size)
+            chunks = perm.tensor_split(updates_per_epoch(n, batch_size)) if even_batches else perm.split(batch_size)
             for rows in chunks:
                 batch = train_data[rows]
                 loss = loss_fn(batch, generator)

@@ -12,7 +12,7 @@ import torch
 from pydantic import Field
 from synthguard import ConfigError, DataError, Generator, GeneratorConfig, Table, sampling_setting
 from synthguard.distributed import DataParallel, fit_data_parallel, wanted
-from synthguard.models import torch_generator, train_dp, train_loop, without_average
+from synthguard.models import torch_generator, train_dp, train_loop, updates_per_epoch, without_average
 from synthguard.privacy import NearestRecords, TableDistance, nearer_share
 
 from .encoding import TableEncoder
@@ -186,7 +186,7 @@ class FinanceGenerator(Generator):
         """Early stopping on the validation loss after ``patience`` epochs and ``patience_steps`` steps."""
         c = self.config
         batch = self._batch_size(len(train))
-        patience = max(c.patience, -(-c.patience_steps // -(-len(train) // batch)))
+        patience = max(c.patience, -(-c.patience_steps // updates_per_epoch(len(train), batch)))
         loss = self.model_.loss  # one rank of K: its share of each global batch, DDP averaging the gradients
         if self.device_.type == "cuda":  # the batches' order and masks drawn on the GPU: no copy from the host per step
             gen = torch_generator(int(torch.randint(2**62, (1,), generator=gen)), self.device_)

@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 from synthguard import DataError, Generator, GeneratorConfig, SequenceSet, restore_types, sampling_setting
 from synthguard import entity_groups
 from synthguard.distributed import DataParallel, fit_data_parallel, wanted
-from synthguard.models import torch_generator, train_dp, train_loop
+from synthguard.models import torch_generator, train_dp, train_loop, updates_per_epoch
 
 from .encoding import SequenceEncoder
 from .latent import SequenceLatentMixture
@@ -226,7 +226,7 @@ class MixtureSequenceGenerator(Generator):
             loss = DataParallel(model, shard_loss, device)
 
         batch = min(c.batch_size, max(2, len(train) // 2))
-        updates = -(-len(train) // batch)  # per epoch
+        updates = updates_per_epoch(len(train), batch)
         patience = c.patience if c.patience_updates is None else -(-c.patience_updates // updates)
         history = train_loop(model, loss, train, val if n_val else None, epochs=c.epochs, batch_size=batch, lr=c.lr,
                              weight_decay=c.weight_decay, generator=gen, patience=patience if n_val else None,
