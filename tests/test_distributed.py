@@ -53,8 +53,8 @@ def test_torchrun_trains_the_sensor_default_like_one_process(tmp_path):
     exe = Path(sys.executable).with_name("synthguard")
     settings = [arg for key, value in TINY_SENSOR.items() if key != "epochs" for arg in ("--set", f"{key}={value}")]
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-                           str(exe), "fit", "sensor", "--dataset", "basic_motions", "--epochs", "2", *settings,
-                           "--device", "cpu", "--out", str(tmp_path / "bundle")],
+                           str(exe), "fit", "sensor", "--dataset", "basic_motions", "--holdout", "0",  # every record,
+                           "--epochs", "2", *settings, "--device", "cpu", "--out", str(tmp_path / "bundle")],  # as `one`
                           capture_output=True, text=True, env={**os.environ, **THREADS}, timeout=300)
     assert proc.returncode == 0, proc.stderr[:3000]  # the ranks' own lines come first, the launcher's summary last
     assert proc.stdout.count("wrote bundle") == 1  # rank 0 writes; rank 1 only trained

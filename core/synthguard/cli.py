@@ -347,6 +347,10 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @with_options(database_options)
 @data_sample_option
 @click.option("--dataset", default=None, help="reference dataset instead of --data")
+@click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="share of --dataset left out of training as generate leaves it, so that 'sample' measures and "
+                   "audits against it [default: 0.2 with --dataset; with --data, 0: hold out your own records and "
+                   "give them to 'sample --holdout']")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True,
@@ -363,7 +367,7 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @with_options(sequence_options)
 @with_options(image_options)
 @click.pass_context
-def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
+def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, holdout, seed, device, workers, epochs, settings, epsilon, delta, overwrite, resume,
             no_value_protection) -> None:
     """Fit GENERATOR on data and save a model bundle (fit once, sample many)."""
     from .bundle import save_bundle
@@ -380,7 +384,7 @@ def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed,
     log_progress.stage(f"fitting {generator}")
     model = engine.fit(generator, data, dataset=dataset, seed=seed, device=device, epochs=epochs,
                        progress=sys.stderr.isatty(), config=_config(settings, epsilon, delta, workers, epochs),
-                       resume=resume,
+                       resume=resume, holdout=holdout,
                        sequence_format=sequence_format(ctx), image_format=image_format(ctx),
                        value_protection=not no_value_protection)
     digest = save_bundle(model, out, overwrite=overwrite)
@@ -397,6 +401,11 @@ def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, seed,
     click.echo(f"wrote bundle {str(out).rstrip('/')}/ (sha256 {digest}; {info['records']} records, "
                f"{info.get('epochs_run', '?')} epochs on {info['device']} in {info['seconds']:.1f}s"
                + (f"; DP ε={dp['epsilon_spent']} δ={dp['delta']:.1e}" if dp else "") + ")")
+    split = info.get("holdout")
+    if split:
+        click.echo(f"held out {split['holdout_records']} records ({split['fraction']:.0%} of "
+                   f"{dataset or 'the dataset'}): 'synthguard sample {str(out).rstrip('/')}' measures and audits "
+                   "against them")
 
 
 @main.command("pretrain")

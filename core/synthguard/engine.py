@@ -21,7 +21,7 @@ from . import lineage, log_progress
 from .bundle import load_bundle
 from .contract import Dataset, Generator, validated
 from .data import ROW_ENTITIES, Records, SequenceSet, Table, holdout_split
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, PluginError
 from .io.database import Database, as_source
 from .io.images import ImageFormat, read_images
 from .io.readers import read_sequences, read_table
@@ -160,8 +160,13 @@ class Engine:
             config: Mapping[str, Any] | None = None, resume: str | Path | Generator | None = None,
             sequence_format: SequenceFormat | Mapping[str, Any] | None = None,
             image_format: ImageFormat | Mapping[str, Any] | None = None,
-            value_protection: bool = True) -> Generator:
+            value_protection: bool = True, holdout: float | None = None) -> Generator:
         """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator.
+
+        ``holdout``: the share of a reference dataset left out of training, split as ``generate`` splits it
+        (default 0.2 for a new model on a dataset, 0 otherwise): :meth:`sample` then measures, gates and audits the
+        model's output against that split with no ``reference``/``holdout`` given. Your own data's holdout is yours
+        to keep, so with ``data`` it must be 0 (hold records out yourself and pass them to :meth:`sample`).
 
         ``resume`` (a bundle path or fitted generator of the same name) continues
         training that model on ``data`` instead of starting afresh; the bundle's
@@ -185,13 +190,52 @@ class Engine:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
         records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
+        split = self._fit_holdout(holdout, source, resume is not None)
+        if split is not None:  # the dataset's split as generate makes it: sample finds it again by its fingerprint
+            records, held = holdout_split(records, split["fraction"], seed=split["seed"])
+            split["holdout_records"] = len(held)
         if resume is None and not isinstance(generator, Generator):  # public facts of a reference dataset
             ds = self.dataset(source["dataset"]) if data is None else None
             public = type(model).public_config(config or {}, target=ds.target if ds else None, dataset=ds)
             if public != dict(config or {}):
                 model = type(model)(public, **({"epochs": epochs} if epochs is not None else {}))
-        return self._fit(model, records, source, seed=seed, device=device, progress=progress, resume=resume is not None,
-                         value_protection=value_protection)
+        model = self._fit(model, records, source, seed=seed, device=device, progress=progress,
+                          resume=resume is not None, value_protection=value_protection)
+        if split is not None:
+            model.fit_info_["holdout"] = split
+        return model
+
+    @staticmethod
+    def _fit_holdout(holdout: float | None, source: dict[str, Any], resume: bool) -> dict[str, Any] | None:
+        """The split ``fit`` leaves out (None: trains on every record); see :meth:`fit`."""
+        on_dataset = "dataset" in source
+        fraction = (HOLDOUT if on_dataset and not resume else 0.0) if holdout is None else holdout
+        if not 0 <= fraction < 1:
+            raise ConfigError(f"holdout {fraction}: expected a share in [0, 1)")
+        if fraction and not on_dataset:
+            raise ConfigError(f"holdout {fraction:g} with your own data: expected 0 (fit learns from every record "
+                              "given; hold records out yourself and pass them to sample as --holdout FILE)")
+        if fraction and resume:
+            raise ConfigError(f"holdout {fraction:g} with resume: expected 0 (a resumed model trains on the records "
+                              "given, as its first training did)")
+        return {"fraction": fraction, "seed": SPLIT_SEED} if fraction else None
+
+    def _dataset_split(self, model: Generator) -> tuple[Dataset, Records, Records] | tuple[None, None, None]:
+        """The reference dataset ``model`` was trained on (``fit`` with a holdout, ``pretrain``, ``generate
+        --save-model``) with its training split and holdout, rebuilt and recognised by the split's fingerprint;
+        three Nones otherwise."""
+        from .trainings import trainings
+
+        source, split = model.fit_info_.get("source") or {}, model.fit_info_.get("holdout") or {}
+        if "dataset" not in source or not split.get("fraction") or len(trainings(model.fit_info_)) > 1:
+            return None, None, None
+        try:
+            ds = self.dataset(source["dataset"])
+        except PluginError:  # a dataset of a plugin not installed here
+            return None, None, None
+        train, held = holdout_split(ds.load(), split["fraction"], seed=split.get("seed", SPLIT_SEED))
+        trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
+        return (ds, train, held) if trained_on == train.fingerprint() else (None, None, None)
 
     def fit_records(self, generator: str, records: Records, *, source: dict[str, Any], seed: int = 0,
                     device: str = "auto", epochs: int | None = None, progress: bool = False,
@@ -272,12 +316,21 @@ class Engine:
             return self.to_records(d, modality=model.modality, sequence_format=how, image_format=img)
 
         ref, hold = None, read(holdout) if holdout is not None else None
+        if reference is None and holdout is None:  # a reference dataset's split: measured as generate measures it
+            ds, ref, hold = self._dataset_split(model)
+            if ds is not None:
+                log_progress.note(f"measured against reference dataset {ds.name!r}: its {len(hold):,} held-out "
+                                  f"records and the {len(ref):,} the model was trained on")
+                spec = _with_declarations(spec, ds)
         if reference is not None:  # every training's records are members, a resumed model's too (trainings.py)
             from .trainings import members
 
             ref = members(model.fit_info_, [read(d) for d in (reference if isinstance(reference, (list, tuple))
                                                               else [reference])])
-        return Run(self, spec).deliver(model, ref, hold)
+        run = Run(self, spec)
+        if reference is None and holdout is None and ref is not None:  # the report says which records those are
+            run.lineage.update(data_source=model.fit_info_["source"], holdout=model.fit_info_["holdout"])
+        return run.deliver(model, ref, hold)
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
                  seed: int = 0, device: str = "auto", epochs: int | None = None,
@@ -307,12 +360,9 @@ class Engine:
         records, source = self._resolve_source(cls, data, dataset, sequence_format, image_format)
         planted = self._canaries(canaries, records)  # checked before any training
         ds = None
-        if data is None:  # a reference dataset brings its outcome column and quasi-identifiers
+        if data is None:
             ds = self.dataset(source["dataset"])
-            update: dict[str, Any] = {"target": spec.target or ds.target}
-            if not spec.options.quasi_identifiers and ds.quasi_identifiers:
-                update["options"] = spec.options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
-            spec = spec.model_copy(update=update)
+            spec = _with_declarations(spec, ds)
         config = cls.public_config(config or {}, target=spec.target, dataset=ds) or None
         fit = FitRequest(device=device, epochs=epochs, config=config, progress=progress, save_model=save_model,
                          value_protection=value_protection)
@@ -422,6 +472,15 @@ class Engine:
         if target is not None and isinstance(real_r, Table):
             real_r.meta.column(target)
         return Run(self, spec).evaluate(real_r, syn_r, hold_r, domain)
+
+
+def _with_declarations(spec: RunSpec, ds: Dataset) -> RunSpec:
+    """``spec`` with what a reference dataset declares where the user named nothing: its outcome column and its
+    quasi-identifiers."""
+    update: dict[str, Any] = {"target": spec.target or ds.target}
+    if not spec.options.quasi_identifiers and ds.quasi_identifiers:
+        update["options"] = spec.options.model_copy(update={"quasi_identifiers": list(ds.quasi_identifiers)})
+    return spec.model_copy(update=update)
 
 
 def _sequence_format(fmt: SequenceFormat | Mapping[str, Any] | None) -> SequenceFormat:

@@ -28,7 +28,8 @@ CALIBRATION_RECORDS = 50_000
 K_ANONYMITY = 5
 QI_BINS = 10
 
-_NEEDS = "needs the training data and a holdout split (generate, or sample with --reference and --holdout)"
+_NEEDS = ("needs the training data and a holdout split (generate; sample with --reference and --holdout, or of a "
+          "bundle fitted on a reference dataset with a holdout)")
 
 
 def shared_summary(k: int, shared: np.ndarray, kept: int) -> dict[str, Any]:
