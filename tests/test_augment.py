@@ -94,7 +94,7 @@ def test_augment_with_a_saved_bundle_needs_the_data_it_was_trained_on(loans_csv,
     result = engine.augment(tmp_path / "model", data=loans_csv, target="status", regimes=[1], ratios=[1],
                             options={"audit": False})
     assert len(result.data) == 240 and result.report["lineage"]["bundle"] == f"sha256:{sg.load(tmp_path / 'model').bundle_sha256_}"
-    with pytest.raises(sg.DataError, match="it was not trained on the training split of --data"):
+    with pytest.raises(sg.DataError, match="it was not trained on the training split of this data"):
         engine.augment(tmp_path / "model", data=loans(300, seed=5), target="status", out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

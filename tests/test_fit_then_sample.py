@@ -55,3 +55,14 @@ def test_sampling_a_shipped_bundle_delivers_what_generate_delivers():
     pd.testing.assert_frame_equal(sampled.data, generated.data)
     audits = [r.report["audit"]["membership_inference"]["worst_auc"] for r in (sampled, generated)]
     assert audits[0] == audits[1] and sampled.report["release"] == generated.report["release"]
+
+
+def test_a_model_fitted_on_a_dataset_augments_it_without_being_given_the_data(cli, tmp_path):
+    assert cli("fit", "finance", "--dataset", "german_credit", "--out", str(tmp_path / "m"), *TINY).returncode == 0
+    proc = cli("augment", str(tmp_path / "m"), "--regimes", "1", "--rows", "200", "--ratios", "1",
+               "--override-audit", "a one-epoch model: the measurement, not the release, is tested", "--out",
+               str(tmp_path / "aug"))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "aug" / "report.json").read_text())
+    assert report["augmentation"]["augmented"]["real_records"] == 800  # the training split, not the 200 held out
+    assert report["augmentation"]["target"] == "creditability"  # the dataset's declared outcome

@@ -130,8 +130,9 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
     """Fit (or load) ``generator``, deliver synthetic records — rebalanced when asked — and measure the uplift.
 
     ``generator``: a generator's or domain's name (fit, or the dataset's pretrained bundle as in
-    ``generate``), a fitted :class:`Generator`, or a bundle directory saved by ``generate --save-model`` (it must
-    have been trained on the training split of ``data``: the holdout has to be unseen). ``target``: the column a
+    ``generate``), a fitted :class:`Generator`, or a bundle directory saved by ``generate --save-model`` or ``fit
+    --dataset`` (it must have been trained on the training split of ``data``: the holdout has to be unseen; without
+    ``data`` or ``dataset``, a bundle fitted on a reference dataset uses that dataset). ``target``: the column a
     downstream model predicts (a reference dataset's own by default). ``rebalance``: ``"COLUMN=SHARE"`` (COLUMN is the
     target) — the minority class holds SHARE of the synthetic records. ``rows``: synthetic records to deliver
     (default: as many as the real training records). ``regimes``: shares of the training records the measurement
@@ -151,8 +152,11 @@ def augment(engine: "Engine", generator: str | Path | Generator, *, target: str 
         check_output(Path(out), overwrite)
 
     model, cls = _generator(engine, generator)
-    if model is not None and data is None:
-        raise ConfigError("augmenting with a saved bundle needs the real training data it learned from: expected --data")
+    if model is not None and data is None:  # a bundle fitted on a reference dataset's split names the dataset
+        dataset = dataset or (model.fit_info_.get("source") or {}).get("dataset")
+        if dataset is None:
+            raise ConfigError("augmenting with a saved bundle needs the real training data it learned from: "
+                              "expected --data")
     if model is not None:  # its data read as its training read it: the same records, people and image size
         from .engine import read_as
 
@@ -259,9 +263,10 @@ def _rebalance_plan(request: tuple[str, float] | None, target: str, task: Downst
 def _check_trained_on(model: Generator, train: Records, where: Any) -> None:
     trained = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
     if trained != train.fingerprint():
-        raise DataError(f"bundle {where}: it was not trained on the training split of --data, so the holdout that "
-                        "measures the uplift may hold records it learned from: expected a bundle saved by "
-                        "'synthguard generate ... --save-model' on this data (or pass the generator's name to fit it)")
+        raise DataError(f"bundle {where}: it was not trained on the training split of this data, so the holdout "
+                        "that measures the uplift may hold records it learned from: expected a bundle saved by "
+                        "'synthguard generate ... --save-model' or 'synthguard fit --dataset D' on this data, with "
+                        "the same --holdout (or pass the generator's name to fit it)")
 
 
 def _regimes(engine: "Engine", run: AugmentRun, task: DownstreamTask, target: str, train: Records,
