@@ -563,8 +563,10 @@ class Run:
         """The privacy audit, measured against the holdout — never asserted."""
         if not options.audit:
             return {"skipped": "turned off (--no-audit)"}
-        if reference is None or distance is None:
-            return {"skipped": "needs the training data and a distance"}
+        if distance is None:
+            return {"skipped": f"no distance for {modality} records"}
+        if reference is None:  # sample of a bundle whose training data is not at hand
+            return {"skipped": "needs the real records: sample with --reference TRAINING_DATA --holdout UNSEEN_DATA"}
         from .privacy.audit import audit
 
         return audit(reference, holdout, records, distance, seed=self.spec.seed,
