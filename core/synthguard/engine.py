@@ -316,19 +316,20 @@ class Engine:
             return self.to_records(d, modality=model.modality, sequence_format=how, image_format=img)
 
         ref, hold = None, read(holdout) if holdout is not None else None
+        note = None
         if reference is None and holdout is None:  # a reference dataset's split: measured as generate measures it
             ds, ref, hold = self._dataset_split(model)
             if ds is not None:
-                log_progress.note(f"measured against reference dataset {ds.name!r}: its {len(hold):,} held-out "
-                                  f"records and the {len(ref):,} the model was trained on")
+                note = (f"measured against reference dataset {ds.name!r}: its {len(hold):,} held-out records and the "
+                        f"{len(ref):,} the model was trained on")
                 spec = _with_declarations(spec, ds)
         if reference is not None:  # every training's records are members, a resumed model's too (trainings.py)
             from .trainings import members
 
             ref = members(model.fit_info_, [read(d) for d in (reference if isinstance(reference, (list, tuple))
                                                               else [reference])])
-        run = Run(self, spec)
-        if reference is None and holdout is None and ref is not None:  # the report says which records those are
+        run = Run(self, spec, note=note)
+        if note is not None:  # the report says which records those are
             run.lineage.update(data_source=model.fit_info_["source"], holdout=model.fit_info_["holdout"])
         return run.deliver(model, ref, hold)
 

@@ -196,6 +196,8 @@ class Run:
     progress: bool = False
     #: records planted in the training split (:class:`synthguard.privacy.canaries.Canaries`), judged by the audit
     canaries: Any = None
+    #: a note :meth:`deliver` prints once every option is checked (``sample``: where its real records came from)
+    note: str | None = None
 
     # ------------------------------------------------------------------ the main job
 
@@ -306,6 +308,8 @@ class Run:
                                distance=self.engine.distance_for(model.modality, model.domain))
         for check in (*validators, *privacy_filters):
             check.prepare(context)
+        if self.note:  # after every check of the options: bad input gets its one error line alone
+            log_progress.note(self.note)
         if spec.scale is not None:  # chunks sampled, gated and written one partition each (Dask or in process)
             from .scale.runner import deliver_streamed
 
