@@ -1,5 +1,6 @@
 """Fit once, sample many, audited: a model fitted on a reference dataset leaves out what `generate` leaves out, and
-`sample` measures, gates and audits its output against those records without being told where they are."""
+`sample` measures, gates and audits its output against those records without being told where they are; a model
+fitted on your data with a holdout is measured against it when `sample` is given the same data again."""
 
 from __future__ import annotations
 
@@ -38,12 +39,27 @@ def test_holdout_zero_trains_on_every_record_and_the_audit_cannot_tell(cli, tmp_
     assert release["decision"] == "cannot tell" and "no membership audit" in release["reason"]
 
 
-def test_a_holdout_of_your_own_data_is_yours_to_keep(cli, tmp_path):
+def test_your_own_data_given_again_as_reference_is_split_again(cli, tmp_path):
     data = tmp_path / "loans.csv"
     sg.Engine().dataset("german_credit").load().frame.head(300).to_csv(data, index=False)
-    proc = cli("fit", "finance", "--data", str(data), "--holdout", "0.2", "--out", str(tmp_path / "m"), *TINY)
-    assert proc.returncode == 2 and not (tmp_path / "m").exists()
-    assert proc.stderr.startswith("error: holdout 0.2 with your own data: expected 0") and "Traceback" not in proc.stderr
+    fitted = cli("fit", "finance", "--data", str(data), "--holdout", "0.2", "--out", str(tmp_path / "m"), *TINY)
+    assert fitted.returncode == 0 and "held out 60 records (20% of the data)" in fitted.stdout, fitted.stderr
+
+    sampled = cli("sample", str(tmp_path / "m"), "--rows", "100", "--reference", str(data), "--out",
+                  str(tmp_path / "o"), "--override-audit", "a one-epoch model: the split is tested, not the release")
+    assert sampled.returncode == 0, sampled.stderr
+    assert "--reference is the data the model was fitted on with 20% held out" in sampled.stderr
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["data"]["training_records"] == 240 and report["data"]["holdout_records"] == 60
+    assert report["privacy"]["core.near-copy"]["applied"]
+    assert report["audit"]["membership_inference"]["non_members"] == 60
+
+    other = tmp_path / "other.csv"  # not the data it was fitted on: taken as given, as before
+    sg.Engine().dataset("german_credit").load().frame.tail(300).to_csv(other, index=False)
+    sampled = cli("sample", str(tmp_path / "m"), "--rows", "50", "--reference", str(other), "--out",
+                  str(tmp_path / "o2"), "--override-audit", "as above")
+    assert sampled.returncode == 0 and "split again" not in sampled.stderr and "held out" not in sampled.stderr
+    assert not json.loads((tmp_path / "o2" / "report.json").read_text())["data"]["holdout_records"]
 
 
 def test_sampling_a_shipped_bundle_delivers_what_generate_delivers():

@@ -348,9 +348,9 @@ def generate_cmd(ctx, generator, rows, out, out_table, dataset, data, table, que
 @data_sample_option
 @click.option("--dataset", default=None, help="reference dataset instead of --data")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), default=None,
-              help="share of --dataset left out of training as generate leaves it, so that 'sample' measures and "
-                   "audits against it [default: 0.2 with --dataset; with --data, 0: hold out your own records and "
-                   "give them to 'sample --holdout']")
+              help="share of the records left out of training as generate leaves it, so that 'sample' measures and "
+                   "audits against it: a dataset's by itself, your data's when given it again as --reference "
+                   "[default: 0.2 with --dataset, 0 with --data]")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True,
@@ -403,9 +403,10 @@ def fit_cmd(ctx, generator, out, data, table, query, data_sample, dataset, holdo
                + (f"; DP ε={dp['epsilon_spent']} δ={dp['delta']:.1e}" if dp else "") + ")")
     split = info.get("holdout")
     if split:
+        again = "" if data is None else " --reference DATA (the same data: it is split again)"
         click.echo(f"held out {split['holdout_records']} records ({split['fraction']:.0%} of "
-                   f"{dataset or 'the dataset'}): 'synthguard sample {str(out).rstrip('/')}' measures and audits "
-                   "against them")
+                   f"{dataset or 'the data'}): 'synthguard sample {str(out).rstrip('/')}{again}' measures and "
+                   "audits against them")
 
 
 @main.command("pretrain")

@@ -163,10 +163,10 @@ class Engine:
             value_protection: bool = True, holdout: float | None = None) -> Generator:
         """Fit a generator (by name or instance) on ``data`` or a reference ``dataset``. Returns the fitted generator.
 
-        ``holdout``: the share of a reference dataset left out of training, split as ``generate`` splits it
-        (default 0.2 for a new model on a dataset, 0 otherwise): :meth:`sample` then measures, gates and audits the
-        model's output against that split with no ``reference``/``holdout`` given. Your own data's holdout is yours
-        to keep, so with ``data`` it must be 0 (hold records out yourself and pass them to :meth:`sample`).
+        ``holdout``: the share of the records left out of training, split as ``generate`` splits them (default 0.2
+        for a new model on a reference dataset, 0 otherwise). :meth:`sample` then measures, gates and audits the
+        model's output against that split: a dataset's with no ``reference`` given, your data's when ``reference``
+        is the same data (split again and recognised by fingerprint; nothing of it is kept in the model).
 
         ``resume`` (a bundle path or fitted generator of the same name) continues
         training that model on ``data`` instead of starting afresh; the bundle's
@@ -208,13 +208,9 @@ class Engine:
     @staticmethod
     def _fit_holdout(holdout: float | None, source: dict[str, Any], resume: bool) -> dict[str, Any] | None:
         """The split ``fit`` leaves out (None: trains on every record); see :meth:`fit`."""
-        on_dataset = "dataset" in source
-        fraction = (HOLDOUT if on_dataset and not resume else 0.0) if holdout is None else holdout
+        fraction = (HOLDOUT if "dataset" in source and not resume else 0.0) if holdout is None else holdout
         if not 0 <= fraction < 1:
             raise ConfigError(f"holdout {fraction}: expected a share in [0, 1)")
-        if fraction and not on_dataset:
-            raise ConfigError(f"holdout {fraction:g} with your own data: expected 0 (fit learns from every record "
-                              "given; hold records out yourself and pass them to sample as --holdout FILE)")
         if fraction and resume:
             raise ConfigError(f"holdout {fraction:g} with resume: expected 0 (a resumed model trains on the records "
                               "given, as its first training did)")
@@ -222,20 +218,16 @@ class Engine:
 
     def _dataset_split(self, model: Generator) -> tuple[Dataset, Records, Records] | tuple[None, None, None]:
         """The reference dataset ``model`` was trained on (``fit`` with a holdout, ``pretrain``, ``generate
-        --save-model``) with its training split and holdout, rebuilt and recognised by the split's fingerprint;
-        three Nones otherwise."""
-        from .trainings import trainings
-
-        source, split = model.fit_info_.get("source") or {}, model.fit_info_.get("holdout") or {}
-        if "dataset" not in source or not split.get("fraction") or len(trainings(model.fit_info_)) > 1:
+        --save-model``) with its training split and holdout (:func:`split_again`); three Nones otherwise."""
+        dataset = (model.fit_info_.get("source") or {}).get("dataset")
+        if dataset is None or not (model.fit_info_.get("holdout") or {}).get("fraction"):
             return None, None, None
         try:
-            ds = self.dataset(source["dataset"])
+            ds = self.dataset(dataset)
         except PluginError:  # a dataset of a plugin not installed here
             return None, None, None
-        train, held = holdout_split(ds.load(), split["fraction"], seed=split.get("seed", SPLIT_SEED))
-        trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
-        return (ds, train, held) if trained_on == train.fingerprint() else (None, None, None)
+        train, held = split_again(model, ds.load())
+        return (ds, train, held) if train is not None else (None, None, None)
 
     def fit_records(self, generator: str, records: Records, *, source: dict[str, Any], seed: int = 0,
                     device: str = "auto", epochs: int | None = None, progress: bool = False,
@@ -326,11 +318,18 @@ class Engine:
         if reference is not None:  # every training's records are members, a resumed model's too (trainings.py)
             from .trainings import members
 
-            ref = members(model.fit_info_, [read(d) for d in (reference if isinstance(reference, (list, tuple))
-                                                              else [reference])])
+            given = [read(d) for d in (reference if isinstance(reference, (list, tuple)) else [reference])]
+            if holdout is None and len(given) == 1:  # the very data fit split: its split again
+                ref, hold = split_again(model, given[0])
+                if ref is not None:
+                    note = (f"--reference is the data the model was fitted on with "
+                            f"{model.fit_info_['holdout']['fraction']:.0%} held out: measured against those "
+                            f"{len(hold):,} records and the {len(ref):,} it was trained on")
+            if ref is None:
+                ref = members(model.fit_info_, given)
         run = Run(self, spec, note=note)
         if note is not None:  # the report says which records those are
-            run.lineage.update(data_source=model.fit_info_["source"], holdout=model.fit_info_["holdout"])
+            run.lineage.update(data_source=model.fit_info_.get("source"), holdout=model.fit_info_["holdout"])
         return run.deliver(model, ref, hold)
 
     def generate(self, generator: str, rows: int, *, data: DataLike | None = None, dataset: str | None = None,
@@ -473,6 +472,23 @@ class Engine:
         if target is not None and isinstance(real_r, Table):
             real_r.meta.column(target)
         return Run(self, spec).evaluate(real_r, syn_r, hold_r, domain)
+
+
+def split_again(model: Generator, records: Records) -> tuple[Records, Records] | tuple[None, None]:
+    """``records`` split as the holdout ``model`` records was split (``fit --holdout``, ``pretrain``, ``generate``),
+    when its training split is the one ``model`` was trained on (by fingerprint, one training only); two Nones
+    otherwise."""
+    from .trainings import trainings
+
+    split = model.fit_info_.get("holdout") or {}
+    if not split.get("fraction") or len(trainings(model.fit_info_)) > 1:
+        return None, None
+    try:
+        train, held = holdout_split(records, split["fraction"], seed=split.get("seed", SPLIT_SEED))
+    except DataError:  # too few records to split so: not the data it was fitted on
+        return None, None
+    trained_on = model.fit_info_.get("source_fingerprint", model.fit_info_.get("data_fingerprint"))
+    return (train, held) if trained_on == train.fingerprint() else (None, None)
 
 
 def _with_declarations(spec: RunSpec, ds: Dataset) -> RunSpec:
