@@ -190,10 +190,9 @@ class Engine:
             model = generator if isinstance(generator, Generator) else self.generator(
                 generator, config, **({"epochs": epochs} if epochs is not None else {}))
         records, source = self._resolve_source(model, data, dataset, sequence_format, image_format)
-        split = self._fit_holdout(holdout, source, resume is not None)
-        if split is not None:  # the dataset's split as generate makes it: sample finds it again by its fingerprint
-            records, held = holdout_split(records, split["fraction"], seed=split["seed"])
-            split["holdout_records"] = len(held)
+        fraction = self._fit_holdout(holdout, source, resume is not None)
+        if fraction:  # split as generate splits: sample finds the split again by its fingerprint (split_again)
+            records, held = holdout_split(records, fraction, seed=SPLIT_SEED)
         if resume is None and not isinstance(generator, Generator):  # public facts of a reference dataset
             ds = self.dataset(source["dataset"]) if data is None else None
             public = type(model).public_config(config or {}, target=ds.target if ds else None, dataset=ds)
@@ -201,20 +200,20 @@ class Engine:
                 model = type(model)(public, **({"epochs": epochs} if epochs is not None else {}))
         model = self._fit(model, records, source, seed=seed, device=device, progress=progress,
                           resume=resume is not None, value_protection=value_protection)
-        if split is not None:
-            model.fit_info_["holdout"] = split
+        if fraction:
+            model.fit_info_["holdout"] = {"fraction": fraction, "seed": SPLIT_SEED, "holdout_records": len(held)}
         return model
 
     @staticmethod
-    def _fit_holdout(holdout: float | None, source: dict[str, Any], resume: bool) -> dict[str, Any] | None:
-        """The split ``fit`` leaves out (None: trains on every record); see :meth:`fit`."""
+    def _fit_holdout(holdout: float | None, source: dict[str, Any], resume: bool) -> float:
+        """The share of the records ``fit`` leaves out (0: it trains on every record); see :meth:`fit`."""
         fraction = (HOLDOUT if "dataset" in source and not resume else 0.0) if holdout is None else holdout
         if not 0 <= fraction < 1:
-            raise ConfigError(f"holdout {fraction}: expected a share in [0, 1)")
+            raise ConfigError(f"holdout fraction {fraction}: expected a number in [0, 1)")  # as RunSpec says it
         if fraction and resume:
             raise ConfigError(f"holdout {fraction:g} with resume: expected 0 (a resumed model trains on the records "
                               "given, as its first training did)")
-        return {"fraction": fraction, "seed": SPLIT_SEED} if fraction else None
+        return fraction
 
     def _dataset_split(self, model: Generator) -> tuple[Dataset, Records, Records] | tuple[None, None, None]:
         """The reference dataset ``model`` was trained on (``fit`` with a holdout, ``pretrain``, ``generate
